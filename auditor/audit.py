@@ -1,0 +1,69 @@
+"""One audit: load the spec, read the live schema, diff. The unit every command is built from."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from auditor.canon import normalize_schema
+from auditor.database import Target, dialect_of, parse_url
+from auditor.diff import KINDS, WARNING, DriftItem, diff_schemas
+from auditor.dialects import Dialect
+from auditor.errors import AuditorError, ConfigError
+from auditor.inspect import inspect_target, schemas_to_read
+from auditor.model import Schema
+from auditor.spec import load_spec
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """What one audit of one database found; ``error`` is set when it could not run."""
+
+    target: Target
+    dialect: Dialect | None = None
+    expected: Schema | None = field(default=None, repr=False)
+    actual: Schema | None = field(default=None, repr=False)
+    drift: tuple[DriftItem, ...] = ()
+    error: str | None = None
+    seconds: float = 0.0
+
+    def counts(self) -> dict[str, int]:
+        """Drift items per kind, only kinds that occur."""
+        out: dict[str, int] = {}
+        for item in self.drift:
+            out[item.kind] = out.get(item.kind, 0) + 1
+        return {kind: out[kind] for kind in KINDS if kind in out}
+
+    def failing(self, strict: bool = False) -> tuple[DriftItem, ...]:
+        """The items that make the audit fail: errors, and warnings too when ``strict``."""
+        return tuple(i for i in self.drift if strict or i.severity != WARNING)
+
+
+@lru_cache(maxsize=32)
+def _cached_spec(path: str, mtime_ns: int) -> Schema:
+    return load_spec(path)
+
+
+def load_expected(spec_path: str) -> Schema:
+    """The spec at ``spec_path``, parsed once per file version in this process."""
+    try:
+        mtime = Path(spec_path).stat().st_mtime_ns
+    except OSError:
+        mtime = 0
+    return _cached_spec(spec_path, mtime)
+
+
+def audit_target(target: Target, ignore: tuple[str, ...] = ()) -> AuditResult:
+    """Audit one database against its spec; failures become ``AuditResult.error``."""
+    started = time.monotonic()
+    try:
+        if not target.spec:
+            raise ConfigError(f"{target.name}: no spec given", "pass --spec FILE or set 'spec' in the config")
+        dialect = dialect_of(parse_url(target.url))
+        expected = normalize_schema(load_expected(target.spec), dialect)
+        actual = inspect_target(target, schemas_to_read(expected, dialect))
+    except AuditorError as exc:
+        return AuditResult(target, error=exc.report(), seconds=time.monotonic() - started)
+    drift = diff_schemas(expected, actual, ignore + target.ignore)
+    return AuditResult(target, dialect, expected, actual, tuple(drift), seconds=time.monotonic() - started)

@@ -1,0 +1,414 @@
+"""Canonical forms: types and SQL expressions written by people and reported by engines.
+
+A spec says ``varchar(20)`` and ``'pending'``; Postgres reports ``character varying(20)`` and
+``'pending'::character varying``. Both sides pass through the same functions here, so that equal
+meaning gives equal text. The transforms are small, pure and table-driven; when in doubt they keep
+text apart (a reported difference) rather than merge it (a missed drift).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Iterable, NamedTuple
+
+from auditor.dialects import Dialect
+from auditor.model import Column, ForeignKey, Index, PrimaryKey, Schema, Table
+
+# ---------------------------------------------------------------------------------------------
+# Types
+
+_TYPE_RE = re.compile(
+    r"""^(?P<base>[a-z_"][a-z0-9_ ."$]*?)\s*
+        (?:\((?P<args>[^()]*)\))?\s*
+        (?P<tz>with(?:out)?\ time\ zone)?\s*
+        (?P<array>(?:\[\d*\]\s*)*)$""",
+    re.X,
+)
+
+
+class TypeParts(NamedTuple):
+    """A type split into base name, arguments (``"10,2"``) and array dimensions."""
+
+    base: str
+    args: str | None
+    dims: int
+
+
+def parse_type(text: str) -> TypeParts | None:
+    """Split a type as written (any case and spacing) into its parts; None if it is not a type."""
+    raw = " ".join(text.strip().lower().split())
+    match = _TYPE_RE.match(raw)
+    if not match:
+        return None
+    base = match["base"].strip()
+    if match["tz"]:
+        base = f"{base} {match['tz']}"
+    args = match["args"]
+    if args is not None:
+        args = ",".join(part.strip() for part in args.split(","))
+    return TypeParts(base, args or None, match["array"].count("["))
+
+
+def canonical_type(text: str, dialect: Dialect) -> str:
+    """The canonical spelling of a type for ``dialect``; unknown text is returned lower-cased."""
+    if not text.strip():
+        return ""
+    parts = parse_type(text)
+    if parts is None:
+        return " ".join(text.lower().split())
+    base = dialect.type_synonyms.get(parts.base, parts.base)
+    args = parts.args if parts.args is not None else dialect.implicit_type_args.get(base)
+    if base == "numeric" and args and "," not in args and dialect.numeric_scale_defaults_to_zero:
+        args += ",0"
+    return base + (f"({args})" if args else "") + "[]" * parts.dims
+
+
+def render_type(canonical: str, dialect: Dialect) -> str:
+    """How ``dialect``'s DDL spells a canonical type."""
+    parts = parse_type(canonical)
+    if parts is None:
+        return canonical
+    spelled = dialect.type_spelling.get(parts.base, parts.base)
+    text = spelled + (f"({parts.args})" if parts.args else "") + "[]" * parts.dims
+    return text.upper() if dialect.uppercase_types else text
+
+
+# ---------------------------------------------------------------------------------------------
+# Expressions (defaults, index predicates)
+
+
+class Token(NamedTuple):
+    """A lexical token: ``kind`` is one of str, num, word, qid, op."""
+
+    kind: str
+    text: str
+
+
+_TOKEN_RE = re.compile(
+    r"""(?P<ws>\s+)
+      |(?P<str>[eEnNxXbB]?'(?:[^']|'')*')
+      |(?P<qid>"(?:[^"]|"")*"|`[^`]*`)
+      |(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+      |(?P<word>[A-Za-z_][A-Za-z0-9_$]*)
+      |(?P<op>::|<=|>=|<>|!=|==|\|\||->>|->|.)""",
+    re.X | re.S,
+)
+_BRACKET_ID_RE = re.compile(r"\[[^\]]*\]")
+
+# Words before "(" that make it a grouping parenthesis rather than a call or a list.
+_OPERATOR_WORDS = frozenset(
+    "and or not when then else case is like ilike between where distinct from on".split())
+_BOOLEAN_JOINS = frozenset({"and", "or"})
+_LITERAL_WORDS = frozenset({"null", "true", "false"})
+_MULTIWORD_TYPES = (
+    "character varying", "double precision", "bit varying",
+    "timestamp without time zone", "timestamp with time zone",
+    "time without time zone", "time with time zone",
+)
+# Casts Postgres adds around identifiers on its own when comparing text-like columns.
+_TEXTISH_TYPES = frozenset({"text", "character varying", "varchar", "bpchar", "character", "char", "name"})
+_NUMERIC_TYPES = frozenset({"integer", "int", "int4", "bigint", "int8", "smallint", "int2",
+                            "numeric", "decimal", "real", "double precision", "float8", "float4"})
+_TRUE_TEXTS = frozenset({"'t'", "'true'", "'y'", "'yes'", "'on'", "'1'"})
+_FALSE_TEXTS = frozenset({"'f'", "'false'", "'n'", "'no'", "'off'", "'0'"})
+_FUNCTION_SYNONYMS = {"now": "current_timestamp"}
+_NUMBER_RE = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_PLAIN_IDENTIFIER_RE = re.compile(r"^[a-z_][a-z0-9_$]*$")
+
+
+def tokenize(text: str, dialect: Dialect) -> list[Token]:
+    """Split SQL text into tokens, dropping white space; keywords and plain names lower-cased."""
+    tokens: list[Token] = []
+    pos = 0
+    while pos < len(text):
+        bracket = _BRACKET_ID_RE.match(text, pos) if dialect.bracket_identifiers else None
+        if bracket:
+            tokens.append(_identifier(bracket.group()[1:-1], dialect))
+            pos = bracket.end()
+            continue
+        match = _TOKEN_RE.match(text, pos)
+        assert match is not None  # the last alternative matches any character
+        pos = match.end()
+        kind = match.lastgroup or "op"
+        if kind != "ws":
+            tokens.append(_token(kind, match.group(), dialect))
+    return _merge_negative_numbers(tokens)
+
+
+def _token(kind: str, text: str, dialect: Dialect) -> Token:
+    if kind == "word":
+        return Token("word", text.lower())
+    if kind == "qid":
+        return _identifier(text[1:-1].replace('""', '"'), dialect)
+    if kind == "op":
+        return Token("op", {"!=": "<>", "==": "="}.get(text, text))
+    return Token(kind, text)
+
+
+def _identifier(name: str, dialect: Dialect) -> Token:
+    """A quoted identifier; one that needs no quotes is the same as the unquoted word."""
+    if _PLAIN_IDENTIFIER_RE.match(name) and dialect.quote(name) == name:
+        return Token("word", name)
+    return Token("qid", '"' + name.replace('"', '""') + '"')
+
+
+def _merge_negative_numbers(tokens: list[Token]) -> list[Token]:
+    out: list[Token] = []
+    for tok in tokens:
+        prev = out[-1] if out else None
+        before = out[-2] if len(out) > 1 else None
+        unary = prev == Token("op", "-") and (before is None or before.kind == "op" and before.text != ")")
+        if tok.kind == "num" and unary:
+            out[-1] = Token("num", "-" + tok.text)
+        else:
+            out.append(tok)
+    return out
+
+
+def canonical_expr(text: str | None, dialect: Dialect) -> str | None:
+    """The canonical text of a SQL expression; None for no expression or a bare NULL."""
+    if text is None or not str(text).strip():
+        return None
+    tokens = tokenize(str(text), dialect)
+    tokens = _replace_function_synonyms(tokens)
+    while True:
+        simpler = _drop_redundant_parens(_drop_redundant_casts(_drop_redundant_parens(tokens)))
+        if simpler == tokens:
+            break
+        tokens = simpler
+    if tokens == [Token("word", "null")]:
+        return None
+    return render_tokens(tokens)
+
+
+def _replace_function_synonyms(tokens: list[Token]) -> list[Token]:
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if (tok.kind == "word" and tok.text in _FUNCTION_SYNONYMS
+                and tokens[i + 1:i + 3] == [Token("op", "("), Token("op", ")")]):
+            out.append(Token("word", _FUNCTION_SYNONYMS[tok.text]))
+            i += 3
+            continue
+        out.append(tok)
+        i += 1
+    return out
+
+
+def _cast_type_end(tokens: list[Token], start: int) -> tuple[int, str]:
+    """Where the type named at ``tokens[start]`` ends, and its (lower-case) name."""
+    i = start
+    words: list[str] = []
+    while i < len(tokens) and tokens[i].kind in ("word", "qid"):
+        candidate = " ".join(words + [tokens[i].text])
+        if words and not any(t.startswith(candidate) for t in _MULTIWORD_TYPES):
+            break
+        words.append(tokens[i].text)
+        i += 1
+        if i + 1 < len(tokens) and tokens[i] == Token("op", ".") and tokens[i + 1].kind in ("word", "qid"):
+            words.append("." + tokens[i + 1].text)
+            i += 2
+    if i < len(tokens) and tokens[i] == Token("op", "("):
+        i = _matching_paren(tokens, i) + 1
+    while i + 1 < len(tokens) and tokens[i] == Token("op", "[") and tokens[i + 1] == Token("op", "]"):
+        i += 2
+    return i, " ".join(words).replace(" .", ".")
+
+
+def _drop_redundant_casts(tokens: list[Token]) -> list[Token]:
+    """Drop ``::type`` after a literal, and text casts after a column name (Postgres adds both)."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok == Token("op", "::") and out and i + 1 < len(tokens):
+            end, type_name = _cast_type_end(tokens, i + 1)
+            operand = out[-1]
+            if _is_literal(operand):
+                out[-1] = _literal_as(operand, type_name)
+                i = end
+                continue
+            if operand.kind in ("word", "qid") and type_name in _TEXTISH_TYPES:
+                i = end
+                continue
+        out.append(tok)
+        i += 1
+    return out
+
+
+def _is_literal(tok: Token) -> bool:
+    return tok.kind in ("str", "num") or (tok.kind == "word" and tok.text in _LITERAL_WORDS)
+
+
+def _literal_as(tok: Token, type_name: str) -> Token:
+    """A literal as the cast would have made it: ``'0'::integer`` is 0, ``'t'::boolean`` is true."""
+    if tok.kind != "str":
+        return tok
+    if type_name in _NUMERIC_TYPES and _NUMBER_RE.match(tok.text[1:-1]):
+        return Token("num", tok.text[1:-1])
+    if type_name in ("boolean", "bool"):
+        lowered = tok.text.lower()
+        if lowered in _TRUE_TEXTS:
+            return Token("word", "true")
+        if lowered in _FALSE_TEXTS:
+            return Token("word", "false")
+    return tok
+
+
+def _matching_paren(tokens: list[Token], open_at: int) -> int:
+    depth = 0
+    for i in range(open_at, len(tokens)):
+        if tokens[i] == Token("op", "("):
+            depth += 1
+        elif tokens[i] == Token("op", ")"):
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(tokens) - 1
+
+
+def _is_grouping(tokens: list[Token], open_at: int) -> bool:
+    """True for ``(`` that groups, False for the ``(`` of a call or list (``f(x)``, ``IN (..)``)."""
+    if open_at == 0:
+        return True
+    prev = tokens[open_at - 1]
+    return not (prev.kind in ("word", "qid") and prev.text not in _OPERATOR_WORDS)
+
+
+def _top_level_words(tokens: Iterable[Token]) -> set[str]:
+    depth = 0
+    found: set[str] = set()
+    for tok in tokens:
+        if tok == Token("op", "("):
+            depth += 1
+        elif tok == Token("op", ")"):
+            depth -= 1
+        elif depth == 0 and tok.kind == "word":
+            found.add(tok.text)
+    return found
+
+
+def _group_is_redundant(tokens: list[Token], start: int, end: int) -> bool:
+    inner = tokens[start + 1:end]
+    if len(inner) == 1 or (start == 0 and end == len(tokens) - 1):
+        return True
+    before = tokens[start - 1] if start > 0 else None
+    after = tokens[end + 1] if end + 1 < len(tokens) else None
+    joins = _top_level_words(inner) & _BOOLEAN_JOINS
+
+    def is_boundary(tok: Token | None, paren: str, allowed: frozenset[str]) -> bool:
+        return tok is None or tok == Token("op", paren) or (tok.kind == "word" and tok.text in allowed)
+
+    # A group is only redundant where it binds no tighter than its neighbours: comparisons between
+    # AND/OR, an AND-chain beside AND or OR, an OR-chain only beside OR.
+    allowed = frozenset({"or"}) if "or" in joins else _BOOLEAN_JOINS
+    return is_boundary(before, "(", allowed) and is_boundary(after, ")", allowed)
+
+
+def _drop_redundant_parens(tokens: list[Token]) -> list[Token]:
+    for start, tok in enumerate(tokens):
+        if tok == Token("op", "(") and _is_grouping(tokens, start):
+            end = _matching_paren(tokens, start)
+            if end > start + 1 and _group_is_redundant(tokens, start, end):
+                return _drop_redundant_parens(tokens[:start] + tokens[start + 1:end] + tokens[end + 1:])
+    return tokens
+
+
+# Keywords followed by a parenthesised list, spaced as people write them: "IN ('a', 'b')".
+_SPACED_BEFORE_PAREN = frozenset({"in", "exists", "any", "all", "some", "values", "not", "and", "or"})
+_NO_SPACE_BEFORE = frozenset({")", ",", ".", "::", "]", "["})
+_NO_SPACE_AFTER = frozenset({"(", ".", "::", "["})
+
+
+def render_tokens(tokens: list[Token]) -> str:
+    """Tokens back to SQL text, spaced one way so that equal token lists give equal text."""
+    parts: list[str] = []
+    for i, tok in enumerate(tokens):
+        if i:
+            prev = tokens[i - 1]
+            call = (tok == Token("op", "(") and not _is_grouping(tokens, i)
+                    and prev.text not in _SPACED_BEFORE_PAREN)
+            glued = (prev.kind == "op" and prev.text in _NO_SPACE_AFTER) or (
+                tok.kind == "op" and tok.text in _NO_SPACE_BEFORE) or call
+            if not glued:
+                parts.append(" ")
+        parts.append(tok.text)
+    return "".join(parts)
+
+
+def canonical_element(text: str, columns: frozenset[str], dialect: Dialect) -> str:
+    """An index or key element: a column's bare name, or else a canonical expression.
+
+    A name of one of the table's ``columns`` is taken as it is; a single (possibly quoted)
+    identifier is unquoted; anything else is an expression.
+    """
+    if text in columns:
+        return text
+    tokens = tokenize(text, dialect)
+    if len(tokens) == 1 and tokens[0].kind == "qid":
+        return tokens[0].text[1:-1].replace('""', '"')
+    if len(tokens) == 1 and tokens[0].kind == "word":
+        return tokens[0].text
+    return canonical_expr(text, dialect) or text
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole schemas
+
+
+def normalize_schema(schema: Schema, dialect: Dialect) -> Schema:
+    """Bring a spec or an inspected schema into the canonical form for ``dialect``."""
+    return schema.with_tables(tuple(_normalize_table(t, dialect) for t in schema.tables))
+
+
+def _normalize_table(table: Table, dialect: Dialect) -> Table:
+    schema = table.schema or dialect.default_schema
+    if not dialect.has_schemas:
+        schema = None
+    names = frozenset(c.name for c in table.columns)
+    pk = table.primary_key
+    if pk is not None:
+        pk = PrimaryKey(tuple(canonical_element(c, names, dialect) for c in pk.columns), pk.name)
+    pk_columns = set(pk.columns) if pk else set()
+    return replace(
+        table,
+        schema=schema,
+        columns=tuple(_normalize_column(c, c.name in pk_columns, dialect) for c in table.columns),
+        primary_key=pk,
+        indexes=tuple(_normalize_index(i, names, dialect) for i in table.indexes),
+        foreign_keys=tuple(_normalize_foreign_key(f, dialect) for f in table.foreign_keys),
+    )
+
+
+def _normalize_column(column: Column, in_primary_key: bool, dialect: Dialect) -> Column:
+    # Primary-key columns are NOT NULL on every engine we support (SQLite's rowid alias reports
+    # notnull=0 while rejecting NULL in practice), so the flag is not compared for them.
+    return Column(
+        name=column.name,
+        type=canonical_type(column.type, dialect),
+        nullable=column.nullable and not in_primary_key,
+        default=canonical_expr(column.default, dialect),
+    )
+
+
+def _normalize_index(index: Index, columns: frozenset[str], dialect: Dialect) -> Index:
+    return replace(
+        index,
+        columns=tuple(canonical_element(c, columns, dialect) for c in index.columns),
+        where=canonical_expr(index.where, dialect),
+    )
+
+
+def _normalize_foreign_key(fk: ForeignKey, dialect: Dialect) -> ForeignKey:
+    ref = fk.ref_table
+    if dialect.has_schemas and "." not in ref:
+        ref = f"{dialect.default_schema}.{ref}"
+    elif not dialect.has_schemas and "." in ref:
+        ref = ref.split(".", 1)[1]
+    return replace(
+        fk,
+        ref_table=ref,
+        on_delete=" ".join(fk.on_delete.upper().split()),
+        on_update=" ".join(fk.on_update.upper().split()),
+    )

@@ -1,0 +1,209 @@
+"""The command line: ``schema-auditor`` and ``python -m auditor``.
+
+Exit codes, like diff(1): 0 clean, 1 drift found or changes pending, 2 error (bad input,
+unreachable database, failed apply). Only this module knows about argv, streams and exit codes.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Sequence, TextIO
+
+from auditor.apply import ApplyResult, apply_plan, split_plan
+from auditor.audit import AuditResult, audit_target
+from auditor.config import Config, load_config, target_from_url
+from auditor.database import Target
+from auditor.errors import AuditorError, ConfigError
+from auditor.plan import Statement, plan_changes, render_script
+from auditor.report import apply_json, apply_text, audit_json, audit_text, plan_json
+
+EXIT_CLEAN, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
+DEFAULT_CONFIG = "config.yaml"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        """Usage mistakes: one line on stderr and exit 2, like every other bad input."""
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = _Parser(prog="schema-auditor", description="Detect, report and heal schema drift.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", help="SQLAlchemy URL, SQLite file, or database name from the config "
+                                    "(default: every database in the config)")
+        p.add_argument("--spec", help="spec file (YAML); overrides the config's")
+        p.add_argument("--config", help=f"config file (default: $AUDITOR_CONFIG or ./{DEFAULT_CONFIG})")
+        p.add_argument("--format", choices=("text", "json"), default="text")
+        p.add_argument("--ignore", action="append", default=[], metavar="GLOB",
+                       help="ignore tables or objects (table.object) matching GLOB; repeatable")
+        p.add_argument("--strict", action="store_true", help="warnings (extra objects) fail too")
+
+    def applying(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--allow-destructive", action="store_true",
+                       help="also run drops, type changes and SET NOT NULL")
+        p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+
+    audit = sub.add_parser("audit", help="compare databases with their spec")
+    common(audit)
+    audit.add_argument("--apply", action="store_true", help="fix the drift found (same as apply)")
+    applying(audit)
+    plan = sub.add_parser("plan", help="print the SQL that would fix the drift")
+    common(plan)
+    apply = sub.add_parser("apply", help="fix the drift, in one transaction, then verify")
+    common(apply)
+    applying(apply)
+    demo = sub.add_parser("demo", help="replay the tickers_json incident on a bundled SQLite database")
+    demo.add_argument("--dir", help="where to create the demo database (default: a temporary folder)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            return _demo(args, out)
+        targets, ignore = resolve_targets(args)
+        if args.command == "plan":
+            return _plan(targets, ignore, args, out, err)
+        if args.command == "apply" or args.apply:
+            return _apply(targets, ignore, args, out, err)
+        return _audit(targets, ignore, args, out, err)
+    except AuditorError as exc:
+        _print_error(exc.report(), err)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        err.write("interrupted\n")
+        return EXIT_ERROR
+
+
+def _print_error(text: str, err: TextIO) -> None:
+    for line in text.splitlines():
+        err.write(f"{line}\n")
+
+
+def resolve_targets(args: argparse.Namespace) -> tuple[list[Target], tuple[str, ...]]:
+    """The databases a command runs on, and the ignore globs from the command line and config."""
+    db, spec = args.db, args.spec
+    config = _load_config(args.config, needed=not _looks_like_url(db))
+    ignore = tuple(args.ignore) + (config.ignore if config else ())
+    if db and config and db in config.targets:
+        targets = [config.targets[db]]
+    elif db and _looks_like_url(db):
+        targets = [target_from_url(db, spec)]
+    elif db:
+        known = ", ".join(config.targets) if config else "none: no config file"
+        raise ConfigError(f"unknown database '{db}' (known: {known})",
+                          "pass a URL such as sqlite:///app.db, or a name from the config")
+    elif config and config.targets:
+        targets = list(config.targets.values())
+    else:
+        raise ConfigError("no database given", "pass --db URL, or --config FILE listing databases")
+    if spec:
+        targets = [Target(t.name, t.url, spec, t.ignore) for t in targets]
+    return targets, ignore
+
+
+def _looks_like_url(db: str | None) -> bool:
+    return bool(db) and ("://" in str(db) or str(db).endswith((".db", ".sqlite", ".sqlite3")))
+
+
+def _load_config(path: str | None, needed: bool) -> Config | None:
+    if path:
+        return load_config(path)
+    default = os.environ.get("AUDITOR_CONFIG") or DEFAULT_CONFIG
+    if needed and Path(default).exists():
+        return load_config(default)
+    return None
+
+
+def _audit_all(targets: list[Target], ignore: tuple[str, ...], err: TextIO) -> list[AuditResult]:
+    results = [audit_target(t, ignore) for t in targets]
+    for result in results:
+        if result.error:
+            _print_error(result.error, err)
+    return results
+
+
+def _exit_code(results: Sequence[AuditResult], failing: bool) -> int:
+    if any(r.error for r in results):
+        return EXIT_ERROR
+    return EXIT_DRIFT if failing else EXIT_CLEAN
+
+
+def _audit(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespace,
+           out: TextIO, err: TextIO) -> int:
+    results = _audit_all(targets, ignore, err)
+    failing = any(r.failing(args.strict) for r in results)
+    ok = [r for r in results if not r.error]
+    out.write(audit_json(results, not failing) + "\n" if args.format == "json" else audit_text(ok))
+    return _exit_code(results, failing)
+
+
+def _plans(results: list[AuditResult]) -> list[tuple[AuditResult, list[Statement]]]:
+    return [(r, plan_changes(r.drift, r.expected, r.actual, r.dialect))  # type: ignore[arg-type]
+            for r in results if not r.error]
+
+
+def _plan(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespace,
+          out: TextIO, err: TextIO) -> int:
+    results = _audit_all(targets, ignore, err)
+    plans = _plans(results)
+    failing = any(r.failing(args.strict) for r in results)
+    if args.format == "json":
+        out.write(plan_json(plans, not failing) + "\n")
+    else:
+        for result, statements in plans:
+            assert result.dialect is not None
+            out.write(f"-- database: {result.target.name}\n" + render_script(statements, result.dialect))
+    return _exit_code(results, failing)
+
+
+def _apply(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespace,
+           out: TextIO, err: TextIO) -> int:
+    results = _audit_all(targets, ignore, err)
+    entries: list[tuple[AuditResult, ApplyResult | None]] = []
+    failing = False
+    for result, statements in _plans(results):
+        if not _confirmed(result, statements, args, out):
+            failing = failing or bool(result.failing(args.strict))
+            entries.append((result, None))
+            continue
+        assert result.expected is not None
+        try:
+            applied = apply_plan(result.target, statements, result.expected, args.allow_destructive, ignore)
+        except AuditorError as exc:
+            _print_error(exc.report(), err)
+            return EXIT_ERROR
+        entries.append((result, applied))
+        failing = failing or any(i.severity == "error" or args.strict for i in applied.remaining)
+        if args.format == "text":
+            out.write(apply_text(result, applied))
+    if args.format == "json":
+        out.write(apply_json(entries, not failing) + "\n")
+    return _exit_code(results, failing)
+
+
+def _confirmed(result: AuditResult, statements: list[Statement], args: argparse.Namespace, out: TextIO) -> bool:
+    """Ask on a terminal before changing a database; never ask when stdin is not a terminal."""
+    runnable, _ = split_plan(statements, args.allow_destructive)
+    if not runnable or args.yes or not sys.stdin.isatty():
+        return True
+    assert result.dialect is not None
+    out.write(render_script(statements, result.dialect))
+    out.write(f"Apply {len(runnable)} statement(s) to {result.target.name}? [y/N] ")
+    out.flush()
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+def _demo(args: argparse.Namespace, out: TextIO) -> int:
+    from auditor.demo import run_demo
+
+    return run_demo(args.dir, out, lambda argv: main(argv, out))

@@ -1,0 +1,113 @@
+"""The config file: named databases with their URLs and specs, and fleet-wide ignore globs.
+
+    spec: schema/analysis_jobs.yaml          # default spec for databases that name none
+    ignore: ["tmp_*"]
+    databases:
+      prod:
+        url: postgresql://auditor:${PROD_DB_PASSWORD}@db.internal/app
+        spec: schema/analysis_jobs.yaml      # relative paths are relative to this file
+        ignore: [audit_log]
+
+``${VAR}`` (or ``${VAR:-fallback}``) is replaced from the environment, so secrets stay out of the file.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from auditor.database import Target, mask_url, parse_url
+from auditor.errors import ConfigError
+from auditor.yamlsrc import Problems, compose_file, mapping_items, scalar, string_list
+
+TOP_KEYS = ("databases", "spec", "ignore")
+DATABASE_KEYS = ("url", "spec", "ignore")
+_ENV_RE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<fallback>[^}]*))?\}")
+
+
+@dataclass(frozen=True)
+class Config:
+    """A loaded config: targets by name, in file order."""
+
+    path: str | None
+    targets: dict[str, Target]
+    ignore: tuple[str, ...] = ()
+
+
+def load_config(path: str | Path) -> Config:
+    """Load and check a config file; raises ConfigError listing every problem found."""
+    problems = Problems(str(path))
+    root = compose_file(Path(path), problems)
+    config = _config(Path(path), root, problems) if root is not None else None
+    if problems.messages or config is None:
+        raise ConfigError("\n".join(problems.messages))
+    return config
+
+
+def _config(path: Path, root: yaml.Node, problems: Problems) -> Config:
+    base = path.parent
+    default_spec: str | None = None
+    ignore: list[str] = []
+    databases: yaml.Node | None = None
+    for key, _, value in mapping_items(root, problems, "config", TOP_KEYS):
+        if key == "spec":
+            default_spec = _relative(base, scalar(value, problems, "spec"))
+        elif key == "ignore":
+            ignore = string_list(value, problems, "ignore")
+        else:
+            databases = value
+    targets: dict[str, Target] = {}
+    if databases is not None:
+        for name, _, body in mapping_items(databases, problems, "databases"):
+            target = _target(name, body, base, default_spec, problems)
+            if target is not None:
+                targets[name] = target
+    return Config(str(path), targets, tuple(ignore))
+
+
+def _target(name: str, body: yaml.Node, base: Path, default_spec: str | None,
+            problems: Problems) -> Target | None:
+    fields = {k: v for k, _, v in mapping_items(body, problems, f"database {name}", DATABASE_KEYS)}
+    if "url" not in fields:
+        problems.add(body, f"database {name} needs a 'url'")
+        return None
+    url = _interpolate(fields["url"], problems, f"database {name} url")
+    if url is None:
+        return None
+    try:
+        parsed = parse_url(url)
+    except ConfigError as exc:
+        problems.add(fields["url"], f"database {name}: {exc}")
+        return None
+    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).is_absolute():
+        url = parsed.set(database=str(base / parsed.database)).render_as_string(hide_password=False)
+    spec = _relative(base, scalar(fields["spec"], problems, "spec")) if "spec" in fields else default_spec
+    ignore = string_list(fields["ignore"], problems, "ignore") if "ignore" in fields else []
+    return Target(name=name, url=url, spec=spec, ignore=tuple(ignore))
+
+
+def _interpolate(node: yaml.Node, problems: Problems, what: str) -> str | None:
+    text = scalar(node, problems, what)
+    if text is None:
+        return None
+    missing = [m["name"] for m in _ENV_RE.finditer(text)
+               if m["fallback"] is None and m["name"] not in os.environ]
+    if missing:
+        problems.add(node, f"{what}: environment variable {missing[0]} is not set")
+        return None
+    return _ENV_RE.sub(lambda m: os.environ.get(m["name"], m["fallback"] or ""), text)
+
+
+def _relative(base: Path, value: str | None) -> str | None:
+    if value is None:
+        return None
+    path = Path(value)
+    return str(path if path.is_absolute() else base / path)
+
+
+def target_from_url(url: str, spec: str | None) -> Target:
+    """A target given on the command line as a URL; its printed name is the masked URL."""
+    return Target(name=mask_url(parse_url(url)), url=url, spec=spec)

@@ -1,0 +1,125 @@
+"""Database targets: URLs, credential masking, and read-only or writable connections.
+
+SQLAlchemy parses URLs, masks passwords and pools connections; this module only picks the
+options that keep an audit harmless (SQLite ``mode=ro``, Postgres read-only transactions) and
+turns driver errors into one masked line.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import quote
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+from auditor.dialects import DIALECTS, Dialect
+from auditor.errors import ConfigError, ConnectError
+
+CONNECT_TIMEOUT_SECONDS = 10
+SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One database to audit. ``name`` is safe to print; ``url`` may hold a secret."""
+
+    name: str
+    url: str = field(repr=False)
+    spec: str | None = None
+    ignore: tuple[str, ...] = ()
+
+
+def parse_url(text: str) -> URL:
+    """A SQLAlchemy URL; ``postgres://`` picks psycopg 3 and a bare ``*.db`` path means SQLite."""
+    text = text.strip()
+    if "://" not in text and text.endswith(SQLITE_SUFFIXES):
+        text = f"sqlite:///{text}"
+    try:
+        url = make_url(text)
+    except ArgumentError as exc:
+        raise ConfigError(f"'{mask_text(text)}' is not a database URL: {exc}",
+                          "use e.g. sqlite:///app.db or postgresql://user@host/db") from None
+    if url.drivername in ("postgres", "postgresql"):
+        url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() not in DIALECTS:
+        raise ConfigError(f"unsupported database '{url.get_backend_name()}' in {mask_url(url)}",
+                          f"supported: {', '.join(DIALECTS)}")
+    return url
+
+
+def mask_url(url: URL | str) -> str:
+    """The URL with its password replaced by ``***``: the only form of a URL we ever print."""
+    if isinstance(url, str):
+        try:
+            url = make_url(url)
+        except ArgumentError:
+            return mask_text(url)
+    return url.render_as_string(hide_password=True)
+
+
+def mask_text(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """``text`` with any URL password and the given secrets replaced by ``***``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    # user:password@host in any URL-like text
+    return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
+
+
+def dialect_of(url: URL) -> Dialect:
+    """The dialect of a parsed URL."""
+    return DIALECTS[url.get_backend_name()]
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file of a SQLite URL, or None for an in-memory database."""
+    database = url.database
+    return None if not database or database == ":memory:" else Path(database)
+
+
+def _engine(url: URL, readonly: bool) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        path = sqlite_path(url)
+        if path is not None and readonly:
+            uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+            return create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True))
+        return create_engine(url)
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+    except NoSuchModuleError as exc:
+        raise ConfigError(f"no driver for {mask_url(url)}: {exc}", "install psycopg[binary]") from None
+    return engine.execution_options(postgresql_readonly=True) if readonly else engine
+
+
+@contextmanager
+def connect(target: Target, readonly: bool = True) -> Iterator[Connection]:
+    """A connection to the target; read-only unless asked otherwise. Errors are masked."""
+    url = parse_url(target.url)
+    path = sqlite_path(url) if url.get_backend_name() == "sqlite" else None
+    if path is not None and readonly and not path.exists():
+        raise ConnectError(f"{target.name}: SQLite file {path} does not exist (an audit never creates it)")
+    engine = _engine(url, readonly)
+    try:
+        try:
+            conn = engine.connect()
+        except (DBAPIError, sqlite3.Error) as exc:
+            raise ConnectError(f"{target.name}: cannot connect: {describe_error(exc, url)}") from None
+        with conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def describe_error(exc: BaseException, url: URL | None = None) -> str:
+    """The first line of a driver error, with any password masked."""
+    original = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(original).strip().splitlines() if line.strip()]
+    text = lines[0] if lines else type(original).__name__
+    secrets = (url.password,) if url is not None and url.password else ()
+    return mask_text(str(text), tuple(str(s) for s in secrets))

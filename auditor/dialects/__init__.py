@@ -1,0 +1,121 @@
+"""What differs between engines, as data: capability flags and type tables.
+
+Each engine module (``sqlite``, ``postgresql``) defines one ``Dialect`` value and a ``read_schema``
+function that reads its catalogs. Everything else in the package asks the dialect value, never the
+engine name, so adding an engine means adding data, not branches.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import import_module
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from auditor.model import Schema
+
+# Spellings that mean the same type on every engine we support, mapped to one canonical name.
+COMMON_TYPE_SYNONYMS: Mapping[str, str] = MappingProxyType({
+    "int": "integer", "int4": "integer",
+    "int8": "bigint",
+    "int2": "smallint",
+    "character varying": "varchar",
+    "character": "char", "bpchar": "char",
+    "bool": "boolean",
+    "float8": "double", "double precision": "double", "float": "double",
+    "float4": "real",
+    "decimal": "numeric",
+    "timestamp without time zone": "timestamp",
+    "timestamp with time zone": "timestamptz",
+    "time without time zone": "time",
+    "time with time zone": "timetz",
+})
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """One engine's facts. ``module`` names the engine module holding ``read_schema``."""
+
+    name: str
+    module: str
+    sqlalchemy_module: str
+    default_schema: str | None
+    # Canonical type name -> how this engine's DDL spells it, where the two differ.
+    type_spelling: Mapping[str, str] = field(default_factory=dict)
+    # Canonical type name -> the arguments the engine assumes when none are written.
+    implicit_type_args: Mapping[str, str] = field(default_factory=dict)
+    type_synonyms: Mapping[str, str] = field(default_factory=lambda: COMMON_TYPE_SYNONYMS)
+    numeric_scale_defaults_to_zero: bool = False
+    uppercase_types: bool = False
+    bracket_identifiers: bool = False
+    # DDL capabilities: what can be done in place, and what has an idempotent IF [NOT] EXISTS form.
+    has_schemas: bool = False
+    add_column_if_not_exists: bool = False
+    drop_column_if_exists: bool = False
+    alter_column: bool = False
+    alter_constraints: bool = False
+    guarded_blocks: bool = False
+    # How apply opens its transaction when the driver will not (None: the driver's own BEGIN).
+    begin_statement: str | None = None
+    # SQLite's ADD COLUMN takes neither NOT NULL without a default nor a non-constant default.
+    add_column_needs_constant_default: bool = False
+
+    @cached_property
+    def _preparer(self) -> Any:
+        dialect_cls = import_module(self.sqlalchemy_module).dialect
+        return dialect_cls().identifier_preparer
+
+    def quote(self, identifier: str) -> str:
+        """The identifier, quoted by the engine's own rules when it needs quoting."""
+        return self._preparer.quote(identifier)
+
+    def qualified(self, schema: str | None, name: str) -> str:
+        """``schema.name`` (each part quoted as needed), or just ``name`` without a schema."""
+        if schema and self.has_schemas:
+            return f"{self.quote(schema)}.{self.quote(name)}"
+        return self.quote(name)
+
+    @property
+    def reader(self) -> Callable[[Connection, tuple[str, ...]], Schema]:
+        """The engine's catalog reader: ``read_schema(connection, schemas) -> Schema`` (raw)."""
+        return import_module(self.module).read_schema
+
+
+SQLITE = Dialect(
+    name="sqlite",
+    module="auditor.dialects.sqlite",
+    sqlalchemy_module="sqlalchemy.dialects.sqlite.base",
+    default_schema=None,
+    uppercase_types=True,
+    bracket_identifiers=True,
+    add_column_needs_constant_default=True,
+    # Python's sqlite3 opens no transaction for DDL; IMMEDIATE also takes the write lock up
+    # front, so no other writer slips in between our statements.
+    begin_statement="BEGIN IMMEDIATE",
+)
+
+POSTGRESQL = Dialect(
+    name="postgresql",
+    module="auditor.dialects.postgresql",
+    sqlalchemy_module="sqlalchemy.dialects.postgresql.base",
+    default_schema="public",
+    type_spelling=MappingProxyType({"double": "double precision"}),
+    implicit_type_args=MappingProxyType({"char": "1"}),
+    numeric_scale_defaults_to_zero=True,
+    has_schemas=True,
+    add_column_if_not_exists=True,
+    drop_column_if_exists=True,
+    alter_column=True,
+    alter_constraints=True,
+    guarded_blocks=True,
+)
+
+DIALECTS: Mapping[str, Dialect] = MappingProxyType({d.name: d for d in (SQLITE, POSTGRESQL)})
+
+
+def dialect_named(name: str) -> Dialect:
+    """The dialect for a SQLAlchemy backend name (``sqlite``, ``postgresql``)."""
+    return DIALECTS[name]

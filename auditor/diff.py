@@ -1,0 +1,197 @@
+"""The differ: a pure function from (expected, actual) canonical schemas to drift items.
+
+Objects are matched by key (table key, column name, index name, foreign-key shape); everything
+compared is already canonical, so each check is plain equality.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from fnmatch import fnmatchcase
+from typing import Iterator
+
+from auditor.model import Column, ForeignKey, Index, Schema, Table
+
+ERROR = "error"
+WARNING = "warning"
+
+# Every kind the differ can report, with its severity: missing or different objects break the
+# application (error); extra ones are usually harmless leftovers (warning).
+KINDS: dict[str, str] = {
+    "missing_table": ERROR,
+    "extra_table": WARNING,
+    "missing_column": ERROR,
+    "extra_column": WARNING,
+    "type_mismatch": ERROR,
+    "nullable_mismatch": ERROR,
+    "default_mismatch": ERROR,
+    "primary_key_mismatch": ERROR,
+    "missing_index": ERROR,
+    "extra_index": WARNING,
+    "index_mismatch": ERROR,
+    "missing_foreign_key": ERROR,
+    "extra_foreign_key": WARNING,
+}
+
+
+@dataclass(frozen=True)
+class DriftItem:
+    """One difference. ``name`` is the column, index or constraint, or None for a whole table."""
+
+    kind: str
+    schema: str | None
+    table: str
+    name: str | None
+    expected: str | None
+    actual: str | None
+    message: str
+
+    @property
+    def severity(self) -> str:
+        """``error`` or ``warning``, fixed per kind."""
+        return KINDS[self.kind]
+
+    @property
+    def table_key(self) -> str:
+        """The key of the table this item is about (``Table.key``)."""
+        return f"{self.schema}.{self.table}" if self.schema else self.table
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON form of the item."""
+        return {**asdict(self), "severity": self.severity}
+
+
+def diff_schemas(expected: Schema, actual: Schema, ignore: tuple[str, ...] = ()) -> list[DriftItem]:
+    """Every drift item between the spec and the live schema, minus what ``ignore`` globs match."""
+    patterns = tuple(expected.ignore) + tuple(ignore)
+    want, have = expected.table_map(), actual.table_map()
+    items: list[DriftItem] = []
+    for key, table in want.items():
+        if key not in have:
+            items.append(_item("missing_table", table, None, "present", None,
+                               f"table {_label(table)} is missing"))
+        else:
+            items.extend(_diff_table(table, have[key]))
+    for key, table in have.items():
+        if key not in want:
+            items.append(_item("extra_table", table, None, None, "present",
+                               f"table {_label(table)} is not in the spec"))
+    return [item for item in items if not is_ignored(item, patterns)]
+
+
+def is_ignored(item: DriftItem, patterns: tuple[str, ...]) -> bool:
+    """True when a glob matches the item's table (``tmp_*``) or object (``jobs.legacy_*``)."""
+    names = {item.table, item.table_key}
+    if item.name:
+        names = {f"{n}.{item.name}" for n in names}
+    return any(fnmatchcase(name, pattern) for name in names for pattern in patterns)
+
+
+def _label(table: Table) -> str:
+    return table.key if table.schema not in (None, "public") else table.name
+
+
+def _item(kind: str, table: Table, name: str | None, expected: str | None, actual: str | None,
+          message: str) -> DriftItem:
+    return DriftItem(kind, table.schema, table.name, name, expected, actual, message)
+
+
+def _diff_table(want: Table, have: Table) -> Iterator[DriftItem]:
+    yield from _diff_columns(want, have)
+    want_pk = want.primary_key.columns if want.primary_key else ()
+    have_pk = have.primary_key.columns if have.primary_key else ()
+    if want_pk != have_pk:
+        yield _item("primary_key_mismatch", want, None, _cols(want_pk) or None, _cols(have_pk) or None,
+                    f"primary key of {_label(want)} is {_cols(have_pk) or 'absent'}, "
+                    f"spec says {_cols(want_pk) or 'none'}")
+    yield from _diff_indexes(want, have)
+    yield from _diff_foreign_keys(want, have)
+
+
+def _diff_columns(want: Table, have: Table) -> Iterator[DriftItem]:
+    have_cols = {c.name: c for c in have.columns}
+    want_names = {c.name for c in want.columns}
+    for col in want.columns:
+        live = have_cols.get(col.name)
+        where = f"{_label(want)}.{col.name}"
+        if live is None:
+            yield _item("missing_column", want, col.name, describe_column(col), None,
+                        f"column {where} ({col.type}) is missing")
+            continue
+        if col.type != live.type:
+            yield _item("type_mismatch", want, col.name, col.type, live.type,
+                        f"column {where} has type {live.type or '(none)'}, spec says {col.type}")
+        if col.nullable != live.nullable:
+            yield _item("nullable_mismatch", want, col.name, _null(col), _null(live),
+                        f"column {where} is {_null(live)}, spec says {_null(col)}")
+        if col.default != live.default:
+            yield _item("default_mismatch", want, col.name, col.default, live.default,
+                        f"column {where} has default {live.default or '(none)'}, "
+                        f"spec says {col.default or '(none)'}")
+    for col in have.columns:
+        if col.name not in want_names:
+            yield _item("extra_column", want, col.name, None, describe_column(col),
+                        f"column {_label(want)}.{col.name} ({col.type}) is not in the spec")
+
+
+def _diff_indexes(want: Table, have: Table) -> Iterator[DriftItem]:
+    have_idx = {i.name: i for i in have.indexes}
+    want_names = {i.name for i in want.indexes}
+    for index in want.indexes:
+        live = have_idx.get(index.name)
+        if live is None:
+            yield _item("missing_index", want, index.name, describe_index(index), None,
+                        f"index {index.name} on {_label(want)} {_cols(index.columns)} is missing")
+        elif live != index:
+            yield _item("index_mismatch", want, index.name, describe_index(index), describe_index(live),
+                        f"index {index.name} on {_label(want)} is {describe_index(live)}, "
+                        f"spec says {describe_index(index)}")
+    for index in have.indexes:
+        if index.name not in want_names:
+            yield _item("extra_index", want, index.name, None, describe_index(index),
+                        f"index {index.name} on {_label(want)} is not in the spec")
+
+
+def _diff_foreign_keys(want: Table, have: Table) -> Iterator[DriftItem]:
+    have_shapes = {fk.shape: fk for fk in have.foreign_keys}
+    want_shapes = {fk.shape for fk in want.foreign_keys}
+    for fk in want.foreign_keys:
+        if fk.shape not in have_shapes:
+            yield _item("missing_foreign_key", want, fk_name(want, fk), describe_foreign_key(fk), None,
+                        f"foreign key {_label(want)}{_cols(fk.columns)} -> {describe_foreign_key(fk)} is missing")
+    for fk in have.foreign_keys:
+        if fk.shape not in want_shapes:
+            yield _item("extra_foreign_key", want, fk_name(want, fk), None, describe_foreign_key(fk),
+                        f"foreign key {_label(want)}{_cols(fk.columns)} -> {describe_foreign_key(fk)} "
+                        "is not in the spec")
+
+
+def fk_name(table: Table, fk: ForeignKey) -> str:
+    """The constraint's name, or Postgres's default name for it when it has none."""
+    return fk.name or f"{table.name}_{'_'.join(fk.columns)}_fkey"
+
+
+def describe_column(col: Column) -> str:
+    """``type [NOT NULL] [DEFAULT x]``, the way a column reads in DDL."""
+    text = col.type + ("" if col.nullable else " NOT NULL")
+    return text + (f" DEFAULT {col.default}" if col.default is not None else "")
+
+
+def describe_index(index: Index) -> str:
+    """``[UNIQUE] (a, b) [WHERE ...]``."""
+    text = ("UNIQUE " if index.unique else "") + _cols(index.columns)
+    return text + (f" WHERE {index.where}" if index.where else "")
+
+
+def describe_foreign_key(fk: ForeignKey) -> str:
+    """``users(id) ON DELETE CASCADE``, actions shown only when not the default."""
+    text = f"{fk.ref_table}{_cols(fk.ref_columns)}"
+    text += f" ON DELETE {fk.on_delete}" if fk.on_delete != "NO ACTION" else ""
+    return text + (f" ON UPDATE {fk.on_update}" if fk.on_update != "NO ACTION" else "")
+
+
+def _cols(columns: tuple[str, ...]) -> str:
+    return f"({', '.join(columns)})" if columns else ""
+
+
+def _null(col: Column) -> str:
+    return "nullable" if col.nullable else "NOT NULL"

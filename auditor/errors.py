@@ -1,0 +1,47 @@
+"""The one exception hierarchy. Every error the CLI can show derives from AuditorError.
+
+The CLI maps any AuditorError to exit code 2 and prints ``str(error)`` as one line.
+Drift is not an error: it is a result (exit code 1).
+"""
+from __future__ import annotations
+
+
+class AuditorError(Exception):
+    """Base of every error the tool reports to a user (exit code 2)."""
+
+    hint: str = ""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        if hint:
+            self.hint = hint
+
+    def report(self) -> str:
+        """What to show a user: the message (one line per problem), the hint on the last line."""
+        lines = [" ".join(line.split()) for line in str(self).splitlines() if line.strip()]
+        if self.hint and lines:
+            lines[-1] += f" ({self.hint})"
+        return "\n".join(lines)
+
+class SpecError(AuditorError):
+    """The spec file is malformed; the message starts with ``file:line:``."""
+
+    hint = "fix the spec and run again"
+
+
+class ConfigError(AuditorError):
+    """The config file or a command-line value is invalid."""
+
+    hint = "fix the configuration and run again"
+
+
+class ConnectError(AuditorError):
+    """A database could not be reached or read."""
+
+    hint = "check the URL, the server and the credentials"
+
+
+class ApplyError(AuditorError):
+    """A statement failed during apply; the transaction was rolled back."""
+
+    hint = "nothing was changed; fix the cause and run apply again"

@@ -1,0 +1,38 @@
+"""The inspector: a live database read (read-only) into the canonical schema model."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import DBAPIError
+
+from auditor.canon import normalize_schema
+from auditor.database import Target, connect, describe_error, dialect_of, parse_url
+from auditor.dialects import Dialect
+from auditor.errors import ConnectError
+from auditor.model import Schema
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+
+def schemas_to_read(expected: Schema, dialect: Dialect) -> tuple[str, ...]:
+    """The namespaces an audit reads: those the spec names, else the engine's default one."""
+    names = {t.schema for t in expected.tables if t.schema}
+    if not names and dialect.default_schema:
+        names = {dialect.default_schema}
+    return tuple(sorted(names))
+
+
+def read_live_schema(conn: Connection, dialect: Dialect, schemas: tuple[str, ...]) -> Schema:
+    """The canonical schema of an open connection."""
+    return normalize_schema(dialect.reader(conn, schemas), dialect)
+
+
+def inspect_target(target: Target, schemas: tuple[str, ...]) -> Schema:
+    """Read a target's live schema in one read-only transaction."""
+    url = parse_url(target.url)
+    with connect(target, readonly=True) as conn:
+        try:
+            return read_live_schema(conn, dialect_of(url), schemas)
+        except DBAPIError as exc:
+            raise ConnectError(f"{target.name}: cannot read the catalog: {describe_error(exc, url)}") from None

@@ -1,0 +1,330 @@
+"""The planner: drift items -> an ordered list of idempotent DDL statements.
+
+Every statement says which drift item it fixes, whether it is destructive (it drops something or
+can fail on or change existing data), and, where the engine has no ``IF [NOT] EXISTS`` form, a
+guard that ``apply`` checks against the live schema right before running it. What an engine cannot
+do in place is planned as a ``manual`` statement: a comment saying why, never executed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from auditor.canon import render_type
+from auditor.diff import DriftItem, fk_name
+from auditor.dialects import Dialect
+from auditor.model import Column, ForeignKey, Index, Schema, Table
+
+# Phases, in the order they run. Constraints and indexes that are in the way go first, so that
+# columns and tables can change under them; tables exist before their columns, columns before the
+# indexes on them, and every table before the foreign keys that reference it; drops of columns
+# and tables come last, once nothing planned still needs them.
+PHASES = (
+    "drop_foreign_keys",
+    "drop_indexes",
+    "create_tables",
+    "add_columns",
+    "alter_columns",
+    "primary_keys",
+    "create_indexes",
+    "add_foreign_keys",
+    "drop_columns",
+    "drop_tables",
+)
+
+# A value Postgres cannot take in ADD COLUMN ... DEFAULT on SQLite: the time functions.
+_NON_CONSTANT_DEFAULTS = ("current_timestamp", "current_date", "current_time")
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A live-schema condition that must hold for a statement to run (SQLite's missing IF forms)."""
+
+    column_exists: bool
+    table_key: str
+    column: str
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One planned change. ``sql`` has no trailing semicolon; for ``manual`` it is a comment."""
+
+    sql: str
+    fixes: DriftItem
+    phase: str
+    destructive: bool = False
+    manual: bool = False
+    guard: Guard | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON form of the statement."""
+        return {"sql": self.sql, "phase": self.phase, "destructive": self.destructive,
+                "manual": self.manual, "fixes": self.fixes.to_dict()}
+
+
+@dataclass(frozen=True)
+class _Context:
+    expected: Table | None
+    actual: Table | None
+    dialect: Dialect
+
+
+def plan_changes(drift: Iterable[DriftItem], expected: Schema, actual: Schema,
+                 dialect: Dialect) -> list[Statement]:
+    """The statements that turn ``actual`` into ``expected``, in phase order."""
+    want, have = expected.table_map(), actual.table_map()
+    statements: list[Statement] = []
+    for item in drift:
+        ctx = _Context(want.get(item.table_key), have.get(item.table_key), dialect)
+        statements.extend(_BUILDERS[item.kind](item, ctx))
+    order = {phase: i for i, phase in enumerate(PHASES)}
+    return sorted(statements, key=lambda s: order[s.phase])  # stable: drift order within a phase
+
+
+# ---------------------------------------------------------------------------------------------
+# SQL fragments
+
+
+def _table_sql(table: Table, dialect: Dialect) -> str:
+    return dialect.qualified(table.schema, table.name)
+
+
+def column_sql(col: Column, dialect: Dialect) -> str:
+    """A column definition: ``name TYPE [NOT NULL] [DEFAULT expr]``."""
+    text = f"{dialect.quote(col.name)} {render_type(col.type, dialect)}".rstrip()
+    text += "" if col.nullable else " NOT NULL"
+    return text + (f" DEFAULT {col.default}" if col.default is not None else "")
+
+
+def _elements_sql(elements: tuple[str, ...], table: Table, dialect: Dialect) -> str:
+    names = {c.name for c in table.columns}
+    return ", ".join(dialect.quote(e) if e in names else e for e in elements)
+
+
+def _index_sql(index: Index, table: Table, dialect: Dialect) -> str:
+    unique = "UNIQUE " if index.unique else ""
+    text = (f"CREATE {unique}INDEX IF NOT EXISTS {dialect.quote(index.name)} "
+            f"ON {_table_sql(table, dialect)} ({_elements_sql(index.columns, table, dialect)})")
+    return text + (f" WHERE {index.where}" if index.where else "")
+
+
+def _drop_index_sql(index: Index, table: Table, dialect: Dialect) -> str:
+    return f"DROP INDEX IF EXISTS {dialect.qualified(table.schema, index.name)}"
+
+
+def _references_sql(fk: ForeignKey, table: Table, dialect: Dialect) -> str:
+    schema, _, name = fk.ref_table.rpartition(".")
+    ref_cols = ", ".join(dialect.quote(c) for c in fk.ref_columns)
+    text = (f"FOREIGN KEY ({', '.join(dialect.quote(c) for c in fk.columns)}) "
+            f"REFERENCES {dialect.qualified(schema or None, name)} ({ref_cols})")
+    text += f" ON DELETE {fk.on_delete}" if fk.on_delete != "NO ACTION" else ""
+    return text + (f" ON UPDATE {fk.on_update}" if fk.on_update != "NO ACTION" else "")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _guarded_constraint(table: Table, name: str, body: str, dialect: Dialect) -> str:
+    """Postgres has no ADD CONSTRAINT IF NOT EXISTS: check the catalog in a DO block."""
+    regclass = _literal(_table_sql(table, dialect))
+    return (
+        "DO $$\nBEGIN\n"
+        f"  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = {_literal(name)}"
+        f" AND conrelid = {regclass}::regclass) THEN\n"
+        f"    ALTER TABLE {_table_sql(table, dialect)} ADD CONSTRAINT {dialect.quote(name)} {body};\n"
+        "  END IF;\nEND $$"
+    )
+
+
+def _manual(item: DriftItem, phase: str, why: str) -> Statement:
+    return Statement(f"-- manual: {why}", item, phase, manual=True)
+
+
+_REBUILD = "SQLite cannot alter this in place; it needs a table rebuild (not planned automatically yet)"
+
+
+# ---------------------------------------------------------------------------------------------
+# One builder per drift kind
+
+
+def _missing_table(item: DriftItem, ctx: _Context) -> list[Statement]:
+    table, dialect = ctx.expected, ctx.dialect
+    assert table is not None
+    parts = [column_sql(c, dialect) for c in table.columns]
+    if table.primary_key:
+        pk_cols = ", ".join(dialect.quote(c) for c in table.primary_key.columns)
+        parts.append(f"PRIMARY KEY ({pk_cols})")
+    # Postgres needs the referenced tables to exist first, so its foreign keys come in a later
+    # phase; SQLite can only declare them here (it checks the target lazily).
+    inline_fks = () if dialect.alter_constraints else table.foreign_keys
+    parts += [_references_sql(fk, table, dialect) for fk in inline_fks]
+    body = ",\n  ".join(parts)
+    out = [Statement(f"CREATE TABLE IF NOT EXISTS {_table_sql(table, dialect)} (\n  {body}\n)",
+                     item, "create_tables")]
+    out += [Statement(_index_sql(i, table, dialect), item, "create_indexes") for i in table.indexes]
+    if dialect.alter_constraints:
+        out += [_add_fk_statement(item, table, fk, dialect) for fk in table.foreign_keys]
+    return out
+
+
+def _extra_table(item: DriftItem, ctx: _Context) -> list[Statement]:
+    assert ctx.actual is not None
+    return [Statement(f"DROP TABLE IF EXISTS {_table_sql(ctx.actual, ctx.dialect)}", item,
+                      "drop_tables", destructive=True)]
+
+
+def _missing_column(item: DriftItem, ctx: _Context) -> list[Statement]:
+    table, dialect = ctx.expected, ctx.dialect
+    assert table is not None and item.name is not None
+    col = table.column(item.name)
+    assert col is not None
+    if dialect.add_column_needs_constant_default:
+        if not col.nullable and col.default is None:
+            return [_manual(item, "add_columns", "SQLite cannot add a NOT NULL column without a default")]
+        if col.default is not None and (col.default in _NON_CONSTANT_DEFAULTS or col.default.startswith("(")):
+            return [_manual(item, "add_columns", f"SQLite cannot add a column with default {col.default}")]
+    if_not_exists = "IF NOT EXISTS " if dialect.add_column_if_not_exists else ""
+    guard = None if if_not_exists else Guard(False, table.key, col.name)
+    sql = f"ALTER TABLE {_table_sql(table, dialect)} ADD COLUMN {if_not_exists}{column_sql(col, dialect)}"
+    return [Statement(sql, item, "add_columns", guard=guard)]
+
+
+def _extra_column(item: DriftItem, ctx: _Context) -> list[Statement]:
+    table, dialect = ctx.actual, ctx.dialect
+    assert table is not None and item.name is not None
+    if_exists = "IF EXISTS " if dialect.drop_column_if_exists else ""
+    guard = None if if_exists else Guard(True, table.key, item.name)
+    sql = f"ALTER TABLE {_table_sql(table, dialect)} DROP COLUMN {if_exists}{dialect.quote(item.name)}"
+    return [Statement(sql, item, "drop_columns", destructive=True, guard=guard)]
+
+
+def _alter_column(action: Callable[[Column, Dialect], tuple[str, bool]]) -> Callable[[DriftItem, _Context], list[Statement]]:
+    """A builder for ALTER COLUMN changes; ``action`` gives the clause and whether it is destructive."""
+
+    def build(item: DriftItem, ctx: _Context) -> list[Statement]:
+        table, dialect = ctx.expected, ctx.dialect
+        assert table is not None and item.name is not None
+        if not dialect.alter_column:
+            return [_manual(item, "alter_columns", _REBUILD)]
+        col = table.column(item.name)
+        assert col is not None
+        clause, destructive = action(col, dialect)
+        sql = f"ALTER TABLE {_table_sql(table, dialect)} ALTER COLUMN {dialect.quote(col.name)} {clause}"
+        return [Statement(sql, item, "alter_columns", destructive=destructive)]
+
+    return build
+
+
+def _type_clause(col: Column, dialect: Dialect) -> tuple[str, bool]:
+    spelled = render_type(col.type, dialect)
+    return f"TYPE {spelled} USING {dialect.quote(col.name)}::{spelled}", True
+
+
+def _nullable_clause(col: Column, dialect: Dialect) -> tuple[str, bool]:
+    return ("DROP NOT NULL", False) if col.nullable else ("SET NOT NULL", True)
+
+
+def _default_clause(col: Column, dialect: Dialect) -> tuple[str, bool]:
+    return ("DROP DEFAULT", False) if col.default is None else (f"SET DEFAULT {col.default}", False)
+
+
+def _primary_key(item: DriftItem, ctx: _Context) -> list[Statement]:
+    want, have, dialect = ctx.expected, ctx.actual, ctx.dialect
+    assert want is not None and have is not None
+    if not dialect.alter_constraints:
+        return [_manual(item, "primary_keys", _REBUILD)]
+    table = _table_sql(want, dialect)
+    steps = []
+    if have.primary_key:
+        old = have.primary_key.name or f"{have.name}_pkey"
+        steps.append(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {dialect.quote(old)}")
+    if want.primary_key:
+        cols = ", ".join(dialect.quote(c) for c in want.primary_key.columns)
+        steps.append(f"ALTER TABLE {table} ADD PRIMARY KEY ({cols})")
+    # One DO block: dropping and re-adding must happen together to be safe to re-run.
+    body = "".join(f"  {step};\n" for step in steps)
+    return [Statement(f"DO $$\nBEGIN\n{body}END $$", item, "primary_keys", destructive=True)]
+
+
+def _missing_index(item: DriftItem, ctx: _Context) -> list[Statement]:
+    table = ctx.expected
+    assert table is not None and item.name is not None
+    index = table.index(item.name)
+    assert index is not None
+    return [Statement(_index_sql(index, table, ctx.dialect), item, "create_indexes")]
+
+
+def _extra_index(item: DriftItem, ctx: _Context) -> list[Statement]:
+    table = ctx.actual
+    assert table is not None and item.name is not None
+    index = table.index(item.name)
+    assert index is not None
+    return [Statement(_drop_index_sql(index, table, ctx.dialect), item, "drop_indexes", destructive=True)]
+
+
+def _index_mismatch(item: DriftItem, ctx: _Context) -> list[Statement]:
+    dropped = _extra_index(item, ctx)
+    return dropped + [_destructive(s) for s in _missing_index(item, ctx)]
+
+
+def _destructive(statement: Statement) -> Statement:
+    return Statement(statement.sql, statement.fixes, statement.phase, True, statement.manual, statement.guard)
+
+
+def _add_fk_statement(item: DriftItem, table: Table, fk: ForeignKey, dialect: Dialect) -> Statement:
+    sql = _guarded_constraint(table, fk_name(table, fk), _references_sql(fk, table, dialect), dialect)
+    return Statement(sql, item, "add_foreign_keys")
+
+
+def _missing_foreign_key(item: DriftItem, ctx: _Context) -> list[Statement]:
+    table, dialect = ctx.expected, ctx.dialect
+    assert table is not None
+    if not dialect.alter_constraints:
+        return [_manual(item, "add_foreign_keys", _REBUILD)]
+    fk = next(f for f in table.foreign_keys if fk_name(table, f) == item.name)
+    return [_add_fk_statement(item, table, fk, dialect)]
+
+
+def _extra_foreign_key(item: DriftItem, ctx: _Context) -> list[Statement]:
+    table, dialect = ctx.actual, ctx.dialect
+    assert table is not None and item.name is not None
+    if not dialect.alter_constraints:
+        return [_manual(item, "drop_foreign_keys", _REBUILD)]
+    sql = f"ALTER TABLE {_table_sql(table, dialect)} DROP CONSTRAINT IF EXISTS {dialect.quote(item.name)}"
+    return [Statement(sql, item, "drop_foreign_keys", destructive=True)]
+
+
+_BUILDERS: dict[str, Callable[[DriftItem, _Context], list[Statement]]] = {
+    "missing_table": _missing_table,
+    "extra_table": _extra_table,
+    "missing_column": _missing_column,
+    "extra_column": _extra_column,
+    "type_mismatch": _alter_column(_type_clause),
+    "nullable_mismatch": _alter_column(_nullable_clause),
+    "default_mismatch": _alter_column(_default_clause),
+    "primary_key_mismatch": _primary_key,
+    "missing_index": _missing_index,
+    "extra_index": _extra_index,
+    "index_mismatch": _index_mismatch,
+    "missing_foreign_key": _missing_foreign_key,
+    "extra_foreign_key": _extra_foreign_key,
+}
+
+
+def render_script(statements: list[Statement], dialect: Dialect) -> str:
+    """The plan as a SQL script for a person to read or run (``psql -f``, ``sqlite3``)."""
+    if not statements:
+        return "-- no changes: the database matches the spec\n"
+    lines = [f"-- schema-auditor plan for {dialect.name}: {len(statements)} statement(s)"]
+    if dialect.guarded_blocks:
+        lines.append("-- every statement is idempotent: the script is safe to run twice")
+    else:
+        lines.append("-- ADD/DROP COLUMN have no IF [NOT] EXISTS here: schema-auditor apply checks first")
+    for st in statements:
+        item = st.fixes
+        target = f"{item.table}.{item.name}" if item.name else item.table
+        note = " [destructive: apply needs --allow-destructive]" if st.destructive else ""
+        lines.append(f"\n-- {item.kind} {target}{note}")
+        lines.append(st.sql if st.manual else f"{st.sql};")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,99 @@
+"""Reports: audit, plan and apply results as terminal text or as one JSON document."""
+from __future__ import annotations
+
+import json
+from itertools import groupby
+from typing import Sequence
+
+from auditor.apply import ApplyResult
+from auditor.audit import AuditResult
+from auditor.diff import DriftItem
+from auditor.plan import Statement
+
+
+def _header(result: AuditResult) -> str:
+    dialect = result.dialect.name if result.dialect else "?"
+    return f"{result.target.name} ({dialect}, spec {result.target.spec})"
+
+
+def _summary(drift: Sequence[DriftItem]) -> str:
+    if not drift:
+        return "clean"
+    errors = sum(1 for i in drift if i.severity == "error")
+    warnings = len(drift) - errors
+    parts = [f"{errors} error(s)"] * bool(errors) + [f"{warnings} warning(s)"] * bool(warnings)
+    return f"{len(drift)} drift item(s): {', '.join(parts)}"
+
+
+def drift_lines(drift: Sequence[DriftItem]) -> list[str]:
+    """Drift grouped by table, one line an item, aligned for a terminal."""
+    lines: list[str] = []
+    kind_width = max((len(i.kind) for i in drift), default=0)
+    for table, items in groupby(drift, key=lambda i: i.table_key):
+        lines.append(f"  {table}")
+        for item in items:
+            lines.append(f"    {item.severity:<7}  {item.kind:<{kind_width}}  {item.message}")
+    return lines
+
+
+def audit_text(results: Sequence[AuditResult]) -> str:
+    """The audit report for a terminal."""
+    lines: list[str] = []
+    for result in results:
+        if result.error:
+            lines.append(f"{result.target.name}: ERROR: {result.error}")
+            continue
+        lines.append(f"{_header(result)}: {_summary(result.drift)}")
+        lines += drift_lines(sorted(result.drift, key=lambda i: i.table_key))
+    return "\n".join(lines) + "\n"
+
+
+def _database_json(result: AuditResult) -> dict[str, object]:
+    entry: dict[str, object] = {
+        "database": result.target.name,
+        "dialect": result.dialect.name if result.dialect else None,
+        "spec": result.target.spec,
+        "drift": [item.to_dict() for item in result.drift],
+        "counts": result.counts(),
+        "seconds": round(result.seconds, 4),
+    }
+    if result.error:
+        entry["error"] = result.error
+    return entry
+
+
+def audit_json(results: Sequence[AuditResult], clean: bool) -> str:
+    """The audit report as one JSON object: ``{"clean": ..., "databases": [...]}``."""
+    return json.dumps({"clean": clean, "databases": [_database_json(r) for r in results]}, indent=2)
+
+
+def plan_json(results: Sequence[tuple[AuditResult, list[Statement]]], clean: bool) -> str:
+    """Plans as JSON: each database entry gains ``statements``."""
+    databases = [{**_database_json(r), "statements": [s.to_dict() for s in plan]} for r, plan in results]
+    return json.dumps({"clean": clean, "databases": databases}, indent=2)
+
+
+def apply_text(result: AuditResult, applied: ApplyResult) -> str:
+    """What apply did to one database, for a terminal."""
+    lines = [f"{_header(result)}: applied {len(applied.executed)} statement(s)"]
+    lines += [f"  ran      {s.sql.splitlines()[0]}" for s in applied.executed]
+    lines += [f"  skipped  {s.sql.splitlines()[0]} (already done)" for s in applied.already_done]
+    for s in applied.withheld:
+        why = "manual" if s.manual else "destructive, needs --allow-destructive"
+        lines.append(f"  withheld {s.sql.splitlines()[0]} ({why})")
+    lines.append(f"  verified: {_summary(applied.remaining)}")
+    lines += drift_lines(applied.remaining)
+    return "\n".join(lines) + "\n"
+
+
+def apply_json(entries: Sequence[tuple[AuditResult, ApplyResult | None]], clean: bool) -> str:
+    """Apply results as JSON: each database gains ``executed``, ``withheld`` and ``remaining``."""
+    databases = []
+    for result, applied in entries:
+        entry = _database_json(result)
+        if applied is not None:
+            entry["executed"] = [s.to_dict() for s in applied.executed]
+            entry["withheld"] = [s.to_dict() for s in applied.withheld]
+            entry["remaining"] = [i.to_dict() for i in applied.remaining]
+        databases.append(entry)
+    return json.dumps({"clean": clean, "databases": databases}, indent=2)

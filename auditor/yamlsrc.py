@@ -1,0 +1,124 @@
+"""YAML read as a node tree, so that every value keeps its file and line for error messages.
+
+PyYAML's safe composer builds nodes only (no objects, no tags acted on); the spec and config
+loaders walk those nodes and report problems as ``file:line: message``.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_NULL_TAG = "tag:yaml.org,2002:null"
+_TRUE_WORDS = frozenset({"true", "yes", "on", "y"})
+
+
+@dataclass
+class Problems:
+    """Problems found in one file, collected so that a user sees them all in one run."""
+
+    path: str
+    messages: list[str] = field(default_factory=list)
+
+    def add(self, node: yaml.Node | None, message: str) -> None:
+        """Record ``message`` at ``node``'s line (or at the file when there is no node)."""
+        self.messages.append(f"{self.at(node)}: {message}")
+
+    def at(self, node: yaml.Node | None) -> str:
+        """``file:line:column`` of a node, 1-based."""
+        if node is None:
+            return self.path
+        mark = node.start_mark
+        return f"{self.path}:{mark.line + 1}:{mark.column + 1}"
+
+
+def compose_file(path: Path, problems: Problems) -> yaml.Node | None:
+    """The YAML node tree of a file, or None after recording why it could not be read."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        problems.add(None, "file not found")
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.add(None, f"cannot read the file: {exc}")
+        return None
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{problems.path}:{mark.line + 1}:{mark.column + 1}" if mark else problems.path
+        problems.messages.append(f"{where}: invalid YAML: {exc.problem or exc.context}")
+        return None
+    except yaml.YAMLError as exc:
+        problems.add(None, f"invalid YAML: {exc}")
+        return None
+    if node is None:
+        problems.add(None, "the file is empty")
+    return node
+
+
+def mapping_items(
+    node: yaml.Node, problems: Problems, what: str, allowed: tuple[str, ...] | None = None
+) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
+    """``(key, key_node, value_node)`` of a mapping, in order; flags duplicates and unknown keys."""
+    if not isinstance(node, yaml.MappingNode):
+        problems.add(node, f"{what} must be a mapping")
+        return
+    seen: set[str] = set()
+    for key_node, value_node in node.value:
+        key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else ""
+        if not key:
+            problems.add(key_node, f"{what}: keys must be non-empty names")
+            continue
+        if key in seen:
+            problems.add(key_node, f"{what}: duplicate key '{key}'")
+            continue
+        seen.add(key)
+        if allowed is not None and key not in allowed:
+            problems.add(key_node, f"{what}: unknown key '{key}'{did_you_mean(key, allowed)}")
+            continue
+        yield key, key_node, value_node
+
+
+def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    """`` (did you mean 'x'?)`` when a choice is close to ``word``, else an empty string."""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else f"; expected one of: {', '.join(choices)}"
+
+
+def is_null(node: yaml.Node) -> bool:
+    """True for an explicit YAML null (``~``, ``null`` or nothing)."""
+    return isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG
+
+
+def scalar(node: yaml.Node, problems: Problems, what: str) -> str | None:
+    """The text of a scalar node as written; None (and a problem) for a list or mapping."""
+    if not isinstance(node, yaml.ScalarNode):
+        problems.add(node, f"{what} must be a single value, not a list or mapping")
+        return None
+    return str(node.value)
+
+
+def boolean(node: yaml.Node, problems: Problems, what: str) -> bool | None:
+    """A YAML boolean; None (and a problem) for anything else."""
+    if isinstance(node, yaml.ScalarNode) and node.tag == _BOOL_TAG:
+        return node.value.lower() in _TRUE_WORDS
+    problems.add(node, f"{what} must be true or false")
+    return None
+
+
+def string_list(node: yaml.Node, problems: Problems, what: str) -> list[str]:
+    """A list of scalars (a lone scalar counts as a list of one)."""
+    if isinstance(node, yaml.ScalarNode) and not is_null(node):
+        return [str(node.value)]
+    if not isinstance(node, yaml.SequenceNode) or not node.value:
+        problems.add(node, f"{what} must be a non-empty list")
+        return []
+    items = [scalar(item, problems, what) for item in node.value]
+    return [item for item in items if item is not None]
