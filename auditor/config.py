@@ -110,4 +110,5 @@ def _relative(base: Path, value: str | None) -> str | None:
 
 def target_from_url(url: str, spec: str | None) -> Target:
     """A target given on the command line as a URL; its printed name is the masked URL."""
-    return Target(name=mask_url(parse_url(url)), url=url, spec=spec)
+    parse_url(url)  # reject a bad URL before anything else happens
+    return Target(name=mask_url(url), url=url, spec=spec)

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from fnmatch import fnmatchcase
 from typing import Iterator
 
-from auditor.model import Column, ForeignKey, Index, Schema, Table
+from auditor.model import Column, ForeignKey, Index, Schema, Table, display_name
 
 ERROR = "error"
 WARNING = "warning"
@@ -51,6 +51,11 @@ class DriftItem:
         return KINDS[self.kind]
 
     @property
+    def label(self) -> str:
+        """The table as reports name it."""
+        return display_name(self.schema, self.table)
+
+    @property
     def table_key(self) -> str:
         """The key of the table this item is about (``Table.key``)."""
         return f"{self.schema}.{self.table}" if self.schema else self.table
@@ -87,7 +92,7 @@ def is_ignored(item: DriftItem, patterns: tuple[str, ...]) -> bool:
 
 
 def _label(table: Table) -> str:
-    return table.key if table.schema not in (None, "public") else table.name
+    return display_name(table.schema, table.name)
 
 
 def _item(kind: str, table: Table, name: str | None, expected: str | None, actual: str | None,
@@ -97,8 +102,7 @@ def _item(kind: str, table: Table, name: str | None, expected: str | None, actua
 
 def _diff_table(want: Table, have: Table) -> Iterator[DriftItem]:
     yield from _diff_columns(want, have)
-    want_pk = want.primary_key.columns if want.primary_key else ()
-    have_pk = have.primary_key.columns if have.primary_key else ()
+    want_pk, have_pk = _pk(want), _pk(have)
     if want_pk != have_pk:
         yield _item("primary_key_mismatch", want, None, _cols(want_pk) or None, _cols(have_pk) or None,
                     f"primary key of {_label(want)} is {_cols(have_pk) or 'absent'}, "
@@ -120,7 +124,9 @@ def _diff_columns(want: Table, have: Table) -> Iterator[DriftItem]:
         if col.type != live.type:
             yield _item("type_mismatch", want, col.name, col.type, live.type,
                         f"column {where} has type {live.type or '(none)'}, spec says {col.type}")
-        if col.nullable != live.nullable:
+        # A column that becomes part of the primary key becomes NOT NULL with it: the key item says so.
+        joins_key = not col.nullable and col.name in _pk(want) and col.name not in _pk(have)
+        if col.nullable != live.nullable and not joins_key:
             yield _item("nullable_mismatch", want, col.name, _null(col), _null(live),
                         f"column {where} is {_null(live)}, spec says {_null(col)}")
         if col.default != live.default:
@@ -187,6 +193,10 @@ def describe_foreign_key(fk: ForeignKey) -> str:
     text = f"{fk.ref_table}{_cols(fk.ref_columns)}"
     text += f" ON DELETE {fk.on_delete}" if fk.on_delete != "NO ACTION" else ""
     return text + (f" ON UPDATE {fk.on_update}" if fk.on_update != "NO ACTION" else "")
+
+
+def _pk(table: Table) -> tuple[str, ...]:
+    return table.primary_key.columns if table.primary_key else ()
 
 
 def _cols(columns: tuple[str, ...]) -> str:

@@ -8,6 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 
+def display_name(schema: str | None, name: str) -> str:
+    """How reports name a table: bare in the default ``public`` namespace, else ``schema.name``."""
+    return f"{schema}.{name}" if schema not in (None, "public") else name
+
+
 @dataclass(frozen=True)
 class Column:
     """A table column. ``type`` and ``default`` are canonical SQL text (see ``canon``)."""

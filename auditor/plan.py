@@ -235,16 +235,27 @@ def _primary_key(item: DriftItem, ctx: _Context) -> list[Statement]:
     if not dialect.alter_constraints:
         return [_manual(item, "primary_keys", _REBUILD)]
     table = _table_sql(want, dialect)
-    steps = []
-    if have.primary_key:
-        old = have.primary_key.name or f"{have.name}_pkey"
-        steps.append(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {dialect.quote(old)}")
-    if want.primary_key:
-        cols = ", ".join(dialect.quote(c) for c in want.primary_key.columns)
-        steps.append(f"ALTER TABLE {table} ADD PRIMARY KEY ({cols})")
-    # One DO block: dropping and re-adding must happen together to be safe to re-run.
-    body = "".join(f"  {step};\n" for step in steps)
-    return [Statement(f"DO $$\nBEGIN\n{body}END $$", item, "primary_keys", destructive=True)]
+    drop = (f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS "
+            f"{dialect.quote(have.primary_key.name or have.name + '_pkey')}") if have.primary_key else None
+    if not want.primary_key:
+        assert drop is not None
+        return [Statement(drop, item, "primary_keys", destructive=True)]
+    name = want.primary_key.name or f"{want.name}_pkey"
+    cols = ", ".join(dialect.quote(c) for c in want.primary_key.columns)
+    steps = ([drop] if drop else []) + [f"ALTER TABLE {table} ADD CONSTRAINT {dialect.quote(name)} PRIMARY KEY ({cols})"]
+    # Guarded by the key's current columns, so that running the block again changes nothing.
+    wanted = "ARRAY[" + ", ".join(_literal(c) for c in want.primary_key.columns) + "]::text[]"
+    sql = (
+        "DO $$\nBEGIN\n"
+        "  IF NOT EXISTS (SELECT 1 FROM pg_constraint AS c WHERE c.contype = 'p'"
+        f" AND c.conrelid = {_literal(table)}::regclass\n"
+        "      AND ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY AS k(num, ord)"
+        " JOIN pg_attribute AS a ON a.attrelid = c.conrelid AND a.attnum = k.num ORDER BY k.ord)"
+        f" = {wanted}) THEN\n"
+        + "".join(f"    {step};\n" for step in steps)
+        + "  END IF;\nEND $$"
+    )
+    return [Statement(sql, item, "primary_keys", destructive=True)]
 
 
 def _missing_index(item: DriftItem, ctx: _Context) -> list[Statement]:
@@ -323,7 +334,7 @@ def render_script(statements: list[Statement], dialect: Dialect) -> str:
         lines.append("-- ADD/DROP COLUMN have no IF [NOT] EXISTS here: schema-auditor apply checks first")
     for st in statements:
         item = st.fixes
-        target = f"{item.table}.{item.name}" if item.name else item.table
+        target = f"{item.label}.{item.name}" if item.name else item.label
         note = " [destructive: apply needs --allow-destructive]" if st.destructive else ""
         lines.append(f"\n-- {item.kind} {target}{note}")
         lines.append(st.sql if st.manual else f"{st.sql};")

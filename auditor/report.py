@@ -29,7 +29,7 @@ def drift_lines(drift: Sequence[DriftItem]) -> list[str]:
     """Drift grouped by table, one line an item, aligned for a terminal."""
     lines: list[str] = []
     kind_width = max((len(i.kind) for i in drift), default=0)
-    for table, items in groupby(drift, key=lambda i: i.table_key):
+    for table, items in groupby(drift, key=lambda i: i.label):
         lines.append(f"  {table}")
         for item in items:
             lines.append(f"    {item.severity:<7}  {item.kind:<{kind_width}}  {item.message}")

@@ -6,6 +6,7 @@ loaders walk those nodes and report problems as ``file:line: message``.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -63,6 +64,10 @@ def compose_file(path: Path, problems: Problems) -> yaml.Node | None:
     return node
 
 
+# In a flow mapping, {type: numeric(10,2)} splits at the comma and leaves a key "2)".
+_SPLIT_BY_FLOW_COMMA = re.compile(r"^\s*\d+\s*\)$")
+
+
 def mapping_items(
     node: yaml.Node, problems: Problems, what: str, allowed: tuple[str, ...] | None = None
 ) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
@@ -81,7 +86,11 @@ def mapping_items(
             continue
         seen.add(key)
         if allowed is not None and key not in allowed:
-            problems.add(key_node, f"{what}: unknown key '{key}'{did_you_mean(key, allowed)}")
+            if _SPLIT_BY_FLOW_COMMA.match(key):
+                problems.add(key_node, f"{what}: a comma inside {{...}} splits the value; "
+                                       "quote a type with a comma: type: 'numeric(10,2)'")
+            else:
+                problems.add(key_node, f"{what}: unknown key '{key}'{did_you_mean(key, allowed)}")
             continue
         yield key, key_node, value_node
 

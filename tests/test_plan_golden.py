@@ -1,0 +1,80 @@
+"""Golden tests: the plan SQL per dialect for one fixed drift, pinned as text.
+
+The schemas come from two spec files (no database), so the test pins the planner and renderer
+alone. Regenerate after an intended change with ``UPDATE_GOLDEN=1 pytest tests/test_plan_golden.py``
+and review the diff.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from auditor.canon import normalize_schema
+from auditor.diff import diff_schemas
+from auditor.dialects import dialect_named
+from auditor.plan import PHASES, plan_changes, render_script
+from auditor.spec import load_spec
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def _plan(dialect_name: str):
+    dialect = dialect_named(dialect_name)
+    desired = normalize_schema(load_spec(GOLDEN / "desired.yaml"), dialect)
+    live = normalize_schema(load_spec(GOLDEN / "live.yaml"), dialect)
+    drift = diff_schemas(desired, live)
+    return drift, plan_changes(drift, desired, live, dialect), dialect
+
+
+@pytest.mark.parametrize("dialect_name", ["postgresql", "sqlite"])
+def test_plan_sql_matches_golden_file(dialect_name: str) -> None:
+    _, statements, dialect = _plan(dialect_name)
+    script = render_script(statements, dialect)
+    golden = GOLDEN / f"plan_{dialect_name}.sql"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        golden.write_text(script)
+    assert script == golden.read_text()
+
+
+@pytest.mark.parametrize("dialect_name", ["postgresql", "sqlite"])
+def test_every_drift_kind_is_planned_in_phase_order(dialect_name: str) -> None:
+    drift, statements, _ = _plan(dialect_name)
+    assert {s.fixes for s in statements} == set(drift), "every item gets at least one statement"
+    phases = [PHASES.index(s.phase) for s in statements]
+    assert phases == sorted(phases)
+
+
+def test_destructive_statements_are_the_drops_type_changes_and_set_not_null() -> None:
+    _, statements, _ = _plan("postgresql")
+    destructive = {s.sql.split(" ADD ")[0] for s in statements if s.destructive}
+    assert any("DROP TABLE IF EXISTS public.old_table" in s for s in destructive)
+    assert any("DROP COLUMN IF EXISTS legacy_flag" in s for s in destructive)
+    assert any("TYPE varchar(255)" in s for s in destructive)
+    assert any("SET NOT NULL" in s for s in destructive)
+    safe = [s.sql for s in statements if not s.destructive]
+    assert any("ADD COLUMN IF NOT EXISTS tickers_json" in s for s in safe)
+    assert any("SET DEFAULT 'active'" in s for s in safe)
+
+
+def test_golden_postgres_script_heals_a_real_database_and_runs_twice(pg_url: str, tmp_path: Path) -> None:
+    """The pinned script is real SQL: applied twice by psql, it leaves the database clean."""
+    import shutil
+    import subprocess
+
+    from sqlalchemy.engine import make_url
+
+    from conftest import run_cli
+
+    if shutil.which("psql") is None:
+        pytest.skip("psql is installed by .ci/run")
+    assert run_cli("apply", "--db", pg_url, "--spec", str(GOLDEN / "live.yaml")).code == 0
+    url = make_url(pg_url)
+    psql = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", url.host or "", "-p", str(url.port or 5432),
+            "-U", url.username or "postgres", "-d", url.database or "", "-f", str(GOLDEN / "plan_postgresql.sql")]
+    for _ in range(2):
+        done = subprocess.run(psql, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+    result = run_cli("audit", "--db", pg_url, "--spec", str(GOLDEN / "desired.yaml"), "--strict")
+    assert result.code == 0, result.out
