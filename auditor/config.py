@@ -56,7 +56,7 @@ def _config(path: Path, root: yaml.Node, problems: Problems) -> Config:
         if key == "spec":
             default_spec = _relative(base, scalar(value, problems, "spec"))
         elif key == "ignore":
-            ignore = string_list(value, problems, "ignore")
+            ignore = string_list(value, problems, "ignore", allow_empty=True)
         else:
             databases = value
     targets: dict[str, Target] = {}
@@ -85,7 +85,7 @@ def _target(name: str, body: yaml.Node, base: Path, default_spec: str | None,
     if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).is_absolute():
         url = parsed.set(database=str(base / parsed.database)).render_as_string(hide_password=False)
     spec = _relative(base, scalar(fields["spec"], problems, "spec")) if "spec" in fields else default_spec
-    ignore = string_list(fields["ignore"], problems, "ignore") if "ignore" in fields else []
+    ignore = string_list(fields["ignore"], problems, "ignore", allow_empty=True) if "ignore" in fields else []
     return Target(name=name, url=url, spec=spec, ignore=tuple(ignore))
 
 

@@ -64,7 +64,7 @@ def _schema(root: yaml.Node, problems: Problems) -> Schema | None:
         if key == "version":
             version = None if is_null(value) else scalar(value, problems, "version")
         elif key == "ignore":
-            ignore = string_list(value, problems, "ignore")
+            ignore = string_list(value, problems, "ignore", allow_empty=True)
         elif key == "tables":
             tables = [t for t in _tables(value, problems) if t is not None]
     if not isinstance(root, yaml.MappingNode):

@@ -122,10 +122,12 @@ def boolean(node: yaml.Node, problems: Problems, what: str) -> bool | None:
     return None
 
 
-def string_list(node: yaml.Node, problems: Problems, what: str) -> list[str]:
+def string_list(node: yaml.Node, problems: Problems, what: str, allow_empty: bool = False) -> list[str]:
     """A list of scalars (a lone scalar counts as a list of one)."""
     if isinstance(node, yaml.ScalarNode) and not is_null(node):
         return [str(node.value)]
+    if allow_empty and (is_null(node) or isinstance(node, yaml.SequenceNode) and not node.value):
+        return []
     if not isinstance(node, yaml.SequenceNode) or not node.value:
         problems.add(node, f"{what} must be a non-empty list")
         return []

@@ -1,0 +1,76 @@
+"""The spec format: what a person writes and the model it loads into."""
+from __future__ import annotations
+
+from auditor.canon import normalize_schema
+from auditor.dialects import POSTGRESQL, SQLITE
+from auditor.model import Column, ForeignKey, Index, PrimaryKey
+from auditor.spec import load_spec
+
+ISSUE_EXAMPLE = """\
+version: 3
+tables:
+  analysis_jobs:
+    columns:
+      id: {type: integer, primary_key: true}
+      status: {type: varchar(20), nullable: false, default: "'pending'"}
+      tickers_json: text
+      created_at: {type: timestamp, nullable: false, default: CURRENT_TIMESTAMP}
+    indexes:
+      idx_analysis_jobs_tickers_status: {columns: [tickers_json, status]}
+      ux_jobs_running: {columns: [status], unique: true, where: "status = 'running'"}
+"""
+
+
+def test_the_documented_example_loads_in_column_order(write_spec) -> None:
+    schema = load_spec(write_spec(ISSUE_EXAMPLE))
+    assert schema.version == "3"
+    (table,) = schema.tables
+    assert [c.name for c in table.columns] == ["id", "status", "tickers_json", "created_at"]
+    assert table.column("tickers_json") == Column("tickers_json", "text", True, None)
+    assert table.column("status") == Column("status", "varchar(20)", False, "'pending'")
+    assert table.primary_key == PrimaryKey(("id",))
+    assert table.index("ux_jobs_running") == Index("ux_jobs_running", ("status",), True, "status = 'running'")
+
+
+def test_schema_qualified_tables_and_references(write_spec) -> None:
+    schema = load_spec(write_spec("""\
+tables:
+  app.users:
+    columns: {id: integer, org: integer}
+    primary_key: [id, org]
+  app.orders:
+    columns:
+      id: integer
+      user_id: {type: integer, references: app.users.id, on_delete: set_null}
+      user_org: integer
+    foreign_keys:
+      fk_orders_user: {columns: [user_id, user_org], references: "app.users(id, org)", on_update: cascade}
+"""))
+    users, orders = schema.tables
+    assert (users.schema, users.name, users.primary_key) == ("app", "users", PrimaryKey(("id", "org")))
+    assert orders.foreign_keys == (
+        ForeignKey(("user_id",), "app.users", ("id",), "SET NULL", "NO ACTION"),
+        ForeignKey(("user_id", "user_org"), "app.users", ("id", "org"), "NO ACTION", "CASCADE", "fk_orders_user"),
+    )
+
+
+def test_normalization_is_per_dialect(write_spec) -> None:
+    schema = load_spec(write_spec("""\
+tables:
+  jobs:
+    columns:
+      id: {type: int, primary_key: true}
+      ref: {type: integer, references: users.id}
+      amount: {type: "decimal(10)", default: "0"}
+"""))
+    pg = normalize_schema(schema, POSTGRESQL).tables[0]
+    lite = normalize_schema(schema, SQLITE).tables[0]
+    assert (pg.key, lite.key) == ("public.jobs", "jobs")
+    assert pg.column("id") == Column("id", "integer", False, None)  # primary keys are NOT NULL
+    assert (pg.column("amount").type, lite.column("amount").type) == ("numeric(10,0)", "numeric(10)")
+    assert (pg.foreign_keys[0].ref_table, lite.foreign_keys[0].ref_table) == ("public.users", "users")
+
+
+def test_ignore_globs_are_part_of_the_spec(write_spec) -> None:
+    schema = load_spec(write_spec("ignore: [schema_version, 'tmp_*']\ntables:\n  t:\n    columns: {id: integer}\n"))
+    assert schema.ignore == ("schema_version", "tmp_*")
