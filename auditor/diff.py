@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from fnmatch import fnmatchcase
-from typing import Iterator
+from typing import Callable, Hashable, Iterable, Iterator, TypeVar
 
 from auditor.model import Column, ForeignKey, Index, Schema, Table, display_name
+
+T = TypeVar("T")
 
 ERROR = "error"
 WARNING = "warning"
@@ -68,19 +70,21 @@ class DriftItem:
 def diff_schemas(expected: Schema, actual: Schema, ignore: tuple[str, ...] = ()) -> list[DriftItem]:
     """Every drift item between the spec and the live schema, minus what ``ignore`` globs match."""
     patterns = tuple(expected.ignore) + tuple(ignore)
-    want, have = expected.table_map(), actual.table_map()
-    items: list[DriftItem] = []
-    for key, table in want.items():
-        if key not in have:
-            items.append(_item("missing_table", table, None, "present", None,
-                               f"table {_label(table)} is missing"))
-        else:
-            items.extend(_diff_table(table, have[key]))
-    for key, table in have.items():
-        if key not in want:
-            items.append(_item("extra_table", table, None, None, "present",
-                               f"table {_label(table)} is not in the spec"))
+    missing, extra, both = match_by_key(expected.tables, actual.tables, lambda t: t.key)
+    items = [_item("missing_table", t, None, "present", None, f"table {_label(t)} is missing") for t in missing]
+    for want, have in both:
+        items.extend(_diff_table(want, have))
+    items += [_item("extra_table", t, None, None, "present", f"table {_label(t)} is not in the spec") for t in extra]
     return [item for item in items if not is_ignored(item, patterns)]
+
+
+def match_by_key(want: Iterable[T], have: Iterable[T],
+                 key: Callable[[T], Hashable]) -> tuple[list[T], list[T], list[tuple[T, T]]]:
+    """(missing, extra, present in both) of two object lists matched by ``key``, in their order."""
+    want_by, have_by = {key(o): o for o in want}, {key(o): o for o in have}
+    return ([o for k, o in want_by.items() if k not in have_by],
+            [o for k, o in have_by.items() if k not in want_by],
+            [(o, have_by[k]) for k, o in want_by.items() if k in have_by])
 
 
 def is_ignored(item: DriftItem, patterns: tuple[str, ...]) -> bool:
@@ -112,63 +116,56 @@ def _diff_table(want: Table, have: Table) -> Iterator[DriftItem]:
 
 
 def _diff_columns(want: Table, have: Table) -> Iterator[DriftItem]:
-    have_cols = {c.name: c for c in have.columns}
-    want_names = {c.name for c in want.columns}
-    for col in want.columns:
-        live = have_cols.get(col.name)
-        where = f"{_label(want)}.{col.name}"
-        if live is None:
-            yield _item("missing_column", want, col.name, describe_column(col), None,
-                        f"column {where} ({col.type}) is missing")
-            continue
-        if col.type != live.type:
-            yield _item("type_mismatch", want, col.name, col.type, live.type,
-                        f"column {where} has type {live.type or '(none)'}, spec says {col.type}")
-        # A column that becomes part of the primary key becomes NOT NULL with it: the key item says so.
-        joins_key = not col.nullable and col.name in _pk(want) and col.name not in _pk(have)
-        if col.nullable != live.nullable and not joins_key:
-            yield _item("nullable_mismatch", want, col.name, _null(col), _null(live),
-                        f"column {where} is {_null(live)}, spec says {_null(col)}")
-        if col.default != live.default:
-            yield _item("default_mismatch", want, col.name, col.default, live.default,
-                        f"column {where} has default {live.default or '(none)'}, "
-                        f"spec says {col.default or '(none)'}")
-    for col in have.columns:
-        if col.name not in want_names:
-            yield _item("extra_column", want, col.name, None, describe_column(col),
-                        f"column {_label(want)}.{col.name} ({col.type}) is not in the spec")
+    missing, extra, both = match_by_key(want.columns, have.columns, lambda c: c.name)
+    for col in missing:
+        yield _item("missing_column", want, col.name, describe_column(col), None,
+                    f"column {_label(want)}.{col.name} ({col.type}) is missing")
+    for col, live in both:
+        yield from _column_changes(want, have, col, live)
+    for col in extra:
+        yield _item("extra_column", want, col.name, None, describe_column(col),
+                    f"column {_label(want)}.{col.name} ({col.type}) is not in the spec")
+
+
+def _column_changes(want: Table, have: Table, col: Column, live: Column) -> Iterator[DriftItem]:
+    where = f"{_label(want)}.{col.name}"
+    if col.type != live.type:
+        yield _item("type_mismatch", want, col.name, col.type, live.type,
+                    f"column {where} has type {live.type or '(none)'}, spec says {col.type}")
+    # A column that becomes part of the primary key becomes NOT NULL with it: the key item says so.
+    joins_key = not col.nullable and col.name in _pk(want) and col.name not in _pk(have)
+    if col.nullable != live.nullable and not joins_key:
+        yield _item("nullable_mismatch", want, col.name, _null(col), _null(live),
+                    f"column {where} is {_null(live)}, spec says {_null(col)}")
+    if col.default != live.default:
+        yield _item("default_mismatch", want, col.name, col.default, live.default,
+                    f"column {where} has default {live.default or '(none)'}, spec says {col.default or '(none)'}")
 
 
 def _diff_indexes(want: Table, have: Table) -> Iterator[DriftItem]:
-    have_idx = {i.name: i for i in have.indexes}
-    want_names = {i.name for i in want.indexes}
-    for index in want.indexes:
-        live = have_idx.get(index.name)
-        if live is None:
-            yield _item("missing_index", want, index.name, describe_index(index), None,
-                        f"index {index.name} on {_label(want)} {_cols(index.columns)} is missing")
-        elif live != index:
+    missing, extra, both = match_by_key(want.indexes, have.indexes, lambda i: i.name)
+    for index in missing:
+        yield _item("missing_index", want, index.name, describe_index(index), None,
+                    f"index {index.name} on {_label(want)} {_cols(index.columns)} is missing")
+    for index, live in both:
+        if index != live:
             yield _item("index_mismatch", want, index.name, describe_index(index), describe_index(live),
                         f"index {index.name} on {_label(want)} is {describe_index(live)}, "
                         f"spec says {describe_index(index)}")
-    for index in have.indexes:
-        if index.name not in want_names:
-            yield _item("extra_index", want, index.name, None, describe_index(index),
-                        f"index {index.name} on {_label(want)} is not in the spec")
+    for index in extra:
+        yield _item("extra_index", want, index.name, None, describe_index(index),
+                    f"index {index.name} on {_label(want)} is not in the spec")
 
 
 def _diff_foreign_keys(want: Table, have: Table) -> Iterator[DriftItem]:
-    have_shapes = {fk.shape: fk for fk in have.foreign_keys}
-    want_shapes = {fk.shape for fk in want.foreign_keys}
-    for fk in want.foreign_keys:
-        if fk.shape not in have_shapes:
-            yield _item("missing_foreign_key", want, fk_name(want, fk), describe_foreign_key(fk), None,
-                        f"foreign key {_label(want)}{_cols(fk.columns)} -> {describe_foreign_key(fk)} is missing")
-    for fk in have.foreign_keys:
-        if fk.shape not in want_shapes:
-            yield _item("extra_foreign_key", want, fk_name(want, fk), None, describe_foreign_key(fk),
-                        f"foreign key {_label(want)}{_cols(fk.columns)} -> {describe_foreign_key(fk)} "
-                        "is not in the spec")
+    # Matched by shape: SQLite keeps no constraint names, and Postgres makes its own up.
+    missing, extra, _ = match_by_key(want.foreign_keys, have.foreign_keys, lambda fk: fk.shape)
+    for fk, kind, expected, actual in [(f, "missing_foreign_key", True, False) for f in missing] + [
+            (f, "extra_foreign_key", False, True) for f in extra]:
+        text = f"foreign key {_label(want)}{_cols(fk.columns)} -> {describe_foreign_key(fk)}"
+        yield _item(kind, want, fk_name(want, fk), describe_foreign_key(fk) if expected else None,
+                    describe_foreign_key(fk) if actual else None,
+                    f"{text} is missing" if expected else f"{text} is not in the spec")
 
 
 def fk_name(table: Table, fk: ForeignKey) -> str:

@@ -42,31 +42,31 @@ BEGIN
   END IF;
 END $$;
 
--- index_mismatch users.ux_users_email [destructive: apply needs --allow-destructive]
-CREATE UNIQUE INDEX IF NOT EXISTS ux_users_email ON public.users (email);
+-- missing_table new_table
+CREATE INDEX IF NOT EXISTS idx_new_table_job ON public.new_table (job_id);
 
 -- missing_index users.idx_users_status
 CREATE INDEX IF NOT EXISTS idx_users_status ON public.users (status) WHERE status <> 'deleted';
 
+-- index_mismatch users.ux_users_email [destructive: apply needs --allow-destructive]
+CREATE UNIQUE INDEX IF NOT EXISTS ux_users_email ON public.users (email);
+
 -- missing_index analysis_jobs.idx_analysis_jobs_tickers
 CREATE INDEX IF NOT EXISTS idx_analysis_jobs_tickers ON public.analysis_jobs (tickers_json, user_id);
-
--- missing_table new_table
-CREATE INDEX IF NOT EXISTS idx_new_table_job ON public.new_table (job_id);
-
--- missing_foreign_key analysis_jobs.analysis_jobs_user_id_fkey
-DO $$
-BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'analysis_jobs_user_id_fkey' AND conrelid = 'public.analysis_jobs'::regclass) THEN
-    ALTER TABLE public.analysis_jobs ADD CONSTRAINT analysis_jobs_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE;
-  END IF;
-END $$;
 
 -- missing_table new_table
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'new_table_job_id_fkey' AND conrelid = 'public.new_table'::regclass) THEN
     ALTER TABLE public.new_table ADD CONSTRAINT new_table_job_id_fkey FOREIGN KEY (job_id) REFERENCES public.analysis_jobs (id);
+  END IF;
+END $$;
+
+-- missing_foreign_key analysis_jobs.analysis_jobs_user_id_fkey
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'analysis_jobs_user_id_fkey' AND conrelid = 'public.analysis_jobs'::regclass) THEN
+    ALTER TABLE public.analysis_jobs ADD CONSTRAINT analysis_jobs_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE;
   END IF;
 END $$;
 

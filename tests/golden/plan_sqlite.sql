@@ -37,17 +37,17 @@ ALTER TABLE analysis_jobs ADD COLUMN "Order" INTEGER;
 -- primary_key_mismatch analysis_jobs
 -- manual: SQLite cannot alter this in place; it needs a table rebuild (not planned automatically yet)
 
--- index_mismatch users.ux_users_email [destructive: apply needs --allow-destructive]
-CREATE UNIQUE INDEX IF NOT EXISTS ux_users_email ON users (email);
+-- missing_table new_table
+CREATE INDEX IF NOT EXISTS idx_new_table_job ON new_table (job_id);
 
 -- missing_index users.idx_users_status
 CREATE INDEX IF NOT EXISTS idx_users_status ON users (status) WHERE status <> 'deleted';
 
+-- index_mismatch users.ux_users_email [destructive: apply needs --allow-destructive]
+CREATE UNIQUE INDEX IF NOT EXISTS ux_users_email ON users (email);
+
 -- missing_index analysis_jobs.idx_analysis_jobs_tickers
 CREATE INDEX IF NOT EXISTS idx_analysis_jobs_tickers ON analysis_jobs (tickers_json, user_id);
-
--- missing_table new_table
-CREATE INDEX IF NOT EXISTS idx_new_table_job ON new_table (job_id);
 
 -- missing_foreign_key analysis_jobs.analysis_jobs_user_id_fkey
 -- manual: SQLite cannot alter this in place; it needs a table rebuild (not planned automatically yet)
