@@ -118,17 +118,18 @@ def _looks_like_url(db: str | None) -> bool:
 def _load_config(path: str | None, needed: bool) -> Config | None:
     if path:
         return load_config(path)
-    default = os.environ.get("AUDITOR_CONFIG") or DEFAULT_CONFIG
-    if needed and Path(default).exists():
-        return load_config(default)
-    return None
+    if not needed:
+        return None
+    if os.environ.get("AUDITOR_CONFIG"):
+        return load_config(os.environ["AUDITOR_CONFIG"])  # named explicitly: must exist
+    return load_config(DEFAULT_CONFIG) if Path(DEFAULT_CONFIG).exists() else None
 
 
 def _audit_all(targets: list[Target], ignore: tuple[str, ...], err: TextIO) -> list[AuditResult]:
     results = [audit_target(t, ignore) for t in targets]
-    for result in results:
-        if result.error:
-            _print_error(result.error, err)
+    # Databases sharing a broken spec fail alike: say it once.
+    for error in dict.fromkeys(r.error for r in results if r.error):
+        _print_error(error, err)
     return results
 
 
@@ -138,12 +139,17 @@ def _exit_code(results: Sequence[AuditResult], failing: bool) -> int:
     return EXIT_DRIFT if failing else EXIT_CLEAN
 
 
+def _clean(results: Sequence[AuditResult], failing: bool) -> bool:
+    """What JSON reports call clean: every database audited, and nothing failing."""
+    return not failing and not any(r.error for r in results)
+
+
 def _audit(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespace,
            out: TextIO, err: TextIO) -> int:
     results = _audit_all(targets, ignore, err)
     failing = any(r.failing(args.strict) for r in results)
     ok = [r for r in results if not r.error]
-    out.write(audit_json(results, not failing) + "\n" if args.format == "json" else audit_text(ok))
+    out.write(audit_json(results, _clean(results, failing)) + "\n" if args.format == "json" else audit_text(ok))
     return _exit_code(results, failing)
 
 
@@ -158,7 +164,7 @@ def _plan(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespa
     plans = _plans(results)
     failing = any(r.failing(args.strict) for r in results)
     if args.format == "json":
-        out.write(plan_json(plans, not failing) + "\n")
+        out.write(plan_json(plans, _clean(results, failing)) + "\n")
     else:
         for result, statements in plans:
             assert result.dialect is not None
@@ -187,7 +193,7 @@ def _apply(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namesp
         if args.format == "text":
             out.write(apply_text(result, applied))
     if args.format == "json":
-        out.write(apply_json(entries, not failing) + "\n")
+        out.write(apply_json(entries, _clean(results, failing)) + "\n")
     return _exit_code(results, failing)
 
 

@@ -42,7 +42,8 @@ def parse_url(text: str) -> URL:
         text = f"sqlite:///{text}"
     try:
         url = make_url(text)
-    except ArgumentError as exc:
+        url.port  # noqa: B018 - a non-numeric port only fails when read
+    except (ArgumentError, ValueError) as exc:
         raise ConfigError(f"'{mask_text(text)}' is not a database URL: {exc}",
                           "use e.g. sqlite:///app.db or postgresql://user@host/db") from None
     if url.drivername in ("postgres", "postgresql"):
@@ -58,9 +59,10 @@ def mask_url(url: URL | str) -> str:
     if isinstance(url, str):
         try:
             url = make_url(url)
-        except ArgumentError:
+        except (ArgumentError, ValueError):
             return mask_text(url)
-    return url.render_as_string(hide_password=True)
+    # An unencoded "@" in a password leaves part of it in the host: mask up to the last "@" too.
+    return mask_text(url.render_as_string(hide_password=True))
 
 
 def mask_text(text: str, secrets: tuple[str, ...] = ()) -> str:
@@ -69,7 +71,7 @@ def mask_text(text: str, secrets: tuple[str, ...] = ()) -> str:
         if secret:
             text = text.replace(secret, "***")
     # user:password@host in any URL-like text
-    return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
+    return re.sub(r"(://[^:/@\s]*:)\S*@", r"\1***@", text)
 
 
 def dialect_of(url: URL) -> Dialect:

@@ -28,7 +28,7 @@ from auditor.canon import parse_type
 from auditor.errors import SpecError
 from auditor.model import Column, ForeignKey, Index, PrimaryKey, Schema, Table
 from auditor.yamlsrc import (
-    Problems, boolean, compose_file, is_null, mapping_items, scalar, string_list)
+    Problems, boolean, compose_file, did_you_mean, is_null, mapping_items, scalar, string_list)
 
 TOP_KEYS = ("version", "ignore", "tables")
 TABLE_KEYS = ("columns", "primary_key", "indexes", "foreign_keys")
@@ -43,6 +43,8 @@ _DEFAULT_KEYWORDS = frozenset({
     "null", "true", "false", "current_timestamp", "current_date", "current_time",
     "localtimestamp", "localtime", "current_user", "session_user", "user"})
 _BARE_WORD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# (what names them, the column names, the node to point at)
+_ColumnRef = tuple[str, tuple[str, ...], yaml.Node]
 _REFERENCE_RE = re.compile(r"^\s*(?P<table>[^()\s]+?)\s*\((?P<columns>[^()]+)\)\s*$")
 
 
@@ -83,13 +85,16 @@ def _table(key: str, key_node: yaml.Node, body: yaml.Node, problems: Problems) -
     schema, _, name = key.rpartition(".")
     what = f"table {key}"
     columns: list[Column] = []
+    declared: set[str] = set()  # every column named, including ones whose definition is broken
     pk_from_columns: list[str] = []
     pk_from_table: list[str] | None = None
     indexes: list[Index] = []
     fks: list[ForeignKey] = []
-    for field_name, field_key, value in mapping_items(body, problems, what, TABLE_KEYS):
+    refs: list[_ColumnRef] = []  # columns that keys and indexes name, checked once all are read
+    for field_name, _, value in mapping_items(body, problems, what, TABLE_KEYS):
         if field_name == "columns":
-            for col_name, col_key, col_body in mapping_items(value, problems, f"{what} columns"):
+            for col_name, _, col_body in mapping_items(value, problems, f"{what} columns"):
+                declared.add(col_name)
                 parsed = _column(key, col_name, col_body, problems)
                 if parsed is not None:
                     column, in_pk, fk = parsed
@@ -98,18 +103,21 @@ def _table(key: str, key_node: yaml.Node, body: yaml.Node, problems: Problems) -
                     fks += [fk] if fk else []
         elif field_name == "primary_key":
             pk_from_table = string_list(value, problems, f"{what} primary_key")
+            refs.append(("primary key", tuple(pk_from_table), value))
         elif field_name == "indexes":
-            indexes = [i for i in _indexes(what, value, problems) if i is not None]
+            indexes = [i for i in _indexes(what, value, problems, refs) if i is not None]
         elif field_name == "foreign_keys":
-            fks += [f for f in _foreign_keys(what, value, problems) if f is not None]
-    if not columns:
+            fks += [f for f in _foreign_keys(what, value, problems, refs) if f is not None]
+    if not declared:
         problems.add(key_node, f"{what} has no columns")
         return None
     if pk_from_table is not None and pk_from_columns:
         problems.add(key_node, f"{what}: give the primary key either as 'primary_key: [...]' "
                                "or as 'primary_key: true' on columns, not both")
+    _check_columns_exist(what, declared, refs, problems)
+    if len(columns) < len(declared) or not columns:
+        return None  # the broken columns were reported already
     pk_columns = pk_from_table if pk_from_table is not None else pk_from_columns
-    _check_columns_exist(what, key_node, columns, pk_columns, indexes, fks, problems)
     return Table(
         name=name,
         schema=schema or None,
@@ -167,7 +175,7 @@ def _default(node: yaml.Node, problems: Problems, what: str) -> str | None:
     return text
 
 
-def _indexes(what: str, node: yaml.Node, problems: Problems) -> list[Index | None]:
+def _indexes(what: str, node: yaml.Node, problems: Problems, refs: list[_ColumnRef]) -> list[Index | None]:
     out: list[Index | None] = []
     for name, _, body in mapping_items(node, problems, f"{what} indexes"):
         fields = {k: v for k, _, v in mapping_items(body, problems, f"index {name}", INDEX_KEYS)}
@@ -178,11 +186,13 @@ def _indexes(what: str, node: yaml.Node, problems: Problems) -> list[Index | Non
         where = scalar(fields["where"], problems, f"index {name} where") if "where" in fields else None
         unique = boolean(fields["unique"], problems, f"index {name} unique") if "unique" in fields else False
         columns = string_list(fields["columns"], problems, f"index {name} columns")
+        refs.append((f"index {name}", tuple(columns), fields["columns"]))
         out.append(Index(name, tuple(columns), bool(unique), where))
     return out
 
 
-def _foreign_keys(what: str, node: yaml.Node, problems: Problems) -> list[ForeignKey | None]:
+def _foreign_keys(what: str, node: yaml.Node, problems: Problems,
+                  refs: list[_ColumnRef]) -> list[ForeignKey | None]:
     out: list[ForeignKey | None] = []
     for name, _, body in mapping_items(node, problems, f"{what} foreign_keys"):
         fields = {k: v for k, _, v in mapping_items(body, problems, f"foreign key {name}", FOREIGN_KEY_KEYS)}
@@ -191,6 +201,7 @@ def _foreign_keys(what: str, node: yaml.Node, problems: Problems) -> list[Foreig
             out.append(None)
             continue
         columns = tuple(string_list(fields["columns"], problems, f"foreign key {name} columns"))
+        refs.append((f"foreign key {name}", columns, fields["columns"]))
         fk = _reference(f"foreign key {name}", fields["references"], columns, fields, problems)
         out.append(ForeignKey(fk.columns, fk.ref_table, fk.ref_columns, fk.on_delete, fk.on_update, name)
                    if fk else None)
@@ -229,12 +240,9 @@ def _action(node: yaml.Node | None, problems: Problems, what: str) -> str:
     return text
 
 
-def _check_columns_exist(what: str, node: yaml.Node, columns: list[Column], pk: list[str],
-                         indexes: list[Index], fks: list[ForeignKey], problems: Problems) -> None:
-    names = {c.name for c in columns}
-    named = [("primary key", pk)] + [(f"index {i.name}", list(i.columns)) for i in indexes]
-    named += [(f"foreign key on {', '.join(f.columns)}", list(f.columns)) for f in fks]
-    for owner, cols in named:
-        for col in cols:
+def _check_columns_exist(what: str, names: set[str], refs: list[_ColumnRef], problems: Problems) -> None:
+    for owner, columns, node in refs:
+        for col in columns:
             if _BARE_WORD_RE.match(col) and col not in names:
-                problems.add(node, f"{what}: {owner} names column '{col}', which the table does not have")
+                problems.add(node, f"{what}: {owner} names column '{col}', which the table does not have"
+                                   f"{did_you_mean(col, sorted(names), quiet=True)}")

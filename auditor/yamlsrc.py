@@ -95,10 +95,12 @@ def mapping_items(
         yield key, key_node, value_node
 
 
-def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
-    """`` (did you mean 'x'?)`` when a choice is close to ``word``, else an empty string."""
+def did_you_mean(word: str, choices: tuple[str, ...] | list[str], quiet: bool = False) -> str:
+    """`` (did you mean 'x'?)`` when a choice is close to ``word``, else the choices (or nothing)."""
     close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else f"; expected one of: {', '.join(choices)}"
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return "" if quiet else f"; expected one of: {', '.join(choices)}"
 
 
 def is_null(node: yaml.Node) -> bool:

@@ -14,6 +14,8 @@ from typing import Callable, Sequence, TextIO
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection
 
+from auditor.errors import ConfigError
+
 SPEC_RESOURCE = "analysis_jobs.yaml"
 
 MIGRATIONS_AS_DEPLOYED: dict[int, tuple[str, ...]] = {
@@ -94,6 +96,8 @@ def count_rows(url: str, table: str) -> int:
 def run_demo(directory: str | None, out: TextIO, run_command: Callable[[Sequence[str]], int]) -> int:
     """Replay the incident: audit (drift), plan, apply, audit (clean). 0 when it ends clean."""
     folder = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="schema-auditor-demo-"))
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"demo --dir {folder} is a file, not a folder", "name a folder to create or reuse")
     folder.mkdir(parents=True, exist_ok=True)
     db_file = folder / "production.db"
     db_file.unlink(missing_ok=True)
