@@ -378,6 +378,9 @@ def _normalize_table(table: Table, dialect: Dialect) -> Table:
         primary_key=pk,
         indexes=tuple(_normalize_index(i, names, dialect) for i in table.indexes),
         foreign_keys=tuple(_normalize_foreign_key(f, dialect) for f in table.foreign_keys),
+        unique_constraints=tuple(
+            replace(u, columns=tuple(canonical_element(c, names, dialect) for c in u.columns))
+            for u in table.unique_constraints),
     )
 
 

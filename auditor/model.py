@@ -32,6 +32,15 @@ class PrimaryKey:
 
 
 @dataclass(frozen=True)
+class UniqueConstraint:
+    """A UNIQUE constraint (not a unique index). Read from live databases; not yet in the spec
+    format or the diff, but the planner must know which columns one holds."""
+
+    columns: tuple[str, ...]
+    name: str | None = None
+
+
+@dataclass(frozen=True)
 class Index:
     """An index that is not the backing index of a primary key or constraint."""
 
@@ -68,6 +77,7 @@ class Table:
     primary_key: PrimaryKey | None = None
     indexes: tuple[Index, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
+    unique_constraints: tuple[UniqueConstraint, ...] = ()
 
     @property
     def key(self) -> str:

@@ -7,6 +7,7 @@ do in place is planned as a ``manual`` statement: a comment saying why, never ex
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -17,15 +18,16 @@ from auditor.model import Column, ForeignKey, Index, Schema, Table
 
 # Phases, in the order they run. Constraints and indexes that are in the way go first, so that
 # columns and tables can change under them; tables exist before their columns, columns before the
-# indexes on them, and every table before the foreign keys that reference it; drops of columns
-# and tables come last, once nothing planned still needs them.
+# keys and indexes on them, and every table before the foreign keys that reference it. A primary
+# key changes before column alterations, because a column leaving the key can only then drop its
+# NOT NULL. Drops of columns and tables come last, once nothing planned still needs them.
 PHASES = (
     "drop_foreign_keys",
     "drop_indexes",
     "create_tables",
     "add_columns",
-    "alter_columns",
     "primary_keys",
+    "alter_columns",
     "create_indexes",
     "add_foreign_keys",
     "drop_columns",
@@ -67,18 +69,42 @@ class _Context:
     expected: Table | None
     actual: Table | None
     dialect: Dialect
+    # (kind, name) of every drift item on the same table: some fixes must wait for others.
+    pending: frozenset[tuple[str, str | None]] = frozenset()
 
 
 def plan_changes(drift: Iterable[DriftItem], expected: Schema, actual: Schema,
                  dialect: Dialect) -> list[Statement]:
     """The statements that turn ``actual`` into ``expected``, in phase order."""
+    items = list(drift)
     want, have = expected.table_map(), actual.table_map()
+    pending: dict[str, set[tuple[str, str | None]]] = defaultdict(set)
+    for item in items:
+        pending[item.table_key].add((item.kind, item.name))
     statements: list[Statement] = []
-    for item in drift:
-        ctx = _Context(want.get(item.table_key), have.get(item.table_key), dialect)
+    for item in items:
+        ctx = _Context(want.get(item.table_key), have.get(item.table_key), dialect,
+                       frozenset(pending[item.table_key]))
         statements.extend(_BUILDERS[item.kind](item, ctx))
     order = {phase: i for i, phase in enumerate(PHASES)}
-    return sorted(statements, key=lambda s: order[s.phase])  # stable: drift order within a phase
+    drops = _drop_order(actual)
+    # Stable sort: drift order within a phase, except that tables drop referencing ones first.
+    return sorted(statements, key=lambda s: (order[s.phase], drops.get(s.fixes.table_key, 0)
+                                             if s.phase == "drop_tables" else 0))
+
+
+def _drop_order(actual: Schema) -> dict[str, int]:
+    """Table key -> rank such that a table referencing another drops before it (cycles: any)."""
+    referenced_by: dict[str, set[str]] = defaultdict(set)
+    for table in actual.tables:
+        for fk in table.foreign_keys:
+            if fk.ref_table != table.key:
+                referenced_by[fk.ref_table].add(table.key)
+
+    def depth(key: str, seen: frozenset[str]) -> int:
+        return 1 + max((depth(r, seen | {key}) for r in referenced_by[key] if r not in seen), default=-1)
+
+    return {t.key: depth(t.key, frozenset()) for t in actual.tables}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -187,46 +213,76 @@ def _missing_column(item: DriftItem, ctx: _Context) -> list[Statement]:
     if_not_exists = "IF NOT EXISTS " if dialect.add_column_if_not_exists else ""
     guard = None if if_not_exists else Guard(False, table.key, col.name)
     sql = f"ALTER TABLE {_table_sql(table, dialect)} ADD COLUMN {if_not_exists}{column_sql(col, dialect)}"
-    return [Statement(sql, item, "add_columns", guard=guard)]
+    # NOT NULL without a default fails on a table that has rows: held back like SET NOT NULL.
+    may_fail = not col.nullable and col.default is None
+    return [Statement(sql, item, "add_columns", destructive=may_fail, guard=guard)]
 
 
 def _extra_column(item: DriftItem, ctx: _Context) -> list[Statement]:
     table, dialect = ctx.actual, ctx.dialect
     assert table is not None and item.name is not None
+    if not dialect.drop_constrained_column and item.name in _constrained_columns(table):
+        return [_manual(item, "drop_columns", f"SQLite cannot drop {item.name} while a key or index uses it; "
+                                              "it needs a table rebuild (not planned automatically yet)")]
     if_exists = "IF EXISTS " if dialect.drop_column_if_exists else ""
     guard = None if if_exists else Guard(True, table.key, item.name)
     sql = f"ALTER TABLE {_table_sql(table, dialect)} DROP COLUMN {if_exists}{dialect.quote(item.name)}"
     return [Statement(sql, item, "drop_columns", destructive=True, guard=guard)]
 
 
-def _alter_column(action: Callable[[Column, Dialect], tuple[str, bool]]) -> Callable[[DriftItem, _Context], list[Statement]]:
-    """A builder for ALTER COLUMN changes; ``action`` gives the clause and whether it is destructive."""
+def _constrained_columns(table: Table) -> set[str]:
+    """Columns named by the table's primary key, unique constraints, indexes or foreign keys."""
+    groups = [table.primary_key.columns if table.primary_key else ()]
+    groups += [u.columns for u in table.unique_constraints] + [i.columns for i in table.indexes]
+    groups += [fk.columns for fk in table.foreign_keys]
+    return {col for group in groups for col in group}
+
+
+_Clauses = Callable[[Column, Column, _Context], tuple[list[str], bool]]
+
+
+def _alter_column(clauses_for: _Clauses) -> Callable[[DriftItem, _Context], list[Statement]]:
+    """A builder for ALTER COLUMN changes; ``clauses_for`` gives the clauses and whether to hold back."""
 
     def build(item: DriftItem, ctx: _Context) -> list[Statement]:
-        table, dialect = ctx.expected, ctx.dialect
-        assert table is not None and item.name is not None
+        want, have, dialect = ctx.expected, ctx.actual, ctx.dialect
+        assert want is not None and have is not None and item.name is not None
         if not dialect.alter_column:
             return [_manual(item, "alter_columns", _REBUILD)]
-        col = table.column(item.name)
-        assert col is not None
-        clause, destructive = action(col, dialect)
-        sql = f"ALTER TABLE {_table_sql(table, dialect)} ALTER COLUMN {dialect.quote(col.name)} {clause}"
+        col, live = want.column(item.name), have.column(item.name)
+        assert col is not None and live is not None
+        clauses, destructive = clauses_for(col, live, ctx)
+        target = f"ALTER COLUMN {dialect.quote(col.name)}"
+        sql = f"ALTER TABLE {_table_sql(want, dialect)} " + ", ".join(f"{target} {c}" for c in clauses)
         return [Statement(sql, item, "alter_columns", destructive=destructive)]
 
     return build
 
 
-def _type_clause(col: Column, dialect: Dialect) -> tuple[str, bool]:
-    spelled = render_type(col.type, dialect)
-    return f"TYPE {spelled} USING {dialect.quote(col.name)}::{spelled}", True
+def _type_clauses(col: Column, live: Column, ctx: _Context) -> tuple[list[str], bool]:
+    spelled = render_type(col.type, ctx.dialect)
+    change = f"TYPE {spelled} USING {ctx.dialect.quote(col.name)}::{spelled}"
+    if live.default is None:
+        return [change], True
+    # The old default may not cast to the new type: take it off, change, put the spec's one on.
+    restore = [f"SET DEFAULT {col.default}"] if col.default is not None else []
+    return ["DROP DEFAULT", change, *restore], True
 
 
-def _nullable_clause(col: Column, dialect: Dialect) -> tuple[str, bool]:
-    return ("DROP NOT NULL", False) if col.nullable else ("SET NOT NULL", True)
+def _nullable_clauses(col: Column, live: Column, ctx: _Context) -> tuple[list[str], bool]:
+    if not col.nullable:
+        return ["SET NOT NULL"], True
+    # A column leaving the primary key keeps NOT NULL until the key is dropped, so this waits
+    # for (and is held back with) the key change.
+    leaving_key = ("primary_key_mismatch", None) in ctx.pending and ctx.actual is not None and \
+        ctx.actual.primary_key is not None and col.name in ctx.actual.primary_key.columns
+    return ["DROP NOT NULL"], leaving_key
 
 
-def _default_clause(col: Column, dialect: Dialect) -> tuple[str, bool]:
-    return ("DROP DEFAULT", False) if col.default is None else (f"SET DEFAULT {col.default}", False)
+def _default_clauses(col: Column, live: Column, ctx: _Context) -> tuple[list[str], bool]:
+    # A new default may only fit the new type: with a type change pending, it waits for it.
+    waits_for_type = ("type_mismatch", col.name) in ctx.pending
+    return (["DROP DEFAULT"] if col.default is None else [f"SET DEFAULT {col.default}"]), waits_for_type
 
 
 def _primary_key(item: DriftItem, ctx: _Context) -> list[Statement]:
@@ -311,9 +367,9 @@ _BUILDERS: dict[str, Callable[[DriftItem, _Context], list[Statement]]] = {
     "extra_table": _extra_table,
     "missing_column": _missing_column,
     "extra_column": _extra_column,
-    "type_mismatch": _alter_column(_type_clause),
-    "nullable_mismatch": _alter_column(_nullable_clause),
-    "default_mismatch": _alter_column(_default_clause),
+    "type_mismatch": _alter_column(_type_clauses),
+    "nullable_mismatch": _alter_column(_nullable_clauses),
+    "default_mismatch": _alter_column(_default_clauses),
     "primary_key_mismatch": _primary_key,
     "missing_index": _missing_index,
     "extra_index": _extra_index,

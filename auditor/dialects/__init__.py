@@ -58,6 +58,8 @@ class Dialect:
     alter_column: bool = False
     alter_constraints: bool = False
     guarded_blocks: bool = False
+    # SQLite refuses DROP COLUMN on a column that a key, unique constraint or index uses.
+    drop_constrained_column: bool = True
     # How apply opens its transaction when the driver will not (None: the driver's own BEGIN).
     begin_statement: str | None = None
     # SQLite's ADD COLUMN takes neither NOT NULL without a default nor a non-constant default.
@@ -92,6 +94,7 @@ SQLITE = Dialect(
     uppercase_types=True,
     bracket_identifiers=True,
     add_column_needs_constant_default=True,
+    drop_constrained_column=False,
     # Python's sqlite3 opens no transaction for DDL; IMMEDIATE also takes the write lock up
     # front, so no other writer slips in between our statements.
     begin_statement="BEGIN IMMEDIATE",

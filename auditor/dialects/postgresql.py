@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from auditor.model import Column, ForeignKey, Index, PrimaryKey, Schema, Table
+from auditor.model import Column, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -71,9 +71,12 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ("public",)) -> Sch
             cols.append(Column(name, type_, not notnull, default))
     indexes: dict[tuple[str, str], list[Index]] = defaultdict(list)
     primary_keys: dict[tuple[str, str], PrimaryKey] = {}
+    uniques: dict[tuple[str, str], list[UniqueConstraint]] = defaultdict(list)
     for nsp, table, index, unique, primary, where, elements, contype in conn.exec_driver_sql(_INDEXES_SQL, params):
         if primary:
             primary_keys[(nsp, table)] = PrimaryKey(tuple(elements), index)
+        elif contype == "u":
+            uniques[(nsp, table)].append(UniqueConstraint(tuple(elements), index))
         elif contype is None:
             indexes[(nsp, table)].append(Index(index, tuple(elements), unique, where))
     foreign_keys: dict[tuple[str, str], list[ForeignKey]] = defaultdict(list)
@@ -84,6 +87,7 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ("public",)) -> Sch
             FK_ACTION_CODES[on_delete], FK_ACTION_CODES[on_update], name))
     return Schema(tables=tuple(
         Table(name=table, schema=nsp, columns=tuple(cols), primary_key=primary_keys.get((nsp, table)),
-              indexes=tuple(indexes[(nsp, table)]), foreign_keys=tuple(foreign_keys[(nsp, table)]))
+              indexes=tuple(indexes[(nsp, table)]), foreign_keys=tuple(foreign_keys[(nsp, table)]),
+              unique_constraints=tuple(uniques[(nsp, table)]))
         for (nsp, table), cols in columns.items()
     ))

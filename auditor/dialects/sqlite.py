@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from auditor.canon import Token, render_tokens, tokenize
 from auditor.dialects import SQLITE
-from auditor.model import Column, ForeignKey, Index, PrimaryKey, Schema, Table
+from auditor.model import Column, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -19,14 +19,15 @@ FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p
 WHERE {_USER_TABLES}
 ORDER BY m.name, p.cid"""
 
-# origin 'c' = made by CREATE INDEX; 'pk' and 'u' back constraints and are not indexes of their own.
+# origin 'c' = made by CREATE INDEX; 'u' backs a UNIQUE constraint; 'pk' the primary key
+# (which table_info gives already).
 _INDEXES_SQL = f"""
-SELECT m.name, il.name, il."unique", il.partial, ii.name, s.sql
+SELECT m.name, il.name, il.origin, il."unique", il.partial, ii.name, s.sql
 FROM sqlite_master AS m
 JOIN pragma_index_list(m.name) AS il
 JOIN pragma_index_info(il.name) AS ii
 LEFT JOIN sqlite_master AS s ON s.type = 'index' AND s.name = il.name
-WHERE {_USER_TABLES} AND il.origin = 'c'
+WHERE {_USER_TABLES} AND il.origin IN ('c', 'u')
 ORDER BY m.name, il.name, ii.seqno"""
 
 _FOREIGN_KEYS_SQL = f"""
@@ -45,7 +46,7 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ()) -> Schema:
         if pk:
             pk_positions[table].append((pk, name))
     primary_keys = {t: tuple(name for _, name in sorted(p)) for t, p in pk_positions.items()}
-    indexes = _read_indexes(conn)
+    indexes, uniques = _read_indexes(conn)
     foreign_keys = _read_foreign_keys(conn, primary_keys)
     tables = tuple(
         Table(
@@ -54,24 +55,29 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ()) -> Schema:
             primary_key=PrimaryKey(primary_keys[table]) if table in primary_keys else None,
             indexes=tuple(indexes.get(table, ())),
             foreign_keys=tuple(foreign_keys.get(table, ())),
+            unique_constraints=tuple(uniques.get(table, ())),
         )
         for table, cols in columns.items()
     )
     return Schema(tables=tables)
 
 
-def _read_indexes(conn: Connection) -> dict[str, list[Index]]:
-    rows: dict[tuple[str, str], list[tuple[object, ...]]] = defaultdict(list)
-    for table, index, unique, partial, column, sql in conn.exec_driver_sql(_INDEXES_SQL):
-        rows[(table, index)].append((unique, partial, column, sql))
-    out: dict[str, list[Index]] = defaultdict(list)
+def _read_indexes(conn: Connection) -> tuple[dict[str, list[Index]], dict[str, list[UniqueConstraint]]]:
+    rows: dict[tuple[str, str], list[tuple[Any, ...]]] = defaultdict(list)
+    for table, index, origin, unique, partial, column, sql in conn.exec_driver_sql(_INDEXES_SQL):
+        rows[(table, index)].append((origin, unique, partial, column, sql))
+    indexes: dict[str, list[Index]] = defaultdict(list)
+    uniques: dict[str, list[UniqueConstraint]] = defaultdict(list)
     for (table, index), parts in rows.items():
-        unique, partial, _, sql = parts[0]
-        names = [column for _, _, column, _ in parts]
+        origin, unique, partial, _, sql = parts[0]
+        names = [column for _, _, _, column, _ in parts]
+        if origin == "u":
+            uniques[table].append(UniqueConstraint(tuple(names)))
+            continue
         elements, where = index_sql_parts(str(sql or ""))
         columns = tuple(names) if all(names) else tuple(elements)
-        out[table].append(Index(index, columns, bool(unique), where if partial else None))
-    return out
+        indexes[table].append(Index(index, columns, bool(unique), where if partial else None))
+    return indexes, uniques
 
 
 def _read_foreign_keys(conn: Connection, primary_keys: dict[str, tuple[str, ...]]) -> dict[str, list[ForeignKey]]:

@@ -21,6 +21,15 @@ ALTER TABLE public.analysis_jobs ADD COLUMN IF NOT EXISTS tickers_json text;
 -- missing_column analysis_jobs.Order
 ALTER TABLE public.analysis_jobs ADD COLUMN IF NOT EXISTS "Order" integer;
 
+-- primary_key_mismatch analysis_jobs [destructive: apply needs --allow-destructive]
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint AS c WHERE c.contype = 'p' AND c.conrelid = 'public.analysis_jobs'::regclass
+      AND ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY AS k(num, ord) JOIN pg_attribute AS a ON a.attrelid = c.conrelid AND a.attnum = k.num ORDER BY k.ord) = ARRAY['id']::text[]) THEN
+    ALTER TABLE public.analysis_jobs ADD CONSTRAINT analysis_jobs_pkey PRIMARY KEY (id);
+  END IF;
+END $$;
+
 -- type_mismatch users.email [destructive: apply needs --allow-destructive]
 ALTER TABLE public.users ALTER COLUMN email TYPE varchar(255) USING email::varchar(255);
 
@@ -32,15 +41,6 @@ ALTER TABLE public.users ALTER COLUMN status SET DEFAULT 'active';
 
 -- default_mismatch users.score
 ALTER TABLE public.users ALTER COLUMN score SET DEFAULT 0;
-
--- primary_key_mismatch analysis_jobs [destructive: apply needs --allow-destructive]
-DO $$
-BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_constraint AS c WHERE c.contype = 'p' AND c.conrelid = 'public.analysis_jobs'::regclass
-      AND ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY AS k(num, ord) JOIN pg_attribute AS a ON a.attrelid = c.conrelid AND a.attnum = k.num ORDER BY k.ord) = ARRAY['id']::text[]) THEN
-    ALTER TABLE public.analysis_jobs ADD CONSTRAINT analysis_jobs_pkey PRIMARY KEY (id);
-  END IF;
-END $$;
 
 -- missing_table new_table
 CREATE INDEX IF NOT EXISTS idx_new_table_job ON public.new_table (job_id);

@@ -22,6 +22,9 @@ ALTER TABLE analysis_jobs ADD COLUMN tickers_json TEXT;
 -- missing_column analysis_jobs.Order
 ALTER TABLE analysis_jobs ADD COLUMN "Order" INTEGER;
 
+-- primary_key_mismatch analysis_jobs
+-- manual: SQLite cannot alter this in place; it needs a table rebuild (not planned automatically yet)
+
 -- type_mismatch users.email
 -- manual: SQLite cannot alter this in place; it needs a table rebuild (not planned automatically yet)
 
@@ -32,9 +35,6 @@ ALTER TABLE analysis_jobs ADD COLUMN "Order" INTEGER;
 -- manual: SQLite cannot alter this in place; it needs a table rebuild (not planned automatically yet)
 
 -- default_mismatch users.score
--- manual: SQLite cannot alter this in place; it needs a table rebuild (not planned automatically yet)
-
--- primary_key_mismatch analysis_jobs
 -- manual: SQLite cannot alter this in place; it needs a table rebuild (not planned automatically yet)
 
 -- missing_table new_table
