@@ -414,17 +414,8 @@ def test_strict_makes_warnings_fail(db: LiveDb, write_spec) -> None:
     assert_clean(db, spec_path)
 
 
-APP_SPEC = """\
-version: 1
-tables:
-  users:
-    columns:
-      id: {type: integer, primary_key: true}
-      email: {type: varchar(255), nullable: false}
-      status: {type: varchar(20), default: "'active'"}
-    indexes:
-      ux_users_email: {columns: [email], unique: true}
-      idx_users_active: {columns: [email], where: "status = 'active'"}
+# The base users table plus a table in schema "app" that references it.
+APP_SPEC = BASE_SPEC[:BASE_SPEC.index("  orders:")] + """\
   app.things:
     columns:
       id: {type: integer, primary_key: true}
