@@ -8,7 +8,7 @@ from pathlib import Path
 
 from auditor.canon import normalize_schema
 from auditor.database import Target, dialect_of, parse_url
-from auditor.diff import KINDS, WARNING, DriftItem, diff_schemas
+from auditor.diff import KINDS, DriftItem, diff_schemas, failing_items
 from auditor.dialects import Dialect
 from auditor.errors import AuditorError, ConfigError
 from auditor.inspect import inspect_target, schemas_to_read
@@ -35,9 +35,9 @@ class AuditResult:
             out[item.kind] = out.get(item.kind, 0) + 1
         return {kind: out[kind] for kind in KINDS if kind in out}
 
-    def failing(self, strict: bool = False) -> tuple[DriftItem, ...]:
+    def failing(self, strict: bool = False) -> list[DriftItem]:
         """The items that make the audit fail: errors, and warnings too when ``strict``."""
-        return tuple(i for i in self.drift if strict or i.severity != WARNING)
+        return failing_items(self.drift, strict)
 
 
 @lru_cache(maxsize=32)

@@ -15,6 +15,7 @@ from auditor.apply import ApplyResult, apply_plan, split_plan
 from auditor.audit import AuditResult, audit_target
 from auditor.config import Config, load_config, target_from_url
 from auditor.database import Target
+from auditor.diff import failing_items
 from auditor.errors import AuditorError, ConfigError
 from auditor.plan import Statement, plan_changes, render_script
 from auditor.report import apply_json, apply_text, audit_json, audit_text, plan_json
@@ -176,25 +177,24 @@ def _apply(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namesp
            out: TextIO, err: TextIO) -> int:
     results = _audit_all(targets, ignore, err)
     entries: list[tuple[AuditResult, ApplyResult | None]] = []
-    failing = False
+    failing = apply_failed = False
     for result, statements in _plans(results):
-        if not _confirmed(result, statements, args, out):
-            failing = failing or bool(result.failing(args.strict))
-            entries.append((result, None))
-            continue
-        assert result.expected is not None
-        try:
-            applied = apply_plan(result.target, statements, result.expected, args.allow_destructive, ignore)
-        except AuditorError as exc:
-            _print_error(exc.report(), err)
-            return EXIT_ERROR
+        applied = None
+        if _confirmed(result, statements, args, out):
+            assert result.expected is not None
+            try:
+                applied = apply_plan(result.target, statements, result.expected, args.allow_destructive, ignore)
+            except AuditorError as exc:  # rolled back; the other databases still get their turn
+                _print_error(exc.report(), err)
+                apply_failed = True
+        remaining = applied.remaining if applied else result.drift
+        failing = failing or bool(failing_items(remaining, args.strict))
         entries.append((result, applied))
-        failing = failing or any(i.severity == "error" or args.strict for i in applied.remaining)
-        if args.format == "text":
+        if applied and args.format == "text":
             out.write(apply_text(result, applied))
     if args.format == "json":
-        out.write(apply_json(entries, _clean(results, failing)) + "\n")
-    return _exit_code(results, failing)
+        out.write(apply_json(entries, _clean(results, failing) and not apply_failed) + "\n")
+    return EXIT_ERROR if apply_failed else _exit_code(results, failing)
 
 
 def _confirmed(result: AuditResult, statements: list[Statement], args: argparse.Namespace, out: TextIO) -> bool:

@@ -67,6 +67,11 @@ class DriftItem:
         return {**asdict(self), "severity": self.severity}
 
 
+def failing_items(items: Iterable[DriftItem], strict: bool = False) -> list[DriftItem]:
+    """The items that fail a run: errors, and warnings too when ``strict``."""
+    return [item for item in items if strict or item.severity != WARNING]
+
+
 def diff_schemas(expected: Schema, actual: Schema, ignore: tuple[str, ...] = ()) -> list[DriftItem]:
     """Every drift item between the spec and the live schema, minus what ``ignore`` globs match."""
     patterns = tuple(expected.ignore) + tuple(ignore)

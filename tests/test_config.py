@@ -99,3 +99,29 @@ def test_the_repository_config_example_is_valid(monkeypatch: pytest.MonkeyPatch)
     config = load_config(REPO / "config.yaml")
     assert list(config.targets) == ["demo", "production"]
     assert all(Path(t.spec or "").exists() for t in config.targets.values())
+
+
+def test_a_failed_apply_rolls_back_and_the_other_databases_still_apply(tmp_path: Path) -> None:
+    from conftest import LiveDb
+
+    spec = Path(SPEC).read_text().replace(
+        "idx_analysis_jobs_user: {columns: [user_id]}", "idx_analysis_jobs_user: {columns: [user_id], unique: true}")
+    (tmp_path / "spec.yaml").write_text(spec)
+    for name in ("duplicates", "distinct"):
+        build_incident_database(f"sqlite:///{tmp_path / name}.db")
+        LiveDb(f"sqlite:///{tmp_path / name}.db", "sqlite").execute("DROP INDEX idx_analysis_jobs_user")
+    LiveDb(f"sqlite:///{tmp_path / 'distinct.db'}", "sqlite").execute("DELETE FROM analysis_jobs WHERE id = 2")
+    (tmp_path / "config.yaml").write_text(
+        "spec: spec.yaml\ndatabases:\n  duplicates: {url: 'sqlite:///duplicates.db'}\n"
+        "  distinct: {url: 'sqlite:///distinct.db'}\n")
+    result = run_cli("apply", "--config", str(tmp_path / "config.yaml"), "--format", "json")
+    assert result.code == 2
+    assert "UNIQUE constraint failed" in result.err and "rolled back" in result.err
+    report = json.loads(result.out)
+    assert report["clean"] is False
+    assert [d["database"] for d in report["databases"]] == ["duplicates", "distinct"]
+    assert "remaining" not in report["databases"][0] and report["databases"][1]["remaining"] == []
+    # The failed database is exactly as before: its ADD COLUMN was rolled back with the index.
+    assert [i["kind"] for i in json.loads(run_cli("audit", "--config", str(tmp_path / "config.yaml"),
+                                                   "--db", "duplicates", "--format", "json").out)
+            ["databases"][0]["drift"]] == ["missing_column", "missing_index", "missing_index"]
