@@ -2,6 +2,8 @@
 
 Both the spec loader and the inspectors build these values, and ``canon.normalize_schema`` brings
 either side into the same canonical form for a dialect, so that comparing them is plain equality.
+Names are informational where an engine makes them up (SQLite keeps no constraint names): such
+objects are matched by their shape, not their name.
 """
 from __future__ import annotations
 
@@ -13,14 +15,29 @@ def display_name(schema: str | None, name: str) -> str:
     return f"{schema}.{name}" if schema not in (None, "public") else name
 
 
+def qualified_key(schema: str | None, name: str) -> str:
+    """The key of a schema-level object: ``schema.name``, or ``name`` without namespaces."""
+    return f"{schema}.{name}" if schema else name
+
+
 @dataclass(frozen=True)
 class Column:
-    """A table column. ``type`` and ``default`` are canonical SQL text (see ``canon``)."""
+    """A table column. ``type``, ``default`` and ``generated`` are canonical SQL text (see ``canon``).
+
+    ``identity`` is ``always`` or ``by default`` (Postgres identity) or ``autoincrement`` (SQLite);
+    ``generated`` is the expression of a generated (computed) column; ``comment`` is compared only
+    where the spec gives one (None means "any").
+    """
 
     name: str
     type: str
     nullable: bool = True
     default: str | None = None
+    identity: str | None = None
+    generated: str | None = None
+    collation: str | None = None
+    comment: str | None = field(default=None, compare=False)
+    renamed_from: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -33,21 +50,35 @@ class PrimaryKey:
 
 @dataclass(frozen=True)
 class UniqueConstraint:
-    """A UNIQUE constraint (not a unique index). Read from live databases; not yet in the spec
-    format or the diff, but the planner must know which columns one holds."""
+    """A UNIQUE constraint (not a unique index), matched by its columns."""
 
     columns: tuple[str, ...]
     name: str | None = None
 
 
 @dataclass(frozen=True)
+class CheckConstraint:
+    """A CHECK constraint, matched by its canonical expression."""
+
+    expression: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
 class Index:
-    """An index that is not the backing index of a primary key or constraint."""
+    """An index that is not the backing index of a primary key or constraint.
+
+    ``columns`` are elements: a column name, or a canonical expression, either followed by
+    ``desc`` / ``nulls first`` / ``nulls last`` where they differ from the default order.
+    ``method`` is the access method (``btree``, ``gin``, ...; None where the engine has one kind).
+    """
 
     name: str
     columns: tuple[str, ...]
     unique: bool = False
     where: str | None = None
+    method: str | None = None
+    include: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,11 +91,14 @@ class ForeignKey:
     on_delete: str = "NO ACTION"
     on_update: str = "NO ACTION"
     name: str | None = None
+    deferrable: bool = False
+    initially_deferred: bool = False
 
     @property
     def shape(self) -> tuple[object, ...]:
         """What makes two foreign keys the same constraint, whatever they are called."""
-        return (self.columns, self.ref_table, self.ref_columns, self.on_delete, self.on_update)
+        return (self.columns, self.ref_table, self.ref_columns, self.on_delete, self.on_update,
+                self.deferrable, self.initially_deferred)
 
 
 @dataclass(frozen=True)
@@ -78,11 +112,15 @@ class Table:
     indexes: tuple[Index, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
     unique_constraints: tuple[UniqueConstraint, ...] = ()
+    checks: tuple[CheckConstraint, ...] = ()
+    comment: str | None = field(default=None, compare=False)
+    # Old names this table or its columns had, so that the plan can RENAME instead of drop + add.
+    renamed_from: str | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:
         """The table's identity: ``schema.name`` or ``name``."""
-        return f"{self.schema}.{self.name}" if self.schema else self.name
+        return qualified_key(self.schema, self.name)
 
     def column(self, name: str) -> Column | None:
         """The column called ``name``, if the table has one."""
@@ -94,12 +132,65 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Enum:
+    """A Postgres enum type and its values, in order."""
+
+    name: str
+    schema: str | None = None
+    values: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """``schema.name``."""
+        return qualified_key(self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class View:
+    """A view or (Postgres) materialized view; ``definition`` is its canonical SELECT."""
+
+    name: str
+    schema: str | None = None
+    definition: str = ""
+    materialized: bool = False
+
+    @property
+    def key(self) -> str:
+        """``schema.name`` or ``name``."""
+        return qualified_key(self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """A Postgres sequence that no column owns (serial and identity sequences belong to columns)."""
+
+    name: str
+    schema: str | None = None
+    data_type: str = "bigint"
+    start: int = 1
+    increment: int = 1
+    min_value: int | None = None
+    max_value: int | None = None
+    cycle: bool = False
+
+    @property
+    def key(self) -> str:
+        """``schema.name``."""
+        return qualified_key(self.schema, self.name)
+
+
+@dataclass(frozen=True)
 class Schema:
-    """A whole database schema: its tables, and the version the spec says it describes."""
+    """A whole database schema and, for a spec, the version it describes and what it ignores."""
 
     tables: tuple[Table, ...] = ()
     version: str | None = None
     ignore: tuple[str, ...] = field(default=(), compare=False)
+    enums: tuple[Enum, ...] = ()
+    views: tuple[View, ...] = ()
+    sequences: tuple[Sequence, ...] = ()
+    # None: the spec does not say, so installed extensions are not compared.
+    extensions: tuple[str, ...] | None = None
 
     def table(self, key: str) -> Table | None:
         """The table whose key is ``key``, if any."""

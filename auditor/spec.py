@@ -2,15 +2,28 @@
 
     version: 3
     ignore: [audit_log, "tmp_*"]
+    extensions: [pg_trgm]                  # Postgres: extensions that must be installed
+    enums:
+      job_status: [pending, running, done]
+    sequences:
+      invoice_number: {start: 1000}
+    views:
+      running_jobs: "SELECT id FROM analysis_jobs WHERE status = 'running'"
     tables:
       analysis_jobs:                       # "name" or "schema.name"
+        renamed_from: jobs                 # plan ALTER TABLE jobs RENAME TO analysis_jobs
+        comment: Jobs users submitted
         columns:
-          id: {type: integer, primary_key: true}
+          id: {type: bigint, identity: always, primary_key: true}
           tickers_json: text               # short form: the type alone, nullable
           user_id: {type: integer, references: users.id, on_delete: cascade}
+          code: {type: varchar(20), unique: true, check: "code <> ''", collation: C}
+          total: {type: integer, generated: "price * qty"}
         primary_key: [id]                  # alternative to the column flag, for composite keys
+        unique: {ux_jobs_user_code: [user_id, code]}
+        checks: {ck_total: "total >= 0"}
         indexes:
-          idx_jobs_status: {columns: [status], unique: false, where: "status = 'running'"}
+          idx_jobs_status: {columns: [status, created_at desc], where: "status = 'running'"}
         foreign_keys:
           fk_jobs_user: {columns: [user_id], references: users(id), on_delete: cascade}
 
@@ -21,21 +34,28 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Callable, TypeVar
 
 import yaml
 
 from auditor.canon import parse_type
 from auditor.errors import SpecError
-from auditor.model import Column, ForeignKey, Index, PrimaryKey, Schema, Table
+from auditor.model import (
+    CheckConstraint, Column, Enum, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table,
+    UniqueConstraint, View)
 from auditor.yamlsrc import (
-    Problems, boolean, compose_file, did_you_mean, is_null, mapping_items, scalar, string_list)
+    Problems, boolean, compose_file, did_you_mean, integer, is_null, mapping_items, scalar, string_list)
 
-TOP_KEYS = ("version", "ignore", "tables")
-TABLE_KEYS = ("columns", "primary_key", "indexes", "foreign_keys")
-COLUMN_KEYS = ("type", "nullable", "default", "primary_key", "references", "on_delete", "on_update")
-INDEX_KEYS = ("columns", "unique", "where")
-FOREIGN_KEY_KEYS = ("columns", "references", "on_delete", "on_update")
+TOP_KEYS = ("version", "ignore", "extensions", "enums", "sequences", "views", "tables")
+TABLE_KEYS = ("columns", "primary_key", "unique", "checks", "indexes", "foreign_keys", "comment", "renamed_from")
+COLUMN_KEYS = ("type", "nullable", "default", "primary_key", "unique", "check", "references", "on_delete",
+               "on_update", "identity", "generated", "collation", "comment", "renamed_from")
+INDEX_KEYS = ("columns", "unique", "where", "method", "include")
+FOREIGN_KEY_KEYS = ("columns", "references", "on_delete", "on_update", "deferrable", "initially_deferred")
+VIEW_KEYS = ("definition", "materialized")
+SEQUENCE_KEYS = ("type", "start", "increment", "min_value", "max_value", "cycle")
 FK_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
+IDENTITIES = ("always", "by default", "autoincrement")
 
 # Bare words that are valid default expressions on their own; any other bare word is almost
 # certainly a string whose SQL quotes YAML swallowed (default: 'pending').
@@ -46,6 +66,7 @@ _BARE_WORD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # (what names them, the column names, the node to point at)
 _ColumnRef = tuple[str, tuple[str, ...], yaml.Node]
 _REFERENCE_RE = re.compile(r"^\s*(?P<table>[^()\s]+?)\s*\((?P<columns>[^()]+)\)\s*$")
+T = TypeVar("T")
 
 
 def load_spec(path: str | Path) -> Schema:
@@ -58,98 +79,185 @@ def load_spec(path: str | Path) -> Schema:
     return schema
 
 
+def _optional(fields: dict[str, yaml.Node], key: str, read: Callable[[yaml.Node], T | None], default: T) -> T:
+    """``read(fields[key])`` when the key is there and readable, else ``default``."""
+    if key not in fields:
+        return default
+    value = read(fields[key])
+    return default if value is None else value
+
+
 def _schema(root: yaml.Node, problems: Problems) -> Schema | None:
-    version: str | None = None
-    ignore: list[str] = []
-    tables: list[Table] = []
-    for key, key_node, value in mapping_items(root, problems, "spec", TOP_KEYS):
-        if key == "version":
-            version = None if is_null(value) else scalar(value, problems, "version")
-        elif key == "ignore":
-            ignore = string_list(value, problems, "ignore", allow_empty=True)
-        elif key == "tables":
-            tables = [t for t in _tables(value, problems) if t is not None]
+    fields = {key: value for key, _, value in mapping_items(root, problems, "spec", TOP_KEYS)}
     if not isinstance(root, yaml.MappingNode):
         return None
-    if not any(k.value == "tables" for k, _ in root.value):
+    if "tables" not in fields:
         problems.add(root, "spec has no 'tables' mapping")
-    return Schema(tables=tuple(tables), version=version, ignore=tuple(ignore))
-
-
-def _tables(node: yaml.Node, problems: Problems) -> list[Table | None]:
-    return [_table(name, key_node, body, problems)
-            for name, key_node, body in mapping_items(node, problems, "tables")]
-
-
-def _table(key: str, key_node: yaml.Node, body: yaml.Node, problems: Problems) -> Table | None:
-    schema, _, name = key.rpartition(".")
-    what = f"table {key}"
-    columns: list[Column] = []
-    declared: set[str] = set()  # every column named, including ones whose definition is broken
-    pk_from_columns: list[str] = []
-    pk_from_table: list[str] | None = None
-    indexes: list[Index] = []
-    fks: list[ForeignKey] = []
-    refs: list[_ColumnRef] = []  # columns that keys and indexes name, checked once all are read
-    for field_name, _, value in mapping_items(body, problems, what, TABLE_KEYS):
-        if field_name == "columns":
-            for col_name, _, col_body in mapping_items(value, problems, f"{what} columns"):
-                declared.add(col_name)
-                parsed = _column(key, col_name, col_body, problems)
-                if parsed is not None:
-                    column, in_pk, fk = parsed
-                    columns.append(column)
-                    pk_from_columns += [col_name] if in_pk else []
-                    fks += [fk] if fk else []
-        elif field_name == "primary_key":
-            pk_from_table = string_list(value, problems, f"{what} primary_key")
-            refs.append(("primary key", tuple(pk_from_table), value))
-        elif field_name == "indexes":
-            indexes = [i for i in _indexes(what, value, problems, refs) if i is not None]
-        elif field_name == "foreign_keys":
-            fks += [f for f in _foreign_keys(what, value, problems, refs) if f is not None]
-    if not declared:
-        problems.add(key_node, f"{what} has no columns")
-        return None
-    if pk_from_table is not None and pk_from_columns:
-        problems.add(key_node, f"{what}: give the primary key either as 'primary_key: [...]' "
-                               "or as 'primary_key: true' on columns, not both")
-    _check_columns_exist(what, declared, refs, problems)
-    if len(columns) < len(declared) or not columns:
-        return None  # the broken columns were reported already
-    pk_columns = pk_from_table if pk_from_table is not None else pk_from_columns
-    return Table(
-        name=name,
-        schema=schema or None,
-        columns=tuple(columns),
-        primary_key=PrimaryKey(tuple(pk_columns)) if pk_columns else None,
-        indexes=tuple(indexes),
-        foreign_keys=tuple(fks),
+    tables = [t for name, key_node, body in mapping_items(fields.get("tables", root), problems, "tables")
+              if (t := _table(name, key_node, body, problems)) is not None] if "tables" in fields else []
+    version = fields.get("version")
+    return Schema(
+        tables=tuple(tables),
+        version=None if version is None or is_null(version) else scalar(version, problems, "version"),
+        ignore=tuple(_optional(fields, "ignore", lambda n: string_list(n, problems, "ignore", True), [])),
+        enums=tuple(_enums(fields["enums"], problems)) if "enums" in fields else (),
+        views=tuple(_views(fields["views"], problems)) if "views" in fields else (),
+        sequences=tuple(_sequences(fields["sequences"], problems)) if "sequences" in fields else (),
+        extensions=tuple(string_list(fields["extensions"], problems, "extensions", True))
+        if "extensions" in fields else None,
     )
 
 
-def _column(table: str, name: str, body: yaml.Node,
-            problems: Problems) -> tuple[Column, bool, ForeignKey | None] | None:
+def _split_key(key: str) -> tuple[str | None, str]:
+    schema, _, name = key.rpartition(".")
+    return schema or None, name
+
+
+def _enums(node: yaml.Node, problems: Problems) -> list[Enum]:
+    out = []
+    for key, _, body in mapping_items(node, problems, "enums"):
+        schema, name = _split_key(key)
+        values = string_list(body, problems, f"enum {key} values")
+        if len(set(values)) != len(values):
+            problems.add(body, f"enum {key} lists a value twice")
+        out.append(Enum(name, schema, tuple(values)))
+    return out
+
+
+def _views(node: yaml.Node, problems: Problems) -> list[View]:
+    out = []
+    for key, _, body in mapping_items(node, problems, "views"):
+        schema, name = _split_key(key)
+        if isinstance(body, yaml.ScalarNode):
+            definition, materialized = scalar(body, problems, f"view {key}"), False
+        else:
+            fields = {k: v for k, _, v in mapping_items(body, problems, f"view {key}", VIEW_KEYS)}
+            if "definition" not in fields:
+                problems.add(body, f"view {key} needs a 'definition' (its SELECT)")
+                continue
+            definition = scalar(fields["definition"], problems, f"view {key} definition")
+            materialized = bool(_optional(fields, "materialized",
+                                          lambda n: boolean(n, problems, f"view {key} materialized"), False))
+        if definition:
+            out.append(View(name, schema, definition, materialized))
+    return out
+
+
+def _sequences(node: yaml.Node, problems: Problems) -> list[Sequence]:
+    out = []
+    for key, _, body in mapping_items(node, problems, "sequences"):
+        schema, name = _split_key(key)
+        fields = {} if is_null(body) else {
+            k: v for k, _, v in mapping_items(body, problems, f"sequence {key}", SEQUENCE_KEYS)}
+
+        def number(field: str, default: int | None) -> int | None:
+            return _optional(fields, field, lambda n: integer(n, problems, f"sequence {key} {field}"), default)
+
+        out.append(Sequence(
+            name, schema,
+            data_type=_optional(fields, "type", lambda n: scalar(n, problems, f"sequence {key} type"), "bigint"),
+            start=number("start", 1) or 1, increment=number("increment", 1) or 1,
+            min_value=number("min_value", None), max_value=number("max_value", None),
+            cycle=bool(_optional(fields, "cycle", lambda n: boolean(n, problems, f"sequence {key} cycle"), False)),
+        ))
+    return out
+
+
+class _TableParts:
+    """What one table's entries add up to while they are read."""
+
+    def __init__(self) -> None:
+        self.columns: list[Column] = []
+        self.declared: set[str] = set()  # every column named, including ones whose definition is broken
+        self.pk_from_columns: list[str] = []
+        self.pk_from_table: list[str] | None = None
+        self.indexes: list[Index] = []
+        self.fks: list[ForeignKey] = []
+        self.uniques: list[UniqueConstraint] = []
+        self.checks: list[CheckConstraint] = []
+        self.refs: list[_ColumnRef] = []  # columns that keys and indexes name, checked once all are read
+
+
+def _table(key: str, key_node: yaml.Node, body: yaml.Node, problems: Problems) -> Table | None:
+    schema, name = _split_key(key)
+    what = f"table {key}"
+    parts = _TableParts()
+    fields = {k: v for k, _, v in mapping_items(body, problems, what, TABLE_KEYS)}
+    if "columns" in fields:
+        for col_name, _, col_body in mapping_items(fields["columns"], problems, f"{what} columns"):
+            parts.declared.add(col_name)
+            _column(key, col_name, col_body, parts, problems)
+    if "primary_key" in fields:
+        parts.pk_from_table = string_list(fields["primary_key"], problems, f"{what} primary_key")
+        parts.refs.append(("primary key", tuple(parts.pk_from_table), fields["primary_key"]))
+    if "unique" in fields:
+        _unique_constraints(what, fields["unique"], parts, problems)
+    if "checks" in fields:
+        _checks(what, fields["checks"], parts, problems)
+    if "indexes" in fields:
+        _indexes(what, fields["indexes"], parts, problems)
+    if "foreign_keys" in fields:
+        _foreign_keys(what, fields["foreign_keys"], parts, problems)
+    if not parts.declared:
+        problems.add(key_node, f"{what} has no columns")
+        return None
+    if parts.pk_from_table is not None and parts.pk_from_columns:
+        problems.add(key_node, f"{what}: give the primary key either as 'primary_key: [...]' "
+                               "or as 'primary_key: true' on columns, not both")
+    _check_columns_exist(what, parts.declared, parts.refs, problems)
+    if len(parts.columns) < len(parts.declared):
+        return None  # the broken columns were reported already
+    pk_columns = parts.pk_from_table if parts.pk_from_table is not None else parts.pk_from_columns
+    return Table(
+        name=name,
+        schema=schema,
+        columns=tuple(parts.columns),
+        primary_key=PrimaryKey(tuple(pk_columns)) if pk_columns else None,
+        indexes=tuple(parts.indexes),
+        foreign_keys=tuple(parts.fks),
+        unique_constraints=tuple(parts.uniques),
+        checks=tuple(parts.checks),
+        comment=_optional(fields, "comment", lambda n: scalar(n, problems, f"{what} comment"), None),
+        renamed_from=_optional(fields, "renamed_from", lambda n: scalar(n, problems, f"{what} renamed_from"), None),
+    )
+
+
+def _column(table: str, name: str, body: yaml.Node, parts: _TableParts, problems: Problems) -> None:
     what = f"column {table}.{name}"
     if isinstance(body, yaml.ScalarNode) and not is_null(body):
         short_type = _type(body, problems, what)
-        return (Column(name, short_type), False, None) if short_type else None
+        if short_type:
+            parts.columns.append(Column(name, short_type))
+        return
     fields = {k: v for k, _, v in mapping_items(body, problems, what, COLUMN_KEYS)}
     if "type" not in fields:
         problems.add(body, f"{what} needs a 'type'")
-        return None
+        return
     column_type = _type(fields["type"], problems, what)
-    nullable = boolean(fields["nullable"], problems, f"{what} nullable") if "nullable" in fields else True
-    in_pk = bool(boolean(fields["primary_key"], problems, f"{what} primary_key")) if "primary_key" in fields else False
-    default = _default(fields["default"], problems, what) if "default" in fields else None
-    fk = None
+
+    def flag(key: str, default: bool) -> bool:
+        return bool(_optional(fields, key, lambda n: boolean(n, problems, f"{what} {key}"), default))
+
+    def text(key: str) -> str | None:
+        return _optional(fields, key, lambda n: None if is_null(n) else scalar(n, problems, f"{what} {key}"), None)
+
     if "references" in fields:
         fk = _reference(what, fields["references"], (name,), fields, problems)
+        parts.fks += [fk] if fk else []
     elif "on_delete" in fields or "on_update" in fields:
         problems.add(body, f"{what}: on_delete/on_update need 'references'")
-    if column_type is None:
-        return None
-    return Column(name, column_type, nullable is not False, default), in_pk, fk
+    parts.pk_from_columns += [name] if flag("primary_key", False) else []
+    parts.uniques += [UniqueConstraint((name,))] if flag("unique", False) else []
+    parts.checks += [CheckConstraint(check)] if (check := text("check")) else []
+    identity = text("identity")
+    if identity is not None and identity.lower() not in IDENTITIES:
+        problems.add(fields["identity"], f"{what} identity must be one of: {', '.join(IDENTITIES)}")
+    default = _default(fields["default"], problems, what) if "default" in fields else None
+    if column_type is not None:
+        parts.columns.append(Column(
+            name, column_type, flag("nullable", True), default,
+            identity=identity.lower() if identity else None, generated=text("generated"),
+            collation=text("collation"), comment=text("comment"), renamed_from=text("renamed_from")))
 
 
 def _type(node: yaml.Node, problems: Problems, what: str) -> str | None:
@@ -175,37 +283,57 @@ def _default(node: yaml.Node, problems: Problems, what: str) -> str | None:
     return text
 
 
-def _indexes(what: str, node: yaml.Node, problems: Problems, refs: list[_ColumnRef]) -> list[Index | None]:
-    out: list[Index | None] = []
+def _named_or_listed(node: yaml.Node, problems: Problems, what: str) -> list[tuple[str | None, yaml.Node]]:
+    """Entries given as ``{name: value}`` or as an unnamed list ``[value, ...]``."""
+    if isinstance(node, yaml.SequenceNode):
+        return [(None, item) for item in node.value]
+    return [(name, body) for name, _, body in mapping_items(node, problems, what)]
+
+
+def _unique_constraints(what: str, node: yaml.Node, parts: _TableParts, problems: Problems) -> None:
+    for name, body in _named_or_listed(node, problems, f"{what} unique"):
+        columns = tuple(string_list(body, problems, f"{what} unique {name or ''}".rstrip()))
+        parts.refs.append((f"unique constraint {name or ''}".rstrip(), columns, body))
+        parts.uniques.append(UniqueConstraint(columns, name))
+
+
+def _checks(what: str, node: yaml.Node, parts: _TableParts, problems: Problems) -> None:
+    for name, body in _named_or_listed(node, problems, f"{what} checks"):
+        expression = scalar(body, problems, f"{what} check {name or ''}".rstrip())
+        if expression:
+            parts.checks.append(CheckConstraint(expression, name))
+
+
+def _indexes(what: str, node: yaml.Node, parts: _TableParts, problems: Problems) -> None:
     for name, _, body in mapping_items(node, problems, f"{what} indexes"):
         fields = {k: v for k, _, v in mapping_items(body, problems, f"index {name}", INDEX_KEYS)}
         if "columns" not in fields:
             problems.add(body, f"index {name} needs 'columns'")
-            out.append(None)
             continue
-        where = scalar(fields["where"], problems, f"index {name} where") if "where" in fields else None
-        unique = boolean(fields["unique"], problems, f"index {name} unique") if "unique" in fields else False
-        columns = string_list(fields["columns"], problems, f"index {name} columns")
-        refs.append((f"index {name}", tuple(columns), fields["columns"]))
-        out.append(Index(name, tuple(columns), bool(unique), where))
-    return out
+        columns = tuple(string_list(fields["columns"], problems, f"index {name} columns"))
+        include = tuple(_optional(fields, "include", lambda n: string_list(n, problems, f"index {name} include"), []))
+        parts.refs.append((f"index {name}", columns + include, fields["columns"]))
+        parts.indexes.append(Index(
+            name, columns,
+            unique=bool(_optional(fields, "unique", lambda n: boolean(n, problems, f"index {name} unique"), False)),
+            where=_optional(fields, "where", lambda n: scalar(n, problems, f"index {name} where"), None),
+            method=_optional(fields, "method", lambda n: scalar(n, problems, f"index {name} method"), None),
+            include=include,
+        ))
 
 
-def _foreign_keys(what: str, node: yaml.Node, problems: Problems,
-                  refs: list[_ColumnRef]) -> list[ForeignKey | None]:
-    out: list[ForeignKey | None] = []
+def _foreign_keys(what: str, node: yaml.Node, parts: _TableParts, problems: Problems) -> None:
     for name, _, body in mapping_items(node, problems, f"{what} foreign_keys"):
         fields = {k: v for k, _, v in mapping_items(body, problems, f"foreign key {name}", FOREIGN_KEY_KEYS)}
         if "columns" not in fields or "references" not in fields:
             problems.add(body, f"foreign key {name} needs 'columns' and 'references'")
-            out.append(None)
             continue
         columns = tuple(string_list(fields["columns"], problems, f"foreign key {name} columns"))
-        refs.append((f"foreign key {name}", columns, fields["columns"]))
+        parts.refs.append((f"foreign key {name}", columns, fields["columns"]))
         fk = _reference(f"foreign key {name}", fields["references"], columns, fields, problems)
-        out.append(ForeignKey(fk.columns, fk.ref_table, fk.ref_columns, fk.on_delete, fk.on_update, name)
-                   if fk else None)
-    return out
+        if fk:
+            parts.fks.append(ForeignKey(fk.columns, fk.ref_table, fk.ref_columns, fk.on_delete, fk.on_update,
+                                        name, fk.deferrable, fk.initially_deferred))
 
 
 def _reference(what: str, node: yaml.Node, columns: tuple[str, ...],
@@ -226,8 +354,14 @@ def _reference(what: str, node: yaml.Node, columns: tuple[str, ...],
     if len(ref_columns) != len(columns):
         problems.add(node, f"{what}: {len(columns)} column(s) cannot reference {len(ref_columns)}")
         return None
-    actions = [_action(fields.get(k), problems, f"{what} {k}") for k in ("on_delete", "on_update")]
-    return ForeignKey(columns, ref_table, ref_columns, actions[0], actions[1])
+    on_delete, on_update = (_action(fields.get(k), problems, f"{what} {k}") for k in ("on_delete", "on_update"))
+
+    def flag(key: str) -> bool:
+        return bool(_optional(fields, key, lambda n: boolean(n, problems, f"{what} {key}"), False))
+
+    deferred = flag("initially_deferred")
+    return ForeignKey(columns, ref_table, ref_columns, on_delete, on_update,
+                      deferrable=flag("deferrable") or deferred, initially_deferred=deferred)
 
 
 def _action(node: yaml.Node | None, problems: Problems, what: str) -> str:

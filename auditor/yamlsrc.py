@@ -22,21 +22,25 @@ _TRUE_WORDS = frozenset({"true", "yes", "on", "y"})
 
 @dataclass
 class Problems:
-    """Problems found in one file, collected so that a user sees them all in one run."""
+    """Problems found in one file, collected so that a user sees them all in one run, in file order."""
 
     path: str
-    messages: list[str] = field(default_factory=list)
+    found: list[tuple[int, int, str]] = field(default_factory=list)
 
     def add(self, node: yaml.Node | None, message: str) -> None:
         """Record ``message`` at ``node``'s line (or at the file when there is no node)."""
-        self.messages.append(f"{self.at(node)}: {message}")
+        mark = node.start_mark if node is not None else None
+        self.add_at(mark.line if mark else -1, mark.column if mark else -1, message)
 
-    def at(self, node: yaml.Node | None) -> str:
-        """``file:line:column`` of a node, 1-based."""
-        if node is None:
-            return self.path
-        mark = node.start_mark
-        return f"{self.path}:{mark.line + 1}:{mark.column + 1}"
+    def add_at(self, line: int, column: int, message: str) -> None:
+        """Record ``message`` at a 0-based line and column (-1: the whole file)."""
+        self.found.append((line, column, message))
+
+    @property
+    def messages(self) -> list[str]:
+        """``file:line:column: message`` lines, in the order of the file."""
+        return [f"{self.path}:{line + 1}:{column + 1}: {message}" if line >= 0 else f"{self.path}: {message}"
+                for line, column, message in sorted(self.found, key=lambda f: (f[0], f[1]))]
 
 
 def compose_file(path: Path, problems: Problems) -> yaml.Node | None:
@@ -53,8 +57,8 @@ def compose_file(path: Path, problems: Problems) -> yaml.Node | None:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f"{problems.path}:{mark.line + 1}:{mark.column + 1}" if mark else problems.path
-        problems.messages.append(f"{where}: invalid YAML: {exc.problem or exc.context}")
+        problems.add_at(mark.line if mark else -1, mark.column if mark else -1,
+                        f"invalid YAML: {exc.problem or exc.context}")
         return None
     except yaml.YAMLError as exc:
         problems.add(None, f"invalid YAML: {exc}")
@@ -135,3 +139,14 @@ def string_list(node: yaml.Node, problems: Problems, what: str, allow_empty: boo
         return []
     items = [scalar(item, problems, what) for item in node.value]
     return [item for item in items if item is not None]
+
+
+def integer(node: yaml.Node, problems: Problems, what: str) -> int | None:
+    """A YAML integer; None (and a problem) for anything else."""
+    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:int":
+        try:
+            return int(node.value.replace("_", ""), 0)
+        except ValueError:
+            pass
+    problems.add(node, f"{what} must be a whole number")
+    return None

@@ -111,8 +111,8 @@ SPEC_CASES = [
               "  jobs:",
               "    columns:",
               "      id: integer"),
-        [(2, "spec: unknown key 'tabels' (did you mean 'tables'?)"),
-         (1, "spec has no 'tables' mapping")], id="unknown-top-key-did-you-mean"),
+        [(1, "spec has no 'tables' mapping"),
+         (2, "spec: unknown key 'tabels' (did you mean 'tables'?)")], id="unknown-top-key-did-you-mean"),
     pytest.param(
         _spec("versoin: 3",
               "tables:",
