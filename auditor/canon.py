@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Iterable, NamedTuple
 
 from auditor.dialects import Dialect
-from auditor.model import Column, ForeignKey, Index, PrimaryKey, Schema, Table
+from auditor.model import Column, ForeignKey, PrimaryKey, Schema, Sequence, Table
 
 # ---------------------------------------------------------------------------------------------
 # Types
@@ -173,12 +173,30 @@ def canonical_expr(text: str | None, dialect: Dialect) -> str | None:
     tokens = _replace_function_synonyms(tokens)
     while True:
         simpler = _drop_redundant_parens(_drop_redundant_casts(_drop_redundant_parens(tokens)))
+        simpler = _array_comparison_as_in(simpler)
         if simpler == tokens:
             break
         tokens = simpler
     if tokens == [Token("word", "null")]:
         return None
     return render_tokens(tokens)
+
+
+# Postgres stores "x IN (a, b)" as "x = ANY (ARRAY[a, b])" and "x NOT IN (...)" as "x <> ALL (...)".
+_ARRAY_COMPARISONS = {("=", "any"): [Token("word", "in")], ("<>", "all"): [Token("word", "not"), Token("word", "in")]}
+
+
+def _array_comparison_as_in(tokens: list[Token]) -> list[Token]:
+    for i in range(len(tokens) - 4):
+        words = (tokens[i].text, tokens[i + 1].text)
+        if (words in _ARRAY_COMPARISONS and tokens[i + 2] == Token("op", "(")
+                and tokens[i + 3] == Token("word", "array") and tokens[i + 4] == Token("op", "[")):
+            close = _matching_paren(tokens, i + 2)
+            if tokens[close - 1] == Token("op", "]"):
+                inner = tokens[i + 5:close - 1]
+                replaced = _ARRAY_COMPARISONS[words] + [Token("op", "(")] + inner + [Token("op", ")")]
+                return _array_comparison_as_in(tokens[:i] + replaced + tokens[close + 1:])
+    return tokens
 
 
 def _replace_function_synonyms(tokens: list[Token]) -> list[Token]:
@@ -229,9 +247,10 @@ def _drop_redundant_casts(tokens: list[Token]) -> list[Token]:
                 out[-1] = _literal_as(operand, type_name)
                 i = end
                 continue
-            if operand.kind in ("word", "qid") and type_name in _TEXTISH_TYPES:
-                i = end
-                continue
+            if operand.kind in ("word", "qid") or operand == Token("op", ")"):
+                if type_name in _TEXTISH_TYPES:
+                    i = end
+                    continue
         out.append(tok)
         i += 1
     return out
@@ -338,19 +357,37 @@ def render_tokens(tokens: list[Token]) -> str:
 
 
 def canonical_element(text: str, columns: frozenset[str], dialect: Dialect) -> str:
-    """An index or key element: a column's bare name, or else a canonical expression.
+    """An index or key element: a column's bare name or a canonical expression, then its order.
 
     A name of one of the table's ``columns`` is taken as it is; a single (possibly quoted)
-    identifier is unquoted; anything else is an expression.
+    identifier is unquoted; anything else is an expression. ``DESC`` and ``NULLS FIRST/LAST``
+    follow, only where they differ from the default order (ASC NULLS LAST, DESC NULLS FIRST).
     """
     if text in columns:
         return text
     tokens = tokenize(text, dialect)
+    tokens, order = _split_order(tokens)
     if len(tokens) == 1 and tokens[0].kind == "qid":
-        return tokens[0].text[1:-1].replace('""', '"')
-    if len(tokens) == 1 and tokens[0].kind == "word":
-        return tokens[0].text
-    return canonical_expr(text, dialect) or text
+        element = tokens[0].text[1:-1].replace('""', '"')
+    elif len(tokens) == 1 and tokens[0].kind == "word":
+        element = tokens[0].text
+    else:
+        element = canonical_expr(render_tokens(tokens), dialect) or text
+    return f"{element} {order}" if order else element
+
+
+def _split_order(tokens: list[Token]) -> tuple[list[Token], str]:
+    """An element's tokens without its trailing ASC/DESC and NULLS FIRST/LAST, and those words."""
+    words = [t.text for t in tokens]
+    nulls = None
+    if len(words) > 2 and words[-2] == "nulls" and words[-1] in ("first", "last"):
+        nulls, tokens, words = words[-1], tokens[:-2], words[:-2]
+    desc = len(words) > 1 and words[-1] == "desc"
+    if len(words) > 1 and words[-1] in ("asc", "desc"):
+        tokens = tokens[:-1]
+    default_nulls = "first" if desc else "last"
+    order = ("desc" if desc else "") + (f" nulls {nulls}" if nulls and nulls != default_nulls else "")
+    return tokens, order.strip()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -359,48 +396,103 @@ def canonical_element(text: str, columns: frozenset[str], dialect: Dialect) -> s
 
 def normalize_schema(schema: Schema, dialect: Dialect) -> Schema:
     """Bring a spec or an inspected schema into the canonical form for ``dialect``."""
-    return schema.with_tables(tuple(_normalize_table(t, dialect) for t in schema.tables))
+    extensions = schema.extensions
+    if extensions is not None:
+        extensions = tuple(sorted(set(extensions) - set(dialect.builtin_extensions)))
+    return replace(
+        schema,
+        tables=tuple(_normalize_table(t, dialect) for t in schema.tables),
+        enums=tuple(replace(e, schema=_namespace(e.schema, dialect)) for e in schema.enums),
+        views=tuple(replace(v, schema=_namespace(v.schema, dialect),
+                            definition=canonical_expr(v.definition.rstrip().rstrip(";"), dialect) or "")
+                    for v in schema.views),
+        sequences=tuple(_normalize_sequence(q, dialect) for q in schema.sequences),
+        extensions=extensions,
+    )
+
+
+def _namespace(schema: str | None, dialect: Dialect) -> str | None:
+    return (schema or dialect.default_schema) if dialect.has_schemas else None
 
 
 def _normalize_table(table: Table, dialect: Dialect) -> Table:
-    schema = table.schema or dialect.default_schema
-    if not dialect.has_schemas:
-        schema = None
     names = frozenset(c.name for c in table.columns)
+    schema = _namespace(table.schema, dialect)
+
+    def elements(items: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(canonical_element(c, names, dialect) for c in items)
+
     pk = table.primary_key
     if pk is not None:
-        pk = PrimaryKey(tuple(canonical_element(c, names, dialect) for c in pk.columns), pk.name)
+        pk = PrimaryKey(elements(pk.columns), pk.name)
     pk_columns = set(pk.columns) if pk else set()
     return replace(
         table,
         schema=schema,
-        columns=tuple(_normalize_column(c, c.name in pk_columns, dialect) for c in table.columns),
+        columns=tuple(_normalize_column(c, c.name in pk_columns, table, schema, dialect) for c in table.columns),
         primary_key=pk,
-        indexes=tuple(_normalize_index(i, names, dialect) for i in table.indexes),
+        indexes=tuple(replace(i, columns=elements(i.columns), include=elements(i.include),
+                              where=canonical_expr(i.where, dialect),
+                              method=(i.method or dialect.default_index_method or "").lower() or None)
+                      for i in table.indexes),
         foreign_keys=tuple(_normalize_foreign_key(f, dialect) for f in table.foreign_keys),
-        unique_constraints=tuple(
-            replace(u, columns=tuple(canonical_element(c, names, dialect) for c in u.columns))
-            for u in table.unique_constraints),
+        unique_constraints=tuple(replace(u, columns=elements(u.columns)) for u in table.unique_constraints),
+        checks=tuple(replace(c, expression=_check_expression(c.expression, dialect)) for c in table.checks),
+        comment=table.comment or None,
     )
 
 
-def _normalize_column(column: Column, in_primary_key: bool, dialect: Dialect) -> Column:
+def _normalize_column(column: Column, in_primary_key: bool, table: Table, schema: str | None,
+                      dialect: Dialect) -> Column:
+    type_, default = canonical_type(column.type, dialect), canonical_expr(column.default, dialect)
+    base = type_.split("(")[0]
+    if base in dialect.serial_types:
+        # serial is an integer whose default draws from the sequence Postgres names after it.
+        type_ = dialect.serial_types[base]
+        sequence = f"{table.name}_{column.name}_seq"
+        sequence = sequence if schema in (None, dialect.default_schema) else f"{schema}.{sequence}"
+        default = canonical_expr(f"nextval('{sequence}')", dialect)
+    collation = column.collation
+    if collation is not None and dialect.collations_ignore_case:
+        collation = collation.upper()
     # Primary-key columns are NOT NULL on every engine we support (SQLite's rowid alias reports
     # notnull=0 while rejecting NULL in practice), so the flag is not compared for them.
-    return Column(
-        name=column.name,
-        type=canonical_type(column.type, dialect),
-        nullable=column.nullable and not in_primary_key,
-        default=canonical_expr(column.default, dialect),
-    )
-
-
-def _normalize_index(index: Index, columns: frozenset[str], dialect: Dialect) -> Index:
     return replace(
-        index,
-        columns=tuple(canonical_element(c, columns, dialect) for c in index.columns),
-        where=canonical_expr(index.where, dialect),
+        column,
+        type=type_,
+        nullable=column.nullable and not in_primary_key,
+        default=default,
+        identity=column.identity.lower() if column.identity else None,
+        generated=canonical_expr(column.generated, dialect),
+        collation=None if collation in dialect.default_collations else collation,
+        comment=column.comment or None,
     )
+
+
+def _check_expression(text: str, dialect: Dialect) -> str:
+    """A CHECK's expression without the ``CHECK (...)`` and ``NOT VALID`` Postgres reports."""
+    tokens = tokenize(text, dialect)
+    if tokens[:1] == [Token("word", "check")]:
+        tokens = tokens[1:]
+    if tokens[-2:] == [Token("word", "not"), Token("word", "valid")]:
+        tokens = tokens[:-2]
+    return canonical_expr(render_tokens(tokens), dialect) or text
+
+
+def _normalize_sequence(sequence: Sequence, dialect: Dialect) -> Sequence:
+    data_type = canonical_type(sequence.data_type, dialect)
+    ascending = sequence.increment > 0
+    type_max = _INTEGER_MAX.get(data_type, _INTEGER_MAX["bigint"])
+    return replace(
+        sequence,
+        schema=_namespace(sequence.schema, dialect),
+        data_type=data_type,
+        min_value=sequence.min_value if sequence.min_value is not None else (1 if ascending else -type_max - 1),
+        max_value=sequence.max_value if sequence.max_value is not None else (type_max if ascending else -1),
+    )
+
+
+_INTEGER_MAX = {"smallint": 2**15 - 1, "integer": 2**31 - 1, "bigint": 2**63 - 1}
 
 
 def _normalize_foreign_key(fk: ForeignKey, dialect: Dialect) -> ForeignKey:

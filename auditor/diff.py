@@ -1,15 +1,20 @@
 """The differ: a pure function from (expected, actual) canonical schemas to drift items.
 
-Objects are matched by key (table key, column name, index name, foreign-key shape); everything
-compared is already canonical, so each check is plain equality.
+Objects are matched by key (table key, column name, index name) or, where engines make names up,
+by shape (foreign keys, unique and check constraints); leftovers with the same name on both sides
+are one changed object rather than a missing and an extra one. Everything compared is already
+canonical, so each check is plain equality. Declared renames are resolved first, so that a renamed
+table or column is compared with its old self instead of being dropped and added.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import hashlib
+from dataclasses import asdict, dataclass, replace
 from fnmatch import fnmatchcase
 from typing import Callable, Hashable, Iterable, Iterator, TypeVar
 
-from auditor.model import Column, ForeignKey, Index, Schema, Table, display_name
+from auditor.model import (
+    Column, Enum, ForeignKey, Index, Schema, Sequence, Table, View, display_name, qualified_key)
 
 T = TypeVar("T")
 
@@ -17,27 +22,53 @@ ERROR = "error"
 WARNING = "warning"
 
 # Every kind the differ can report, with its severity: missing or different objects break the
-# application (error); extra ones are usually harmless leftovers (warning).
+# application, and a pending rename is a change to make (error); extra ones are usually harmless
+# leftovers (warning).
 KINDS: dict[str, str] = {
     "missing_table": ERROR,
     "extra_table": WARNING,
+    "renamed_table": ERROR,
     "missing_column": ERROR,
     "extra_column": WARNING,
+    "renamed_column": ERROR,
     "type_mismatch": ERROR,
     "nullable_mismatch": ERROR,
     "default_mismatch": ERROR,
+    "identity_mismatch": ERROR,
+    "generated_mismatch": ERROR,
+    "collation_mismatch": ERROR,
+    "comment_mismatch": ERROR,
     "primary_key_mismatch": ERROR,
+    "missing_unique": ERROR,
+    "extra_unique": WARNING,
+    "unique_mismatch": ERROR,
+    "missing_check": ERROR,
+    "extra_check": WARNING,
+    "check_mismatch": ERROR,
     "missing_index": ERROR,
     "extra_index": WARNING,
     "index_mismatch": ERROR,
     "missing_foreign_key": ERROR,
     "extra_foreign_key": WARNING,
+    "foreign_key_mismatch": ERROR,
+    "missing_enum": ERROR,
+    "extra_enum": WARNING,
+    "enum_values_mismatch": ERROR,
+    "missing_view": ERROR,
+    "extra_view": WARNING,
+    "view_mismatch": ERROR,
+    "missing_sequence": ERROR,
+    "extra_sequence": WARNING,
+    "sequence_mismatch": ERROR,
+    "missing_extension": ERROR,
+    "extra_extension": WARNING,
 }
 
 
 @dataclass(frozen=True)
 class DriftItem:
-    """One difference. ``name`` is the column, index or constraint, or None for a whole table."""
+    """One difference. ``table`` is the table (or the enum, view, sequence, extension) it is
+    about; ``name`` the column, index or constraint, or None for the whole object."""
 
     kind: str
     schema: str | None
@@ -59,8 +90,8 @@ class DriftItem:
 
     @property
     def table_key(self) -> str:
-        """The key of the table this item is about (``Table.key``)."""
-        return f"{self.schema}.{self.table}" if self.schema else self.table
+        """The key of the object this item is about (``Table.key``, ``Enum.key``, ...)."""
+        return qualified_key(self.schema, self.table)
 
     def to_dict(self) -> dict[str, object]:
         """The JSON form of the item."""
@@ -72,17 +103,6 @@ def failing_items(items: Iterable[DriftItem], strict: bool = False) -> list[Drif
     return [item for item in items if strict or item.severity != WARNING]
 
 
-def diff_schemas(expected: Schema, actual: Schema, ignore: tuple[str, ...] = ()) -> list[DriftItem]:
-    """Every drift item between the spec and the live schema, minus what ``ignore`` globs match."""
-    patterns = tuple(expected.ignore) + tuple(ignore)
-    missing, extra, both = match_by_key(expected.tables, actual.tables, lambda t: t.key)
-    items = [_item("missing_table", t, None, "present", None, f"table {_label(t)} is missing") for t in missing]
-    for want, have in both:
-        items.extend(_diff_table(want, have))
-    items += [_item("extra_table", t, None, None, "present", f"table {_label(t)} is not in the spec") for t in extra]
-    return [item for item in items if not is_ignored(item, patterns)]
-
-
 def match_by_key(want: Iterable[T], have: Iterable[T],
                  key: Callable[[T], Hashable]) -> tuple[list[T], list[T], list[tuple[T, T]]]:
     """(missing, extra, present in both) of two object lists matched by ``key``, in their order."""
@@ -90,6 +110,93 @@ def match_by_key(want: Iterable[T], have: Iterable[T],
     return ([o for k, o in want_by.items() if k not in have_by],
             [o for k, o in have_by.items() if k not in want_by],
             [(o, have_by[k]) for k, o in want_by.items() if k in have_by])
+
+
+def match_by_shape(want: Iterable[T], have: Iterable[T], shape: Callable[[T], Hashable],
+                   name: Callable[[T], str | None]) -> tuple[list[T], list[T], list[tuple[T, T]]]:
+    """(missing, extra, changed): matched by shape; unmatched ones with one name are ``changed``."""
+    missing, extra, _ = match_by_key(want, have, shape)
+    named_extra = {name(o): o for o in extra if name(o)}
+    changed = [(o, named_extra[name(o)]) for o in missing if name(o) in named_extra]
+    taken = {id(o) for pair in changed for o in pair}
+    return ([o for o in missing if id(o) not in taken], [o for o in extra if id(o) not in taken], changed)
+
+
+# ---------------------------------------------------------------------------------------------
+# Renames
+
+
+def resolve_renames(expected: Schema, actual: Schema) -> tuple[Schema, list[DriftItem]]:
+    """``actual`` with declared renames already made, and a ``renamed_*`` item for each.
+
+    A rename counts only when the new name is absent and the old one present; otherwise the
+    objects are compared as they are.
+    """
+    have = actual.table_map()
+    items: list[DriftItem] = []
+    tables: dict[str, Table] = dict(have)
+    for want in expected.tables:
+        old_key = _old_key(want.schema, want.renamed_from)
+        if old_key and want.key not in have and old_key in have:
+            old = tables.pop(old_key)
+            tables[want.key] = replace(old, name=want.name, schema=want.schema)
+            items.append(_item("renamed_table", want, None, want.name, old.name,
+                               f"table {_label(old)} is to be renamed to {want.name}"))
+    for want in expected.tables:
+        if want.key in tables:
+            tables[want.key], column_items = _rename_columns(want, tables[want.key])
+            items += column_items
+    return replace(actual, tables=tuple(tables.values())), items
+
+
+def _old_key(schema: str | None, renamed_from: str | None) -> str | None:
+    if not renamed_from:
+        return None
+    return renamed_from if "." in renamed_from else qualified_key(schema, renamed_from)
+
+
+def _rename_columns(want: Table, have: Table) -> tuple[Table, list[DriftItem]]:
+    names = {c.name for c in have.columns}
+    renames = {c.renamed_from: c.name for c in want.columns
+               if c.renamed_from and c.name not in names and c.renamed_from in names}
+    if not renames:
+        return have, []
+    items = [_item("renamed_column", want, new, new, old, f"column {_label(want)}.{old} is to be renamed to {new}")
+             for old, new in renames.items()]
+
+    def rename(cols: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(renames.get(c, c) for c in cols)
+
+    renamed = replace(
+        have,
+        columns=tuple(replace(c, name=renames.get(c.name, c.name)) for c in have.columns),
+        primary_key=replace(have.primary_key, columns=rename(have.primary_key.columns)) if have.primary_key else None,
+        indexes=tuple(replace(i, columns=rename(i.columns)) for i in have.indexes),
+        foreign_keys=tuple(replace(f, columns=rename(f.columns)) for f in have.foreign_keys),
+        unique_constraints=tuple(replace(u, columns=rename(u.columns)) for u in have.unique_constraints),
+    )
+    return renamed, items
+
+
+# ---------------------------------------------------------------------------------------------
+# The diff
+
+
+def diff_schemas(expected: Schema, actual: Schema, ignore: tuple[str, ...] = ()) -> list[DriftItem]:
+    """Every drift item between the spec and the live schema, minus what ``ignore`` globs match."""
+    patterns = tuple(expected.ignore) + tuple(ignore)
+    actual, items = resolve_renames(expected, actual)
+    missing, extra, both = match_by_key(expected.tables, actual.tables, lambda t: t.key)
+    items += [_item("missing_table", t, None, "present", None, f"table {_label(t)} is missing") for t in missing]
+    for want, have in both:
+        items.extend(_diff_table(want, have))
+    items += [_item("extra_table", t, None, None, "present", f"table {_label(t)} is not in the spec") for t in extra]
+    items += _diff_enums(expected.enums, actual.enums)
+    items += _diff_views(expected.views, actual.views)
+    items += _diff_sequences(expected.sequences, actual.sequences)
+    if expected.extensions is not None:
+        items += _diff_extensions(expected.extensions, actual.extensions or ())
+    return [item for item in items if not is_ignored(item, patterns)]
 
 
 def is_ignored(item: DriftItem, patterns: tuple[str, ...]) -> bool:
@@ -100,22 +207,53 @@ def is_ignored(item: DriftItem, patterns: tuple[str, ...]) -> bool:
     return any(fnmatchcase(name, pattern) for name in names for pattern in patterns)
 
 
-def _label(table: Table) -> str:
+def _label(table: Table | Enum | View | Sequence) -> str:
     return display_name(table.schema, table.name)
 
 
-def _item(kind: str, table: Table, name: str | None, expected: str | None, actual: str | None,
-          message: str) -> DriftItem:
+def _item(kind: str, table: Table | Enum | View | Sequence, name: str | None, expected: str | None,
+          actual: str | None, message: str) -> DriftItem:
     return DriftItem(kind, table.schema, table.name, name, expected, actual, message)
 
 
 def _diff_table(want: Table, have: Table) -> Iterator[DriftItem]:
+    items = list(_diff_table_parts(want, have))
+    # An extra column's own unique constraints, indexes and foreign keys go with it: one item.
+    extra_columns = {i.name for i in items if i.kind == "extra_column"}
+    for item in items:
+        if not (item.kind in _GOES_WITH_COLUMN and set(_columns_of(have, item)) <= extra_columns):
+            yield item
+
+
+_GOES_WITH_COLUMN = frozenset({"extra_unique", "extra_index", "extra_foreign_key"})
+
+
+def _columns_of(table: Table, item: DriftItem) -> tuple[str, ...]:
+    """The columns of the constraint or index an ``extra_*`` item names (none if unknown)."""
+    for index in table.indexes:
+        if index.name == item.name:
+            return index.columns + index.include
+    for u in table.unique_constraints:
+        if (u.name or unique_name(table, u.columns)) == item.name:
+            return u.columns
+    for fk in table.foreign_keys:
+        if fk_name(table, fk) == item.name:
+            return fk.columns
+    return ("",)
+
+
+def _diff_table_parts(want: Table, have: Table) -> Iterator[DriftItem]:
     yield from _diff_columns(want, have)
     want_pk, have_pk = _pk(want), _pk(have)
     if want_pk != have_pk:
         yield _item("primary_key_mismatch", want, None, _cols(want_pk) or None, _cols(have_pk) or None,
                     f"primary key of {_label(want)} is {_cols(have_pk) or 'absent'}, "
                     f"spec says {_cols(want_pk) or 'none'}")
+    if want.comment is not None and want.comment != have.comment:
+        yield _item("comment_mismatch", want, None, want.comment, have.comment,
+                    f"comment on table {_label(want)} is {have.comment!r}, spec says {want.comment!r}")
+    yield from _diff_uniques(want, have)
+    yield from _diff_checks(want, have)
     yield from _diff_indexes(want, have)
     yield from _diff_foreign_keys(want, have)
 
@@ -132,19 +270,66 @@ def _diff_columns(want: Table, have: Table) -> Iterator[DriftItem]:
                     f"column {_label(want)}.{col.name} ({col.type}) is not in the spec")
 
 
+# (kind, attribute, what the message calls it) of the column attributes compared one by one.
+_COLUMN_ATTRIBUTES = (
+    ("type_mismatch", "type", "type"),
+    ("default_mismatch", "default", "default"),
+    ("identity_mismatch", "identity", "identity"),
+    ("generated_mismatch", "generated", "generation expression"),
+    ("collation_mismatch", "collation", "collation"),
+)
+
+
 def _column_changes(want: Table, have: Table, col: Column, live: Column) -> Iterator[DriftItem]:
     where = f"{_label(want)}.{col.name}"
-    if col.type != live.type:
-        yield _item("type_mismatch", want, col.name, col.type, live.type,
-                    f"column {where} has type {live.type or '(none)'}, spec says {col.type}")
+    for kind, attribute, called in _COLUMN_ATTRIBUTES:
+        if kind == "default_mismatch":  # reports read type, nullability, default, like DDL does
+            yield from _nullable_change(want, have, col, live)
+        spec_value, live_value = getattr(col, attribute), getattr(live, attribute)
+        if spec_value != live_value:
+            yield _item(kind, want, col.name, spec_value, live_value,
+                        f"column {where} has {called} {live_value or '(none)'}, spec says {spec_value or '(none)'}")
+    if col.comment is not None and col.comment != live.comment:
+        yield _item("comment_mismatch", want, col.name, col.comment, live.comment,
+                    f"comment on column {where} is {live.comment!r}, spec says {col.comment!r}")
+
+
+def _nullable_change(want: Table, have: Table, col: Column, live: Column) -> Iterator[DriftItem]:
     # A column that becomes part of the primary key becomes NOT NULL with it: the key item says so.
     joins_key = not col.nullable and col.name in _pk(want) and col.name not in _pk(have)
     if col.nullable != live.nullable and not joins_key:
         yield _item("nullable_mismatch", want, col.name, _null(col), _null(live),
-                    f"column {where} is {_null(live)}, spec says {_null(col)}")
-    if col.default != live.default:
-        yield _item("default_mismatch", want, col.name, col.default, live.default,
-                    f"column {where} has default {live.default or '(none)'}, spec says {col.default or '(none)'}")
+                    f"column {_label(want)}.{col.name} is {_null(live)}, spec says {_null(col)}")
+
+
+def _diff_uniques(want: Table, have: Table) -> Iterator[DriftItem]:
+    missing, extra, changed = match_by_shape(want.unique_constraints, have.unique_constraints,
+                                             lambda u: u.columns, lambda u: u.name)
+    where = _label(want)
+    for u in missing:
+        yield _item("missing_unique", want, u.name or unique_name(want, u.columns), _cols(u.columns), None,
+                    f"unique constraint on {where} {_cols(u.columns)} is missing")
+    for u, live in changed:
+        yield _item("unique_mismatch", want, u.name, _cols(u.columns), _cols(live.columns),
+                    f"unique constraint {u.name} on {where} is {_cols(live.columns)}, spec says {_cols(u.columns)}")
+    for u in extra:
+        yield _item("extra_unique", want, u.name or unique_name(want, u.columns), None, _cols(u.columns),
+                    f"unique constraint on {where} {_cols(u.columns)} is not in the spec")
+
+
+def _diff_checks(want: Table, have: Table) -> Iterator[DriftItem]:
+    missing, extra, changed = match_by_shape(want.checks, have.checks, lambda c: c.expression, lambda c: c.name)
+    where = _label(want)
+    for c in missing:
+        yield _item("missing_check", want, c.name or check_name(want, c.expression), c.expression, None,
+                    f"check ({c.expression}) on {where} is missing")
+    for c, live in changed:
+        yield _item("check_mismatch", want, c.name, c.expression, live.expression,
+                    f"check {c.name} on {where} is ({live.expression}), spec says ({c.expression})"
+                    " (compared as canonical text: equal logic spelled differently shows here too)")
+    for c in extra:
+        yield _item("extra_check", want, c.name or check_name(want, c.expression), None, c.expression,
+                    f"check ({c.expression}) on {where} is not in the spec")
 
 
 def _diff_indexes(want: Table, have: Table) -> Iterator[DriftItem]:
@@ -164,18 +349,85 @@ def _diff_indexes(want: Table, have: Table) -> Iterator[DriftItem]:
 
 def _diff_foreign_keys(want: Table, have: Table) -> Iterator[DriftItem]:
     # Matched by shape: SQLite keeps no constraint names, and Postgres makes its own up.
-    missing, extra, _ = match_by_key(want.foreign_keys, have.foreign_keys, lambda fk: fk.shape)
-    for fk, kind, expected, actual in [(f, "missing_foreign_key", True, False) for f in missing] + [
-            (f, "extra_foreign_key", False, True) for f in extra]:
-        text = f"foreign key {_label(want)}{_cols(fk.columns)} -> {describe_foreign_key(fk)}"
-        yield _item(kind, want, fk_name(want, fk), describe_foreign_key(fk) if expected else None,
-                    describe_foreign_key(fk) if actual else None,
-                    f"{text} is missing" if expected else f"{text} is not in the spec")
+    missing, extra, changed = match_by_shape(want.foreign_keys, have.foreign_keys,
+                                             lambda fk: fk.shape, lambda fk: fk.name)
+    for fk in missing:
+        yield _item("missing_foreign_key", want, fk_name(want, fk), describe_foreign_key(fk), None,
+                    f"foreign key {_label(want)}{_cols(fk.columns)} -> {describe_foreign_key(fk)} is missing")
+    for fk, live in changed:
+        yield _item("foreign_key_mismatch", want, fk.name, describe_foreign_key(fk), describe_foreign_key(live),
+                    f"foreign key {fk.name} on {_label(want)}{_cols(live.columns)} is "
+                    f"{describe_foreign_key(live)}, spec says {describe_foreign_key(fk)}")
+    for fk in extra:
+        yield _item("extra_foreign_key", want, fk_name(want, fk), None, describe_foreign_key(fk),
+                    f"foreign key {_label(want)}{_cols(fk.columns)} -> {describe_foreign_key(fk)} "
+                    "is not in the spec")
+
+
+def _diff_enums(want: tuple[Enum, ...], have: tuple[Enum, ...]) -> Iterator[DriftItem]:
+    missing, extra, both = match_by_key(want, have, lambda e: e.key)
+    for e in missing:
+        yield _item("missing_enum", e, None, _values(e.values), None, f"enum {_label(e)} is missing")
+    for e, live in both:
+        if e.values != live.values:
+            yield _item("enum_values_mismatch", e, None, _values(e.values), _values(live.values),
+                        f"enum {_label(e)} has values {_values(live.values)}, spec says {_values(e.values)}")
+    for e in extra:
+        yield _item("extra_enum", e, None, None, _values(e.values), f"enum {_label(e)} is not in the spec")
+
+
+def _diff_views(want: tuple[View, ...], have: tuple[View, ...]) -> Iterator[DriftItem]:
+    missing, extra, both = match_by_key(want, have, lambda v: v.key)
+    for v in missing:
+        yield _item("missing_view", v, None, v.definition, None, f"{_view_kind(v)} {_label(v)} is missing")
+    for v, live in both:
+        if (v.definition, v.materialized) != (live.definition, live.materialized):
+            yield _item("view_mismatch", v, None, v.definition, live.definition,
+                        f"{_view_kind(live)} {_label(v)} is defined as ({live.definition}), spec says "
+                        f"{_view_kind(v)} ({v.definition}) (Postgres stores views rewritten: copy the "
+                        "definition from 'schema-auditor snapshot' if only the spelling differs)")
+    for v in extra:
+        yield _item("extra_view", v, None, None, v.definition, f"{_view_kind(v)} {_label(v)} is not in the spec")
+
+
+def _diff_sequences(want: tuple[Sequence, ...], have: tuple[Sequence, ...]) -> Iterator[DriftItem]:
+    missing, extra, both = match_by_key(want, have, lambda s: s.key)
+    for s in missing:
+        yield _item("missing_sequence", s, None, describe_sequence(s), None, f"sequence {_label(s)} is missing")
+    for s, live in both:
+        if s != live:
+            yield _item("sequence_mismatch", s, None, describe_sequence(s), describe_sequence(live),
+                        f"sequence {_label(s)} is {describe_sequence(live)}, spec says {describe_sequence(s)}")
+    for s in extra:
+        yield _item("extra_sequence", s, None, None, describe_sequence(s), f"sequence {_label(s)} is not in the spec")
+
+
+def _diff_extensions(want: tuple[str, ...], have: tuple[str, ...]) -> Iterator[DriftItem]:
+    for name in want:
+        if name not in have:
+            yield DriftItem("missing_extension", None, name, None, name, None, f"extension {name} is not installed")
+    for name in have:
+        if name not in want:
+            yield DriftItem("extra_extension", None, name, None, None, name, f"extension {name} is not in the spec")
+
+
+# ---------------------------------------------------------------------------------------------
+# Names and descriptions
 
 
 def fk_name(table: Table, fk: ForeignKey) -> str:
     """The constraint's name, or Postgres's default name for it when it has none."""
     return fk.name or f"{table.name}_{'_'.join(fk.columns)}_fkey"
+
+
+def unique_name(table: Table, columns: tuple[str, ...]) -> str:
+    """Postgres's default name for a unique constraint."""
+    return f"{table.name}_{'_'.join(columns)}_key"
+
+
+def check_name(table: Table, expression: str) -> str:
+    """A stable name for an unnamed check: the table and a short hash of the expression."""
+    return f"{table.name}_check_{hashlib.sha256(expression.encode()).hexdigest()[:8]}"
 
 
 def describe_column(col: Column) -> str:
@@ -185,8 +437,9 @@ def describe_column(col: Column) -> str:
 
 
 def describe_index(index: Index) -> str:
-    """``[UNIQUE] (a, b) [WHERE ...]``."""
-    text = ("UNIQUE " if index.unique else "") + _cols(index.columns)
+    """``[UNIQUE] [USING method] (a, b) [INCLUDE (c)] [WHERE ...]``."""
+    text = ("UNIQUE " if index.unique else "") + (f"USING {index.method} " if index.method else "")
+    text += _cols(index.columns) + (f" INCLUDE {_cols(index.include)}" if index.include else "")
     return text + (f" WHERE {index.where}" if index.where else "")
 
 
@@ -194,7 +447,24 @@ def describe_foreign_key(fk: ForeignKey) -> str:
     """``users(id) ON DELETE CASCADE``, actions shown only when not the default."""
     text = f"{fk.ref_table}{_cols(fk.ref_columns)}"
     text += f" ON DELETE {fk.on_delete}" if fk.on_delete != "NO ACTION" else ""
-    return text + (f" ON UPDATE {fk.on_update}" if fk.on_update != "NO ACTION" else "")
+    text += f" ON UPDATE {fk.on_update}" if fk.on_update != "NO ACTION" else ""
+    if fk.deferrable:
+        text += " DEFERRABLE" + (" INITIALLY DEFERRED" if fk.initially_deferred else "")
+    return text
+
+
+def describe_sequence(s: Sequence) -> str:
+    """``AS bigint START 1 INCREMENT 1 MINVALUE 1 MAXVALUE ... [CYCLE]``."""
+    text = f"AS {s.data_type} START {s.start} INCREMENT {s.increment} MINVALUE {s.min_value} MAXVALUE {s.max_value}"
+    return text + (" CYCLE" if s.cycle else "")
+
+
+def _view_kind(view: View) -> str:
+    return "materialized view" if view.materialized else "view"
+
+
+def _values(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 def _pk(table: Table) -> tuple[str, ...]:

@@ -51,6 +51,13 @@ class Dialect:
     numeric_scale_defaults_to_zero: bool = False
     uppercase_types: bool = False
     bracket_identifiers: bool = False
+    # serial-like types: an integer type whose default draws from a sequence named after the column.
+    serial_types: Mapping[str, str] = field(default_factory=dict)
+    default_index_method: str | None = None
+    default_collations: tuple[str | None, ...] = (None, "default")
+    collations_ignore_case: bool = False
+    # Extensions every database has, never reported.
+    builtin_extensions: tuple[str, ...] = ()
     # DDL capabilities: what can be done in place, and what has an idempotent IF [NOT] EXISTS form.
     has_schemas: bool = False
     add_column_if_not_exists: bool = False
@@ -95,6 +102,8 @@ SQLITE = Dialect(
     bracket_identifiers=True,
     add_column_needs_constant_default=True,
     drop_constrained_column=False,
+    default_collations=(None, "BINARY"),
+    collations_ignore_case=True,
     # Python's sqlite3 opens no transaction for DDL; IMMEDIATE also takes the write lock up
     # front, so no other writer slips in between our statements.
     begin_statement="BEGIN IMMEDIATE",
@@ -108,6 +117,10 @@ POSTGRESQL = Dialect(
     type_spelling=MappingProxyType({"double": "double precision"}),
     implicit_type_args=MappingProxyType({"char": "1"}),
     numeric_scale_defaults_to_zero=True,
+    serial_types=MappingProxyType({"serial": "integer", "bigserial": "bigint", "smallserial": "smallint",
+                                   "serial4": "integer", "serial8": "bigint", "serial2": "smallint"}),
+    default_index_method="btree",
+    builtin_extensions=("plpgsql",),
     has_schemas=True,
     add_column_if_not_exists=True,
     drop_column_if_exists=True,

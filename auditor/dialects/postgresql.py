@@ -1,93 +1,181 @@
-"""Postgres's catalog, read with three bulk queries whatever the number of tables.
+"""Postgres's catalog, read with a fixed number of bulk queries whatever the number of tables.
 
-The server formats types, defaults and predicates itself (``format_type``, ``pg_get_expr``,
-``pg_get_indexdef``), so what we compare is the engine's own spelling, canonicalized by ``canon``.
+The server formats types, defaults, predicates and definitions itself (``format_type``,
+``pg_get_expr``, ``pg_get_indexdef``, ``pg_get_constraintdef``, ``pg_get_viewdef``), so what we
+compare is the engine's own spelling, canonicalized by ``canon``. Objects that belong to an
+extension (``pg_depend.deptype = 'e'``) are the extension's business and are left out.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from auditor.model import Column, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint
+from auditor.model import (
+    CheckConstraint, Column, Enum, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table,
+    UniqueConstraint, View)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-_TABLES_AND_COLUMNS_SQL = """
+_NOT_FROM_EXTENSION = """NOT EXISTS (SELECT 1 FROM pg_depend AS dep
+    WHERE dep.classid = {catalog}::regclass AND dep.objid = {oid} AND dep.deptype = 'e')"""
+
+_TABLES_AND_COLUMNS_SQL = f"""
 SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-       pg_get_expr(d.adbin, d.adrelid)
+       pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
+       CASE WHEN a.attcollation <> ty.typcollation THEN co.collname END,
+       cd.description, td.description
 FROM pg_class AS c
 JOIN pg_namespace AS n ON n.oid = c.relnamespace
 LEFT JOIN pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_type AS ty ON ty.oid = a.atttypid
+LEFT JOIN pg_collation AS co ON co.oid = a.attcollation
 LEFT JOIN pg_attrdef AS d ON d.adrelid = c.oid AND d.adnum = a.attnum
+LEFT JOIN pg_description AS cd
+       ON cd.classoid = 'pg_class'::regclass AND cd.objoid = c.oid AND cd.objsubid = a.attnum
+LEFT JOIN pg_description AS td ON td.classoid = 'pg_class'::regclass AND td.objoid = c.oid AND td.objsubid = 0
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY(%(schemas)s)
+  AND {_NOT_FROM_EXTENSION.format(catalog="'pg_class'", oid="c.oid")}
 ORDER BY n.nspname, c.relname, a.attnum"""
 
 # Indexes that back a unique or exclusion constraint belong to that constraint, not to the
 # table's index list; the primary key's index gives the key itself.
-_INDEXES_SQL = """
+_INDEXES_SQL = f"""
 SELECT n.nspname, t.relname, i.relname, ix.indisunique, ix.indisprimary,
-       pg_get_expr(ix.indpred, ix.indrelid),
+       pg_get_expr(ix.indpred, ix.indrelid), am.amname,
        ARRAY(SELECT pg_get_indexdef(ix.indexrelid, k, true)
              FROM generate_series(1, ix.indnkeyatts) AS k ORDER BY k),
+       ix.indoption::int2[],
+       ARRAY(SELECT pg_get_indexdef(ix.indexrelid, k, true)
+             FROM generate_series(ix.indnkeyatts + 1, ix.indnatts) AS k ORDER BY k),
        con.contype
 FROM pg_index AS ix
 JOIN pg_class AS i ON i.oid = ix.indexrelid
+JOIN pg_am AS am ON am.oid = i.relam
 JOIN pg_class AS t ON t.oid = ix.indrelid
 JOIN pg_namespace AS n ON n.oid = t.relnamespace
 LEFT JOIN pg_constraint AS con ON con.conindid = ix.indexrelid AND con.contype IN ('p', 'u', 'x')
 WHERE t.relkind IN ('r', 'p') AND NOT t.relispartition AND n.nspname = ANY(%(schemas)s)
+  AND {_NOT_FROM_EXTENSION.format(catalog="'pg_class'", oid="t.oid")}
 ORDER BY n.nspname, t.relname, i.relname"""
 
-_FOREIGN_KEYS_SQL = """
-SELECT n.nspname, t.relname, con.conname,
+_CONSTRAINTS_SQL = f"""
+SELECT n.nspname, t.relname, con.conname, con.contype,
        ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY AS k(num, ord)
              JOIN pg_attribute AS a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.ord),
        rn.nspname, rt.relname,
        ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY AS k(num, ord)
              JOIN pg_attribute AS a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord),
-       con.confdeltype, con.confupdtype
+       con.confdeltype, con.confupdtype, con.condeferrable, con.condeferred,
+       pg_get_constraintdef(con.oid, true)
 FROM pg_constraint AS con
 JOIN pg_class AS t ON t.oid = con.conrelid
 JOIN pg_namespace AS n ON n.oid = t.relnamespace
-JOIN pg_class AS rt ON rt.oid = con.confrelid
-JOIN pg_namespace AS rn ON rn.oid = rt.relnamespace
-WHERE con.contype = 'f' AND n.nspname = ANY(%(schemas)s)
+LEFT JOIN pg_class AS rt ON rt.oid = con.confrelid
+LEFT JOIN pg_namespace AS rn ON rn.oid = rt.relnamespace
+WHERE con.contype IN ('f', 'c') AND n.nspname = ANY(%(schemas)s)
+  AND {_NOT_FROM_EXTENSION.format(catalog="'pg_class'", oid="t.oid")}
 ORDER BY n.nspname, t.relname, con.conname"""
 
+_ENUMS_SQL = f"""
+SELECT n.nspname, ty.typname, ARRAY(SELECT e.enumlabel FROM pg_enum AS e
+                                    WHERE e.enumtypid = ty.oid ORDER BY e.enumsortorder)
+FROM pg_type AS ty JOIN pg_namespace AS n ON n.oid = ty.typnamespace
+WHERE ty.typtype = 'e' AND n.nspname = ANY(%(schemas)s)
+  AND {_NOT_FROM_EXTENSION.format(catalog="'pg_type'", oid="ty.oid")}
+ORDER BY 1, 2"""
+
+_VIEWS_SQL = f"""
+SELECT n.nspname, c.relname, c.relkind = 'm', pg_get_viewdef(c.oid, true)
+FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY(%(schemas)s)
+  AND {_NOT_FROM_EXTENSION.format(catalog="'pg_class'", oid="c.oid")}
+ORDER BY 1, 2"""
+
+# Sequences owned by a serial ('a') or identity ('i') column belong to that column.
+_SEQUENCES_SQL = """
+SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
+       s.seqmin, s.seqmax, s.seqcycle
+FROM pg_sequence AS s
+JOIN pg_class AS c ON c.oid = s.seqrelid
+JOIN pg_namespace AS n ON n.oid = c.relnamespace
+WHERE n.nspname = ANY(%(schemas)s)
+  AND NOT EXISTS (SELECT 1 FROM pg_depend AS dep WHERE dep.classid = 'pg_class'::regclass
+                  AND dep.objid = c.oid AND dep.deptype IN ('a', 'i', 'e'))
+ORDER BY 1, 2"""
+
+_EXTENSIONS_SQL = "SELECT extname FROM pg_extension ORDER BY 1"
+
 FK_ACTION_CODES = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+IDENTITY_CODES = {"a": "always", "d": "by default"}
 
 # The number of catalog queries one inspection runs, whatever the table count.
-QUERY_COUNT = 3
+QUERY_COUNT = 7
+
+_Key = tuple[str, str]
 
 
 def read_schema(conn: Connection, schemas: tuple[str, ...] = ("public",)) -> Schema:
-    """The tables of the given namespaces, raw (not yet canonical)."""
+    """The objects of the given namespaces, raw (not yet canonical)."""
     params = {"schemas": list(schemas)}
-    columns: dict[tuple[str, str], list[Column]] = {}
-    for nsp, table, name, type_, notnull, default in conn.exec_driver_sql(_TABLES_AND_COLUMNS_SQL, params):
-        cols = columns.setdefault((nsp, table), [])
+    tables: dict[_Key, dict[str, Any]] = {}
+    for row in conn.exec_driver_sql(_TABLES_AND_COLUMNS_SQL, params):
+        nsp, table, name, type_, notnull, default, identity, generated, collation, comment, table_comment = row
+        parts = tables.setdefault((nsp, table), _empty_table(table_comment))
         if name is not None:
-            cols.append(Column(name, type_, not notnull, default))
-    indexes: dict[tuple[str, str], list[Index]] = defaultdict(list)
-    primary_keys: dict[tuple[str, str], PrimaryKey] = {}
-    uniques: dict[tuple[str, str], list[UniqueConstraint]] = defaultdict(list)
-    for nsp, table, index, unique, primary, where, elements, contype in conn.exec_driver_sql(_INDEXES_SQL, params):
-        if primary:
-            primary_keys[(nsp, table)] = PrimaryKey(tuple(elements), index)
-        elif contype == "u":
-            uniques[(nsp, table)].append(UniqueConstraint(tuple(elements), index))
-        elif contype is None:
-            indexes[(nsp, table)].append(Index(index, tuple(elements), unique, where))
-    foreign_keys: dict[tuple[str, str], list[ForeignKey]] = defaultdict(list)
-    for row in conn.exec_driver_sql(_FOREIGN_KEYS_SQL, params):
-        nsp, table, name, cols, ref_nsp, ref_table, ref_cols, on_delete, on_update = row
-        foreign_keys[(nsp, table)].append(ForeignKey(
-            tuple(cols), f"{ref_nsp}.{ref_table}", tuple(ref_cols),
-            FK_ACTION_CODES[on_delete], FK_ACTION_CODES[on_update], name))
-    return Schema(tables=tuple(
-        Table(name=table, schema=nsp, columns=tuple(cols), primary_key=primary_keys.get((nsp, table)),
-              indexes=tuple(indexes[(nsp, table)]), foreign_keys=tuple(foreign_keys[(nsp, table)]),
-              unique_constraints=tuple(uniques[(nsp, table)]))
-        for (nsp, table), cols in columns.items()
-    ))
+            parts["columns"].append(Column(
+                name, type_, not notnull, None if generated else default,
+                identity=IDENTITY_CODES.get(identity), generated=default if generated else None,
+                collation=collation, comment=comment))
+    for row in conn.exec_driver_sql(_INDEXES_SQL, params):
+        _add_index(tables, row)
+    for row in conn.exec_driver_sql(_CONSTRAINTS_SQL, params):
+        _add_constraint(tables, row)
+    return Schema(
+        tables=tuple(Table(name=table, schema=nsp, **parts) for (nsp, table), parts in tables.items()),
+        enums=tuple(Enum(name, nsp, tuple(values))
+                    for nsp, name, values in conn.exec_driver_sql(_ENUMS_SQL, params)),
+        views=tuple(View(name, nsp, definition, materialized)
+                    for nsp, name, materialized, definition in conn.exec_driver_sql(_VIEWS_SQL, params)),
+        sequences=tuple(Sequence(name, nsp, *rest) for nsp, name, *rest in conn.exec_driver_sql(_SEQUENCES_SQL, params)),
+        extensions=tuple(name for (name,) in conn.exec_driver_sql(_EXTENSIONS_SQL)),
+    )
+
+
+def _empty_table(comment: str | None) -> dict[str, Any]:
+    return {"columns": [], "primary_key": None, "indexes": [], "foreign_keys": [],
+            "unique_constraints": [], "checks": [], "comment": comment}
+
+
+def _add_index(tables: dict[_Key, dict[str, Any]], row: Any) -> None:
+    nsp, table, index, unique, primary, where, method, elements, options, include, contype = row
+    parts = tables.get((nsp, table))
+    if parts is None:
+        return
+    if primary:
+        parts["primary_key"] = PrimaryKey(tuple(elements), index)
+    elif contype == "u":
+        parts["unique_constraints"].append(UniqueConstraint(tuple(elements), index))
+    elif contype is None:
+        ordered = tuple(e + _order_suffix(opt) for e, opt in zip(elements, options))
+        parts["indexes"].append(Index(index, ordered, unique, where, method, tuple(include)))
+
+
+def _order_suffix(option: int) -> str:
+    """``pg_index.indoption`` bits (1 = DESC, 2 = NULLS FIRST) as the words that say them."""
+    desc, nulls_first = bool(option & 1), bool(option & 2)
+    return (" DESC" if desc else "") + (" NULLS FIRST" if nulls_first else " NULLS LAST")
+
+
+def _add_constraint(tables: dict[_Key, dict[str, Any]], row: Any) -> None:
+    (nsp, table, name, contype, cols, ref_nsp, ref_table, ref_cols, on_delete, on_update,
+     deferrable, deferred, definition) = row
+    parts = tables.get((nsp, table))
+    if parts is None:
+        return
+    if contype == "c":
+        parts["checks"].append(CheckConstraint(definition, name))
+        return
+    parts["foreign_keys"].append(ForeignKey(
+        tuple(cols), f"{ref_nsp}.{ref_table}", tuple(ref_cols),
+        FK_ACTION_CODES[on_delete], FK_ACTION_CODES[on_update], name, deferrable, deferred))

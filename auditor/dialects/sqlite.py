@@ -1,33 +1,40 @@
-"""SQLite's catalog, read with pragma table-valued functions: one query per kind of object."""
+"""SQLite's catalog, read with pragma table-valued functions: one query per kind of object.
+
+What the pragmas do not report (collations, AUTOINCREMENT, generation expressions, CHECK
+constraints, partial-index predicates, view bodies) is read from the stored CREATE statements.
+"""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from auditor.canon import Token, render_tokens, tokenize
 from auditor.dialects import SQLITE
-from auditor.model import Column, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint
+from auditor.model import (
+    CheckConstraint, Column, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 _USER_TABLES = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
 
+# hidden: 0 a plain column, 2 a virtual and 3 a stored generated column (1: a virtual table's).
 _COLUMNS_SQL = f"""
-SELECT m.name, p.name, p.type, p."notnull", p.dflt_value, p.pk
-FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p
+SELECT m.name, m.sql, p.name, p.type, p."notnull", p.dflt_value, p.pk, p.hidden
+FROM sqlite_master AS m JOIN pragma_table_xinfo(m.name) AS p
 WHERE {_USER_TABLES}
 ORDER BY m.name, p.cid"""
 
 # origin 'c' = made by CREATE INDEX; 'u' backs a UNIQUE constraint; 'pk' the primary key
-# (which table_info gives already).
+# (which table_info gives already). key = 0 rows are the rowid the index stores, not elements.
 _INDEXES_SQL = f"""
-SELECT m.name, il.name, il.origin, il."unique", il.partial, ii.name, s.sql
+SELECT m.name, il.name, il.origin, il."unique", il.partial, ii.name, ii."desc", s.sql
 FROM sqlite_master AS m
 JOIN pragma_index_list(m.name) AS il
-JOIN pragma_index_info(il.name) AS ii
+JOIN pragma_index_xinfo(il.name) AS ii
 LEFT JOIN sqlite_master AS s ON s.type = 'index' AND s.name = il.name
-WHERE {_USER_TABLES} AND il.origin IN ('c', 'u')
+WHERE {_USER_TABLES} AND il.origin IN ('c', 'u') AND ii.key = 1
 ORDER BY m.name, il.name, ii.seqno"""
 
 _FOREIGN_KEYS_SQL = f"""
@@ -36,13 +43,20 @@ FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS f
 WHERE {_USER_TABLES}
 ORDER BY m.name, f.id, f.seq"""
 
+_VIEWS_SQL = "SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name"
+
 
 def read_schema(conn: Connection, schemas: tuple[str, ...] = ()) -> Schema:
-    """Every user table of the main database, raw (not yet canonical). ``schemas`` is unused."""
+    """Every user table and view of the main database, raw (not yet canonical). ``schemas`` is unused."""
     columns: dict[str, list[Column]] = defaultdict(list)
     pk_positions: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for table, name, type_, notnull, default, pk in conn.exec_driver_sql(_COLUMNS_SQL):
-        columns[table].append(Column(name, type_ or "", not notnull, default))
+    table_sql: dict[str, TableSql] = {}
+    for table, sql, name, type_, notnull, default, pk, hidden in conn.exec_driver_sql(_COLUMNS_SQL):
+        info = table_sql.setdefault(table, parse_create_table(str(sql or "")))
+        extra = info.columns.get(name.lower(), ColumnSql())
+        columns[table].append(Column(
+            name, type_ or "", not notnull, default, identity="autoincrement" if extra.autoincrement else None,
+            generated=extra.generated if hidden in (2, 3) else None, collation=extra.collation))
         if pk:
             pk_positions[table].append((pk, name))
     primary_keys = {t: tuple(name for _, name in sorted(p)) for t, p in pk_positions.items()}
@@ -56,27 +70,30 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ()) -> Schema:
             indexes=tuple(indexes.get(table, ())),
             foreign_keys=tuple(foreign_keys.get(table, ())),
             unique_constraints=tuple(uniques.get(table, ())),
+            checks=tuple(table_sql[table].checks),
         )
         for table, cols in columns.items()
     )
-    return Schema(tables=tables)
+    views = tuple(View(name, None, view_body(str(sql or ""))) for name, sql in conn.exec_driver_sql(_VIEWS_SQL))
+    return Schema(tables=tables, views=views)
 
 
 def _read_indexes(conn: Connection) -> tuple[dict[str, list[Index]], dict[str, list[UniqueConstraint]]]:
     rows: dict[tuple[str, str], list[tuple[Any, ...]]] = defaultdict(list)
-    for table, index, origin, unique, partial, column, sql in conn.exec_driver_sql(_INDEXES_SQL):
-        rows[(table, index)].append((origin, unique, partial, column, sql))
+    for table, index, origin, unique, partial, column, desc, sql in conn.exec_driver_sql(_INDEXES_SQL):
+        rows[(table, index)].append((origin, unique, partial, column, desc, sql))
     indexes: dict[str, list[Index]] = defaultdict(list)
     uniques: dict[str, list[UniqueConstraint]] = defaultdict(list)
     for (table, index), parts in rows.items():
-        origin, unique, partial, _, sql = parts[0]
-        names = [column for _, _, _, column, _ in parts]
+        origin, unique, partial, _, _, sql = parts[0]
+        names = [column for _, _, _, column, _, _ in parts]
         if origin == "u":
             uniques[table].append(UniqueConstraint(tuple(names)))
             continue
         elements, where = index_sql_parts(str(sql or ""))
-        columns = tuple(names) if all(names) else tuple(elements)
-        indexes[table].append(Index(index, columns, bool(unique), where if partial else None))
+        if all(names):  # plain columns: the pragma's names and order flags
+            elements = [name + (" DESC" if desc else "") for _, _, _, name, desc, _ in parts]
+        indexes[table].append(Index(index, tuple(elements), bool(unique), where if partial else None))
     return indexes, uniques
 
 
@@ -100,29 +117,127 @@ def _read_foreign_keys(conn: Connection, primary_keys: dict[str, tuple[str, ...]
     return out
 
 
+# ---------------------------------------------------------------------------------------------
+# The stored CREATE statements
+
+
+@dataclass
+class ColumnSql:
+    """What a column definition says beyond what the pragmas report."""
+
+    collation: str | None = None
+    autoincrement: bool = False
+    generated: str | None = None
+
+
+@dataclass
+class TableSql:
+    """What a CREATE TABLE statement says beyond what the pragmas report."""
+
+    columns: dict[str, ColumnSql] = field(default_factory=dict)  # keyed by lower-cased name
+    checks: list[CheckConstraint] = field(default_factory=list)
+
+
+_TABLE_CONSTRAINT_WORDS = frozenset({"constraint", "primary", "unique", "check", "foreign"})
+
+
+def _split_top_level(tokens: list[Token]) -> list[list[Token]]:
+    """Tokens split at the commas that are not inside parentheses."""
+    parts: list[list[Token]] = [[]]
+    depth = 0
+    for tok in tokens:
+        if tok.kind == "op" and tok.text in "()":
+            depth += 1 if tok.text == "(" else -1
+        if depth == 0 and tok == Token("op", ","):
+            parts.append([])
+        else:
+            parts[-1].append(tok)
+    return [p for p in parts if p]
+
+
+def _group_after(tokens: list[Token], start: int) -> tuple[list[Token], int]:
+    """The tokens inside the parenthesis that opens at or after ``start``, and the index after it."""
+    open_at = next(i for i in range(start, len(tokens)) if tokens[i] == Token("op", "("))
+    depth = 0
+    for i in range(open_at, len(tokens)):
+        depth += {"(": 1, ")": -1}.get(tokens[i].text, 0) if tokens[i].kind == "op" else 0
+        if depth == 0:
+            return tokens[open_at + 1:i], i + 1
+    return tokens[open_at + 1:], len(tokens)
+
+
+def _name(tok: Token) -> str:
+    return tok.text[1:-1].replace('""', '"') if tok.kind == "qid" else tok.text
+
+
+def parse_create_table(sql: str) -> TableSql:
+    """Collations, AUTOINCREMENT, generation expressions and CHECKs of a CREATE TABLE statement."""
+    out = TableSql()
+    tokens = tokenize(sql, SQLITE)
+    if Token("op", "(") not in tokens:
+        return out  # CREATE TABLE ... AS SELECT
+    body, _ = _group_after(tokens, 0)
+    for part in _split_top_level(body):
+        if part[0].kind == "word" and part[0].text in _TABLE_CONSTRAINT_WORDS:
+            out.checks += _checks_in(part)
+        else:
+            out.columns[_name(part[0]).lower()] = _column_sql(part)
+            out.checks += _checks_in(part)
+    return out
+
+
+def _checks_in(part: list[Token]) -> list[CheckConstraint]:
+    checks, name, i = [], None, 0
+    while i < len(part):
+        tok = part[i]
+        if tok == Token("word", "constraint") and i + 1 < len(part):
+            name, i = _name(part[i + 1]), i + 2
+            continue
+        if tok == Token("word", "check"):
+            inner, i = _group_after(part, i)
+            checks.append(CheckConstraint(render_tokens(inner), name))
+            name = None
+            continue
+        i += 1
+    return checks
+
+
+def _column_sql(part: list[Token]) -> ColumnSql:
+    info = ColumnSql()
+    i = 1
+    while i < len(part):
+        tok = part[i]
+        if tok == Token("word", "collate") and i + 1 < len(part):
+            info.collation = _name(part[i + 1])
+            i += 2
+            continue
+        if tok == Token("word", "autoincrement"):
+            info.autoincrement = True
+        if tok == Token("word", "as") and i + 1 < len(part) and part[i + 1] == Token("op", "("):
+            inner, i = _group_after(part, i)
+            info.generated = render_tokens(inner)
+            continue
+        if tok == Token("word", "check"):  # skip its expression: it may hold COLLATE or AS
+            _, i = _group_after(part, i)
+            continue
+        i += 1
+    return info
+
+
+def view_body(sql: str) -> str:
+    """The SELECT of a ``CREATE VIEW name [(cols)] AS select`` statement."""
+    tokens = tokenize(sql, SQLITE)
+    at = next((i for i, t in enumerate(tokens) if t == Token("word", "as")), None)
+    return render_tokens(tokens[at + 1:]) if at is not None else sql
+
+
 def index_sql_parts(sql: str) -> tuple[list[str], str | None]:
     """The element list and WHERE clause of a ``CREATE INDEX`` statement, as SQL text."""
     tokens = tokenize(sql, SQLITE)
-    try:
-        start = next(i for i, t in enumerate(tokens) if t == Token("word", "on")) + 1
-        start = tokens.index(Token("op", "("), start)
-    except (StopIteration, ValueError):
+    on = next((i for i, t in enumerate(tokens) if t == Token("word", "on")), None)
+    if on is None or Token("op", "(") not in tokens[on:]:
         return [], None
-    depth, elements, current = 0, [], []
-    for i in range(start, len(tokens)):
-        tok = tokens[i]
-        depth += {"(": 1, ")": -1}.get(tok.text, 0) if tok.kind == "op" else 0
-        if depth == 0:
-            elements.append(current)
-            rest = tokens[i + 1:]
-            break
-        if depth == 1 and tok in (Token("op", ","), Token("op", "(")):
-            if tok.text == ",":
-                elements.append(current)
-                current = []
-            continue
-        current.append(tok)
-    else:
-        return [], None
+    inner, after = _group_after(tokens, on)
+    rest = tokens[after:]
     where = render_tokens(rest[1:]) if rest and rest[0] == Token("word", "where") else None
-    return [render_tokens(e) for e in elements], where
+    return [render_tokens(e) for e in _split_top_level(inner)], where
