@@ -86,5 +86,5 @@ def _transaction(conn: Connection, dialect: Dialect) -> Iterator[None]:
 def _guard_satisfied(conn: Connection, dialect: Dialect, schemas: tuple[str, ...], guard: Guard) -> bool:
     """True when the live schema already is what the guarded statement would make it."""
     table = read_live_schema(conn, dialect, schemas).table(guard.table_key)
-    exists = table is not None and table.column(guard.column) is not None
-    return exists != guard.column_exists
+    exists = table is not None and (guard.column is None or table.column(guard.column) is not None)
+    return exists != guard.exists

@@ -399,15 +399,16 @@ def normalize_schema(schema: Schema, dialect: Dialect) -> Schema:
     extensions = schema.extensions
     if extensions is not None:
         extensions = tuple(sorted(set(extensions) - set(dialect.builtin_extensions)))
+    # What the engine does not have is not compared there: one spec serves SQLite and Postgres.
     return replace(
         schema,
         tables=tuple(_normalize_table(t, dialect) for t in schema.tables),
-        enums=tuple(replace(e, schema=_namespace(e.schema, dialect)) for e in schema.enums),
+        enums=tuple(replace(e, schema=_namespace(e.schema, dialect)) for e in schema.enums if dialect.has_enums),
         views=tuple(replace(v, schema=_namespace(v.schema, dialect),
                             definition=canonical_expr(v.definition.rstrip().rstrip(";"), dialect) or "")
                     for v in schema.views),
-        sequences=tuple(_normalize_sequence(q, dialect) for q in schema.sequences),
-        extensions=extensions,
+        sequences=tuple(_normalize_sequence(q, dialect) for q in schema.sequences if dialect.has_sequences),
+        extensions=extensions if dialect.has_extensions else None,
     )
 
 
@@ -438,7 +439,7 @@ def _normalize_table(table: Table, dialect: Dialect) -> Table:
         foreign_keys=tuple(_normalize_foreign_key(f, dialect) for f in table.foreign_keys),
         unique_constraints=tuple(replace(u, columns=elements(u.columns)) for u in table.unique_constraints),
         checks=tuple(replace(c, expression=_check_expression(c.expression, dialect)) for c in table.checks),
-        comment=table.comment or None,
+        comment=(table.comment or None) if dialect.has_comments else None,
     )
 
 
@@ -455,17 +456,20 @@ def _normalize_column(column: Column, in_primary_key: bool, table: Table, schema
     collation = column.collation
     if collation is not None and dialect.collations_ignore_case:
         collation = collation.upper()
-    # Primary-key columns are NOT NULL on every engine we support (SQLite's rowid alias reports
-    # notnull=0 while rejecting NULL in practice), so the flag is not compared for them.
+    identity = column.identity.lower() if column.identity else None
+    identity = identity if identity in dialect.identities else None
+    # Primary-key, identity and serial columns are NOT NULL on every engine we support (SQLite's
+    # rowid alias reports notnull=0 while rejecting NULL in practice).
+    not_null = in_primary_key or identity in ("always", "by default") or base in dialect.serial_types
     return replace(
         column,
         type=type_,
-        nullable=column.nullable and not in_primary_key,
+        nullable=column.nullable and not not_null,
         default=default,
-        identity=column.identity.lower() if column.identity else None,
+        identity=identity,
         generated=canonical_expr(column.generated, dialect),
         collation=None if collation in dialect.default_collations else collation,
-        comment=column.comment or None,
+        comment=(column.comment or None) if dialect.has_comments else None,
     )
 
 

@@ -8,43 +8,60 @@ do in place is planned as a ``manual`` statement: a comment saying why, never ex
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
-from auditor.canon import render_type
-from auditor.diff import DriftItem, fk_name
+from auditor.canon import canonical_expr, render_type
+from auditor.diff import DriftItem, check_name, fk_name, resolve_renames, unique_name
 from auditor.dialects import Dialect
-from auditor.model import Column, ForeignKey, Index, Schema, Table
+from auditor.model import (
+    CheckConstraint, Column, Enum, ForeignKey, Index, Schema, Sequence, Table, UniqueConstraint, View)
 
-# Phases, in the order they run. Constraints and indexes that are in the way go first, so that
-# columns and tables can change under them; tables exist before their columns, columns before the
-# keys and indexes on them, and every table before the foreign keys that reference it. A primary
-# key changes before column alterations, because a column leaving the key can only then drop its
-# NOT NULL. Drops of columns and tables come last, once nothing planned still needs them.
+# Phases, in the order they run:
+# - renames first: every later statement uses the new names;
+# - then whatever is in the way goes: views (they pin the columns they read), foreign keys,
+#   constraints and indexes, so that columns and tables can change under them;
+# - extensions, schemas, enums and sequences exist before the tables that use them; tables
+#   before their columns; columns before the keys and indexes on them; every table before the
+#   foreign keys that reference it; views once all they select from is there;
+# - a primary key changes before column alterations, because a column leaving the key can only
+#   then drop its NOT NULL;
+# - drops of columns, tables, types and extensions come last, once nothing planned needs them.
 PHASES = (
+    "renames",
+    "drop_views",
     "drop_foreign_keys",
+    "drop_constraints",
     "drop_indexes",
+    "create_extensions",
+    "create_types",
     "create_tables",
     "add_columns",
     "primary_keys",
     "alter_columns",
+    "add_constraints",
     "create_indexes",
     "add_foreign_keys",
+    "create_views",
+    "comments",
     "drop_columns",
     "drop_tables",
+    "drop_types",
+    "drop_extensions",
 )
 
-# A value Postgres cannot take in ADD COLUMN ... DEFAULT on SQLite: the time functions.
+# A value SQLite cannot take in ADD COLUMN ... DEFAULT: the time functions.
 _NON_CONSTANT_DEFAULTS = ("current_timestamp", "current_date", "current_time")
 
 
 @dataclass(frozen=True)
 class Guard:
-    """A live-schema condition that must hold for a statement to run (SQLite's missing IF forms)."""
+    """A live-schema condition for a statement (SQLite's missing IF forms): it runs only while
+    the table (or its ``column``) exists exactly when ``exists`` says."""
 
-    column_exists: bool
+    exists: bool
     table_key: str
-    column: str
+    column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,8 +83,10 @@ class Statement:
 
 @dataclass(frozen=True)
 class _Context:
-    expected: Table | None
-    actual: Table | None
+    expected: Schema
+    actual: Schema  # with declared renames already made
+    want: Table | None
+    have: Table | None
     dialect: Dialect
     # (kind, name) of every drift item on the same table: some fixes must wait for others.
     pending: frozenset[tuple[str, str | None]] = frozenset()
@@ -75,22 +94,25 @@ class _Context:
 
 def plan_changes(drift: Iterable[DriftItem], expected: Schema, actual: Schema,
                  dialect: Dialect) -> list[Statement]:
-    """The statements that turn ``actual`` into ``expected``, in phase order."""
+    """The statements that turn ``actual`` into ``expected``, in phase order, each SQL once."""
     items = list(drift)
-    want, have = expected.table_map(), actual.table_map()
+    renamed, _ = resolve_renames(expected, actual)
+    want, have = expected.table_map(), renamed.table_map()
     pending: dict[str, set[tuple[str, str | None]]] = defaultdict(set)
     for item in items:
         pending[item.table_key].add((item.kind, item.name))
     statements: list[Statement] = []
     for item in items:
-        ctx = _Context(want.get(item.table_key), have.get(item.table_key), dialect,
+        ctx = _Context(expected, renamed, want.get(item.table_key), have.get(item.table_key), dialect,
                        frozenset(pending[item.table_key]))
         statements.extend(_BUILDERS[item.kind](item, ctx))
     order = {phase: i for i, phase in enumerate(PHASES)}
-    drops = _drop_order(actual)
+    drops = _drop_order(renamed)
     # Stable sort: drift order within a phase, except that tables drop referencing ones first.
-    return sorted(statements, key=lambda s: (order[s.phase], drops.get(s.fixes.table_key, 0)
-                                             if s.phase == "drop_tables" else 0))
+    ordered = sorted(statements, key=lambda s: (order[s.phase], drops.get(s.fixes.table_key, 0)
+                                                if s.phase == "drop_tables" else 0))
+    seen: set[str] = set()  # e.g. two new tables in one new schema: CREATE SCHEMA once
+    return [s for s in ordered if s.manual or not (s.sql in seen or seen.add(s.sql))]  # type: ignore[func-returns-value]
 
 
 def _drop_order(actual: Schema) -> dict[str, int]:
@@ -115,11 +137,35 @@ def _table_sql(table: Table, dialect: Dialect) -> str:
     return dialect.qualified(table.schema, table.name)
 
 
-def column_sql(col: Column, dialect: Dialect) -> str:
-    """A column definition: ``name TYPE [NOT NULL] [DEFAULT expr]``."""
-    text = f"{dialect.quote(col.name)} {render_type(col.type, dialect)}".rstrip()
-    text += "" if col.nullable else " NOT NULL"
-    return text + (f" DEFAULT {col.default}" if col.default is not None else "")
+def _object_sql(obj: Enum | View | Sequence, dialect: Dialect) -> str:
+    return dialect.qualified(obj.schema, obj.name)
+
+
+def _serial_type(col: Column, table: Table, dialect: Dialect) -> str | None:
+    """``serial`` (or bigserial, ...) when the column is exactly what that shorthand makes."""
+    sequence = f"{table.name}_{col.name}_seq"
+    if table.schema not in (None, dialect.default_schema):
+        sequence = f"{table.schema}.{sequence}"
+    if col.default != canonical_expr(f"nextval('{sequence}')", dialect):
+        return None
+    return next((serial for serial, base in dialect.serial_types.items()
+                 if base == col.type and serial in ("serial", "bigserial", "smallserial")), None)
+
+
+def column_sql(col: Column, table: Table, dialect: Dialect) -> str:
+    """A column definition: name, type, collation, generation or identity, NOT NULL, default."""
+    serial = _serial_type(col, table, dialect)
+    text = f"{dialect.quote(col.name)} {serial or render_type(col.type, dialect)}".rstrip()
+    if col.collation:
+        text += f" COLLATE {dialect.quote_collation(col.collation)}"
+    if col.generated:
+        text += f" GENERATED ALWAYS AS ({col.generated}) {dialect.generated_storage}"
+    if col.identity in ("always", "by default"):
+        text += f" GENERATED {col.identity.upper()} AS IDENTITY"
+    if col.identity == "autoincrement":
+        text += " PRIMARY KEY AUTOINCREMENT"  # SQLite takes AUTOINCREMENT only here
+    text += "" if col.nullable or col.identity == "autoincrement" else " NOT NULL"
+    return text + (f" DEFAULT {col.default}" if col.default is not None and not serial else "")
 
 
 def _elements_sql(elements: tuple[str, ...], table: Table, dialect: Dialect) -> str:
@@ -129,38 +175,56 @@ def _elements_sql(elements: tuple[str, ...], table: Table, dialect: Dialect) -> 
 
 def _index_sql(index: Index, table: Table, dialect: Dialect) -> str:
     unique = "UNIQUE " if index.unique else ""
+    method = f" USING {index.method}" if index.method and index.method != dialect.default_index_method else ""
     text = (f"CREATE {unique}INDEX IF NOT EXISTS {dialect.quote(index.name)} "
-            f"ON {_table_sql(table, dialect)} ({_elements_sql(index.columns, table, dialect)})")
+            f"ON {_table_sql(table, dialect)}{method} ({_elements_sql(index.columns, table, dialect)})")
+    text += f" INCLUDE ({_elements_sql(index.include, table, dialect)})" if index.include else ""
     return text + (f" WHERE {index.where}" if index.where else "")
 
 
-def _drop_index_sql(index: Index, table: Table, dialect: Dialect) -> str:
-    return f"DROP INDEX IF EXISTS {dialect.qualified(table.schema, index.name)}"
+def _drop_index_sql(name: str, table: Table, dialect: Dialect) -> str:
+    return f"DROP INDEX IF EXISTS {dialect.qualified(table.schema, name)}"
 
 
-def _references_sql(fk: ForeignKey, table: Table, dialect: Dialect) -> str:
+def _references_sql(fk: ForeignKey, dialect: Dialect) -> str:
     schema, _, name = fk.ref_table.rpartition(".")
     ref_cols = ", ".join(dialect.quote(c) for c in fk.ref_columns)
     text = (f"FOREIGN KEY ({', '.join(dialect.quote(c) for c in fk.columns)}) "
             f"REFERENCES {dialect.qualified(schema or None, name)} ({ref_cols})")
     text += f" ON DELETE {fk.on_delete}" if fk.on_delete != "NO ACTION" else ""
-    return text + (f" ON UPDATE {fk.on_update}" if fk.on_update != "NO ACTION" else "")
+    text += f" ON UPDATE {fk.on_update}" if fk.on_update != "NO ACTION" else ""
+    if fk.deferrable:
+        text += " DEFERRABLE" + (" INITIALLY DEFERRED" if fk.initially_deferred else "")
+    return text
+
+
+def _unique_body(unique: UniqueConstraint, dialect: Dialect) -> str:
+    return f"UNIQUE ({', '.join(dialect.quote(c) for c in unique.columns)})"
 
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _guarded_constraint(table: Table, name: str, body: str, dialect: Dialect) -> str:
+def _do_if(condition: str, statements: list[str]) -> str:
+    """A Postgres DO block running ``statements`` only while ``condition`` holds."""
+    body = "".join(f"    {statement};\n" for statement in statements)
+    return f"DO $$\nBEGIN\n  IF {condition} THEN\n{body}  END IF;\nEND $$"
+
+
+def _constraint_absent(table: Table, name: str, dialect: Dialect) -> str:
+    return (f"NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = {_literal(name)}"
+            f" AND conrelid = {_literal(_table_sql(table, dialect))}::regclass)")
+
+
+def _add_constraint(table: Table, name: str, body: str, dialect: Dialect) -> str:
     """Postgres has no ADD CONSTRAINT IF NOT EXISTS: check the catalog in a DO block."""
-    regclass = _literal(_table_sql(table, dialect))
-    return (
-        "DO $$\nBEGIN\n"
-        f"  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = {_literal(name)}"
-        f" AND conrelid = {regclass}::regclass) THEN\n"
-        f"    ALTER TABLE {_table_sql(table, dialect)} ADD CONSTRAINT {dialect.quote(name)} {body};\n"
-        "  END IF;\nEND $$"
-    )
+    return _do_if(_constraint_absent(table, name, dialect),
+                  [f"ALTER TABLE {_table_sql(table, dialect)} ADD CONSTRAINT {dialect.quote(name)} {body}"])
+
+
+def _drop_constraint(table: Table, name: str, dialect: Dialect) -> str:
+    return f"ALTER TABLE {_table_sql(table, dialect)} DROP CONSTRAINT IF EXISTS {dialect.quote(name)}"
 
 
 def _manual(item: DriftItem, phase: str, why: str) -> Statement:
@@ -170,38 +234,85 @@ def _manual(item: DriftItem, phase: str, why: str) -> Statement:
 _REBUILD = "SQLite cannot alter this in place; it needs a table rebuild (not planned automatically yet)"
 
 
+def _destructive(statement: Statement) -> Statement:
+    return replace(statement, destructive=True)
+
+
 # ---------------------------------------------------------------------------------------------
-# One builder per drift kind
+# Tables
 
 
-def _missing_table(item: DriftItem, ctx: _Context) -> list[Statement]:
-    table, dialect = ctx.expected, ctx.dialect
-    assert table is not None
-    parts = [column_sql(c, dialect) for c in table.columns]
-    if table.primary_key:
-        pk_cols = ", ".join(dialect.quote(c) for c in table.primary_key.columns)
-        parts.append(f"PRIMARY KEY ({pk_cols})")
+def _create_table_sql(table: Table, dialect: Dialect) -> str:
+    parts = [column_sql(c, table, dialect) for c in table.columns]
+    autoincrement = any(c.identity == "autoincrement" for c in table.columns)
+    if table.primary_key and not autoincrement:
+        parts.append(f"PRIMARY KEY ({', '.join(dialect.quote(c) for c in table.primary_key.columns)})")
+    parts += [(f"CONSTRAINT {dialect.quote(u.name)} " if u.name else "") + _unique_body(u, dialect)
+              for u in table.unique_constraints]
+    parts += [(f"CONSTRAINT {dialect.quote(c.name)} " if c.name else "") + f"CHECK ({c.expression})"
+              for c in table.checks]
     # Postgres needs the referenced tables to exist first, so its foreign keys come in a later
     # phase; SQLite can only declare them here (it checks the target lazily).
-    inline_fks = () if dialect.alter_constraints else table.foreign_keys
-    parts += [_references_sql(fk, table, dialect) for fk in inline_fks]
+    if not dialect.alter_constraints:
+        parts += [_references_sql(fk, dialect) for fk in table.foreign_keys]
     body = ",\n  ".join(parts)
-    out = [Statement(f"CREATE TABLE IF NOT EXISTS {_table_sql(table, dialect)} (\n  {body}\n)",
-                     item, "create_tables")]
-    out += [Statement(_index_sql(i, table, dialect), item, "create_indexes") for i in table.indexes]
-    if dialect.alter_constraints:
-        out += [_add_fk_statement(item, table, fk, dialect) for fk in table.foreign_keys]
+    return f"CREATE TABLE IF NOT EXISTS {_table_sql(table, dialect)} (\n  {body}\n)"
+
+
+def _comment_statements(item: DriftItem, table: Table, dialect: Dialect) -> list[Statement]:
+    if not dialect.has_comments:
+        return []
+    out = []
+    if table.comment is not None:
+        out.append(Statement(f"COMMENT ON TABLE {_table_sql(table, dialect)} IS {_literal(table.comment)}",
+                             item, "comments"))
+    for col in table.columns:
+        if col.comment is not None:
+            out.append(Statement(_column_comment_sql(table, col, dialect), item, "comments"))
     return out
 
 
+def _column_comment_sql(table: Table, col: Column, dialect: Dialect) -> str:
+    target = f"{_table_sql(table, dialect)}.{dialect.quote(col.name)}"
+    return f"COMMENT ON COLUMN {target} IS {_literal(col.comment) if col.comment is not None else 'NULL'}"
+
+
+def _missing_table(item: DriftItem, ctx: _Context) -> list[Statement]:
+    table, dialect = ctx.want, ctx.dialect
+    assert table is not None
+    out = []
+    if table.schema and table.schema != dialect.default_schema:
+        out.append(Statement(f"CREATE SCHEMA IF NOT EXISTS {dialect.quote(table.schema)}", item, "create_types"))
+    out.append(Statement(_create_table_sql(table, dialect), item, "create_tables"))
+    out += [Statement(_index_sql(i, table, dialect), item, "create_indexes") for i in table.indexes]
+    if dialect.alter_constraints:
+        out += [_add_fk_statement(item, table, fk, dialect) for fk in table.foreign_keys]
+    return out + _comment_statements(item, table, dialect)
+
+
 def _extra_table(item: DriftItem, ctx: _Context) -> list[Statement]:
-    assert ctx.actual is not None
-    return [Statement(f"DROP TABLE IF EXISTS {_table_sql(ctx.actual, ctx.dialect)}", item,
+    assert ctx.have is not None
+    return [Statement(f"DROP TABLE IF EXISTS {_table_sql(ctx.have, ctx.dialect)}", item,
                       "drop_tables", destructive=True)]
 
 
+def _renamed_table(item: DriftItem, ctx: _Context) -> list[Statement]:
+    table, dialect = ctx.want, ctx.dialect
+    assert table is not None and item.actual is not None
+    old = replace(table, name=item.actual)
+    if dialect.guarded_blocks:
+        sql = f"ALTER TABLE IF EXISTS {_table_sql(old, dialect)} RENAME TO {dialect.quote(table.name)}"
+        return [Statement(sql, item, "renames")]
+    sql = f"ALTER TABLE {_table_sql(old, dialect)} RENAME TO {dialect.quote(table.name)}"
+    return [Statement(sql, item, "renames", guard=Guard(True, old.key))]
+
+
+# ---------------------------------------------------------------------------------------------
+# Columns
+
+
 def _missing_column(item: DriftItem, ctx: _Context) -> list[Statement]:
-    table, dialect = ctx.expected, ctx.dialect
+    table, dialect = ctx.want, ctx.dialect
     assert table is not None and item.name is not None
     col = table.column(item.name)
     assert col is not None
@@ -210,16 +321,21 @@ def _missing_column(item: DriftItem, ctx: _Context) -> list[Statement]:
             return [_manual(item, "add_columns", "SQLite cannot add a NOT NULL column without a default")]
         if col.default is not None and (col.default in _NON_CONSTANT_DEFAULTS or col.default.startswith("(")):
             return [_manual(item, "add_columns", f"SQLite cannot add a column with default {col.default}")]
+        if col.identity or col.generated:
+            return [_manual(item, "add_columns", "SQLite cannot add this kind of column; it needs a table rebuild")]
     if_not_exists = "IF NOT EXISTS " if dialect.add_column_if_not_exists else ""
     guard = None if if_not_exists else Guard(False, table.key, col.name)
-    sql = f"ALTER TABLE {_table_sql(table, dialect)} ADD COLUMN {if_not_exists}{column_sql(col, dialect)}"
+    sql = f"ALTER TABLE {_table_sql(table, dialect)} ADD COLUMN {if_not_exists}{column_sql(col, table, dialect)}"
     # NOT NULL without a default fails on a table that has rows: held back like SET NOT NULL.
-    may_fail = not col.nullable and col.default is None
-    return [Statement(sql, item, "add_columns", destructive=may_fail, guard=guard)]
+    may_fail = not col.nullable and col.default is None and not col.identity and not col.generated
+    out = [Statement(sql, item, "add_columns", destructive=may_fail, guard=guard)]
+    if col.comment is not None and dialect.has_comments:
+        out.append(Statement(_column_comment_sql(table, col, dialect), item, "comments"))
+    return out
 
 
 def _extra_column(item: DriftItem, ctx: _Context) -> list[Statement]:
-    table, dialect = ctx.actual, ctx.dialect
+    table, dialect = ctx.have, ctx.dialect
     assert table is not None and item.name is not None
     if not dialect.drop_constrained_column and item.name in _constrained_columns(table):
         return [_manual(item, "drop_columns", f"SQLite cannot drop {item.name} while a key or index uses it; "
@@ -238,6 +354,18 @@ def _constrained_columns(table: Table) -> set[str]:
     return {col for group in groups for col in group}
 
 
+def _renamed_column(item: DriftItem, ctx: _Context) -> list[Statement]:
+    table, dialect = ctx.want, ctx.dialect
+    assert table is not None and item.name is not None and item.actual is not None
+    sql = (f"ALTER TABLE {_table_sql(table, dialect)} RENAME COLUMN {dialect.quote(item.actual)} "
+           f"TO {dialect.quote(item.name)}")
+    if not dialect.guarded_blocks:
+        return [Statement(sql, item, "renames", guard=Guard(True, table.key, item.actual))]
+    condition = (f"EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = {_literal(_table_sql(table, dialect))}"
+                 f"::regclass AND attname = {_literal(item.actual)} AND NOT attisdropped)")
+    return [Statement(_do_if(condition, [sql]), item, "renames")]
+
+
 _Clauses = Callable[[Column, Column, _Context], tuple[list[str], bool]]
 
 
@@ -245,13 +373,15 @@ def _alter_column(clauses_for: _Clauses) -> Callable[[DriftItem, _Context], list
     """A builder for ALTER COLUMN changes; ``clauses_for`` gives the clauses and whether to hold back."""
 
     def build(item: DriftItem, ctx: _Context) -> list[Statement]:
-        want, have, dialect = ctx.expected, ctx.actual, ctx.dialect
+        want, have, dialect = ctx.want, ctx.have, ctx.dialect
         assert want is not None and have is not None and item.name is not None
         if not dialect.alter_column:
             return [_manual(item, "alter_columns", _REBUILD)]
         col, live = want.column(item.name), have.column(item.name)
         assert col is not None and live is not None
         clauses, destructive = clauses_for(col, live, ctx)
+        if not clauses:
+            return [_manual(item, "alter_columns", f"Postgres cannot change this in place: {item.message}")]
         target = f"ALTER COLUMN {dialect.quote(col.name)}"
         sql = f"ALTER TABLE {_table_sql(want, dialect)} " + ", ".join(f"{target} {c}" for c in clauses)
         return [Statement(sql, item, "alter_columns", destructive=destructive)]
@@ -261,7 +391,8 @@ def _alter_column(clauses_for: _Clauses) -> Callable[[DriftItem, _Context], list
 
 def _type_clauses(col: Column, live: Column, ctx: _Context) -> tuple[list[str], bool]:
     spelled = render_type(col.type, ctx.dialect)
-    change = f"TYPE {spelled} USING {ctx.dialect.quote(col.name)}::{spelled}"
+    collate = f" COLLATE {ctx.dialect.quote_collation(col.collation)}" if col.collation else ""
+    change = f"TYPE {spelled}{collate} USING {ctx.dialect.quote(col.name)}::{spelled}"
     if live.default is None:
         return [change], True
     # The old default may not cast to the new type: take it off, change, put the spec's one on.
@@ -274,8 +405,8 @@ def _nullable_clauses(col: Column, live: Column, ctx: _Context) -> tuple[list[st
         return ["SET NOT NULL"], True
     # A column leaving the primary key keeps NOT NULL until the key is dropped, so this waits
     # for (and is held back with) the key change.
-    leaving_key = ("primary_key_mismatch", None) in ctx.pending and ctx.actual is not None and \
-        ctx.actual.primary_key is not None and col.name in ctx.actual.primary_key.columns
+    leaving_key = ("primary_key_mismatch", None) in ctx.pending and ctx.have is not None and \
+        ctx.have.primary_key is not None and col.name in ctx.have.primary_key.columns
     return ["DROP NOT NULL"], leaving_key
 
 
@@ -285,37 +416,114 @@ def _default_clauses(col: Column, live: Column, ctx: _Context) -> tuple[list[str
     return (["DROP DEFAULT"] if col.default is None else [f"SET DEFAULT {col.default}"]), waits_for_type
 
 
+def _identity_clauses(col: Column, live: Column, ctx: _Context) -> tuple[list[str], bool]:
+    if col.identity is None:
+        return ["DROP IDENTITY IF EXISTS"], True
+    if live.identity is None:
+        # ADD ... AS IDENTITY is not idempotent; plan() only sees this while there is none.
+        return ([f"ADD GENERATED {col.identity.upper()} AS IDENTITY"], False) if live.default is None else ([], True)
+    return [f"SET GENERATED {col.identity.upper()}"], False
+
+
+def _collation_clauses(col: Column, live: Column, ctx: _Context) -> tuple[list[str], bool]:
+    if ("type_mismatch", col.name) in ctx.pending:
+        return [], True  # the type change carries the collation
+    spelled = render_type(col.type, ctx.dialect)
+    collate = ctx.dialect.quote_collation(col.collation) if col.collation else '"default"'
+    return [f"TYPE {spelled} COLLATE {collate}"], True
+
+
+def _generated_clauses(col: Column, live: Column, ctx: _Context) -> tuple[list[str], bool]:
+    # Postgres can only stop generating a column (DROP EXPRESSION), not change what it computes.
+    return (["DROP EXPRESSION IF EXISTS"], True) if col.generated is None else ([], True)
+
+
+def _comment(item: DriftItem, ctx: _Context) -> list[Statement]:
+    table, dialect = ctx.want, ctx.dialect
+    assert table is not None
+    if item.name is None:
+        sql = f"COMMENT ON TABLE {_table_sql(table, dialect)} IS {_literal(item.expected or '')}"
+    else:
+        col = table.column(item.name)
+        assert col is not None
+        sql = _column_comment_sql(table, col, dialect)
+    return [Statement(sql, item, "comments")]
+
+
 def _primary_key(item: DriftItem, ctx: _Context) -> list[Statement]:
-    want, have, dialect = ctx.expected, ctx.actual, ctx.dialect
+    want, have, dialect = ctx.want, ctx.have, ctx.dialect
     assert want is not None and have is not None
     if not dialect.alter_constraints:
         return [_manual(item, "primary_keys", _REBUILD)]
-    table = _table_sql(want, dialect)
-    drop = (f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS "
-            f"{dialect.quote(have.primary_key.name or have.name + '_pkey')}") if have.primary_key else None
+    drop = _drop_constraint(have, have.primary_key.name or f"{have.name}_pkey", dialect) if have.primary_key else None
     if not want.primary_key:
         assert drop is not None
         return [Statement(drop, item, "primary_keys", destructive=True)]
+    table = _table_sql(want, dialect)
     name = want.primary_key.name or f"{want.name}_pkey"
     cols = ", ".join(dialect.quote(c) for c in want.primary_key.columns)
     steps = ([drop] if drop else []) + [f"ALTER TABLE {table} ADD CONSTRAINT {dialect.quote(name)} PRIMARY KEY ({cols})"]
     # Guarded by the key's current columns, so that running the block again changes nothing.
     wanted = "ARRAY[" + ", ".join(_literal(c) for c in want.primary_key.columns) + "]::text[]"
-    sql = (
-        "DO $$\nBEGIN\n"
-        "  IF NOT EXISTS (SELECT 1 FROM pg_constraint AS c WHERE c.contype = 'p'"
+    condition = (
+        "NOT EXISTS (SELECT 1 FROM pg_constraint AS c WHERE c.contype = 'p'"
         f" AND c.conrelid = {_literal(table)}::regclass\n"
         "      AND ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY AS k(num, ord)"
         " JOIN pg_attribute AS a ON a.attrelid = c.conrelid AND a.attnum = k.num ORDER BY k.ord)"
-        f" = {wanted}) THEN\n"
-        + "".join(f"    {step};\n" for step in steps)
-        + "  END IF;\nEND $$"
-    )
-    return [Statement(sql, item, "primary_keys", destructive=True)]
+        f" = {wanted})")
+    return [Statement(_do_if(condition, steps), item, "primary_keys", destructive=True)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Constraints and indexes
+
+
+def _unique_of(table: Table | None, name: str | None) -> UniqueConstraint:
+    assert table is not None
+    return next(u for u in table.unique_constraints if (u.name or unique_name(table, u.columns)) == name)
+
+
+def _check_of(table: Table | None, name: str | None) -> CheckConstraint:
+    assert table is not None
+    return next(c for c in table.checks if (c.name or check_name(table, c.expression)) == name)
+
+
+def _add_unique(item: DriftItem, ctx: _Context, destructive: bool = False) -> list[Statement]:
+    if not ctx.dialect.alter_constraints:
+        return [_manual(item, "add_constraints", _REBUILD)]
+    assert ctx.want is not None and item.name is not None
+    unique = _unique_of(ctx.want, item.name)
+    sql = _add_constraint(ctx.want, item.name, _unique_body(unique, ctx.dialect), ctx.dialect)
+    return [Statement(sql, item, "add_constraints", destructive=destructive)]
+
+
+def _add_check(item: DriftItem, ctx: _Context, destructive: bool = False) -> list[Statement]:
+    if not ctx.dialect.alter_constraints:
+        return [_manual(item, "add_constraints", _REBUILD)]
+    assert ctx.want is not None and item.name is not None
+    check = _check_of(ctx.want, item.name)
+    sql = _add_constraint(ctx.want, item.name, f"CHECK ({check.expression})", ctx.dialect)
+    return [Statement(sql, item, "add_constraints", destructive=destructive)]
+
+
+def _drop_named_constraint(item: DriftItem, ctx: _Context) -> list[Statement]:
+    if not ctx.dialect.alter_constraints:
+        return [_manual(item, "drop_constraints", _REBUILD)]
+    assert ctx.have is not None and item.name is not None
+    return [Statement(_drop_constraint(ctx.have, item.name, ctx.dialect), item, "drop_constraints", destructive=True)]
+
+
+def _replace_constraint(add: Callable[..., list[Statement]]) -> Callable[[DriftItem, _Context], list[Statement]]:
+    def build(item: DriftItem, ctx: _Context) -> list[Statement]:
+        if not ctx.dialect.alter_constraints:
+            return [_manual(item, "drop_constraints", _REBUILD)]
+        return _drop_named_constraint(item, ctx) + add(item, ctx, destructive=True)
+
+    return build
 
 
 def _missing_index(item: DriftItem, ctx: _Context) -> list[Statement]:
-    table = ctx.expected
+    table = ctx.want
     assert table is not None and item.name is not None
     index = table.index(item.name)
     assert index is not None
@@ -323,29 +531,21 @@ def _missing_index(item: DriftItem, ctx: _Context) -> list[Statement]:
 
 
 def _extra_index(item: DriftItem, ctx: _Context) -> list[Statement]:
-    table = ctx.actual
-    assert table is not None and item.name is not None
-    index = table.index(item.name)
-    assert index is not None
-    return [Statement(_drop_index_sql(index, table, ctx.dialect), item, "drop_indexes", destructive=True)]
+    assert ctx.have is not None and item.name is not None
+    return [Statement(_drop_index_sql(item.name, ctx.have, ctx.dialect), item, "drop_indexes", destructive=True)]
 
 
 def _index_mismatch(item: DriftItem, ctx: _Context) -> list[Statement]:
-    dropped = _extra_index(item, ctx)
-    return dropped + [_destructive(s) for s in _missing_index(item, ctx)]
-
-
-def _destructive(statement: Statement) -> Statement:
-    return Statement(statement.sql, statement.fixes, statement.phase, True, statement.manual, statement.guard)
+    return _extra_index(item, ctx) + [_destructive(s) for s in _missing_index(item, ctx)]
 
 
 def _add_fk_statement(item: DriftItem, table: Table, fk: ForeignKey, dialect: Dialect) -> Statement:
-    sql = _guarded_constraint(table, fk_name(table, fk), _references_sql(fk, table, dialect), dialect)
+    sql = _add_constraint(table, fk_name(table, fk), _references_sql(fk, dialect), dialect)
     return Statement(sql, item, "add_foreign_keys")
 
 
 def _missing_foreign_key(item: DriftItem, ctx: _Context) -> list[Statement]:
-    table, dialect = ctx.expected, ctx.dialect
+    table, dialect = ctx.want, ctx.dialect
     assert table is not None
     if not dialect.alter_constraints:
         return [_manual(item, "add_foreign_keys", _REBUILD)]
@@ -354,28 +554,154 @@ def _missing_foreign_key(item: DriftItem, ctx: _Context) -> list[Statement]:
 
 
 def _extra_foreign_key(item: DriftItem, ctx: _Context) -> list[Statement]:
-    table, dialect = ctx.actual, ctx.dialect
+    table, dialect = ctx.have, ctx.dialect
     assert table is not None and item.name is not None
     if not dialect.alter_constraints:
         return [_manual(item, "drop_foreign_keys", _REBUILD)]
-    sql = f"ALTER TABLE {_table_sql(table, dialect)} DROP CONSTRAINT IF EXISTS {dialect.quote(item.name)}"
-    return [Statement(sql, item, "drop_foreign_keys", destructive=True)]
+    return [Statement(_drop_constraint(table, item.name, dialect), item, "drop_foreign_keys", destructive=True)]
+
+
+def _foreign_key_mismatch(item: DriftItem, ctx: _Context) -> list[Statement]:
+    if not ctx.dialect.alter_constraints:
+        return [_manual(item, "drop_foreign_keys", _REBUILD)]
+    return _extra_foreign_key(item, ctx) + [_destructive(s) for s in _missing_foreign_key(item, ctx)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Enums, views, sequences, extensions (Postgres has them all; SQLite has views)
+
+
+def _enum_of(item: DriftItem, schema: Schema) -> Enum:
+    return next(e for e in schema.enums if e.key == item.table_key)
+
+
+def _missing_enum(item: DriftItem, ctx: _Context) -> list[Statement]:
+    enum, dialect = _enum_of(item, ctx.expected), ctx.dialect
+    values = ", ".join(_literal(v) for v in enum.values)
+    # No CREATE TYPE IF NOT EXISTS: a second run meets duplicate_object and does nothing.
+    sql = (f"DO $$\nBEGIN\n  CREATE TYPE {_object_sql(enum, dialect)} AS ENUM ({values});\n"
+           "EXCEPTION WHEN duplicate_object THEN NULL;\nEND $$")
+    return [Statement(sql, item, "create_types")]
+
+
+def _extra_enum(item: DriftItem, ctx: _Context) -> list[Statement]:
+    enum = _enum_of(item, ctx.actual)
+    return [Statement(f"DROP TYPE IF EXISTS {_object_sql(enum, ctx.dialect)}", item, "drop_types", destructive=True)]
+
+
+def _enum_values(item: DriftItem, ctx: _Context) -> list[Statement]:
+    want, have = _enum_of(item, ctx.expected), _enum_of(item, ctx.actual)
+    kept = [v for v in want.values if v in have.values]
+    if kept != list(have.values):
+        return [_manual(item, "create_types", "Postgres cannot remove or reorder enum values in place; "
+                                              "create a new type and move the columns to it")]
+    out = []
+    for i, value in enumerate(want.values):
+        if value not in have.values:
+            place = f" AFTER {_literal(want.values[i - 1])}" if i else f" BEFORE {_literal(want.values[1])}" \
+                if len(want.values) > 1 else ""
+            sql = f"ALTER TYPE {_object_sql(want, ctx.dialect)} ADD VALUE IF NOT EXISTS {_literal(value)}{place}"
+            out.append(Statement(sql, item, "create_types"))
+    return out
+
+
+def _view_of(item: DriftItem, schema: Schema) -> View:
+    return next(v for v in schema.views if v.key == item.table_key)
+
+
+def _missing_view(item: DriftItem, ctx: _Context, destructive: bool = False) -> list[Statement]:
+    view, dialect = _view_of(item, ctx.expected), ctx.dialect
+    if view.materialized:
+        sql = f"CREATE MATERIALIZED VIEW IF NOT EXISTS {_object_sql(view, dialect)} AS {view.definition}"
+    else:
+        sql = f"CREATE {dialect.create_or_replace_view} {_object_sql(view, dialect)} AS {view.definition}"
+    return [Statement(sql, item, "create_views", destructive=destructive)]
+
+
+def _extra_view(item: DriftItem, ctx: _Context) -> list[Statement]:
+    view = _view_of(item, ctx.actual)
+    kind = "MATERIALIZED VIEW" if view.materialized else "VIEW"
+    return [Statement(f"DROP {kind} IF EXISTS {_object_sql(view, ctx.dialect)}", item, "drop_views", destructive=True)]
+
+
+def _view_mismatch(item: DriftItem, ctx: _Context) -> list[Statement]:
+    return _extra_view(item, ctx) + _missing_view(item, ctx, destructive=True)
+
+
+def _sequence_of(item: DriftItem, schema: Schema) -> Sequence:
+    return next(s for s in schema.sequences if s.key == item.table_key)
+
+
+def _sequence_options(seq: Sequence) -> str:
+    return (f"AS {seq.data_type} INCREMENT BY {seq.increment} MINVALUE {seq.min_value} MAXVALUE {seq.max_value} "
+            f"START WITH {seq.start} {'CYCLE' if seq.cycle else 'NO CYCLE'}")
+
+
+def _missing_sequence(item: DriftItem, ctx: _Context) -> list[Statement]:
+    seq = _sequence_of(item, ctx.expected)
+    sql = f"CREATE SEQUENCE IF NOT EXISTS {_object_sql(seq, ctx.dialect)} {_sequence_options(seq)}"
+    return [Statement(sql, item, "create_types")]
+
+
+def _extra_sequence(item: DriftItem, ctx: _Context) -> list[Statement]:
+    seq = _sequence_of(item, ctx.actual)
+    return [Statement(f"DROP SEQUENCE IF EXISTS {_object_sql(seq, ctx.dialect)}", item, "drop_types",
+                      destructive=True)]
+
+
+def _sequence_mismatch(item: DriftItem, ctx: _Context) -> list[Statement]:
+    seq = _sequence_of(item, ctx.expected)
+    return [Statement(f"ALTER SEQUENCE {_object_sql(seq, ctx.dialect)} {_sequence_options(seq)}", item,
+                      "create_types")]
+
+
+def _missing_extension(item: DriftItem, ctx: _Context) -> list[Statement]:
+    return [Statement(f"CREATE EXTENSION IF NOT EXISTS {ctx.dialect.quote(item.table)}", item, "create_extensions")]
+
+
+def _extra_extension(item: DriftItem, ctx: _Context) -> list[Statement]:
+    return [Statement(f"DROP EXTENSION IF EXISTS {ctx.dialect.quote(item.table)}", item, "drop_extensions",
+                      destructive=True)]
 
 
 _BUILDERS: dict[str, Callable[[DriftItem, _Context], list[Statement]]] = {
     "missing_table": _missing_table,
     "extra_table": _extra_table,
+    "renamed_table": _renamed_table,
     "missing_column": _missing_column,
     "extra_column": _extra_column,
+    "renamed_column": _renamed_column,
     "type_mismatch": _alter_column(_type_clauses),
     "nullable_mismatch": _alter_column(_nullable_clauses),
     "default_mismatch": _alter_column(_default_clauses),
+    "identity_mismatch": _alter_column(_identity_clauses),
+    "generated_mismatch": _alter_column(_generated_clauses),
+    "collation_mismatch": _alter_column(_collation_clauses),
+    "comment_mismatch": _comment,
     "primary_key_mismatch": _primary_key,
+    "missing_unique": _add_unique,
+    "extra_unique": _drop_named_constraint,
+    "unique_mismatch": _replace_constraint(_add_unique),
+    "missing_check": _add_check,
+    "extra_check": _drop_named_constraint,
+    "check_mismatch": _replace_constraint(_add_check),
     "missing_index": _missing_index,
     "extra_index": _extra_index,
     "index_mismatch": _index_mismatch,
     "missing_foreign_key": _missing_foreign_key,
     "extra_foreign_key": _extra_foreign_key,
+    "foreign_key_mismatch": _foreign_key_mismatch,
+    "missing_enum": _missing_enum,
+    "extra_enum": _extra_enum,
+    "enum_values_mismatch": _enum_values,
+    "missing_view": _missing_view,
+    "extra_view": _extra_view,
+    "view_mismatch": _view_mismatch,
+    "missing_sequence": _missing_sequence,
+    "extra_sequence": _extra_sequence,
+    "sequence_mismatch": _sequence_mismatch,
+    "missing_extension": _missing_extension,
+    "extra_extension": _extra_extension,
 }
 
 
@@ -387,7 +713,7 @@ def render_script(statements: list[Statement], dialect: Dialect) -> str:
     if dialect.guarded_blocks:
         lines.append("-- every statement is idempotent: the script is safe to run twice")
     else:
-        lines.append("-- ADD/DROP COLUMN have no IF [NOT] EXISTS here: schema-auditor apply checks first")
+        lines.append("-- ADD/DROP/RENAME COLUMN have no IF [NOT] EXISTS here: schema-auditor apply checks first")
     for st in statements:
         item = st.fixes
         target = f"{item.label}.{item.name}" if item.name else item.label

@@ -58,6 +58,15 @@ class Dialect:
     collations_ignore_case: bool = False
     # Extensions every database has, never reported.
     builtin_extensions: tuple[str, ...] = ()
+    # Which objects and column kinds the engine has; a spec's others are not compared there.
+    identities: tuple[str, ...] = ()
+    has_enums: bool = False
+    has_sequences: bool = False
+    has_extensions: bool = False
+    has_comments: bool = False
+    quote_collations: bool = False
+    generated_storage: str = "STORED"
+    create_or_replace_view: str = "VIEW IF NOT EXISTS"
     # DDL capabilities: what can be done in place, and what has an idempotent IF [NOT] EXISTS form.
     has_schemas: bool = False
     add_column_if_not_exists: bool = False
@@ -80,6 +89,10 @@ class Dialect:
     def quote(self, identifier: str) -> str:
         """The identifier, quoted by the engine's own rules when it needs quoting."""
         return self._preparer.quote(identifier)
+
+    def quote_collation(self, name: str) -> str:
+        """A collation name as DDL writes it (Postgres collation names are case-sensitive)."""
+        return '"' + name.replace('"', '""') + '"' if self.quote_collations else name
 
     def qualified(self, schema: str | None, name: str) -> str:
         """``schema.name`` (each part quoted as needed), or just ``name`` without a schema."""
@@ -104,6 +117,8 @@ SQLITE = Dialect(
     drop_constrained_column=False,
     default_collations=(None, "BINARY"),
     collations_ignore_case=True,
+    identities=("autoincrement",),
+    generated_storage="VIRTUAL",
     # Python's sqlite3 opens no transaction for DDL; IMMEDIATE also takes the write lock up
     # front, so no other writer slips in between our statements.
     begin_statement="BEGIN IMMEDIATE",
@@ -121,6 +136,13 @@ POSTGRESQL = Dialect(
                                    "serial4": "integer", "serial8": "bigint", "serial2": "smallint"}),
     default_index_method="btree",
     builtin_extensions=("plpgsql",),
+    identities=("always", "by default"),
+    has_enums=True,
+    has_sequences=True,
+    has_extensions=True,
+    has_comments=True,
+    quote_collations=True,
+    create_or_replace_view="OR REPLACE VIEW",
     has_schemas=True,
     add_column_if_not_exists=True,
     drop_column_if_exists=True,

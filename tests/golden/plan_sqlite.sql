@@ -1,5 +1,5 @@
 -- schema-auditor plan for sqlite: 17 statement(s)
--- ADD/DROP COLUMN have no IF [NOT] EXISTS here: schema-auditor apply checks first
+-- ADD/DROP/RENAME COLUMN have no IF [NOT] EXISTS here: schema-auditor apply checks first
 
 -- index_mismatch users.ux_users_email [destructive: apply needs --allow-destructive]
 DROP INDEX IF EXISTS ux_users_email;
