@@ -407,7 +407,7 @@ def normalize_schema(schema: Schema, dialect: Dialect) -> Schema:
         views=tuple(replace(v, schema=_namespace(v.schema, dialect),
                             definition=canonical_expr(v.definition.rstrip().rstrip(";"), dialect) or "")
                     for v in schema.views),
-        sequences=tuple(_normalize_sequence(q, dialect) for q in schema.sequences if dialect.has_sequences),
+        sequences=tuple(normalize_sequence(q, dialect) for q in schema.sequences if dialect.has_sequences),
         extensions=extensions if dialect.has_extensions else None,
     )
 
@@ -473,6 +473,17 @@ def _normalize_column(column: Column, in_primary_key: bool, table: Table, schema
     )
 
 
+def serial_shorthand(col: Column, table: Table, dialect: Dialect) -> str | None:
+    """``serial`` (or bigserial, smallserial) when the column is exactly what that shorthand makes."""
+    sequence = f"{table.name}_{col.name}_seq"
+    if table.schema not in (None, dialect.default_schema):
+        sequence = f"{table.schema}.{sequence}"
+    if col.default is None or col.default != canonical_expr(f"nextval('{sequence}')", dialect):
+        return None
+    return next((serial for serial, base in dialect.serial_types.items()
+                 if base == col.type and serial in ("serial", "bigserial", "smallserial")), None)
+
+
 def _check_expression(text: str, dialect: Dialect) -> str:
     """A CHECK's expression without the ``CHECK (...)`` and ``NOT VALID`` Postgres reports."""
     tokens = tokenize(text, dialect)
@@ -483,7 +494,8 @@ def _check_expression(text: str, dialect: Dialect) -> str:
     return canonical_expr(render_tokens(tokens), dialect) or text
 
 
-def _normalize_sequence(sequence: Sequence, dialect: Dialect) -> Sequence:
+def normalize_sequence(sequence: Sequence, dialect: Dialect) -> Sequence:
+    """A sequence with its namespace, type and bounds spelled out (the engine's defaults)."""
     data_type = canonical_type(sequence.data_type, dialect)
     ascending = sequence.increment > 0
     type_max = _INTEGER_MAX.get(data_type, _INTEGER_MAX["bigint"])

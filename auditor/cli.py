@@ -18,6 +18,7 @@ from auditor.database import Target
 from auditor.diff import failing_items
 from auditor.errors import AuditorError, ConfigError
 from auditor.plan import Statement, plan_changes, render_script
+from auditor.snapshot import snapshot_target
 from auditor.report import apply_json, apply_text, audit_json, audit_text, plan_json
 
 EXIT_CLEAN, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
@@ -59,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     apply = sub.add_parser("apply", help="fix the drift, in one transaction, then verify")
     common(apply)
     applying(apply)
+    snapshot = sub.add_parser("snapshot", help="write the spec of a live database")
+    snapshot.add_argument("--db", required=True, help="SQLAlchemy URL, SQLite file, or database name from the config")
+    snapshot.add_argument("--config", help=f"config file (default: $AUDITOR_CONFIG or ./{DEFAULT_CONFIG})")
+    snapshot.add_argument("--schema", action="append", default=[], metavar="NAME",
+                          help="Postgres schema to include; repeatable (default: public)")
+    snapshot.add_argument("-o", "--output", help="write the spec to this file (default: stdout)")
     demo = sub.add_parser("demo", help="replay the tickers_json incident on a bundled SQLite database")
     demo.add_argument("--dir", help="where to create the demo database (default: a temporary folder)")
     return parser
@@ -71,6 +78,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     try:
         if args.command == "demo":
             return _demo(args, out)
+        if args.command == "snapshot":
+            return _snapshot(args, out)
         targets, ignore = resolve_targets(args)
         if args.command == "plan":
             return _plan(targets, ignore, args, out, err)
@@ -207,6 +216,17 @@ def _confirmed(result: AuditResult, statements: list[Statement], args: argparse.
     out.write(f"Apply {len(runnable)} statement(s) to {result.target.name}? [y/N] ")
     out.flush()
     return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+def _snapshot(args: argparse.Namespace, out: TextIO) -> int:
+    args.spec, args.ignore = None, []
+    (target,), _ = resolve_targets(args)
+    text = snapshot_target(target, tuple(args.schema))
+    if args.output:
+        Path(args.output).write_text(text)
+    else:
+        out.write(text)
+    return EXIT_CLEAN
 
 
 def _demo(args: argparse.Namespace, out: TextIO) -> int:

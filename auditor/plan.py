@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
-from auditor.canon import canonical_expr, render_type
+from auditor.canon import render_type, serial_shorthand
 from auditor.diff import DriftItem, check_name, fk_name, resolve_renames, unique_name
 from auditor.dialects import Dialect
 from auditor.model import (
@@ -141,20 +141,9 @@ def _object_sql(obj: Enum | View | Sequence, dialect: Dialect) -> str:
     return dialect.qualified(obj.schema, obj.name)
 
 
-def _serial_type(col: Column, table: Table, dialect: Dialect) -> str | None:
-    """``serial`` (or bigserial, ...) when the column is exactly what that shorthand makes."""
-    sequence = f"{table.name}_{col.name}_seq"
-    if table.schema not in (None, dialect.default_schema):
-        sequence = f"{table.schema}.{sequence}"
-    if col.default != canonical_expr(f"nextval('{sequence}')", dialect):
-        return None
-    return next((serial for serial, base in dialect.serial_types.items()
-                 if base == col.type and serial in ("serial", "bigserial", "smallserial")), None)
-
-
 def column_sql(col: Column, table: Table, dialect: Dialect) -> str:
     """A column definition: name, type, collation, generation or identity, NOT NULL, default."""
-    serial = _serial_type(col, table, dialect)
+    serial = serial_shorthand(col, table, dialect)
     text = f"{dialect.quote(col.name)} {serial or render_type(col.type, dialect)}".rstrip()
     if col.collation:
         text += f" COLLATE {dialect.quote_collation(col.collation)}"

@@ -1,0 +1,145 @@
+"""Snapshot: a canonical schema written back as a spec, in the short forms a person would use.
+
+The output loads into the same model it was written from (the round-trip property the tests
+check on both engines): auditing the source database against it is clean, and applying it to an
+empty database rebuilds the same structure.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from auditor.canon import normalize_sequence, serial_shorthand
+from auditor.database import Target, dialect_of, parse_url
+from auditor.diff import check_name, fk_name, unique_name
+from auditor.dialects import Dialect
+from auditor.inspect import inspect_target
+from auditor.model import Column, ForeignKey, Index, Schema, Sequence, Table, View
+
+
+def snapshot_target(target: Target, schemas: tuple[str, ...] = ()) -> str:
+    """The spec of a live database (read-only): its named schemas, or the engine's default one."""
+    dialect = dialect_of(parse_url(target.url))
+    names = schemas or ((dialect.default_schema,) if dialect.default_schema else ())
+    live = inspect_target(target, names)
+    header = f"Written by schema-auditor snapshot from {target.name} ({dialect.name})."
+    return write_spec(live, dialect, header)
+
+
+def write_spec(schema: Schema, dialect: Dialect, header: str = "") -> str:
+    """The spec (YAML text) describing ``schema``, a canonical schema of ``dialect``."""
+    doc: dict[str, Any] = {}
+    if schema.extensions:
+        doc["extensions"] = list(schema.extensions)
+    if schema.enums:
+        doc["enums"] = {_key(e.schema, e.name, dialect): list(e.values) for e in schema.enums}
+    if schema.sequences:
+        doc["sequences"] = {_key(s.schema, s.name, dialect): _sequence(s, dialect) for s in schema.sequences}
+    if schema.views:
+        doc["views"] = {_key(v.schema, v.name, dialect): _view(v) for v in schema.views}
+    doc["tables"] = {_key(t.schema, t.name, dialect): _table(t, dialect) for t in schema.tables}
+    # Flow style for collections of scalars only: a column reads {type: text, nullable: false}.
+    text = yaml.safe_dump(doc, default_flow_style=None, sort_keys=False, allow_unicode=True, width=120)
+    return "".join(f"# {line}\n" for line in header.splitlines()) + text
+
+
+def _key(schema: str | None, name: str, dialect: Dialect) -> str:
+    return name if schema in (None, dialect.default_schema) else f"{schema}.{name}"
+
+
+def _ref(table_key: str, dialect: Dialect) -> str:
+    schema, _, name = table_key.rpartition(".")
+    return _key(schema or None, name, dialect)
+
+
+def _table(table: Table, dialect: Dialect) -> dict[str, Any]:
+    pk = table.primary_key.columns if table.primary_key else ()
+    single_uniques = {u.columns[0] for u in table.unique_constraints
+                      if len(u.columns) == 1 and u.name in (None, unique_name(table, u.columns))}
+    column_fks = {fk.columns[0]: fk for fk in table.foreign_keys if _short_reference(table, fk)}
+    body: dict[str, Any] = {}
+    if table.comment is not None:
+        body["comment"] = table.comment
+    body["columns"] = {c.name: _column(c, table, len(pk) == 1 and c.name in pk, c.name in single_uniques,
+                                       column_fks.get(c.name), dialect)
+                       for c in table.columns}
+    if len(pk) > 1:
+        body["primary_key"] = list(pk)
+    uniques = [u for u in table.unique_constraints if not (len(u.columns) == 1 and u.columns[0] in single_uniques)]
+    if uniques:
+        body["unique"] = {u.name or unique_name(table, u.columns): list(u.columns) for u in uniques}
+    if table.checks:
+        body["checks"] = {c.name or check_name(table, c.expression): c.expression for c in table.checks}
+    if table.indexes:
+        body["indexes"] = {i.name: _index(i, dialect) for i in table.indexes}
+    long_fks = [fk for fk in table.foreign_keys if not _short_reference(table, fk)]
+    if long_fks:
+        body["foreign_keys"] = {fk_name(table, fk): _foreign_key(fk, dialect) for fk in long_fks}
+    return body
+
+
+def _short_reference(table: Table, fk: ForeignKey) -> bool:
+    """Whether ``references: table.column`` on the column says all there is to say."""
+    return len(fk.columns) == 1 and not fk.deferrable and fk.name in (None, fk_name(table, fk))
+
+
+def _column(col: Column, table: Table, is_pk: bool, is_unique: bool, fk: ForeignKey | None,
+            dialect: Dialect) -> Any:
+    serial = serial_shorthand(col, table, dialect)
+    fields: dict[str, Any] = {"type": serial or col.type}
+    if is_pk:
+        fields["primary_key"] = True
+    implied_not_null = is_pk or serial or col.identity in ("always", "by default")
+    if not col.nullable and not implied_not_null:
+        fields["nullable"] = False
+    if col.default is not None and not serial:
+        fields["default"] = col.default
+    for attribute in ("identity", "generated", "collation", "comment"):
+        if getattr(col, attribute) is not None:
+            fields[attribute] = getattr(col, attribute)
+    if is_unique:
+        fields["unique"] = True
+    if fk is not None:
+        fields["references"] = f"{_ref(fk.ref_table, dialect)}.{fk.ref_columns[0]}"
+        fields.update({k: v.lower() for k, v in (("on_delete", fk.on_delete), ("on_update", fk.on_update))
+                       if v != "NO ACTION"})
+    return fields["type"] if list(fields) == ["type"] and col.type else fields
+
+
+def _index(index: Index, dialect: Dialect) -> dict[str, Any]:
+    fields: dict[str, Any] = {"columns": list(index.columns)}
+    if index.unique:
+        fields["unique"] = True
+    if index.method and index.method != dialect.default_index_method:
+        fields["method"] = index.method
+    if index.include:
+        fields["include"] = list(index.include)
+    if index.where:
+        fields["where"] = index.where
+    return fields
+
+
+def _foreign_key(fk: ForeignKey, dialect: Dialect) -> dict[str, Any]:
+    fields: dict[str, Any] = {"columns": list(fk.columns),
+                              "references": f"{_ref(fk.ref_table, dialect)}({', '.join(fk.ref_columns)})"}
+    fields.update({k: v.lower() for k, v in (("on_delete", fk.on_delete), ("on_update", fk.on_update))
+                   if v != "NO ACTION"})
+    if fk.deferrable:
+        fields["deferrable"] = True
+    if fk.initially_deferred:
+        fields["initially_deferred"] = True
+    return fields
+
+
+def _view(view: View) -> Any:
+    return {"definition": view.definition, "materialized": True} if view.materialized else view.definition
+
+
+def _sequence(seq: Sequence, dialect: Dialect) -> dict[str, Any]:
+    defaults = normalize_sequence(Sequence(seq.name, seq.schema, seq.data_type, increment=seq.increment), dialect)
+    fields: dict[str, Any] = {"type": seq.data_type} if seq.data_type != "bigint" else {}
+    for attribute in ("start", "increment", "min_value", "max_value", "cycle"):
+        if getattr(seq, attribute) != getattr(defaults, attribute):
+            fields[attribute] = getattr(seq, attribute)
+    return fields
