@@ -450,9 +450,7 @@ def _normalize_column(column: Column, in_primary_key: bool, table: Table, schema
     if base in dialect.serial_types:
         # serial is an integer whose default draws from the sequence Postgres names after it.
         type_ = dialect.serial_types[base]
-        sequence = f"{table.name}_{column.name}_seq"
-        sequence = sequence if schema in (None, dialect.default_schema) else f"{schema}.{sequence}"
-        default = canonical_expr(f"nextval('{sequence}')", dialect)
+        default = serial_default(table.name, column.name, schema, dialect)
     collation = column.collation
     if collation is not None and dialect.collations_ignore_case:
         collation = collation.upper()
@@ -473,12 +471,16 @@ def _normalize_column(column: Column, in_primary_key: bool, table: Table, schema
     )
 
 
+def serial_default(table: str, column: str, schema: str | None, dialect: Dialect) -> str | None:
+    """The canonical default of a serial column: ``nextval`` of the sequence named after it,
+    spelled as Postgres prints that regclass (quoted where needed, qualified outside public)."""
+    sequence = dialect.qualified(schema if schema != dialect.default_schema else None, f"{table}_{column}_seq")
+    return canonical_expr(f"nextval('{sequence}')", dialect)
+
+
 def serial_shorthand(col: Column, table: Table, dialect: Dialect) -> str | None:
     """``serial`` (or bigserial, smallserial) when the column is exactly what that shorthand makes."""
-    sequence = f"{table.name}_{col.name}_seq"
-    if table.schema not in (None, dialect.default_schema):
-        sequence = f"{table.schema}.{sequence}"
-    if col.default is None or col.default != canonical_expr(f"nextval('{sequence}')", dialect):
+    if col.default is None or col.default != serial_default(table.name, col.name, table.schema, dialect):
         return None
     return next((serial for serial, base in dialect.serial_types.items()
                  if base == col.type and serial in ("serial", "bigserial", "smallserial")), None)

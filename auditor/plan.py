@@ -153,8 +153,14 @@ def column_sql(col: Column, table: Table, dialect: Dialect) -> str:
         text += f" GENERATED {col.identity.upper()} AS IDENTITY"
     if col.identity == "autoincrement":
         text += " PRIMARY KEY AUTOINCREMENT"  # SQLite takes AUTOINCREMENT only here
-    text += "" if col.nullable or col.identity == "autoincrement" else " NOT NULL"
+    text += "" if col.nullable or col.identity == "autoincrement" or _is_rowid_alias(col, table, dialect) else " NOT NULL"
     return text + (f" DEFAULT {col.default}" if col.default is not None and not serial else "")
+
+
+def _is_rowid_alias(col: Column, table: Table, dialect: Dialect) -> bool:
+    """SQLite's INTEGER PRIMARY KEY: NOT NULL by nature, and reported without the flag."""
+    pk = table.primary_key.columns if table.primary_key else ()
+    return dialect.integer_pk_is_rowid and pk == (col.name,) and col.type == "integer"
 
 
 def _elements_sql(elements: tuple[str, ...], table: Table, dialect: Dialect) -> str:

@@ -137,7 +137,8 @@ def _view(view: View) -> Any:
 
 
 def _sequence(seq: Sequence, dialect: Dialect) -> dict[str, Any]:
-    defaults = normalize_sequence(Sequence(seq.name, seq.schema, seq.data_type, increment=seq.increment), dialect)
+    direction = 1 if seq.increment > 0 else -1  # the default bounds depend on it
+    defaults = normalize_sequence(Sequence(seq.name, seq.schema, seq.data_type, increment=direction), dialect)
     fields: dict[str, Any] = {"type": seq.data_type} if seq.data_type != "bigint" else {}
     for attribute in ("start", "increment", "min_value", "max_value", "cycle"):
         if getattr(seq, attribute) != getattr(defaults, attribute):

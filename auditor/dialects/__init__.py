@@ -66,6 +66,7 @@ class Dialect:
     has_comments: bool = False
     quote_collations: bool = False
     generated_storage: str = "STORED"
+    integer_pk_is_rowid: bool = False
     create_or_replace_view: str = "VIEW IF NOT EXISTS"
     # DDL capabilities: what can be done in place, and what has an idempotent IF [NOT] EXISTS form.
     has_schemas: bool = False
@@ -119,6 +120,7 @@ SQLITE = Dialect(
     collations_ignore_case=True,
     identities=("autoincrement",),
     generated_storage="VIRTUAL",
+    integer_pk_is_rowid=True,
     # Python's sqlite3 opens no transaction for DDL; IMMEDIATE also takes the write lock up
     # front, so no other writer slips in between our statements.
     begin_statement="BEGIN IMMEDIATE",

@@ -1,0 +1,111 @@
+"""snapshot round trips, on both engines: the spec it writes validates, audits its source clean,
+and rebuilds an empty database into the same structure (for Postgres: the same pg_dump)."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+from auditor.canon import canonical_expr, canonical_type
+from auditor.dialects import SQLITE
+from auditor.spec import load_spec
+from conftest import LiveDb, run_cli
+
+SCHEMAS = Path(__file__).parent / "schemas"
+
+
+def load_sql(url: str, path: Path) -> None:
+    """Load a DDL file into a database the way its engine's own client would."""
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        with sqlite3.connect(make_url(url).database or "") as conn:
+            conn.executescript(path.read_text())
+        return
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(path.read_text())
+    engine.dispose()
+
+
+def pg_dump(url: str) -> str:
+    """``pg_dump --schema-only``, without the lines that differ between any two databases."""
+    u = make_url(url)
+    done = subprocess.run(["pg_dump", "--schema-only", "-h", u.host or "", "-p", str(u.port or 5432),
+                           "-U", u.username or "postgres", u.database or ""],
+                          capture_output=True, text=True, timeout=120, check=True)
+    return "\n".join(line for line in done.stdout.splitlines()
+                     if line and not line.startswith(("--", "SET ", "SELECT pg_catalog", "\\restrict", "\\unrestrict")))
+
+
+def sqlite_structure(url: str) -> list[tuple[object, ...]]:
+    """Tables, columns, indexes and keys of a SQLite file, as the pragmas report them."""
+    db = LiveDb(url, "sqlite")
+    rows = []
+    for (table,) in db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1"):
+        # Declared types and defaults compare by meaning: NUMERIC(12, 2) is NUMERIC(12,2).
+        rows += [("col", table, r[1], canonical_type(str(r[2]), SQLITE), r[3],
+                  canonical_expr(r[4], SQLITE), *r[5:])
+                 for r in db.query(f"SELECT * FROM pragma_table_xinfo('{table}')")]
+        rows += [("fk", table, *r[2:]) for r in db.query(f"SELECT * FROM pragma_foreign_key_list('{table}')")]
+        for index in db.query(f"SELECT name, \"unique\", origin, partial FROM pragma_index_list('{table}') ORDER BY 1"):
+            cols = db.query(f"SELECT name, \"desc\" FROM pragma_index_xinfo('{index[0]}') WHERE key = 1")
+            rows.append(("index", table, re.sub(r"_\d+$", "", str(index[0])), *index[1:], tuple(cols)))
+    return sorted(rows, key=repr)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_snapshot_round_trip(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    source = request.getfixturevalue("sqlite_url" if engine == "sqlite" else "pg_url")
+    load_sql(source, SCHEMAS / f"rich_{engine}.sql")
+    spec = tmp_path / "snapshot.yaml"
+    schemas = ["--schema", "public", "--schema", "billing"] if engine == "postgresql" else []
+    result = run_cli("snapshot", "--db", source, *schemas, "-o", str(spec))
+    assert result.code == 0, result.err
+
+    # (a) the snapshot validates, and (b) auditing its source against it is clean, warnings included
+    load_spec(spec)
+    audit = run_cli("audit", "--db", source, "--spec", str(spec), "--strict", "--format", "json")
+    assert audit.code == 0, audit.out
+
+    # (c) applied to an empty database it audits clean, with the same structure as the source
+    empty = request.getfixturevalue("pg_url") if engine == "postgresql" else f"sqlite:///{tmp_path / 'copy.db'}"
+    if engine == "sqlite":
+        LiveDb(empty, "sqlite").execute("PRAGMA user_version = 0")
+    applied = run_cli("apply", "--db", empty, "--spec", str(spec), "--strict")
+    assert applied.code == 0, applied.out + applied.err
+    assert run_cli("plan", "--db", empty, "--spec", str(spec), "--strict").code == 0
+    if engine == "postgresql":
+        if shutil.which("pg_dump") is None:
+            pytest.skip("pg_dump is installed by .ci/run")
+        assert pg_dump(empty) == pg_dump(source)
+    else:
+        assert sqlite_structure(empty) == sqlite_structure(source)
+
+
+def test_snapshot_uses_the_short_forms_a_person_writes(pg_url: str) -> None:
+    load_sql(pg_url, SCHEMAS / "rich_postgresql.sql")
+    doc = yaml.safe_load(run_cli("snapshot", "--db", pg_url, "--schema", "public", "--schema", "billing").out)
+    users = doc["tables"]["Users"]["columns"]
+    assert users["id"] == {"type": "serial", "primary_key": True}
+    assert users["email"] == {"type": "varchar(255)", "nullable": False, "comment": "unique, case-sensitive",
+                              "unique": True}
+    assert users["mood"] == "mood"
+    assert doc["tables"]["billing.accounts"]["columns"]["owner_id"] == {
+        "type": "integer", "nullable": False, "references": "Users.id", "on_delete": "cascade"}
+    assert doc["tables"]["billing.accounts"]["columns"]["id"]["identity"] == "always"
+    assert doc["enums"] == {"mood": ["happy", "sad", "meh"], "billing.currency": ["EUR", "USD"]}
+    assert doc["sequences"] == {"invoice_no": {"start": 1000, "increment": 5}}
+    assert doc["extensions"] == ["pg_trgm"]
+
+
+def test_snapshot_reads_only_and_never_creates(tmp_path: Path) -> None:
+    missing = tmp_path / "nothing.db"
+    result = run_cli("snapshot", "--db", str(missing))
+    assert result.code == 2 and "does not exist" in result.err and not missing.exists()
