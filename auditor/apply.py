@@ -56,7 +56,8 @@ def apply_plan(target: Target, statements: list[Statement], expected: Schema,
                     already_done.append(statement)
                     continue
                 try:
-                    conn.exec_driver_sql(statement.sql)
+                    # no_parameters: the driver must not read a "%" in our SQL as a placeholder.
+                    conn.execution_options(no_parameters=True).exec_driver_sql(statement.sql)
                 except DBAPIError as exc:
                     first_line = statement.sql.splitlines()[0]
                     raise ApplyError(f"{target.name}: '{first_line}' failed: "

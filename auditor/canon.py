@@ -85,7 +85,7 @@ class Token(NamedTuple):
 
 
 _TOKEN_RE = re.compile(
-    r"""(?P<ws>\s+)
+    r"""(?P<ws>\s+|--[^\n]*|/\*.*?\*/)
       |(?P<str>[eEnNxXbB]?'(?:[^']|'')*')
       |(?P<qid>"(?:[^"]|"")*"|`[^`]*`)
       |(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
@@ -107,7 +107,7 @@ _MULTIWORD_TYPES = (
 )
 # Casts Postgres adds around identifiers on its own when comparing text-like columns.
 _TEXTISH_TYPES = frozenset({"text", "character varying", "varchar", "bpchar", "character", "char", "name"})
-_NUMERIC_TYPES = frozenset({"integer", "int", "int4", "bigint", "int8", "smallint", "int2",
+_NUMERIC_TYPES = frozenset({"integer", "int", "int4", "bigint", "int8", "smallint", "int2", "double",
                             "numeric", "decimal", "real", "double precision", "float8", "float4"})
 _TRUE_TEXTS = frozenset({"'t'", "'true'", "'y'", "'yes'", "'on'", "'1'"})
 _FALSE_TEXTS = frozenset({"'f'", "'false'", "'n'", "'no'", "'off'", "'0'"})
@@ -116,9 +116,14 @@ _NUMBER_RE = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 _PLAIN_IDENTIFIER_RE = re.compile(r"^[a-z_][a-z0-9_$]*$")
 
 
-def tokenize(text: str, dialect: Dialect) -> list[Token]:
-    """Split SQL text into tokens, dropping white space; keywords and plain names lower-cased."""
+def tokenize(text: str, dialect: Dialect, columns: frozenset[str] | None = None) -> list[Token]:
+    """Split SQL text into tokens, dropping white space and comments; keywords and plain names
+    lower-cased. Given the table's ``columns``, an engine that reads a double-quoted word naming
+    no column as a string (SQLite) gets a string token for it."""
     tokens: list[Token] = []
+    strings_unless = None
+    if columns is not None and dialect.double_quoted_fallback:
+        strings_unless = {c.lower() for c in columns}
     pos = 0
     while pos < len(text):
         bracket = _BRACKET_ID_RE.match(text, pos) if dialect.bracket_identifiers else None
@@ -130,8 +135,14 @@ def tokenize(text: str, dialect: Dialect) -> list[Token]:
         assert match is not None  # the last alternative matches any character
         pos = match.end()
         kind = match.lastgroup or "op"
+        text_ = match.group()
+        if kind == "qid" and strings_unless is not None and text_[0] == '"':
+            name = text_[1:-1].replace('""', '"')
+            if name.lower() not in strings_unless:
+                tokens.append(Token("str", "'" + name.replace("'", "''") + "'"))
+                continue
         if kind != "ws":
-            tokens.append(_token(kind, match.group(), dialect))
+            tokens.append(_token(kind, text_, dialect))
     return _merge_negative_numbers(tokens)
 
 
@@ -165,11 +176,12 @@ def _merge_negative_numbers(tokens: list[Token]) -> list[Token]:
     return out
 
 
-def canonical_expr(text: str | None, dialect: Dialect) -> str | None:
-    """The canonical text of a SQL expression; None for no expression or a bare NULL."""
+def canonical_expr(text: str | None, dialect: Dialect, columns: frozenset[str] | None = None) -> str | None:
+    """The canonical text of a SQL expression; None for no expression or a bare NULL.
+    ``columns``: the table's column names, where the expression belongs to a table."""
     if text is None or not str(text).strip():
         return None
-    tokens = tokenize(str(text), dialect)
+    tokens = tokenize(str(text), dialect, columns)
     tokens = _replace_function_synonyms(tokens)
     while True:
         simpler = _drop_redundant_parens(_drop_redundant_casts(_drop_redundant_parens(tokens)))
@@ -196,6 +208,17 @@ def _array_comparison_as_in(tokens: list[Token]) -> list[Token]:
                 inner = tokens[i + 5:close - 1]
                 replaced = _ARRAY_COMPARISONS[words] + [Token("op", "(")] + inner + [Token("op", ")")]
                 return _array_comparison_as_in(tokens[:i] + replaced + tokens[close + 1:])
+    return _single_in_as_comparison(tokens)
+
+
+def _single_in_as_comparison(tokens: list[Token]) -> list[Token]:
+    """``x IN ('a')`` is ``x = 'a'`` and ``x NOT IN ('a')`` is ``x <> 'a'``, as Postgres stores them."""
+    for i in range(len(tokens) - 3):
+        if tokens[i] == Token("word", "in") and tokens[i + 1] == Token("op", "(") and tokens[i + 3] == Token("op", ")"):
+            negated = i > 0 and tokens[i - 1] == Token("word", "not")
+            start = i - 1 if negated else i
+            comparison = Token("op", "<>" if negated else "=")
+            return _single_in_as_comparison(tokens[:start] + [comparison, tokens[i + 2]] + tokens[i + 4:])
     return tokens
 
 
@@ -247,7 +270,7 @@ def _drop_redundant_casts(tokens: list[Token]) -> list[Token]:
                 out[-1] = _literal_as(operand, type_name)
                 i = end
                 continue
-            if operand.kind in ("word", "qid") or operand == Token("op", ")"):
+            if operand.kind in ("word", "qid") or operand in (Token("op", ")"), Token("op", "]")):
                 if type_name in _TEXTISH_TYPES:
                     i = end
                     continue
@@ -365,14 +388,14 @@ def canonical_element(text: str, columns: frozenset[str], dialect: Dialect) -> s
     """
     if text in columns:
         return text
-    tokens = tokenize(text, dialect)
+    tokens = tokenize(text, dialect, columns)
     tokens, order = _split_order(tokens)
     if len(tokens) == 1 and tokens[0].kind == "qid":
         element = tokens[0].text[1:-1].replace('""', '"')
     elif len(tokens) == 1 and tokens[0].kind == "word":
         element = tokens[0].text
     else:
-        element = canonical_expr(render_tokens(tokens), dialect) or text
+        element = canonical_expr(render_tokens(tokens), dialect, columns) or text
     return f"{element} {order}" if order else element
 
 
@@ -433,19 +456,20 @@ def _normalize_table(table: Table, dialect: Dialect) -> Table:
         columns=tuple(_normalize_column(c, c.name in pk_columns, table, schema, dialect) for c in table.columns),
         primary_key=pk,
         indexes=tuple(replace(i, columns=elements(i.columns), include=elements(i.include),
-                              where=canonical_expr(i.where, dialect),
+                              where=canonical_expr(i.where, dialect, names),
                               method=(i.method or dialect.default_index_method or "").lower() or None)
                       for i in table.indexes),
         foreign_keys=tuple(_normalize_foreign_key(f, dialect) for f in table.foreign_keys),
         unique_constraints=tuple(replace(u, columns=elements(u.columns)) for u in table.unique_constraints),
-        checks=tuple(replace(c, expression=_check_expression(c.expression, dialect)) for c in table.checks),
+        checks=tuple(replace(c, expression=_check_expression(c.expression, dialect, names)) for c in table.checks),
         comment=(table.comment or None) if dialect.has_comments else None,
     )
 
 
 def _normalize_column(column: Column, in_primary_key: bool, table: Table, schema: str | None,
                       dialect: Dialect) -> Column:
-    type_, default = canonical_type(column.type, dialect), canonical_expr(column.default, dialect)
+    type_ = canonical_type(column.type, dialect)
+    default = _literal_default(canonical_expr(column.default, dialect), type_)
     base = type_.split("(")[0]
     if base in dialect.serial_types:
         # serial is an integer whose default draws from the sequence Postgres names after it.
@@ -465,10 +489,17 @@ def _normalize_column(column: Column, in_primary_key: bool, table: Table, schema
         nullable=column.nullable and not not_null,
         default=default,
         identity=identity,
-        generated=canonical_expr(column.generated, dialect),
+        generated=canonical_expr(column.generated, dialect, frozenset(c.name for c in table.columns)),
         collation=None if collation in dialect.default_collations else collation,
         comment=(column.comment or None) if dialect.has_comments else None,
     )
+
+
+def _literal_default(default: str | None, type_: str) -> str | None:
+    """A quoted literal default as its column's type reads it: ``'f'`` on a boolean is false."""
+    if default is None or not (default.startswith("'") and default.endswith("'")) or "'" in default[1:-1]:
+        return default
+    return _literal_as(Token("str", default), type_.split("(")[0]).text
 
 
 def serial_default(table: str, column: str, schema: str | None, dialect: Dialect) -> str | None:
@@ -486,14 +517,14 @@ def serial_shorthand(col: Column, table: Table, dialect: Dialect) -> str | None:
                  if base == col.type and serial in ("serial", "bigserial", "smallserial")), None)
 
 
-def _check_expression(text: str, dialect: Dialect) -> str:
+def _check_expression(text: str, dialect: Dialect, columns: frozenset[str]) -> str:
     """A CHECK's expression without the ``CHECK (...)`` and ``NOT VALID`` Postgres reports."""
-    tokens = tokenize(text, dialect)
+    tokens = tokenize(text, dialect, columns)
     if tokens[:1] == [Token("word", "check")]:
         tokens = tokens[1:]
     if tokens[-2:] == [Token("word", "not"), Token("word", "valid")]:
         tokens = tokens[:-2]
-    return canonical_expr(render_tokens(tokens), dialect) or text
+    return canonical_expr(render_tokens(tokens), dialect, columns) or text
 
 
 def normalize_sequence(sequence: Sequence, dialect: Dialect) -> Sequence:

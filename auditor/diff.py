@@ -130,22 +130,35 @@ def resolve_renames(expected: Schema, actual: Schema) -> tuple[Schema, list[Drif
     """``actual`` with declared renames already made, and a ``renamed_*`` item for each.
 
     A rename counts only when the new name is absent and the old one present; otherwise the
-    objects are compared as they are.
+    objects are compared as they are. Foreign keys that point at a renamed table or column follow
+    it, as they do in both engines.
     """
     have = actual.table_map()
     items: list[DriftItem] = []
     tables: dict[str, Table] = dict(have)
+    moved: dict[str, str] = {}  # old table key -> new
     for want in expected.tables:
         old_key = _old_key(want.schema, want.renamed_from)
         if old_key and want.key not in have and old_key in have:
             old = tables.pop(old_key)
             tables[want.key] = replace(old, name=want.name, schema=want.schema)
+            moved[old_key] = want.key
             items.append(_item("renamed_table", want, None, want.name, old.name,
                                f"table {_label(old)} is to be renamed to {want.name}"))
+    renamed_columns: dict[str, dict[str, str]] = {}  # table key -> {old column: new}
     for want in expected.tables:
         if want.key in tables:
-            tables[want.key], column_items = _rename_columns(want, tables[want.key])
+            tables[want.key], renames, column_items = _rename_columns(want, tables[want.key])
+            renamed_columns[want.key] = renames
             items += column_items
+
+    def follow(fk: ForeignKey) -> ForeignKey:
+        ref = moved.get(fk.ref_table, fk.ref_table)
+        columns = renamed_columns.get(ref, {})
+        return replace(fk, ref_table=ref, ref_columns=tuple(columns.get(c, c) for c in fk.ref_columns))
+
+    if moved or any(renamed_columns.values()):
+        tables = {k: replace(t, foreign_keys=tuple(follow(fk) for fk in t.foreign_keys)) for k, t in tables.items()}
     return replace(actual, tables=tuple(tables.values())), items
 
 
@@ -155,12 +168,12 @@ def _old_key(schema: str | None, renamed_from: str | None) -> str | None:
     return renamed_from if "." in renamed_from else qualified_key(schema, renamed_from)
 
 
-def _rename_columns(want: Table, have: Table) -> tuple[Table, list[DriftItem]]:
+def _rename_columns(want: Table, have: Table) -> tuple[Table, dict[str, str], list[DriftItem]]:
     names = {c.name for c in have.columns}
     renames = {c.renamed_from: c.name for c in want.columns
                if c.renamed_from and c.name not in names and c.renamed_from in names}
     if not renames:
-        return have, []
+        return have, {}, []
     items = [_item("renamed_column", want, new, new, old, f"column {_label(want)}.{old} is to be renamed to {new}")
              for old, new in renames.items()]
 
@@ -171,11 +184,11 @@ def _rename_columns(want: Table, have: Table) -> tuple[Table, list[DriftItem]]:
         have,
         columns=tuple(replace(c, name=renames.get(c.name, c.name)) for c in have.columns),
         primary_key=replace(have.primary_key, columns=rename(have.primary_key.columns)) if have.primary_key else None,
-        indexes=tuple(replace(i, columns=rename(i.columns)) for i in have.indexes),
+        indexes=tuple(replace(i, columns=rename(i.columns), include=rename(i.include)) for i in have.indexes),
         foreign_keys=tuple(replace(f, columns=rename(f.columns)) for f in have.foreign_keys),
         unique_constraints=tuple(replace(u, columns=rename(u.columns)) for u in have.unique_constraints),
     )
-    return renamed, items
+    return renamed, renames, items
 
 
 # ---------------------------------------------------------------------------------------------

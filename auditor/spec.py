@@ -264,6 +264,8 @@ def _type(node: yaml.Node, problems: Problems, what: str) -> str | None:
     text = scalar(node, problems, f"{what} type")
     if text is None:
         return None
+    if not text.strip() and node.style in ("'", '"'):
+        return text  # '' is SQLite's column without a declared type
     if not text.strip() or parse_type(text) is None:
         problems.add(node, f"{what}: '{text}' is not a column type (e.g. integer, text, varchar(20))")
         return None

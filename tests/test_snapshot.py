@@ -30,7 +30,7 @@ def load_sql(url: str, path: Path) -> None:
         return
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.exec_driver_sql(path.read_text())
+        conn.execution_options(no_parameters=True).exec_driver_sql(path.read_text())
     engine.dispose()
 
 

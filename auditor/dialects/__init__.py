@@ -51,6 +51,8 @@ class Dialect:
     numeric_scale_defaults_to_zero: bool = False
     uppercase_types: bool = False
     bracket_identifiers: bool = False
+    # SQLite reads a double-quoted word that names no column as a string literal.
+    double_quoted_fallback: bool = False
     # serial-like types: an integer type whose default draws from a sequence named after the column.
     serial_types: Mapping[str, str] = field(default_factory=dict)
     default_index_method: str | None = None
@@ -114,6 +116,7 @@ SQLITE = Dialect(
     default_schema=None,
     uppercase_types=True,
     bracket_identifiers=True,
+    double_quoted_fallback=True,
     add_column_needs_constant_default=True,
     drop_constrained_column=False,
     default_collations=(None, "BINARY"),

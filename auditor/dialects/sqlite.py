@@ -20,10 +20,15 @@ if TYPE_CHECKING:
 _USER_TABLES = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
 
 # hidden: 0 a plain column, 2 a virtual and 3 a stored generated column (1: a virtual table's).
+# pragma_table_list tells plain tables from virtual (FTS, R*Tree) and shadow ones, which belong to
+# their module and are not compared.
+_PLAIN_TABLES = (f"{_USER_TABLES} AND m.name IN "
+                 "(SELECT tl.name FROM pragma_table_list AS tl WHERE tl.schema = 'main' AND tl.type = 'table')")
+
 _COLUMNS_SQL = f"""
 SELECT m.name, m.sql, p.name, p.type, p."notnull", p.dflt_value, p.pk, p.hidden
 FROM sqlite_master AS m JOIN pragma_table_xinfo(m.name) AS p
-WHERE {_USER_TABLES}
+WHERE {_PLAIN_TABLES}
 ORDER BY m.name, p.cid"""
 
 # origin 'c' = made by CREATE INDEX; 'u' backs a UNIQUE constraint; 'pk' the primary key
@@ -34,13 +39,13 @@ FROM sqlite_master AS m
 JOIN pragma_index_list(m.name) AS il
 JOIN pragma_index_xinfo(il.name) AS ii
 LEFT JOIN sqlite_master AS s ON s.type = 'index' AND s.name = il.name
-WHERE {_USER_TABLES} AND il.origin IN ('c', 'u') AND ii.key = 1
+WHERE {_PLAIN_TABLES} AND il.origin IN ('c', 'u') AND ii.key = 1
 ORDER BY m.name, il.name, ii.seqno"""
 
 _FOREIGN_KEYS_SQL = f"""
 SELECT m.name, f.id, f."table", f."from", f."to", f.on_delete, f.on_update
 FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS f
-WHERE {_USER_TABLES}
+WHERE {_PLAIN_TABLES}
 ORDER BY m.name, f.id, f.seq"""
 
 _VIEWS_SQL = "SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name"
@@ -55,7 +60,8 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ()) -> Schema:
         info = table_sql.setdefault(table, parse_create_table(str(sql or "")))
         extra = info.columns.get(name.lower(), ColumnSql())
         columns[table].append(Column(
-            name, type_ or "", not notnull, default, identity="autoincrement" if extra.autoincrement else None,
+            name, type_ or "", not notnull, _string_default(default),
+            identity="autoincrement" if extra.autoincrement else None,
             generated=extra.generated if hidden in (2, 3) else None, collation=extra.collation))
         if pk:
             pk_positions[table].append((pk, name))
@@ -76,6 +82,13 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ()) -> Schema:
     )
     views = tuple(View(name, None, view_body(str(sql or ""))) for name, sql in conn.exec_driver_sql(_VIEWS_SQL))
     return Schema(tables=tables, views=views)
+
+
+def _string_default(default: str | None) -> str | None:
+    """SQLite reads DEFAULT "text" as a string (a default cannot name a column): say so in SQL."""
+    if default and len(default) > 1 and default[0] == default[-1] == '"':
+        return "'" + default[1:-1].replace('""', '"').replace("'", "''") + "'"
+    return default
 
 
 def _read_indexes(conn: Connection) -> tuple[dict[str, list[Index]], dict[str, list[UniqueConstraint]]]:
@@ -177,6 +190,10 @@ def parse_create_table(sql: str) -> TableSql:
     if Token("op", "(") not in tokens:
         return out  # CREATE TABLE ... AS SELECT
     body, _ = _group_after(tokens, 0)
+    names = frozenset(_name(p[0]) for p in _split_top_level(body)
+                      if not (p[0].kind == "word" and p[0].text in _TABLE_CONSTRAINT_WORDS))
+    # Read again knowing the columns: a double-quoted word that names none of them is a string.
+    body, _ = _group_after(tokenize(sql, SQLITE, names), 0)
     for part in _split_top_level(body):
         if part[0].kind == "word" and part[0].text in _TABLE_CONSTRAINT_WORDS:
             out.checks += _checks_in(part)

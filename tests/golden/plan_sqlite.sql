@@ -9,7 +9,7 @@ DROP INDEX IF EXISTS idx_users_old;
 
 -- missing_table new_table
 CREATE TABLE IF NOT EXISTS new_table (
-  id INTEGER NOT NULL,
+  id INTEGER,
   job_id BIGINT,
   created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
   PRIMARY KEY (id),
