@@ -74,3 +74,19 @@ tables:
 def test_ignore_globs_are_part_of_the_spec(write_spec) -> None:
     schema = load_spec(write_spec("ignore: [schema_version, 'tmp_*']\ntables:\n  t:\n    columns: {id: integer}\n"))
     assert schema.ignore == ("schema_version", "tmp_*")
+
+
+def test_the_readme_spec_example_is_valid_and_complete(tmp_path) -> None:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("## Spec format"):]
+    example = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    (tmp_path / "readme.yaml").write_text(example)
+    schema = load_spec(tmp_path / "readme.yaml")
+    (table,) = schema.tables
+    assert table.renamed_from == "jobs" and table.column("code").renamed_from == "ref"
+    assert [e.name for e in schema.enums] == ["job_status"] and schema.extensions == ("pg_trgm",)
+    assert {v.materialized for v in schema.views} == {True, False}
+    assert len(table.unique_constraints) == 2 and len(table.checks) == 2 and len(table.indexes) == 3
