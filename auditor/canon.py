@@ -379,6 +379,17 @@ def render_tokens(tokens: list[Token]) -> str:
     return "".join(parts)
 
 
+def rename_identifiers(text: str | None, renames: dict[str, str], dialect: Dialect) -> str | None:
+    """Canonical SQL text with the column names in ``renames`` (old -> new) replaced."""
+    if not text or not renames:
+        return text
+    tokens = tokenize(text, dialect)
+    old_names = {(_identifier(old, dialect).text): new for old, new in renames.items()}
+    renamed = [_identifier(old_names[t.text], dialect) if t.kind in ("word", "qid") and t.text in old_names else t
+               for t in tokens]
+    return render_tokens(renamed)
+
+
 def canonical_element(text: str, columns: frozenset[str], dialect: Dialect) -> str:
     """An index or key element: a column's bare name or a canonical expression, then its order.
 

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, replace
 from fnmatch import fnmatchcase
 from typing import Callable, Hashable, Iterable, Iterator, TypeVar
 
+from auditor.canon import rename_identifiers
+from auditor.dialects import POSTGRESQL as SQL_TEXT  # canonical text reads the same with either engine's tokens
 from auditor.model import (
     Column, Enum, ForeignKey, Index, Schema, Sequence, Table, View, display_name, qualified_key)
 
@@ -178,15 +180,21 @@ def _rename_columns(want: Table, have: Table) -> tuple[Table, dict[str, str], li
              for old, new in renames.items()]
 
     def rename(cols: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(renames.get(c, c) for c in cols)
+        return tuple(renames[c] if c in renames else rename_identifiers(c, renames, SQL_TEXT) or c for c in cols)
+
+    def rename_in(text: str | None) -> str | None:  # the engines rewrite expressions on RENAME COLUMN
+        return rename_identifiers(text, renames, SQL_TEXT)
 
     renamed = replace(
         have,
-        columns=tuple(replace(c, name=renames.get(c.name, c.name)) for c in have.columns),
+        columns=tuple(replace(c, name=renames.get(c.name, c.name), generated=rename_in(c.generated))
+                      for c in have.columns),
         primary_key=replace(have.primary_key, columns=rename(have.primary_key.columns)) if have.primary_key else None,
-        indexes=tuple(replace(i, columns=rename(i.columns), include=rename(i.include)) for i in have.indexes),
+        indexes=tuple(replace(i, columns=rename(i.columns), include=rename(i.include), where=rename_in(i.where))
+                      for i in have.indexes),
         foreign_keys=tuple(replace(f, columns=rename(f.columns)) for f in have.foreign_keys),
         unique_constraints=tuple(replace(u, columns=rename(u.columns)) for u in have.unique_constraints),
+        checks=tuple(replace(c, expression=rename_in(c.expression) or c.expression) for c in have.checks),
     )
     return renamed, renames, items
 

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
-from auditor.canon import render_type, serial_shorthand
+from auditor.canon import render_type, serial_shorthand, tokenize
 from auditor.diff import DriftItem, check_name, fk_name, resolve_renames, unique_name
 from auditor.dialects import Dialect
 from auditor.model import (
@@ -379,9 +379,25 @@ def _alter_column(clauses_for: _Clauses) -> Callable[[DriftItem, _Context], list
             return [_manual(item, "alter_columns", f"Postgres cannot change this in place: {item.message}")]
         target = f"ALTER COLUMN {dialect.quote(col.name)}"
         sql = f"ALTER TABLE {_table_sql(want, dialect)} " + ", ".join(f"{target} {c}" for c in clauses)
-        return [Statement(sql, item, "alter_columns", destructive=destructive)]
+        out = [Statement(sql, item, "alter_columns", destructive=destructive)]
+        if item.kind in ("type_mismatch", "collation_mismatch"):
+            out += _rebuild_views_reading(item, ctx, want, col)
+        return out
 
     return build
+
+
+def _rebuild_views_reading(item: DriftItem, ctx: _Context, table: Table, col: Column) -> list[Statement]:
+    """Postgres refuses to change the type of a column a view reads: drop such views first and
+    create them again (as the spec has them) afterwards, with the change."""
+    out = []
+    for view in ctx.actual.views:
+        words = {t.text for t in tokenize(view.definition, ctx.dialect)}
+        if table.name in words and col.name in words:
+            out += [_destructive(s) for s in _drop_view(item, view, ctx.dialect)]
+            wanted = next((v for v in ctx.expected.views if v.key == view.key), None)
+            out += [_destructive(_create_view(item, wanted, ctx.dialect))] if wanted else []
+    return out
 
 
 def _type_clauses(col: Column, live: Column, ctx: _Context) -> tuple[list[str], bool]:
@@ -411,13 +427,30 @@ def _default_clauses(col: Column, live: Column, ctx: _Context) -> tuple[list[str
     return (["DROP DEFAULT"] if col.default is None else [f"SET DEFAULT {col.default}"]), waits_for_type
 
 
-def _identity_clauses(col: Column, live: Column, ctx: _Context) -> tuple[list[str], bool]:
+def _identity(item: DriftItem, ctx: _Context) -> list[Statement]:
+    want, have, dialect = ctx.want, ctx.have, ctx.dialect
+    assert want is not None and have is not None and item.name is not None
+    col, live = want.column(item.name), have.column(item.name)
+    assert col is not None and live is not None
+    if not dialect.alter_column:
+        return [_manual(item, "alter_columns", _REBUILD)]
+    table, column = _table_sql(want, dialect), dialect.quote(col.name)
     if col.identity is None:
-        return ["DROP IDENTITY IF EXISTS"], True
-    if live.identity is None:
-        # ADD ... AS IDENTITY is not idempotent; plan() only sees this while there is none.
-        return ([f"ADD GENERATED {col.identity.upper()} AS IDENTITY"], False) if live.default is None else ([], True)
-    return [f"SET GENERATED {col.identity.upper()}"], False
+        return [Statement(f"ALTER TABLE {table} ALTER COLUMN {column} DROP IDENTITY IF EXISTS", item,
+                          "alter_columns", destructive=True)]
+    if live.identity is not None:
+        return [Statement(f"ALTER TABLE {table} ALTER COLUMN {column} SET GENERATED {col.identity.upper()}",
+                          item, "alter_columns")]
+    if live.default is not None:
+        return [_manual(item, "alter_columns", f"{item.label}.{col.name} has a default; drop it before it "
+                                               "can become an identity column")]
+    # ADD ... AS IDENTITY has no IF NOT EXISTS; and its sequence must start past the rows' values.
+    condition = (f"NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = {_literal(table)}::regclass"
+                 f" AND attname = {_literal(col.name)} AND attidentity <> '')")
+    steps = [f"ALTER TABLE {table} ALTER COLUMN {column} ADD GENERATED {col.identity.upper()} AS IDENTITY",
+             f"PERFORM setval(pg_get_serial_sequence({_literal(table)}, {_literal(col.name)}), max({column}))"
+             f" FROM {table} HAVING max({column}) IS NOT NULL"]
+    return [Statement(_do_if(condition, steps), item, "alter_columns")]
 
 
 def _collation_clauses(col: Column, live: Column, ctx: _Context) -> tuple[list[str], bool]:
@@ -483,7 +516,9 @@ def _check_of(table: Table | None, name: str | None) -> CheckConstraint:
     return next(c for c in table.checks if (c.name or check_name(table, c.expression)) == name)
 
 
-def _add_unique(item: DriftItem, ctx: _Context, destructive: bool = False) -> list[Statement]:
+# Adding a unique or check constraint, a foreign key or a unique index to a table that holds rows
+# fails if a row violates it, so, like SET NOT NULL, it is held back unless --allow-destructive.
+def _add_unique(item: DriftItem, ctx: _Context, destructive: bool = True) -> list[Statement]:
     if not ctx.dialect.alter_constraints:
         return [_manual(item, "add_constraints", _REBUILD)]
     assert ctx.want is not None and item.name is not None
@@ -492,7 +527,7 @@ def _add_unique(item: DriftItem, ctx: _Context, destructive: bool = False) -> li
     return [Statement(sql, item, "add_constraints", destructive=destructive)]
 
 
-def _add_check(item: DriftItem, ctx: _Context, destructive: bool = False) -> list[Statement]:
+def _add_check(item: DriftItem, ctx: _Context, destructive: bool = True) -> list[Statement]:
     if not ctx.dialect.alter_constraints:
         return [_manual(item, "add_constraints", _REBUILD)]
     assert ctx.want is not None and item.name is not None
@@ -522,7 +557,7 @@ def _missing_index(item: DriftItem, ctx: _Context) -> list[Statement]:
     assert table is not None and item.name is not None
     index = table.index(item.name)
     assert index is not None
-    return [Statement(_index_sql(index, table, ctx.dialect), item, "create_indexes")]
+    return [Statement(_index_sql(index, table, ctx.dialect), item, "create_indexes", destructive=index.unique)]
 
 
 def _extra_index(item: DriftItem, ctx: _Context) -> list[Statement]:
@@ -545,7 +580,7 @@ def _missing_foreign_key(item: DriftItem, ctx: _Context) -> list[Statement]:
     if not dialect.alter_constraints:
         return [_manual(item, "add_foreign_keys", _REBUILD)]
     fk = next(f for f in table.foreign_keys if fk_name(table, f) == item.name)
-    return [_add_fk_statement(item, table, fk, dialect)]
+    return [_destructive(_add_fk_statement(item, table, fk, dialect))]
 
 
 def _extra_foreign_key(item: DriftItem, ctx: _Context) -> list[Statement]:
@@ -604,23 +639,37 @@ def _view_of(item: DriftItem, schema: Schema) -> View:
     return next(v for v in schema.views if v.key == item.table_key)
 
 
-def _missing_view(item: DriftItem, ctx: _Context, destructive: bool = False) -> list[Statement]:
-    view, dialect = _view_of(item, ctx.expected), ctx.dialect
+def _create_view(item: DriftItem, view: View, dialect: Dialect) -> Statement:
     if view.materialized:
         sql = f"CREATE MATERIALIZED VIEW IF NOT EXISTS {_object_sql(view, dialect)} AS {view.definition}"
     else:
         sql = f"CREATE {dialect.create_or_replace_view} {_object_sql(view, dialect)} AS {view.definition}"
-    return [Statement(sql, item, "create_views", destructive=destructive)]
+    return Statement(sql, item, "create_views")
+
+
+def _drop_view(item: DriftItem, view: View, dialect: Dialect) -> list[Statement]:
+    kind = "MATERIALIZED VIEW" if view.materialized else "VIEW"
+    sql = f"DROP {kind} IF EXISTS {_object_sql(view, dialect)}"
+    if dialect.guarded_blocks:
+        # DROP VIEW IF EXISTS fails on a materialized view of that name (and the other way round),
+        # as it is once a view became one: drop only what is still of the old kind.
+        condition = (f"EXISTS (SELECT 1 FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace"
+                     f" WHERE n.nspname = {_literal(view.schema or '')} AND c.relname = {_literal(view.name)}"
+                     f" AND c.relkind = {_literal('m' if view.materialized else 'v')})")
+        sql = _do_if(condition, [sql])
+    return [Statement(sql, item, "drop_views", destructive=True)]
+
+
+def _missing_view(item: DriftItem, ctx: _Context) -> list[Statement]:
+    return [_create_view(item, _view_of(item, ctx.expected), ctx.dialect)]
 
 
 def _extra_view(item: DriftItem, ctx: _Context) -> list[Statement]:
-    view = _view_of(item, ctx.actual)
-    kind = "MATERIALIZED VIEW" if view.materialized else "VIEW"
-    return [Statement(f"DROP {kind} IF EXISTS {_object_sql(view, ctx.dialect)}", item, "drop_views", destructive=True)]
+    return _drop_view(item, _view_of(item, ctx.actual), ctx.dialect)
 
 
 def _view_mismatch(item: DriftItem, ctx: _Context) -> list[Statement]:
-    return _extra_view(item, ctx) + _missing_view(item, ctx, destructive=True)
+    return _extra_view(item, ctx) + [_destructive(s) for s in _missing_view(item, ctx)]
 
 
 def _sequence_of(item: DriftItem, schema: Schema) -> Sequence:
@@ -669,7 +718,7 @@ _BUILDERS: dict[str, Callable[[DriftItem, _Context], list[Statement]]] = {
     "type_mismatch": _alter_column(_type_clauses),
     "nullable_mismatch": _alter_column(_nullable_clauses),
     "default_mismatch": _alter_column(_default_clauses),
-    "identity_mismatch": _alter_column(_identity_clauses),
+    "identity_mismatch": _identity,
     "generated_mismatch": _alter_column(_generated_clauses),
     "collation_mismatch": _alter_column(_collation_clauses),
     "comment_mismatch": _comment,

@@ -114,7 +114,8 @@ def test_a_failed_apply_rolls_back_and_the_other_databases_still_apply(tmp_path:
     (tmp_path / "config.yaml").write_text(
         "spec: spec.yaml\ndatabases:\n  duplicates: {url: 'sqlite:///duplicates.db'}\n"
         "  distinct: {url: 'sqlite:///distinct.db'}\n")
-    result = run_cli("apply", "--config", str(tmp_path / "config.yaml"), "--format", "json")
+    # A unique index on a table with rows is held back unless --allow-destructive; then it fails on one.
+    result = run_cli("apply", "--config", str(tmp_path / "config.yaml"), "--format", "json", "--allow-destructive")
     assert result.code == 2
     assert "UNIQUE constraint failed" in result.err and "rolled back" in result.err
     report = json.loads(result.out)

@@ -4,16 +4,25 @@ Each case starts from a database built with natural DDL (which must audit clean 
 no false positives), applies one mutation (SQL on the live database, or an edited spec) that must
 produce exactly one drift item, then checks ``plan``, ``apply`` without and with
 ``--allow-destructive``, and that the rows inserted beforehand survive.
+
+Kinds that need an object the base schema lacks (an enum, a view, a named check) first add it,
+in SQL and in the spec alike (``setup``), and that must audit clean too. Kinds that exist on one
+engine only (enums, sequences, extensions, comments, Postgres identity) skip the other engine.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
-from auditor.diff import KINDS, WARNING
-from conftest import CliResult, LiveDb, run_cli
+from auditor.diff import KINDS, WARNING, check_name
+from auditor.model import Table
+from conftest import ENGINES, CliResult, LiveDb, run_cli
 
 # ---------------------------------------------------------------------------------------------
 # The base schema: a spec and the natural DDL that builds it on either engine.
@@ -95,6 +104,11 @@ def spec(old: str, new: str) -> SpecEdit:
     return SpecEdit(old, new)
 
 
+def edit(old: str, new: str) -> SpecEdit:
+    """A spec edit of text a case's ``setup`` added (checked to occur once when it is applied)."""
+    return SpecEdit(old, new)
+
+
 def rebuild(table: str, old: str, new: str) -> Sql:
     """SQLite's way to change a column or constraint: copy the table into a new definition."""
     body = TABLE_BODIES[table]
@@ -118,6 +132,8 @@ def pick(value: object, dialect: str) -> object:
 
 
 MANUAL = "-- manual: SQLite cannot alter this in place"
+PG_ONLY = ("postgresql",)
+SQLITE_ONLY = ("sqlite",)
 
 
 @dataclass(frozen=True)
@@ -130,6 +146,11 @@ class Case:
     ``unfixable``: engines where no statement can fix it while the table holds rows: apply must
     withhold it (manual, or destructive and then failing with everything rolled back).
     ``lost``: tables whose rows the mutation itself removes.
+    ``mutation`` and ``setup`` are an Sql, a SpecEdit, or a tuple of them applied in order.
+    ``setup``: objects the case needs beyond the base schema, added in SQL and in the spec before
+    the baseline (which must still audit clean).
+    ``only``: the engines the kind exists on; the others skip.
+    ``after``: table -> query reading its snapshot columns after apply, where a rename moved them.
     """
 
     id: str
@@ -142,7 +163,58 @@ class Case:
     sqlite_manual: bool = False
     unfixable: tuple[str, ...] = ()
     lost: tuple[str, ...] = ()
+    setup: object = ()
+    only: tuple[str, ...] = ENGINES
+    after: dict[str, str] = field(default_factory=dict)
 
+
+# Setups: objects some kinds need beyond the base schema, in natural DDL and in the spec alike.
+VIEW_SQL = "select users.id, users.email from users where users.status = 'active'"  # as snapshot prints it
+VIEW_SPEC = spec("version: 1\n", f'version: 1\nviews:\n  active_users: "{VIEW_SQL}"\n')
+VIEW_SETUP = (VIEW_SPEC, engines(
+    # SQLite keeps the CREATE VIEW text as written; Postgres stores its own rewrite of it.
+    sql("CREATE VIEW active_users AS SELECT users.id, users.email FROM users WHERE users.status = 'active'"),
+    sql("CREATE VIEW active_users AS SELECT id, email FROM users WHERE status = 'active'")))
+ENUM_SETUP = (
+    spec("version: 1\n", "version: 1\nenums:\n  order_status: [new, paid, shipped]\n"),
+    spec("      created_at:", "      state: {type: order_status, default: \"'new'\"}\n      created_at:"),
+    sql("CREATE TYPE order_status AS ENUM ('new', 'paid', 'shipped')",
+        "ALTER TABLE orders ADD COLUMN state order_status DEFAULT 'new'"))
+SEQUENCE_SETUP = (spec("version: 1\n", "version: 1\nsequences:\n  invoice_number: {start: 1000}\n"),
+                  sql("CREATE SEQUENCE invoice_number START 1000"))
+EXTENSION_SETUP = (spec("version: 1\n", "version: 1\nextensions: [pg_trgm]\n"), sql("CREATE EXTENSION pg_trgm"))
+CHECK_SETUP = (
+    spec("    primary_key: [id]\n", '    primary_key: [id]\n    checks: {ck_orders_total: "total >= 0"}\n'),
+    engines(rebuild("orders", "DEFAULT CURRENT_TIMESTAMP", "DEFAULT CURRENT_TIMESTAMP, CONSTRAINT ck_orders_total CHECK (total >= 0)"),
+            sql("ALTER TABLE orders ADD CONSTRAINT ck_orders_total CHECK (total >= 0)")))
+UNIQUE_SETUP = (
+    spec("    indexes:\n      ux_users_email", "    unique: {uq_users_email_status: [email, status]}\n    indexes:\n      ux_users_email"),
+    engines(rebuild("users", "DEFAULT 'active'", "DEFAULT 'active', CONSTRAINT uq_users_email_status UNIQUE (email, status)"),
+            sql("ALTER TABLE users ADD CONSTRAINT uq_users_email_status UNIQUE (email, status)")))
+FK_SETUP = (
+    spec("user_id: {type: integer, references: users.id}", "user_id: integer"),
+    spec("    primary_key: [id]\n", "    primary_key: [id]\n    foreign_keys:\n"
+                                   "      fk_orders_user: {columns: [user_id], references: users(id), on_delete: cascade}\n"),
+    sql("ALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey",
+        "ALTER TABLE orders ADD CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE"))
+GENERATED_SETUP = (
+    spec("      created_at:", '      total_cents: {type: numeric, generated: "total * 100"}\n      created_at:'),
+    engines(sql("ALTER TABLE orders ADD COLUMN total_cents NUMERIC GENERATED ALWAYS AS (total * 100) VIRTUAL"),
+            sql("ALTER TABLE orders ADD COLUMN total_cents NUMERIC GENERATED ALWAYS AS (total * 100) STORED")))
+IDENTITY_SETUP = (spec("id: {type: integer, primary_key: true}", "id: {type: integer, primary_key: true, identity: by default}"),
+                  sql("ALTER TABLE users ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY"))
+COMMENT_SETUP = (spec("email: {type: varchar(255), nullable: false}", "email: {type: varchar(255), nullable: false, comment: Login e-mail}"),
+                 sql("COMMENT ON COLUMN users.email IS 'Login e-mail'"))
+EMAIL_CHECK_SETUP = (
+    spec("    indexes:\n      ux_users_email", "    checks: {ck_users_email: \"email <> ''\"}\n    indexes:\n      ux_users_email"),
+    engines(rebuild("users", "DEFAULT 'active'", "DEFAULT 'active', CONSTRAINT ck_users_email CHECK (email <> '')"),
+            sql("ALTER TABLE users ADD CONSTRAINT ck_users_email CHECK (email <> '')")))
+# users.email renamed to email_address in the spec, with the indexes that name it.
+RENAME_EMAIL = (
+    spec("email: {type: varchar(255), nullable: false}", "email_address: {type: varchar(255), nullable: false, renamed_from: email}"),
+    spec("ux_users_email: {columns: [email]", "ux_users_email: {columns: [email_address]"),
+    spec("idx_users_active: {columns: [email]", "idx_users_active: {columns: [email_address]"))
+UNNAMED_CHECK = check_name(Table("orders"), "total >= 0")
 
 CASES = [
     Case("missing_table", "missing_table", "orders", None, sql("DROP TABLE orders"), engines("CREATE TABLE IF NOT EXISTS orders (", ("CREATE TABLE IF NOT EXISTS public.orders (", "CREATE INDEX IF NOT EXISTS idx_orders_big ON public.orders (user_id, total) WHERE total > 100")), lost=("orders",)),
@@ -165,8 +237,53 @@ CASES = [
     Case("extra_index", "extra_index", "orders", "idx_orders_created", sql("CREATE INDEX idx_orders_created ON orders (created_at)"), engines("DROP INDEX IF EXISTS idx_orders_created", "DROP INDEX IF EXISTS public.idx_orders_created"), destructive=True),
     Case("index_mismatch_where", "index_mismatch", "orders", "idx_orders_big", sql("DROP INDEX idx_orders_big", "CREATE INDEX idx_orders_big ON orders (user_id, total) WHERE total > 500"), engines(("DROP INDEX IF EXISTS idx_orders_big", "CREATE INDEX IF NOT EXISTS idx_orders_big ON orders (user_id, total) WHERE total > 100"), ("DROP INDEX IF EXISTS public.idx_orders_big", "CREATE INDEX IF NOT EXISTS idx_orders_big ON public.orders (user_id, total) WHERE total > 100")), destructive=True),
     Case("index_mismatch_unique", "index_mismatch", "users", "ux_users_email", sql("DROP INDEX ux_users_email", "CREATE INDEX ux_users_email ON users (email)"), engines(("DROP INDEX IF EXISTS ux_users_email", "CREATE UNIQUE INDEX IF NOT EXISTS ux_users_email ON users (email)"), ("DROP INDEX IF EXISTS public.ux_users_email", "CREATE UNIQUE INDEX IF NOT EXISTS ux_users_email ON public.users (email)")), destructive=True),
-    Case("missing_foreign_key", "missing_foreign_key", "orders", "orders_user_id_fkey", engines(rebuild("orders", " REFERENCES users (id)", ""), sql("ALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey")), engines(MANUAL, "ALTER TABLE public.orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id)"), sqlite_manual=True),
+    Case("missing_foreign_key", "missing_foreign_key", "orders", "orders_user_id_fkey", engines(rebuild("orders", " REFERENCES users (id)", ""), sql("ALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey")), engines(MANUAL, "ALTER TABLE public.orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id)"), sqlite_manual=True, destructive=True),
     Case("extra_foreign_key", "extra_foreign_key", "orders", engines("orders_user_id_fkey", "fk_orders_user_cascade"), engines(rebuild("orders", "DEFAULT CURRENT_TIMESTAMP", "DEFAULT CURRENT_TIMESTAMP, CONSTRAINT fk_orders_user_cascade FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE"), sql("ALTER TABLE orders ADD CONSTRAINT fk_orders_user_cascade FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE")), engines(MANUAL, "ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS fk_orders_user_cascade"), destructive=True, sqlite_manual=True),
+    # Renames: the rows must be there under the new name afterwards.
+    Case("renamed_table", "renamed_table", "purchases", None, spec("  orders:\n", "  purchases:\n    renamed_from: orders\n"), engines("ALTER TABLE orders RENAME TO purchases", "ALTER TABLE IF EXISTS public.orders RENAME TO purchases"), after={"orders": "SELECT id, user_id, total FROM purchases ORDER BY id"}),
+    Case("renamed_referenced_table", "renamed_table", "accounts", None, (spec("  users:\n", "  accounts:\n    renamed_from: users\n"), spec("references: users.id", "references: accounts.id")), engines("ALTER TABLE users RENAME TO accounts", "ALTER TABLE IF EXISTS public.users RENAME TO accounts"), after={"users": "SELECT id, email, status FROM accounts ORDER BY id"}),
+    Case("renamed_column", "renamed_column", "users", "email_address", RENAME_EMAIL, engines("ALTER TABLE users RENAME COLUMN email TO email_address", "ALTER TABLE public.users RENAME COLUMN email TO email_address"), after={"users": "SELECT id, email_address, status FROM users ORDER BY id"}),
+    Case("renamed_column_in_check", "renamed_column", "users", "email_address", (*RENAME_EMAIL, edit("ck_users_email: \"email <> ''\"", "ck_users_email: \"email_address <> ''\"")), engines("ALTER TABLE users RENAME COLUMN email TO email_address", "ALTER TABLE public.users RENAME COLUMN email TO email_address"), setup=EMAIL_CHECK_SETUP, after={"users": "SELECT id, email_address, status FROM users ORDER BY id"}),
+    Case("renamed_column_in_index_predicate", "renamed_column", "users", "state", (spec("status: {type: varchar(20), default: \"'active'\"}", "state: {type: varchar(20), default: \"'active'\", renamed_from: status}"), spec("where: \"status = 'active'\"", "where: \"state = 'active'\"")), engines("ALTER TABLE users RENAME COLUMN status TO state", "ALTER TABLE public.users RENAME COLUMN status TO state"), after={"users": "SELECT id, email, state FROM users ORDER BY id"}),
+    # Column attributes: identity, generated, collation, comment.
+    Case("identity_mismatch", "identity_mismatch", "users", "id", engines(spec("id: {type: integer, primary_key: true}", "id: {type: integer, primary_key: true, identity: autoincrement}"), spec("id: {type: integer, primary_key: true}", "id: {type: integer, primary_key: true, identity: by default}")), engines(MANUAL, "ALTER TABLE public.users ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY"), sqlite_manual=True),
+    Case("identity_autoincrement_live", "identity_mismatch", "users", "id", rebuild("users", "id INTEGER PRIMARY KEY", "id INTEGER PRIMARY KEY AUTOINCREMENT"), MANUAL, sqlite_manual=True, only=SQLITE_ONLY),
+    Case("identity_always_live", "identity_mismatch", "users", "id", sql("ALTER TABLE users ALTER COLUMN id SET GENERATED ALWAYS"), "ALTER TABLE public.users ALTER COLUMN id SET GENERATED BY DEFAULT", setup=IDENTITY_SETUP, only=PG_ONLY),
+    Case("identity_dropped_spec", "identity_mismatch", "users", "id", edit("identity: by default}", "}"), "ALTER TABLE public.users ALTER COLUMN id DROP IDENTITY IF EXISTS", destructive=True, setup=IDENTITY_SETUP, only=PG_ONLY),
+    Case("generated_mismatch", "generated_mismatch", "orders", "total_cents", edit('generated: "total * 100"', 'generated: "total * 1000"'), engines(MANUAL, "-- manual: Postgres cannot change this in place"), sqlite_manual=True, unfixable=("postgresql",), setup=GENERATED_SETUP),
+    Case("generated_dropped_spec", "generated_mismatch", "orders", "total_cents", edit('total_cents: {type: numeric, generated: "total * 100"}', "total_cents: numeric"), engines(MANUAL, "ALTER TABLE public.orders ALTER COLUMN total_cents DROP EXPRESSION IF EXISTS"), destructive=True, sqlite_manual=True, setup=GENERATED_SETUP),
+    Case("collation_mismatch", "collation_mismatch", "users", "email", engines(rebuild("users", "email VARCHAR(255) NOT NULL", "email VARCHAR(255) NOT NULL COLLATE NOCASE"), sql('ALTER TABLE users ALTER COLUMN email TYPE VARCHAR(255) COLLATE "C"')), engines(MANUAL, 'ALTER TABLE public.users ALTER COLUMN email TYPE varchar(255) COLLATE "default"'), destructive=True, sqlite_manual=True),
+    Case("collation_mismatch_under_view", "collation_mismatch", "users", "email", engines((sql("DROP VIEW active_users"), rebuild("users", "email VARCHAR(255) NOT NULL", "email VARCHAR(255) NOT NULL COLLATE NOCASE"), VIEW_SETUP[1]["sqlite"]), sql("DROP VIEW active_users", 'ALTER TABLE users ALTER COLUMN email TYPE VARCHAR(255) COLLATE "C"', "CREATE VIEW active_users AS SELECT id, email FROM users WHERE status = 'active'")), engines(MANUAL, 'ALTER TABLE public.users ALTER COLUMN email TYPE varchar(255) COLLATE "default"'), destructive=True, sqlite_manual=True, setup=VIEW_SETUP),
+    Case("collation_spec_quoted", "collation_mismatch", "users", "email", engines(spec("email: {type: varchar(255), nullable: false}", "email: {type: varchar(255), nullable: false, collation: nocase}"), spec("email: {type: varchar(255), nullable: false}", "email: {type: varchar(255), nullable: false, collation: en-US-x-icu}")), engines(MANUAL, 'ALTER TABLE public.users ALTER COLUMN email TYPE varchar(255) COLLATE "en-US-x-icu"'), destructive=True, sqlite_manual=True),
+    Case("comment_mismatch", "comment_mismatch", "users", None, spec("  users:\n", "  users:\n    comment: People's accounts\n"), "COMMENT ON TABLE public.users IS 'People''s accounts'", only=PG_ONLY),
+    Case("comment_column_live", "comment_mismatch", "users", "email", sql("COMMENT ON COLUMN users.email IS 'old'"), "COMMENT ON COLUMN public.users.email IS 'Login e-mail'", setup=COMMENT_SETUP, only=PG_ONLY),
+    # Unique and check constraints.
+    Case("missing_unique", "missing_unique", "users", "users_email_key", spec("email: {type: varchar(255), nullable: false}", "email: {type: varchar(255), nullable: false, unique: true}"), engines(MANUAL, "ALTER TABLE public.users ADD CONSTRAINT users_email_key UNIQUE (email)"), sqlite_manual=True, destructive=True),
+    Case("extra_unique", "extra_unique", "users", "users_email_key", engines(rebuild("users", "email VARCHAR(255) NOT NULL", "email VARCHAR(255) NOT NULL UNIQUE"), sql("ALTER TABLE users ADD UNIQUE (email)")), engines(MANUAL, "ALTER TABLE public.users DROP CONSTRAINT IF EXISTS users_email_key"), destructive=True, sqlite_manual=True),
+    Case("unique_mismatch", "unique_mismatch", "users", "uq_users_email_status", edit("[email, status]}", "[status, email]}"), ("ALTER TABLE public.users DROP CONSTRAINT IF EXISTS uq_users_email_status", "ALTER TABLE public.users ADD CONSTRAINT uq_users_email_status UNIQUE (status, email)"), destructive=True, setup=UNIQUE_SETUP, only=PG_ONLY),
+    Case("missing_check", "missing_check", "orders", "ck_orders_total", spec("    primary_key: [id]\n", '    primary_key: [id]\n    checks: {ck_orders_total: "total >= 0"}\n'), engines(MANUAL, "ALTER TABLE public.orders ADD CONSTRAINT ck_orders_total CHECK (total >= 0)"), sqlite_manual=True, destructive=True),
+    Case("missing_check_violated", "missing_check", "orders", "ck_orders_total_positive", spec("    primary_key: [id]\n", '    primary_key: [id]\n    checks: {ck_orders_total_positive: "total > 0"}\n'), engines(MANUAL, "ALTER TABLE public.orders ADD CONSTRAINT ck_orders_total_positive CHECK (total > 0)"), sqlite_manual=True, unfixable=("postgresql",)),
+    Case("missing_check_unnamed", "missing_check", "orders", UNNAMED_CHECK, spec("total: {type: \"numeric(10,2)\", nullable: false, default: 0}", "total: {type: \"numeric(10,2)\", nullable: false, default: 0, check: \"total >= 0\"}"), engines(MANUAL, f"ALTER TABLE public.orders ADD CONSTRAINT {UNNAMED_CHECK} CHECK (total >= 0)"), sqlite_manual=True, destructive=True),
+    Case("extra_check", "extra_check", "orders", "ck_orders_total", CHECK_SETUP[1], engines(MANUAL, "ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS ck_orders_total"), destructive=True, sqlite_manual=True),
+    Case("check_mismatch", "check_mismatch", "orders", "ck_orders_total", edit('"total >= 0"', '"total >= 0 AND total < 1000000"'), engines(MANUAL, ("ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS ck_orders_total", "ALTER TABLE public.orders ADD CONSTRAINT ck_orders_total CHECK (total >= 0 and total < 1000000)")), destructive=True, sqlite_manual=True, setup=CHECK_SETUP),
+    Case("foreign_key_mismatch", "foreign_key_mismatch", "orders", "fk_orders_user", edit("on_delete: cascade", "on_delete: set null"), ("ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS fk_orders_user", "ALTER TABLE public.orders ADD CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE SET NULL"), destructive=True, setup=FK_SETUP, only=PG_ONLY),
+    # Enums, views, sequences, extensions.
+    Case("missing_enum", "missing_enum", "order_status", None, ENUM_SETUP[0], "CREATE TYPE public.order_status AS ENUM ('new', 'paid', 'shipped');", only=PG_ONLY),
+    Case("extra_enum", "extra_enum", "order_status", None, sql("CREATE TYPE order_status AS ENUM ('new', 'paid')"), "DROP TYPE IF EXISTS public.order_status", destructive=True, only=PG_ONLY),
+    Case("enum_values_mismatch", "enum_values_mismatch", "order_status", None, edit("[new, paid, shipped]", "[new, paid, packed, shipped]"), "ALTER TYPE public.order_status ADD VALUE IF NOT EXISTS 'packed' AFTER 'paid'", setup=ENUM_SETUP, only=PG_ONLY),
+    Case("enum_value_removed", "enum_values_mismatch", "order_status", None, edit("[new, paid, shipped]", "[new, shipped]"), "-- manual: Postgres cannot remove or reorder enum values in place", unfixable=("postgresql",), setup=ENUM_SETUP, only=PG_ONLY),
+    Case("missing_view", "missing_view", "active_users", None, VIEW_SPEC, engines(f"CREATE VIEW IF NOT EXISTS active_users AS {VIEW_SQL}", f"CREATE OR REPLACE VIEW public.active_users AS {VIEW_SQL}")),
+    Case("extra_view", "extra_view", "active_users", None, sql("CREATE VIEW active_users AS SELECT id, email FROM users WHERE status = 'active'"), engines("DROP VIEW IF EXISTS active_users", "DROP VIEW IF EXISTS public.active_users"), destructive=True),
+    Case("view_mismatch", "view_mismatch", "active_users", None, edit("users.id, users.email from", "users.id, users.email, users.status from"), engines(("DROP VIEW IF EXISTS active_users", "CREATE VIEW IF NOT EXISTS active_users AS select users.id, users.email, users.status from users"), ("DROP VIEW IF EXISTS public.active_users", "CREATE OR REPLACE VIEW public.active_users AS select users.id, users.email, users.status from users")), destructive=True, setup=VIEW_SETUP),
+    Case("view_mismatch_live", "view_mismatch", "active_users", None, engines(sql("DROP VIEW active_users", "CREATE VIEW active_users AS SELECT users.id, users.email FROM users"), sql("CREATE OR REPLACE VIEW active_users AS SELECT id, email FROM users")), engines(("DROP VIEW IF EXISTS active_users", f"CREATE VIEW IF NOT EXISTS active_users AS {VIEW_SQL}"), ("DROP VIEW IF EXISTS public.active_users", f"CREATE OR REPLACE VIEW public.active_users AS {VIEW_SQL}")), destructive=True, setup=VIEW_SETUP),
+    Case("view_to_materialized", "view_mismatch", "active_users", None, edit(f'active_users: "{VIEW_SQL}"', f'active_users: {{definition: "{VIEW_SQL}", materialized: true}}'), ("DROP VIEW IF EXISTS public.active_users", f"CREATE MATERIALIZED VIEW IF NOT EXISTS public.active_users AS {VIEW_SQL}"), destructive=True, setup=VIEW_SETUP, only=PG_ONLY),
+    Case("missing_sequence", "missing_sequence", "invoice_number", None, SEQUENCE_SETUP[0], "CREATE SEQUENCE IF NOT EXISTS public.invoice_number AS bigint INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1000 NO CYCLE", only=PG_ONLY),
+    Case("extra_sequence", "extra_sequence", "invoice_number", None, SEQUENCE_SETUP[1], "DROP SEQUENCE IF EXISTS public.invoice_number", destructive=True, only=PG_ONLY),
+    Case("sequence_mismatch", "sequence_mismatch", "invoice_number", None, sql("ALTER SEQUENCE invoice_number INCREMENT BY 10"), "ALTER SEQUENCE public.invoice_number AS bigint INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1000 NO CYCLE", setup=SEQUENCE_SETUP, only=PG_ONLY),
+    Case("sequence_type_spec", "sequence_mismatch", "invoice_number", None, edit("{start: 1000}", "{start: 1000, type: integer}"), "ALTER SEQUENCE public.invoice_number AS integer INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1000 NO CYCLE", setup=SEQUENCE_SETUP, only=PG_ONLY),
+    Case("missing_extension", "missing_extension", "pg_trgm", None, EXTENSION_SETUP[0], "CREATE EXTENSION IF NOT EXISTS pg_trgm", only=PG_ONLY),
+    Case("extra_extension", "extra_extension", "hstore", None, sql("CREATE EXTENSION hstore"), "DROP EXTENSION IF EXISTS hstore", destructive=True, setup=EXTENSION_SETUP, only=PG_ONLY),
+    Case("extra_extension_empty_list", "extra_extension", "citext", None, sql("CREATE EXTENSION citext"), "DROP EXTENSION IF EXISTS citext", destructive=True, setup=spec("version: 1\n", "version: 1\nextensions: []\n"), only=PG_ONLY),
 ]
 
 def test_cases_cover_every_kind() -> None:
@@ -212,8 +329,42 @@ def assert_clean(db: LiveDb, spec_path: str) -> None:
     assert plan.code == 0 and ddl_lines(plan.out) == [], plan.out + plan.err
 
 
-def snapshot(db: LiveDb, skip: tuple[str, ...] = ()) -> dict[str, list[tuple[object, ...]]]:
-    return {table: db.query(query) for table, query in SNAPSHOTS.items() if table not in skip}
+def snapshot(db: LiveDb, skip: tuple[str, ...] = (),
+             after: dict[str, str] | None = None) -> dict[str, list[tuple[object, ...]]]:
+    queries = {**SNAPSHOTS, **(after or {})}
+    return {table: db.query(query) for table, query in queries.items() if table not in skip}
+
+
+def mutate(db: LiveDb, spec_text: str, mutation: object) -> str:
+    """Run a mutation (Sql, SpecEdit, or a tuple of them); returns the spec text it leaves."""
+    for step in mutation if isinstance(mutation, tuple) else (mutation,):
+        step = pick(step, db.dialect)
+        if isinstance(step, SpecEdit):
+            assert spec_text.count(step.old) == 1, step.old
+            spec_text = spec_text.replace(step.old, step.new)
+        else:
+            assert isinstance(step, Sql), step
+            db.execute(*step.statements)
+    return spec_text
+
+
+def start_case(case: Case, db: LiveDb, write_spec, request: pytest.FixtureRequest) -> tuple[str, dict]:
+    """Skip engines the kind does not exist on, build the base and the case's
+    setup, check the baseline is clean, then mutate; returns the spec path and the rows before."""
+    if db.dialect not in case.only:
+        pytest.skip(f"{case.kind} does not exist on {db.dialect}")
+    build_base(db)
+    spec_text = mutate(db, BASE_SPEC, pick(case.setup, db.dialect))
+    spec_path = write_spec(spec_text)
+
+    # Natural DDL audits clean against the equivalent spec: no false positives.
+    assert_clean(db, spec_path)
+    rows_before = snapshot(db)
+
+    mutated = mutate(db, spec_text, pick(case.mutation, db.dialect))
+    if mutated != spec_text:
+        spec_path = write_spec(mutated, "mutated.yaml")
+    return spec_path, rows_before
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,19 +373,8 @@ def snapshot(db: LiveDb, skip: tuple[str, ...] = ()) -> dict[str, list[tuple[obj
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
 def test_drift_kind(case: Case, db: LiveDb, write_spec, request: pytest.FixtureRequest) -> None:
-    spec_path = write_spec(BASE_SPEC)
-    build_base(db)
-
-    # 1. Natural DDL audits clean against the equivalent spec: no false positives.
-    assert_clean(db, spec_path)
-    rows_before = snapshot(db)
-
-    mutation = pick(case.mutation, db.dialect)
-    if isinstance(mutation, SpecEdit):
-        spec_path = write_spec(BASE_SPEC.replace(mutation.old, mutation.new), "mutated.yaml")
-    else:
-        assert isinstance(mutation, Sql)
-        db.execute(*mutation.statements)
+    # 1. The base (and the case's setup) audits clean, then the mutation.
+    spec_path, rows_before = start_case(case, db, write_spec, request)
 
     # 2. Exactly one item, of the expected kind, on the expected object.
     expected = (case.kind, case.table, pick(case.name, db.dialect))
@@ -292,8 +432,118 @@ def test_drift_kind(case: Case, db: LiveDb, write_spec, request: pytest.FixtureR
         assert result.code == 0, result.out
         assert_clean(db, spec_path)
 
-    # 5. Rows inserted before the mutation are still there.
-    assert snapshot(db, case.lost) == {t: rows for t, rows in rows_before.items() if t not in case.lost}
+    # 5. Rows inserted before the mutation are still there (under their new names, after a rename).
+    assert snapshot(db, case.lost, case.after) == {t: rows for t, rows in rows_before.items() if t not in case.lost}
+
+
+# ---------------------------------------------------------------------------------------------
+# The printed Postgres script: idempotent, so running it twice with psql succeeds both times
+
+
+PSQL_CASES = (
+    "renamed_table", "renamed_column", "identity_mismatch", "identity_always_live", "identity_dropped_spec",
+    "generated_dropped_spec", "collation_spec_quoted", "comment_mismatch", "missing_unique", "extra_unique",
+    "unique_mismatch", "missing_check", "missing_check_unnamed", "extra_check", "check_mismatch",
+    "foreign_key_mismatch", "missing_enum", "extra_enum", "enum_values_mismatch", "missing_view", "extra_view",
+    "view_mismatch", "view_to_materialized", "missing_sequence", "extra_sequence", "sequence_mismatch",
+    "missing_extension", "extra_extension",
+)
+def run_psql(pg_url: str, script: Path) -> subprocess.CompletedProcess[str]:
+    url = make_url(pg_url)
+    return subprocess.run(
+        ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432),
+         "-U", url.username or "postgres", "-d", url.database or "", "-f", str(script)],
+        capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.skipif(shutil.which("psql") is None, reason="psql is installed by .ci/run")
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES if c.id in PSQL_CASES])
+def test_printed_postgres_plan_runs_twice_with_psql(case: Case, pg_url: str, write_spec, tmp_path: Path,
+                                                    request: pytest.FixtureRequest) -> None:
+    db = LiveDb(pg_url, "postgresql")
+    spec_path, rows_before = start_case(case, db, write_spec, request)
+    plan = run_cli("plan", "--db", pg_url, "--spec", spec_path)
+    assert plan.code in (0, 1) and ddl_lines(plan.out), plan.out + plan.err
+    script = tmp_path / "plan.sql"
+    script.write_text(plan.out)
+    for attempt in ("first", "second"):
+        done = run_psql(pg_url, script)
+        assert done.returncode == 0, f"{attempt} run failed:\n{done.stderr}\n{plan.out}"
+    assert_clean(db, spec_path)
+    assert snapshot(db, case.lost, case.after) == {t: rows for t, rows in rows_before.items() if t not in case.lost}
+
+
+def test_case_list_of_the_psql_test_names_real_cases() -> None:
+    assert set(PSQL_CASES) <= {case.id for case in CASES}
+
+
+# ---------------------------------------------------------------------------------------------
+# Extensions, views, and what SQLite does not compare
+
+
+def test_installed_extensions_are_not_compared_without_an_extensions_key(pg_url: str, write_spec) -> None:
+    db = LiveDb(pg_url, "postgresql")
+    build_base(db)
+    db.execute("CREATE EXTENSION pg_trgm", "CREATE EXTENSION citext", "CREATE EXTENSION hstore")
+    # No 'extensions:' key: installed ones are not compared, and what they bring (types, functions,
+    # operators) is theirs, not drift.
+    assert_clean(db, write_spec(BASE_SPEC))
+    listed = spec("version: 1\n", "version: 1\nextensions: [citext, hstore, pg_trgm]\n")
+    assert_clean(db, write_spec(BASE_SPEC.replace(listed.old, listed.new), "listed.yaml"))
+
+    # Once the spec lists some, the others are extra (warnings); plpgsql, always there, never is.
+    partial = write_spec(BASE_SPEC.replace("version: 1\n", "version: 1\nextensions: [pg_trgm]\n"), "partial.yaml")
+    code, items, _ = audit_json(db, partial)
+    assert (code, sorted(items)) == (0, [("extra_extension", "citext", None), ("extra_extension", "hstore", None)])
+    assert audit_json(db, partial, "--strict")[0] == 1
+    result, applied = apply_json(db, partial)
+    assert result.code == 0 and applied["executed"] == [] and len(applied["remaining"]) == 2, applied
+    result, applied = apply_json(db, partial, "--allow-destructive")
+    assert result.code == 0 and applied["remaining"] == [], applied
+    assert db.query("SELECT extname FROM pg_extension ORDER BY 1") == [("pg_trgm",), ("plpgsql",)]
+    assert_clean(db, partial)
+    assert_clean(db, write_spec(BASE_SPEC, "unlisted.yaml"))
+
+
+def test_view_spelling_snapshot_and_natural(db: LiveDb, write_spec) -> None:
+    build_base(db)
+    db.execute("CREATE VIEW active_users AS SELECT id, email FROM users WHERE status = 'active'")
+    printed = run_cli("snapshot", "--db", db.url)
+    assert printed.code == 0, printed.err
+    if db.dialect == "postgresql":  # Postgres stores its rewrite: that is what snapshot prints
+        assert VIEW_SQL in printed.out.replace("''", "'"), printed.out
+    assert_clean(db, write_spec(printed.out, "snapshot.yaml"))
+
+    # A definition written the way the DDL was: clean where the engine keeps the text (SQLite);
+    # where it does not, exactly one view_mismatch that points at snapshot's spelling.
+    natural = write_spec(BASE_SPEC.replace(
+        "version: 1\n", "version: 1\nviews:\n  active_users: \"SELECT id, email FROM users WHERE status = 'active'\"\n"),
+        "natural.yaml")
+    code, items, report = audit_json(db, natural, "--strict")
+    if db.dialect == "sqlite":
+        assert (code, items) == (0, []), report
+    elif items:
+        assert (code, items) == (1, [("view_mismatch", "active_users", None)]), report
+        assert "schema-auditor snapshot" in report["databases"][0]["drift"][0]["message"]
+
+
+def test_postgres_only_spec_entries_are_not_compared_on_sqlite(sqlite_url: str, write_spec) -> None:
+    db = LiveDb(sqlite_url, "sqlite")
+    build_base(db)
+    text = mutate(db, BASE_SPEC, (ENUM_SETUP[0], SEQUENCE_SETUP[0], EXTENSION_SETUP[0], COMMENT_SETUP[0],
+                                  spec("  users:\n", "  users:\n    comment: People\n"), IDENTITY_SETUP[0]))
+    assert_clean(db, write_spec(text))
+
+
+def test_identity_added_to_a_filled_table_hands_out_new_ids(pg_url: str, write_spec) -> None:
+    db = LiveDb(pg_url, "postgresql")
+    build_base(db)
+    spec_path = write_spec(BASE_SPEC.replace("id: {type: integer, primary_key: true}",
+                                             "id: {type: integer, primary_key: true, identity: by default}"))
+    result, applied = apply_json(db, spec_path)
+    assert result.code == 0 and applied["remaining"] == [], applied
+    db.execute("INSERT INTO users (email) VALUES ('new@example.com')")
+    assert db.query("SELECT id FROM users WHERE email = 'new@example.com'") == [(4,)]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ BEGIN
   END IF;
 END $$;
 
--- missing_foreign_key analysis_jobs.analysis_jobs_user_id_fkey
+-- missing_foreign_key analysis_jobs.analysis_jobs_user_id_fkey [destructive: apply needs --allow-destructive]
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'analysis_jobs_user_id_fkey' AND conrelid = 'public.analysis_jobs'::regclass) THEN
