@@ -59,8 +59,7 @@ def apply_plan(target: Target, statements: list[Statement], expected: Schema,
                     # no_parameters: the driver must not read a "%" in our SQL as a placeholder.
                     conn.execution_options(no_parameters=True).exec_driver_sql(statement.sql)
                 except DBAPIError as exc:
-                    first_line = statement.sql.splitlines()[0]
-                    raise ApplyError(f"{target.name}: '{first_line}' failed: "
+                    raise ApplyError(f"{target.name}: '{statement.summary}' failed: "
                                      f"{describe_error(exc, url)}; rolled back") from None
                 executed.append(statement)
     remaining = diff_schemas(expected, inspect_target(target, schemas), ignore + target.ignore)

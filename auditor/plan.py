@@ -50,6 +50,8 @@ PHASES = (
     "drop_extensions",
 )
 
+_DDL_WORDS = frozenset({"ALTER", "CREATE", "DROP", "COMMENT"})
+
 # A value SQLite cannot take in ADD COLUMN ... DEFAULT: the time functions.
 _NON_CONSTANT_DEFAULTS = ("current_timestamp", "current_date", "current_time")
 
@@ -74,6 +76,13 @@ class Statement:
     destructive: bool = False
     manual: bool = False
     guard: Guard | None = None
+
+    @property
+    def summary(self) -> str:
+        """One line saying what the statement does (inside a DO block: its first DDL line)."""
+        lines = [line.strip().rstrip(";") for line in self.sql.splitlines() if line.strip()]
+        ddl = [line for line in lines if line.split(" ")[0] in _DDL_WORDS]
+        return (ddl or lines or [""])[0]
 
     def to_dict(self) -> dict[str, object]:
         """The JSON form of the statement."""

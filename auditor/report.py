@@ -76,11 +76,11 @@ def plan_json(results: Sequence[tuple[AuditResult, list[Statement]]], clean: boo
 def apply_text(result: AuditResult, applied: ApplyResult) -> str:
     """What apply did to one database, for a terminal."""
     lines = [f"{_header(result)}: applied {len(applied.executed)} statement(s)"]
-    lines += [f"  ran      {s.sql.splitlines()[0]}" for s in applied.executed]
-    lines += [f"  skipped  {s.sql.splitlines()[0]} (already done)" for s in applied.already_done]
+    lines += [f"  ran      {s.summary}" for s in applied.executed]
+    lines += [f"  skipped  {s.summary} (already done)" for s in applied.already_done]
     for s in applied.withheld:
         why = "manual" if s.manual else "destructive, needs --allow-destructive"
-        lines.append(f"  withheld {s.sql.splitlines()[0]} ({why})")
+        lines.append(f"  withheld {s.summary} ({why})")
     lines.append(f"  verified: {_summary(applied.remaining)}")
     lines += drift_lines(applied.remaining)
     return "\n".join(lines) + "\n"
