@@ -258,7 +258,8 @@ def _create_table_sql(table: Table, dialect: Dialect) -> str:
     # Postgres needs the referenced tables to exist first, so its foreign keys come in a later
     # phase; SQLite can only declare them here (it checks the target lazily).
     if not dialect.alter_constraints:
-        parts += [_references_sql(fk, dialect) for fk in table.foreign_keys]
+        parts += [(f"CONSTRAINT {dialect.quote(fk.name)} " if fk.name else "") + _references_sql(fk, dialect)
+                  for fk in table.foreign_keys]
     body = ",\n  ".join(parts)
     return f"CREATE TABLE IF NOT EXISTS {_table_sql(table, dialect)} (\n  {body}\n)"
 

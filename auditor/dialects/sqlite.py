@@ -6,8 +6,8 @@ constraints, partial-index predicates, view bodies) is read from the stored CREA
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from auditor.canon import Token, render_tokens, tokenize
 from auditor.dialects import SQLITE
@@ -16,6 +16,8 @@ from auditor.model import (
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
+
+_C = TypeVar("_C", UniqueConstraint, ForeignKey)
 
 _USER_TABLES = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
 
@@ -68,6 +70,9 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ()) -> Schema:
     primary_keys = {t: tuple(name for _, name in sorted(p)) for t, p in pk_positions.items()}
     indexes, uniques = _read_indexes(conn)
     foreign_keys = _read_foreign_keys(conn, primary_keys)
+    for table, info in table_sql.items():
+        uniques[table] = [_named(u, info.unique_names) for u in uniques.get(table, [])]
+        foreign_keys[table] = [_named(fk, info.foreign_key_names) for fk in foreign_keys.get(table, [])]
     tables = tuple(
         Table(
             name=table,
@@ -82,6 +87,12 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ()) -> Schema:
     )
     views = tuple(View(name, None, view_body(str(sql or ""))) for name, sql in conn.exec_driver_sql(_VIEWS_SQL))
     return Schema(tables=tables, views=views)
+
+
+def _named(constraint: _C, names: dict[tuple[str, ...], str]) -> _C:
+    """The constraint with the name its CREATE TABLE gave it, if any."""
+    name = names.get(tuple(c.lower() for c in constraint.columns))
+    return replace(constraint, name=name) if name else constraint
 
 
 def _string_default(default: str | None) -> str | None:
@@ -149,6 +160,9 @@ class TableSql:
 
     columns: dict[str, ColumnSql] = field(default_factory=dict)  # keyed by lower-cased name
     checks: list[CheckConstraint] = field(default_factory=list)
+    # Names of table-level UNIQUE and FOREIGN KEY constraints, by their lower-cased columns.
+    unique_names: dict[tuple[str, ...], str] = field(default_factory=dict)
+    foreign_key_names: dict[tuple[str, ...], str] = field(default_factory=dict)
 
 
 _TABLE_CONSTRAINT_WORDS = frozenset({"constraint", "primary", "unique", "check", "foreign"})
@@ -196,14 +210,16 @@ def parse_create_table(sql: str) -> TableSql:
     body, _ = _group_after(tokenize(sql, SQLITE, names), 0)
     for part in _split_top_level(body):
         if part[0].kind == "word" and part[0].text in _TABLE_CONSTRAINT_WORDS:
-            out.checks += _checks_in(part)
+            out.checks += _checks_in(part, out)
         else:
             out.columns[_name(part[0]).lower()] = _column_sql(part)
             out.checks += _checks_in(part)
     return out
 
 
-def _checks_in(part: list[Token]) -> list[CheckConstraint]:
+def _checks_in(part: list[Token], out: TableSql | None = None) -> list[CheckConstraint]:
+    """The CHECKs of a column or table-constraint definition; names of named UNIQUE and FOREIGN
+    KEY constraints go to ``out``."""
     checks, name, i = [], None, 0
     while i < len(part):
         tok = part[i]
@@ -213,6 +229,12 @@ def _checks_in(part: list[Token]) -> list[CheckConstraint]:
         if tok == Token("word", "check"):
             inner, i = _group_after(part, i)
             checks.append(CheckConstraint(render_tokens(inner), name))
+            name = None
+            continue
+        if tok.kind == "word" and tok.text in ("unique", "foreign") and name and out is not None:
+            inner, i = _group_after(part, i)
+            columns = tuple(_name(group[0]).lower() for group in _split_top_level(inner))
+            (out.unique_names if tok.text == "unique" else out.foreign_key_names)[columns] = name
             name = None
             continue
         i += 1
