@@ -291,6 +291,9 @@ def _diff_columns(want: Table, have: Table) -> Iterator[DriftItem]:
                     f"column {_label(want)}.{col.name} ({col.type}) is not in the spec")
 
 
+# Expressions are compared as canonical text, which cannot prove every two equal spellings equal.
+_UNPROVEN = " (compared as canonical SQL text: if both mean the same, write the spec's the way the database shows it)"
+
 # (kind, attribute, what the message calls it) of the column attributes compared one by one.
 _COLUMN_ATTRIBUTES = (
     ("type_mismatch", "type", "type"),
@@ -308,8 +311,9 @@ def _column_changes(want: Table, have: Table, col: Column, live: Column) -> Iter
             yield from _nullable_change(want, have, col, live)
         spec_value, live_value = getattr(col, attribute), getattr(live, attribute)
         if spec_value != live_value:
+            proof = _UNPROVEN if kind in ("default_mismatch", "generated_mismatch") and spec_value and live_value else ""
             yield _item(kind, want, col.name, spec_value, live_value,
-                        f"column {where} has {called} {live_value or '(none)'}, spec says {spec_value or '(none)'}")
+                        f"column {where} has {called} {live_value or '(none)'}, spec says {spec_value or '(none)'}{proof}")
     if col.comment is not None and col.comment != live.comment:
         yield _item("comment_mismatch", want, col.name, col.comment, live.comment,
                     f"comment on column {where} is {live.comment!r}, spec says {col.comment!r}")
@@ -346,8 +350,7 @@ def _diff_checks(want: Table, have: Table) -> Iterator[DriftItem]:
                     f"check ({c.expression}) on {where} is missing")
     for c, live in changed:
         yield _item("check_mismatch", want, c.name, c.expression, live.expression,
-                    f"check {c.name} on {where} is ({live.expression}), spec says ({c.expression})"
-                    " (compared as canonical text: equal logic spelled differently shows here too)")
+                    f"check {c.name} on {where} is ({live.expression}), spec says ({c.expression}){_UNPROVEN}")
     for c in extra:
         yield _item("extra_check", want, c.name or check_name(want, c.expression), None, c.expression,
                     f"check ({c.expression}) on {where} is not in the spec")
@@ -360,9 +363,10 @@ def _diff_indexes(want: Table, have: Table) -> Iterator[DriftItem]:
                     f"index {index.name} on {_label(want)} {_cols(index.columns)} is missing")
     for index, live in both:
         if index != live:
+            proof = _UNPROVEN if (index.where and live.where and index.where != live.where) else ""
             yield _item("index_mismatch", want, index.name, describe_index(index), describe_index(live),
                         f"index {index.name} on {_label(want)} is {describe_index(live)}, "
-                        f"spec says {describe_index(index)}")
+                        f"spec says {describe_index(index)}{proof}")
     for index in extra:
         yield _item("extra_index", want, index.name, None, describe_index(index),
                     f"index {index.name} on {_label(want)} is not in the spec")

@@ -95,6 +95,17 @@ def test_corpus_mutations_are_reported_exactly_and_healed(folder: str, request: 
                              if other.default else
                              f"ALTER TABLE {qualified} ALTER COLUMN {other.name} SET DEFAULT {_value(other.type)}")
             expected.add(("default_mismatch", table.name, other.name))
+        for candidate in table.columns:  # a type change and a nullability change on other columns
+            if candidate.name in (col.name, getattr(other, "name", None)) or not candidate.name.isidentifier() \
+                    or candidate.name != candidate.name.lower() or candidate.generated or candidate.identity:
+                continue
+            if candidate.type.startswith("varchar") and ("type_mismatch", table.name, candidate.name) not in expected:
+                mutations.append(f"ALTER TABLE {qualified} ALTER COLUMN {candidate.name} TYPE text")
+                expected.add(("type_mismatch", table.name, candidate.name))
+            elif not candidate.nullable and candidate.name not in (table.primary_key.columns if table.primary_key else ()) \
+                    and not any(e[0] == "nullable_mismatch" for e in expected):
+                mutations.append(f"ALTER TABLE {qualified} ALTER COLUMN {candidate.name} DROP NOT NULL")
+                expected.add(("nullable_mismatch", table.name, candidate.name))
         fk = next(iter(table.foreign_keys), None)
         if fk is not None and fk.name:
             mutations.append(f"ALTER TABLE {qualified} DROP CONSTRAINT {dialect.quote(fk.name)}")
