@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Sequence, TextIO
 
@@ -53,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="compare databases with their spec")
     common(audit)
+    audit.add_argument("--metrics-textfile", metavar="PATH.prom",
+                       help="write Prometheus metrics for node_exporter's textfile collector (atomic)")
+    audit.add_argument("--pushgateway", metavar="URL", help="push Prometheus metrics to this Pushgateway")
+    audit.add_argument("--push-job", default="schema_auditor", metavar="NAME", help="Pushgateway job name")
+    audit.add_argument("--metrics-detail", action="store_true",
+                       help="also export one series per drifted object (small fleets only)")
     audit.add_argument("--apply", action="store_true", help="fix the drift found (same as apply)")
     applying(audit)
     plan = sub.add_parser("plan", help="print the SQL that would fix the drift")
@@ -160,7 +167,40 @@ def _audit(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namesp
     failing = any(r.failing(args.strict) for r in results)
     ok = [r for r in results if not r.error]
     out.write(audit_json(results, _clean(results, failing)) + "\n" if args.format == "json" else audit_text(ok))
-    return _exit_code(results, failing)
+    export_failed = _export_metrics(results, args, err)
+    return EXIT_ERROR if export_failed else _exit_code(results, failing)
+
+
+def _export_metrics(results: list[AuditResult], args: argparse.Namespace, err: TextIO) -> bool:
+    """Write or push the run's metrics where asked; True if that failed (said on stderr)."""
+    if not (args.metrics_textfile or args.pushgateway):
+        return False
+    from auditor import metrics  # prometheus-client is only imported when metrics are asked for
+
+    finished = time.time()  # one run, one timestamp, whichever way out
+    try:
+        if args.metrics_textfile:
+            path = Path(args.metrics_textfile)
+            previous = metrics.parse_last_success(path.read_text()) if path.exists() else {}
+            metrics.write_textfile(path, metrics.build_registry(
+                results, detail=args.metrics_detail, previous_success=previous, now=lambda: finished))
+        if args.pushgateway:
+            previous = metrics.parse_last_success(_read_url(f"{args.pushgateway.rstrip('/')}/metrics"))
+            for result in results:  # one group per database, so one failing never hides another
+                registry = metrics.build_registry([result], detail=args.metrics_detail, previous_success=previous,
+                                                  now=lambda: finished)
+                metrics.push(args.pushgateway, args.push_job, registry, {"database": result.target.name})
+    except (OSError, ValueError) as exc:
+        err.write(f"cannot export metrics: {exc}\n")
+        return True
+    return False
+
+
+def _read_url(url: str) -> str:
+    from urllib.request import urlopen
+
+    with urlopen(url, timeout=10) as response:  # noqa: S310 - the operator's own Pushgateway
+        return response.read().decode("utf-8")
 
 
 def _plans(results: list[AuditResult]) -> list[tuple[AuditResult, list[Statement]]]:
