@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from auditor.apply import ApplyResult, apply_plan, split_plan
-from auditor.audit import AuditResult, audit_target
+from auditor.audit import AuditResult
+from auditor.fleet import audit_fleet, parse_shard, select_shard
 from auditor.config import Config, load_config, target_from_url
 from auditor.database import Target
 from auditor.diff import failing_items
 from auditor.errors import AuditorError, ConfigError
 from auditor.plan import Statement, plan_changes, render_script
 from auditor.snapshot import snapshot_target
-from auditor.report import apply_json, apply_text, audit_json, audit_text, plan_json
+from auditor.report import apply_json, apply_text, audit_json, audit_markdown, audit_text, plan_json
 
 EXIT_CLEAN, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
 DEFAULT_CONFIG = "config.yaml"
@@ -42,10 +43,17 @@ def build_parser() -> argparse.ArgumentParser:
                                     "(default: every database in the config)")
         p.add_argument("--spec", help="spec file (YAML); overrides the config's")
         p.add_argument("--config", help=f"config file (default: $AUDITOR_CONFIG or ./{DEFAULT_CONFIG})")
-        p.add_argument("--format", choices=("text", "json"), default="text")
+        p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
         p.add_argument("--ignore", action="append", default=[], metavar="GLOB",
                        help="ignore tables or objects (table.object) matching GLOB; repeatable")
         p.add_argument("--strict", action="store_true", help="warnings (extra objects) fail too")
+        fleet(p)
+
+    def fleet(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--jobs", type=int, default=4, metavar="N", help="databases audited at once (default 4)")
+        p.add_argument("--shard", metavar="K/N", help="audit only shard K of N of the configured databases")
+        p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
+                       help="give up on one database's audit after this long (default 120)")
 
     def applying(p: argparse.ArgumentParser) -> None:
         p.add_argument("--allow-destructive", action="store_true",
@@ -67,6 +75,17 @@ def build_parser() -> argparse.ArgumentParser:
     apply = sub.add_parser("apply", help="fix the drift, in one transaction, then verify")
     common(apply)
     applying(apply)
+    serve = sub.add_parser("serve", help="audit on an interval and serve /metrics, a status page and /report.json")
+    serve.add_argument("--config", help=f"config file (default: $AUDITOR_CONFIG or ./{DEFAULT_CONFIG})")
+    serve.add_argument("--db", help="one database (URL or config name) instead of the whole config")
+    serve.add_argument("--spec", help="spec file; overrides the config's")
+    serve.add_argument("--ignore", action="append", default=[], metavar="GLOB")
+    serve.add_argument("--listen", default="127.0.0.1:9839", metavar="HOST:PORT",
+                       help="address to serve on (default 127.0.0.1:9839)")
+    serve.add_argument("--interval", default="15m", type=parse_duration, metavar="DURATION",
+                       help="time between audits, e.g. 30s, 5m, 1h (default 15m)")
+    serve.add_argument("--metrics-detail", action="store_true", help="one series per drifted object")
+    fleet(serve)
     snapshot = sub.add_parser("snapshot", help="write the spec of a live database")
     snapshot.add_argument("--db", required=True, help="SQLAlchemy URL, SQLite file, or database name from the config")
     snapshot.add_argument("--config", help=f"config file (default: $AUDITOR_CONFIG or ./{DEFAULT_CONFIG})")
@@ -87,6 +106,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             return _demo(args, out)
         if args.command == "snapshot":
             return _snapshot(args, out)
+        if args.command == "serve":
+            return _serve(args, err)
         targets, ignore = resolve_targets(args)
         if args.command == "plan":
             return _plan(targets, ignore, args, out, err)
@@ -125,6 +146,8 @@ def resolve_targets(args: argparse.Namespace) -> tuple[list[Target], tuple[str, 
         raise ConfigError("no database given", "pass --db URL, or --config FILE listing databases")
     if spec:
         targets = [Target(t.name, t.url, spec, t.ignore) for t in targets]
+    if getattr(args, "shard", None):
+        targets = select_shard(targets, parse_shard(args.shard))
     return targets, ignore
 
 
@@ -142,12 +165,30 @@ def _load_config(path: str | None, needed: bool) -> Config | None:
     return load_config(DEFAULT_CONFIG) if Path(DEFAULT_CONFIG).exists() else None
 
 
-def _audit_all(targets: list[Target], ignore: tuple[str, ...], err: TextIO) -> list[AuditResult]:
-    results = [audit_target(t, ignore) for t in targets]
+def _audit_all(targets: list[Target], ignore: tuple[str, ...], err: TextIO,
+               args: argparse.Namespace | None = None) -> list[AuditResult]:
+    jobs, timeout = (args.jobs, args.timeout) if args is not None else (1, None)
+    progress = _progress(len(targets), err) if len(targets) > 1 and err.isatty() else None
+    results = audit_fleet(targets, ignore, jobs=jobs, timeout=timeout, on_done=progress)
+    if progress:
+        err.write("\n")
     # Databases sharing a broken spec fail alike: say it once.
     for error in dict.fromkeys(r.error for r in results if r.error):
         _print_error(error, err)
     return results
+
+
+def _progress(total: int, err: TextIO):
+    """A one-line counter on the terminal, rewritten as databases finish."""
+    done = [0, 0]
+
+    def report(result: AuditResult) -> None:
+        done[0] += 1
+        done[1] += bool(result.error)
+        err.write(f"\raudited {done[0]}/{total} databases ({done[1]} failed)")
+        err.flush()
+
+    return report
 
 
 def _exit_code(results: Sequence[AuditResult], failing: bool) -> int:
@@ -163,10 +204,13 @@ def _clean(results: Sequence[AuditResult], failing: bool) -> bool:
 
 def _audit(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespace,
            out: TextIO, err: TextIO) -> int:
-    results = _audit_all(targets, ignore, err)
+    results = _audit_all(targets, ignore, err, args)
     failing = any(r.failing(args.strict) for r in results)
     ok = [r for r in results if not r.error]
-    out.write(audit_json(results, _clean(results, failing)) + "\n" if args.format == "json" else audit_text(ok))
+    if args.format == "json":
+        out.write(audit_json(results, _clean(results, failing)) + "\n")
+    else:
+        out.write(audit_markdown(results) if args.format == "markdown" else audit_text(ok))
     export_failed = _export_metrics(results, args, err)
     return EXIT_ERROR if export_failed else _exit_code(results, failing)
 
@@ -210,7 +254,7 @@ def _plans(results: list[AuditResult]) -> list[tuple[AuditResult, list[Statement
 
 def _plan(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespace,
           out: TextIO, err: TextIO) -> int:
-    results = _audit_all(targets, ignore, err)
+    results = _audit_all(targets, ignore, err, args)
     plans = _plans(results)
     failing = any(r.failing(args.strict) for r in results)
     if args.format == "json":
@@ -224,7 +268,7 @@ def _plan(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespa
 
 def _apply(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespace,
            out: TextIO, err: TextIO) -> int:
-    results = _audit_all(targets, ignore, err)
+    results = _audit_all(targets, ignore, err, args)
     entries: list[tuple[AuditResult, ApplyResult | None]] = []
     failing = apply_failed = False
     for result, statements in _plans(results):
@@ -256,6 +300,27 @@ def _confirmed(result: AuditResult, statements: list[Statement], args: argparse.
     out.write(f"Apply {len(runnable)} statement(s) to {result.target.name}? [y/N] ")
     out.flush()
     return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+def parse_duration(text: str) -> float:
+    """``30s``, ``5m``, ``1h`` or plain seconds, as seconds."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    try:
+        value = float(text[:-1]) * units[text[-1]] if text and text[-1] in units else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 30s, 5m or 1h") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a duration must be positive")
+    return value
+
+
+def _serve(args: argparse.Namespace, err: TextIO) -> int:
+    from auditor.serve import serve
+
+    args.strict = False
+    targets, ignore = resolve_targets(args)
+    return serve(targets, ignore, listen=args.listen, interval=args.interval, jobs=args.jobs,
+                 timeout=args.timeout, detail=args.metrics_detail, log=err)
 
 
 def _snapshot(args: argparse.Namespace, out: TextIO) -> int:

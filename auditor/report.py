@@ -97,3 +97,30 @@ def apply_json(entries: Sequence[tuple[AuditResult, ApplyResult | None]], clean:
             entry["remaining"] = [i.to_dict() for i in applied.remaining]
         databases.append(entry)
     return json.dumps({"clean": clean, "databases": databases}, indent=2)
+
+
+def _cell(text: object) -> str:
+    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+
+
+def audit_markdown(results: Sequence[AuditResult]) -> str:
+    """The audit report as Markdown: a summary table, then each drifted database's items
+    (for pull-request comments and CI step summaries)."""
+    drifted = sum(1 for r in results if r.drift)
+    failed = sum(1 for r in results if r.error)
+    lines = [f"## schema-auditor: {len(results)} database(s), {drifted} with drift, {failed} failed", "",
+             "| database | engine | result | errors | warnings |", "|---|---|---|---:|---:|"]
+    for r in results:
+        errors = sum(1 for i in r.drift if i.severity == "error")
+        status = "failed" if r.error else ("drift" if r.drift else "clean")
+        lines.append(f"| {_cell(r.target.name)} | {r.dialect.name if r.dialect else ''} | {status} | "
+                     f"{errors} | {len(r.drift) - errors} |")
+    for r in results:
+        if r.error:
+            lines += ["", f"### {_cell(r.target.name)}", "", f"> {_cell(r.error)}"]
+        elif r.drift:
+            lines += ["", f"### {_cell(r.target.name)}", "", "| severity | kind | table | object | message |",
+                      "|---|---|---|---|---|"]
+            lines += [f"| {i.severity} | `{i.kind}` | {_cell(i.label)} | {_cell(i.name)} | {_cell(i.message)} |"
+                      for i in sorted(r.drift, key=lambda i: i.table_key)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,81 @@
+"""Fleets: many databases audited concurrently (a bounded pool), and split into shards.
+
+One slow or unreachable database never stops the others: each audit runs in its own worker,
+errors become results, and a per-database timeout turns a hung audit into an error result.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
+from typing import Callable, Sequence
+
+from auditor.audit import AuditResult, audit_target
+from auditor.database import Target
+from auditor.errors import ConfigError
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``K/N`` (1 <= K <= N) as (K, N)."""
+    try:
+        k, n = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise ConfigError(f"--shard {text!r} is not K/N", "e.g. --shard 2/4 audits the second quarter") from None
+    if not 1 <= k <= n:
+        raise ConfigError(f"--shard {text}: K must be between 1 and N", "e.g. --shard 1/3, 2/3, 3/3")
+    return k, n
+
+
+def shard_of(name: str, shards: int) -> int:
+    """The shard (1..shards) a database belongs to: a stable hash of its name, the same on every host."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") % shards + 1
+
+
+def select_shard(targets: Sequence[Target], shard: tuple[int, int] | None) -> list[Target]:
+    """The targets of shard K of N (all of them without a shard)."""
+    if shard is None:
+        return list(targets)
+    k, n = shard
+    return [t for t in targets if shard_of(t.name, n) == k]
+
+
+def audit_fleet(targets: Sequence[Target], ignore: tuple[str, ...] = (), jobs: int = 4,
+                timeout: float | None = None,
+                on_done: Callable[[AuditResult], None] | None = None) -> list[AuditResult]:
+    """Audit every target with at most ``jobs`` at once; results in the targets' order.
+
+    A target still running after ``timeout`` seconds is reported as an error (its worker is left
+    to finish on its own: connect and statement timeouts bound it).
+    """
+    if jobs < 1:
+        raise ConfigError(f"--jobs {jobs}: must be at least 1")
+    results: dict[int, AuditResult] = {}
+    started: dict[int, float] = {}
+
+    def run(index: int, target: Target) -> AuditResult:
+        started[index] = time.monotonic()
+        return audit_target(target, ignore)
+
+    def finish(index: int, result: AuditResult) -> None:
+        results[index] = result
+        if on_done:
+            on_done(result)
+
+    pool = ThreadPoolExecutor(max_workers=min(jobs, max(len(targets), 1)), thread_name_prefix="audit")
+    try:
+        futures = {pool.submit(run, i, t): i for i, t in enumerate(targets)}
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=0.2 if timeout else None, return_when="FIRST_COMPLETED")
+            for future in done:
+                finish(futures[future], future.result())
+            now = time.monotonic()
+            expired = {f for f in pending if futures[f] in started and now - started[futures[f]] > (timeout or 0)}
+            for future in expired if timeout else ():
+                target = targets[futures[future]]
+                finish(futures[future], AuditResult(
+                    target, error=f"{target.name}: audit did not finish within {timeout:g} s", seconds=timeout or 0))
+            pending -= expired if timeout else set()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return [results[i] for i in range(len(targets))]
