@@ -382,3 +382,60 @@ def _check_columns_exist(what: str, names: set[str], refs: list[_ColumnRef], pro
             if _BARE_WORD_RE.match(col) and col not in names:
                 problems.add(node, f"{what}: {owner} names column '{col}', which the table does not have"
                                    f"{did_you_mean(col, sorted(names), quiet=True)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The format as a JSON Schema (schema/spec.schema.json), built from the same key lists the
+# loader checks, so that editors can validate and complete specs.
+
+def json_schema() -> dict[str, object]:
+    """The JSON Schema (draft 2020-12) of spec format version 1."""
+    text = {"type": "string"}
+    flag = {"type": "boolean"}
+    names = {"type": "array", "items": text, "minItems": 1}
+    sql = {"type": ["string", "number", "boolean", "null"], "description": "a SQL expression, as in DDL"}
+    action = {"type": "string", "enum": sorted({a.lower() for a in FK_ACTIONS} | {a.lower().replace(" ", "_")
+                                                                               for a in FK_ACTIONS})}
+
+    def strict(properties: dict[str, object], required: tuple[str, ...] = ()) -> dict[str, object]:
+        return {"type": "object", "properties": properties, "required": list(required),
+                "additionalProperties": False}
+
+    def keyed(value: object) -> dict[str, object]:
+        return {"type": "object", "additionalProperties": value}
+
+    column_fields = {"type": text, "nullable": flag, "default": sql, "primary_key": flag, "unique": flag,
+                     "check": text, "references": text, "on_delete": action, "on_update": action,
+                     "identity": {"type": "string", "enum": list(IDENTITIES)}, "generated": text,
+                     "collation": text, "comment": text, "renamed_from": text}
+    index_fields = {"columns": names, "unique": flag, "where": text, "method": text, "include": names}
+    fk_fields = {"columns": names, "references": text, "on_delete": action, "on_update": action,
+                 "deferrable": flag, "initially_deferred": flag}
+    table_fields = {
+        "columns": keyed({"oneOf": [text, strict(column_fields, ("type",))]}),
+        "primary_key": names,
+        "unique": {"oneOf": [keyed(names), {"type": "array", "items": names}]},
+        "checks": {"oneOf": [keyed(text), {"type": "array", "items": text}]},
+        "indexes": keyed(strict(index_fields, ("columns",))),
+        "foreign_keys": keyed(strict(fk_fields, ("columns", "references"))),
+        "comment": text,
+        "renamed_from": text,
+    }
+    integer = {"type": "integer"}
+    sequence_fields = {"type": text, "start": integer, "increment": integer, "min_value": integer,
+                       "max_value": integer, "cycle": flag}
+    top = {
+        "version": {"type": ["string", "integer", "number"]},
+        "ignore": {"type": "array", "items": text},
+        "extensions": {"type": "array", "items": text},
+        "enums": keyed(names),
+        "sequences": keyed({"oneOf": [{"type": "null"}, strict(sequence_fields)]}),
+        "views": keyed({"oneOf": [text, strict({"definition": text, "materialized": flag}, ("definition",))]}),
+        "tables": keyed(strict(table_fields, ("columns",))),
+    }
+    assert set(top) == set(TOP_KEYS) and set(table_fields) == set(TABLE_KEYS)
+    assert set(column_fields) == set(COLUMN_KEYS) and set(index_fields) == set(INDEX_KEYS)
+    assert set(fk_fields) == set(FOREIGN_KEY_KEYS) and set(sequence_fields) == set(SEQUENCE_KEYS)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "schema-auditor spec, format version 1",
+            **strict(top, ("tables",))}
