@@ -22,6 +22,7 @@ from auditor.dialects import DIALECTS, Dialect
 from auditor.errors import ConfigError, ConnectError
 
 CONNECT_TIMEOUT_SECONDS = 10
+AUDIT_STATEMENT_TIMEOUT_SECONDS = 60
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 
 
@@ -74,6 +75,21 @@ def mask_text(text: str, secrets: tuple[str, ...] = ()) -> str:
     return re.sub(r"(://[^:/@\s]*:)\S*@", r"\1***@", text)
 
 
+def secrets_of(url: str) -> tuple[str, ...]:
+    """The URL's password as it may show up in text (decoded and URL-encoded), to mask or to look
+    for; () without one. A password that also spells the user, host or database name (and so is
+    printed in the masked URL) cannot be told from them and is left out."""
+    try:
+        password = make_url(url).password
+    except (ArgumentError, ValueError):  # unparsable: find user:password@ the way mask_text does
+        match = re.search(r"://[^:/@\s]*:(\S*)@", url)
+        password = match.group(1) if match else None
+    if not password:
+        return ()
+    masked = mask_url(url)
+    return tuple(dict.fromkeys(s for s in (str(password), quote(str(password), safe="")) if s and s not in masked))
+
+
 def dialect_of(url: URL) -> Dialect:
     """The dialect of a parsed URL."""
     return DIALECTS[url.get_backend_name()]
@@ -93,7 +109,10 @@ def _engine(url: URL, readonly: bool) -> Engine:
             return create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True))
         return create_engine(url)
     try:
-        engine = create_engine(url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+        connect_args: dict[str, object] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        if readonly:  # an audit's catalog queries must never hang a worker: bound each one
+            connect_args["options"] = f"-c statement_timeout={AUDIT_STATEMENT_TIMEOUT_SECONDS * 1000}"
+        engine = create_engine(url, connect_args=connect_args)
     except NoSuchModuleError as exc:
         raise ConfigError(f"no driver for {mask_url(url)}: {exc}", "install psycopg[binary]") from None
     return engine.execution_options(postgresql_readonly=True) if readonly else engine

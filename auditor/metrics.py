@@ -26,19 +26,16 @@ prometheus-client does the exposition, the atomic textfile write and the push.
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
-from urllib.parse import quote
 
 from prometheus_client import CollectorRegistry, Gauge
 from prometheus_client.exposition import generate_latest, push_to_gateway, write_to_textfile
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy.engine import make_url
 
 from auditor.audit import AuditResult, load_expected
-from auditor.database import mask_url
+from auditor.database import secrets_of
 from auditor.diff import KINDS
 from auditor.errors import AuditorError
 
@@ -88,7 +85,7 @@ def build_registry(results: Iterable[AuditResult], *, detail: bool = False,
         if database in seen:
             raise ValueError(f"two audit results for database {database!r}: their metrics would collide")
         seen.add(database)
-        secrets[database] = _secrets(result.target.url)
+        secrets[database] = secrets_of(result.target.url)
         ok = result.error is None
         up.labels(database).set(1 if ok else 0)
         last_run.labels(database).set(timestamp)
@@ -128,24 +125,6 @@ def check_no_secrets(registry: CollectorRegistry, secrets: Mapping[str, tuple[st
                     named = "" if any(secret in database for secret in every) else f" of database {database!r}"
                     raise MetricsLeakError(f"metric {sample.name}{named}: label {label!r} contains a "
                                            "database password")
-
-
-def _secrets(url: str) -> tuple[str, ...]:
-    """The password of ``url`` as it may appear in a leak (decoded and URL-encoded), or ().
-
-    A password that is also printed in the masked URL (``postgres:postgres@``: the same text as the
-    user, host or database name) cannot be told from them, so it is not checked.
-    """
-    try:
-        password = make_url(url).password
-    except Exception:  # noqa: BLE001 - unparsable: find user:password@ the way mask_text does
-        match = re.search(r"://[^:/@\s]*:(\S*)@", url)
-        password = match.group(1) if match else None
-    if not password:
-        return ()
-    password = str(password)
-    masked = mask_url(url)
-    return tuple(dict.fromkeys(s for s in (password, quote(password, safe="")) if s and s not in masked))
 
 
 def _spec_facts(result: AuditResult) -> tuple[str, str]:

@@ -46,3 +46,6 @@ if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus-pushgateway 
   need_package prometheus-node-exporter prometheus-node-exporter --no-install-recommends
   if [ -n "$policy_rc" ]; then rm -f /usr/sbin/policy-rc.d; trap - EXIT; fi
 fi
+
+# Headless Chromium loads serve's status page (tests/test_serve.py); recommends are not needed.
+need_package chromium chromium --no-install-recommends
