@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +68,17 @@ class LiveDb:
                 return [tuple(row) for row in conn.exec_driver_sql(sql)]
         finally:
             engine.dispose()
+
+
+def require_command(name: str) -> str:
+    """The path of a command from tests/services.sh: skip without it, fail under CI=true."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed (tests/services.sh installs it with apt-get)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}; CI=true must run this test")
+        pytest.skip(message)
+    return path
 
 
 def _pg_admin_engine():

@@ -12,7 +12,6 @@ engine only (enums, sequences, extensions, comments, Postgres identity) skip the
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from auditor.diff import KINDS, WARNING, check_name
 from auditor.model import Table
-from conftest import ENGINES, CliResult, LiveDb, run_cli
+from conftest import ENGINES, CliResult, LiveDb, require_command, run_cli
 
 # ---------------------------------------------------------------------------------------------
 # The base schema: a spec and the natural DDL that builds it on either engine.
@@ -459,10 +458,10 @@ def run_psql(pg_url: str, script: Path) -> subprocess.CompletedProcess[str]:
         capture_output=True, text=True, timeout=60)
 
 
-@pytest.mark.skipif(shutil.which("psql") is None, reason="psql is installed by .ci/run")
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES if c.id in PSQL_CASES])
 def test_printed_postgres_plan_runs_twice_with_psql(case: Case, pg_url: str, write_spec, tmp_path: Path,
                                                     request: pytest.FixtureRequest) -> None:
+    require_command("psql")
     db = LiveDb(pg_url, "postgresql")
     spec_path, rows_before = start_case(case, db, write_spec, request)
     plan = run_cli("plan", "--db", pg_url, "--spec", spec_path)

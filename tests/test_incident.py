@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +10,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from auditor.demo import build_incident_database, spec_path
-from conftest import LiveDb, run_cli
+from conftest import LiveDb, require_command, run_cli
 
 SPEC = str(spec_path())
 
@@ -63,8 +62,8 @@ def test_audit_apply_flag_is_the_remediation_run(db: LiveDb) -> None:
     assert run_cli("audit", "--db", db.url, "--spec", SPEC).code == 0
 
 
-@pytest.mark.skipif(shutil.which("psql") is None, reason="psql is installed by .ci/run")
 def test_printed_postgres_script_runs_twice_with_psql(pg_url: str, tmp_path: Path) -> None:
+    require_command("psql")
     build_incident_database(pg_url)
     script = tmp_path / "plan.sql"
     script.write_text(run_cli("plan", "--db", pg_url, "--spec", SPEC).out)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import socket
 import sqlite3
 import subprocess
@@ -33,6 +32,7 @@ from auditor.dialects import dialect_named
 from auditor.metrics import (
     MetricsLeakError, build_registry, parse_last_success, push, render, write_textfile)
 from auditor.spec import load_spec
+from conftest import require_command
 
 GOLDEN = Path(__file__).parent / "golden"
 DEPLOY = Path(__file__).parent.parent / "deploy"
@@ -213,17 +213,6 @@ def test_two_results_for_one_database_are_refused() -> None:
 
 # ---------------------------------------------------------------------------------------------
 # promtool
-
-
-def require_command(name: str) -> str:
-    """The path of a command from tests/services.sh: skip without it, fail under CI=true."""
-    path = shutil.which(name)
-    if path is None:
-        message = f"{name} is not installed (tests/services.sh installs it with apt-get)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message}; CI=true must run this test")
-        pytest.skip(message)
-    return path
 
 
 def promtool(*args: str, stdin: str | None = None, cwd: Path | None = None) -> str:

@@ -60,15 +60,13 @@ def test_destructive_statements_are_the_drops_type_changes_and_set_not_null() ->
 
 def test_golden_postgres_script_heals_a_real_database_and_runs_twice(pg_url: str, tmp_path: Path) -> None:
     """The pinned script is real SQL: applied twice by psql, it leaves the database clean."""
-    import shutil
     import subprocess
 
     from sqlalchemy.engine import make_url
 
-    from conftest import run_cli
+    from conftest import require_command, run_cli
 
-    if shutil.which("psql") is None:
-        pytest.skip("psql is installed by .ci/run")
+    require_command("psql")
     assert run_cli("apply", "--db", pg_url, "--spec", str(GOLDEN / "live.yaml")).code == 0
     url = make_url(pg_url)
     psql = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", url.host or "", "-p", str(url.port or 5432),

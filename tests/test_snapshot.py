@@ -3,7 +3,6 @@ and rebuilds an empty database into the same structure (for Postgres: the same p
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from sqlalchemy.engine import make_url
 from auditor.canon import canonical_expr, canonical_type
 from auditor.dialects import SQLITE
 from auditor.spec import load_spec
-from conftest import LiveDb, run_cli
+from conftest import LiveDb, require_command, run_cli
 
 SCHEMAS = Path(__file__).parent / "schemas"
 
@@ -82,8 +81,7 @@ def test_snapshot_round_trip(engine: str, request: pytest.FixtureRequest, tmp_pa
     assert applied.code == 0, applied.out + applied.err
     assert run_cli("plan", "--db", empty, "--spec", str(spec), "--strict").code == 0
     if engine == "postgresql":
-        if shutil.which("pg_dump") is None:
-            pytest.skip("pg_dump is installed by .ci/run")
+        require_command("pg_dump")
         assert pg_dump(empty) == pg_dump(source)
     else:
         assert sqlite_structure(empty) == sqlite_structure(source)
