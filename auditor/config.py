@@ -6,6 +6,9 @@
       prod:
         url: postgresql://auditor:${PROD_DB_PASSWORD}@db.internal/app
         spec: schema/analysis_jobs.yaml      # relative paths are relative to this file
+      staging:
+        url: postgresql://auditor@db.staging/app
+        password_file: /run/secrets/staging-db   # the password, from a mounted secret
         ignore: [audit_log]
 
 ``${VAR}`` (or ``${VAR:-fallback}``) is replaced from the environment, so secrets stay out of the file.
@@ -24,7 +27,7 @@ from auditor.errors import ConfigError
 from auditor.yamlsrc import Problems, compose_file, mapping_items, scalar, string_list
 
 TOP_KEYS = ("databases", "spec", "ignore")
-DATABASE_KEYS = ("url", "spec", "ignore")
+DATABASE_KEYS = ("url", "password_file", "spec", "ignore")
 _ENV_RE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<fallback>[^}]*))?\}")
 
 
@@ -84,6 +87,11 @@ def _target(name: str, body: yaml.Node, base: Path, default_spec: str | None,
         return None
     if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).is_absolute():
         url = parsed.set(database=str(base / parsed.database)).render_as_string(hide_password=False)
+    if "password_file" in fields:
+        password = _password_from_file(fields["password_file"], base, problems, f"database {name}")
+        if password is None:
+            return None
+        url = parse_url(url).set(password=password).render_as_string(hide_password=False)
     spec = _relative(base, scalar(fields["spec"], problems, "spec")) if "spec" in fields else default_spec
     ignore = string_list(fields["ignore"], problems, "ignore", allow_empty=True) if "ignore" in fields else []
     return Target(name=name, url=url, spec=spec, ignore=tuple(ignore))
@@ -99,6 +107,19 @@ def _interpolate(node: yaml.Node, problems: Problems, what: str) -> str | None:
         problems.add(node, f"{what}: environment variable {missing[0]} is not set")
         return None
     return _ENV_RE.sub(lambda m: os.environ.get(m["name"], m["fallback"] or ""), text)
+
+
+def _password_from_file(node: yaml.Node, base: Path, problems: Problems, what: str) -> str | None:
+    """The first line of a secret file (Kubernetes and Docker secrets end it with a newline)."""
+    path = _relative(base, scalar(node, problems, f"{what} password_file"))
+    if path is None:
+        return None
+    try:
+        lines = Path(path).read_text().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.add(node, f"{what}: cannot read password_file {path}: {getattr(exc, 'strerror', None) or exc}")
+        return None
+    return lines[0] if lines else ""
 
 
 def _relative(base: Path, value: str | None) -> str | None:
