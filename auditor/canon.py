@@ -34,8 +34,27 @@ class TypeParts(NamedTuple):
     dims: int
 
 
+# A type named by (possibly quoted, possibly schema-qualified) identifiers: an enum or domain.
+_NAME_PART = r'"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*'
+_QUOTED_TYPE_RE = re.compile(rf'^(?P<base>(?:{_NAME_PART})(?:\s*\.\s*(?:{_NAME_PART}))?)\s*(?P<array>(?:\[\d*\]\s*)*)$')
+
+
+def _type_name_part(part: str) -> str:
+    """A quoted part stays quoted unless it is a plain lower-case name; an unquoted one folds."""
+    if part.startswith('"'):
+        name = part[1:-1].replace('""', '"')
+        return name if _PLAIN_IDENTIFIER_RE.match(name) else part
+    return part.lower()
+
+
 def parse_type(text: str) -> TypeParts | None:
     """Split a type as written (any case and spacing) into its parts; None if it is not a type."""
+    if '"' in text:
+        match = _QUOTED_TYPE_RE.match(text.strip())
+        if not match:
+            return None
+        base = ".".join(_type_name_part(p) for p in re.findall(_NAME_PART, match["base"]))
+        return TypeParts(base, None, match["array"].count("["))
     raw = " ".join(text.strip().lower().split())
     match = _TYPE_RE.match(raw)
     if not match:
@@ -70,7 +89,7 @@ def render_type(canonical: str, dialect: Dialect) -> str:
         return canonical
     spelled = dialect.type_spelling.get(parts.base, parts.base)
     text = spelled + (f"({parts.args})" if parts.args else "") + "[]" * parts.dims
-    return text.upper() if dialect.uppercase_types else text
+    return text.upper() if dialect.uppercase_types and '"' not in text else text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -517,7 +536,7 @@ def serial_default(table: str, column: str, schema: str | None, dialect: Dialect
     """The canonical default of a serial column: ``nextval`` of the sequence named after it,
     spelled as Postgres prints that regclass (quoted where needed, qualified outside public)."""
     sequence = dialect.qualified(schema if schema != dialect.default_schema else None, f"{table}_{column}_seq")
-    return canonical_expr(f"nextval('{sequence}')", dialect)
+    return canonical_expr("nextval('" + sequence.replace("'", "''") + "')", dialect)
 
 
 def serial_shorthand(col: Column, table: Table, dialect: Dialect) -> str | None:

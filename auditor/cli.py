@@ -19,7 +19,7 @@ from auditor.config import Config, load_config, target_from_url
 from auditor.database import Target
 from auditor.diff import failing_items
 from auditor.errors import AuditorError, ConfigError
-from auditor.plan import Statement, plan_changes, render_script
+from auditor.plan import Statement, comment_text, plan_changes, render_script
 from auditor.snapshot import snapshot_target
 from auditor.report import apply_json, apply_text, audit_json, audit_markdown, audit_text, plan_json
 
@@ -262,7 +262,7 @@ def _plan(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespa
     else:
         for result, statements in plans:
             assert result.dialect is not None
-            out.write(f"-- database: {result.target.name}\n" + render_script(statements, result.dialect))
+            out.write(f"-- database: {comment_text(result.target.name)}\n" + render_script(statements, result.dialect))
     return _exit_code(results, failing)
 
 

@@ -442,7 +442,12 @@ def _diff_extensions(want: tuple[str, ...], have: tuple[str, ...]) -> Iterator[D
 
 def fk_name(table: Table, fk: ForeignKey) -> str:
     """The constraint's name, or Postgres's default name for it when it has none."""
-    return fk.name or f"{table.name}_{'_'.join(fk.columns)}_fkey"
+    return fk.name or default_fk_name(table, fk.columns)
+
+
+def default_fk_name(table: Table, columns: tuple[str, ...]) -> str:
+    """Postgres's default name for a foreign key."""
+    return f"{table.name}_{'_'.join(columns)}_fkey"
 
 
 def unique_name(table: Table, columns: tuple[str, ...]) -> str:

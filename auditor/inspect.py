@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 
 
 def schemas_to_read(expected: Schema, dialect: Dialect) -> tuple[str, ...]:
-    """The namespaces an audit reads: those the spec names, else the engine's default one."""
-    names = {t.schema for t in expected.tables if t.schema}
+    """The namespaces an audit reads: those the spec's objects are in, else the engine's default one."""
+    objects = (*expected.tables, *expected.enums, *expected.views, *expected.sequences)
+    names = {o.schema for o in objects if o.schema}
     if not names and dialect.default_schema:
         names = {dialect.default_schema}
     return tuple(sorted(names))

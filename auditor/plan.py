@@ -213,7 +213,16 @@ def _literal(text: str) -> str:
 def _do_if(condition: str, statements: list[str]) -> str:
     """A Postgres DO block running ``statements`` only while ``condition`` holds."""
     body = "".join(f"    {statement};\n" for statement in statements)
-    return f"DO $$\nBEGIN\n  IF {condition} THEN\n{body}  END IF;\nEND $$"
+    return _do_block(f"BEGIN\n  IF {condition} THEN\n{body}  END IF;\nEND")
+
+
+def _do_block(body: str) -> str:
+    """``DO $tag$ body $tag$`` with a dollar-quote tag the body (names included) does not contain."""
+    tag, n = "$$", 0
+    while tag in body:
+        n += 1
+        tag = f"$auditor{n}$"
+    return f"DO {tag}\n{body} {tag}"
 
 
 def _constraint_absent(table: Table, name: str, dialect: Dialect) -> str:
@@ -231,8 +240,13 @@ def _drop_constraint(table: Table, name: str, dialect: Dialect) -> str:
     return f"ALTER TABLE {_table_sql(table, dialect)} DROP CONSTRAINT IF EXISTS {dialect.quote(name)}"
 
 
+def comment_text(text: str) -> str:
+    """Text made safe for a ``--`` comment: a line break in a name must not end the comment."""
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
+
+
 def _manual(item: DriftItem, phase: str, why: str) -> Statement:
-    return Statement(f"-- manual: {why}", item, phase, manual=True)
+    return Statement(f"-- manual: {comment_text(why)}", item, phase, manual=True)
 
 
 _REBUILD = "SQLite cannot alter this in place; it needs a table rebuild (not planned automatically yet)"
@@ -282,12 +296,17 @@ def _column_comment_sql(table: Table, col: Column, dialect: Dialect) -> str:
     return f"COMMENT ON COLUMN {target} IS {_literal(col.comment) if col.comment is not None else 'NULL'}"
 
 
+def _create_schema(item: DriftItem, schema: str | None, dialect: Dialect) -> list[Statement]:
+    """CREATE SCHEMA for an object in a namespace that may not exist yet (plan keeps one of each)."""
+    if not schema or schema == dialect.default_schema or not dialect.has_schemas:
+        return []
+    return [Statement(f"CREATE SCHEMA IF NOT EXISTS {dialect.quote(schema)}", item, "create_types")]
+
+
 def _missing_table(item: DriftItem, ctx: _Context) -> list[Statement]:
     table, dialect = ctx.want, ctx.dialect
     assert table is not None
-    out = []
-    if table.schema and table.schema != dialect.default_schema:
-        out.append(Statement(f"CREATE SCHEMA IF NOT EXISTS {dialect.quote(table.schema)}", item, "create_types"))
+    out = _create_schema(item, table.schema, dialect)
     out.append(Statement(_create_table_sql(table, dialect), item, "create_tables"))
     out += [Statement(_index_sql(i, table, dialect), item, "create_indexes") for i in table.indexes]
     if dialect.alter_constraints:
@@ -402,7 +421,8 @@ def _rebuild_views_reading(item: DriftItem, ctx: _Context, table: Table, col: Co
     create them again (as the spec has them) afterwards, with the change."""
     out = []
     for view in ctx.actual.views:
-        words = {t.text for t in tokenize(view.definition, ctx.dialect)}
+        words = {t.text[1:-1].replace('""', '"') if t.kind == "qid" else t.text
+                 for t in tokenize(view.definition, ctx.dialect)}
         if table.name in words and col.name in words:
             out += [_destructive(s) for s in _drop_view(item, view, ctx.dialect)]
             wanted = next((v for v in ctx.expected.views if v.key == view.key), None)
@@ -619,9 +639,9 @@ def _missing_enum(item: DriftItem, ctx: _Context) -> list[Statement]:
     enum, dialect = _enum_of(item, ctx.expected), ctx.dialect
     values = ", ".join(_literal(v) for v in enum.values)
     # No CREATE TYPE IF NOT EXISTS: a second run meets duplicate_object and does nothing.
-    sql = (f"DO $$\nBEGIN\n  CREATE TYPE {_object_sql(enum, dialect)} AS ENUM ({values});\n"
-           "EXCEPTION WHEN duplicate_object THEN NULL;\nEND $$")
-    return [Statement(sql, item, "create_types")]
+    sql = _do_block(f"BEGIN\n  CREATE TYPE {_object_sql(enum, dialect)} AS ENUM ({values});\n"
+                    "EXCEPTION WHEN duplicate_object THEN NULL;\nEND")
+    return _create_schema(item, enum.schema, dialect) + [Statement(sql, item, "create_types")]
 
 
 def _extra_enum(item: DriftItem, ctx: _Context) -> list[Statement]:
@@ -671,7 +691,8 @@ def _drop_view(item: DriftItem, view: View, dialect: Dialect) -> list[Statement]
 
 
 def _missing_view(item: DriftItem, ctx: _Context) -> list[Statement]:
-    return [_create_view(item, _view_of(item, ctx.expected), ctx.dialect)]
+    view = _view_of(item, ctx.expected)
+    return _create_schema(item, view.schema, ctx.dialect) + [_create_view(item, view, ctx.dialect)]
 
 
 def _extra_view(item: DriftItem, ctx: _Context) -> list[Statement]:
@@ -694,7 +715,7 @@ def _sequence_options(seq: Sequence) -> str:
 def _missing_sequence(item: DriftItem, ctx: _Context) -> list[Statement]:
     seq = _sequence_of(item, ctx.expected)
     sql = f"CREATE SEQUENCE IF NOT EXISTS {_object_sql(seq, ctx.dialect)} {_sequence_options(seq)}"
-    return [Statement(sql, item, "create_types")]
+    return _create_schema(item, seq.schema, ctx.dialect) + [Statement(sql, item, "create_types")]
 
 
 def _extra_sequence(item: DriftItem, ctx: _Context) -> list[Statement]:
@@ -772,6 +793,6 @@ def render_script(statements: list[Statement], dialect: Dialect) -> str:
         item = st.fixes
         target = f"{item.label}.{item.name}" if item.name else item.label
         note = " [destructive: apply needs --allow-destructive]" if st.destructive else ""
-        lines.append(f"\n-- {item.kind} {target}{note}")
+        lines.append(f"\n-- {item.kind} {comment_text(target)}{note}")
         lines.append(st.sql if st.manual else f"{st.sql};")
     return "\n".join(lines) + "\n"

@@ -12,7 +12,7 @@ import yaml
 
 from auditor.canon import normalize_sequence, serial_shorthand
 from auditor.database import Target, dialect_of, parse_url
-from auditor.diff import check_name, fk_name, unique_name
+from auditor.diff import check_name, default_fk_name, fk_name, unique_name
 from auditor.dialects import Dialect
 from auditor.inspect import inspect_target
 from auditor.model import Column, ForeignKey, Index, Schema, Sequence, Table, View
@@ -81,7 +81,7 @@ def _table(table: Table, dialect: Dialect) -> dict[str, Any]:
 
 def _short_reference(table: Table, fk: ForeignKey) -> bool:
     """Whether ``references: table.column`` on the column says all there is to say."""
-    return len(fk.columns) == 1 and not fk.deferrable and fk.name in (None, fk_name(table, fk))
+    return len(fk.columns) == 1 and not fk.deferrable and fk.name in (None, default_fk_name(table, fk.columns))
 
 
 def _column(col: Column, table: Table, is_pk: bool, is_unique: bool, fk: ForeignKey | None,
