@@ -10,7 +10,7 @@ from auditor.canon import normalize_schema
 from auditor.database import Target, dialect_of, parse_url
 from auditor.diff import KINDS, DriftItem, diff_schemas, failing_items
 from auditor.dialects import Dialect
-from auditor.errors import AuditorError, ConfigError
+from auditor.errors import AuditorError, ConfigError, SpecError
 from auditor.inspect import inspect_target, schemas_to_read
 from auditor.model import Schema
 from auditor.spec import load_spec
@@ -54,6 +54,24 @@ def load_expected(spec_path: str) -> Schema:
     return _cached_spec(spec_path, mtime)
 
 
+def check_identifier_lengths(schema: Schema, dialect: Dialect, spec: str) -> None:
+    """SpecError for names the engine would truncate (Postgres: 63 bytes): such an object could
+    never match its spec."""
+    limit = dialect.max_identifier_bytes
+    if limit is None:
+        return
+    names = [("schema", t.schema or "") for t in schema.tables] + [("table", t.name) for t in schema.tables]
+    for table in schema.tables:
+        names += [("column", c.name) for c in table.columns] + [("index", i.name) for i in table.indexes]
+        names += [("constraint", c.name or "") for c in (*table.foreign_keys, *table.unique_constraints, *table.checks)]
+    names += [(kind, o.name) for kind, objects in (("enum", schema.enums), ("view", schema.views),
+                                                     ("sequence", schema.sequences)) for o in objects]
+    too_long = [f"{spec}: {kind} name {name!r} is {len(name.encode())} bytes; {dialect.name} keeps only {limit}"
+                for kind, name in names if len(name.encode()) > limit]
+    if too_long:
+        raise SpecError("\n".join(dict.fromkeys(too_long)), "shorten the names")
+
+
 def audit_target(target: Target, ignore: tuple[str, ...] = ()) -> AuditResult:
     """Audit one database against its spec; failures become ``AuditResult.error``."""
     started = time.monotonic()
@@ -62,6 +80,7 @@ def audit_target(target: Target, ignore: tuple[str, ...] = ()) -> AuditResult:
             raise ConfigError(f"{target.name}: no spec given", "pass --spec FILE or set 'spec' in the config")
         dialect = dialect_of(parse_url(target.url))
         expected = normalize_schema(load_expected(target.spec), dialect)
+        check_identifier_lengths(expected, dialect, target.spec)
         actual = inspect_target(target, schemas_to_read(expected, dialect))
     except AuditorError as exc:
         return AuditResult(target, error=exc.report(), seconds=time.monotonic() - started)

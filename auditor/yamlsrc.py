@@ -65,7 +65,35 @@ def compose_file(path: Path, problems: Problems) -> yaml.Node | None:
         return None
     if node is None:
         problems.add(None, "the file is empty")
+    elif _reject_tags(node, problems):
+        return None
     return node
+
+
+# The tags plain YAML resolves to; anything else (!!python/object, !custom) is refused, never built.
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in
+                        ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "binary", "merge"))
+
+
+def _reject_tags(root: yaml.Node, problems: Problems) -> bool:
+    """Record a problem for every node with a tag other than plain YAML's; True if any.
+    Each node is visited once, so aliases (even an alias bomb) cost nothing extra."""
+    seen: set[int] = set()
+    stack = [root]
+    found = False
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.tag not in _PLAIN_TAGS:
+            problems.add(node, f"YAML tag {node.tag} is not allowed in a spec or config (plain values only)")
+            found = True
+        if isinstance(node, yaml.MappingNode):
+            stack += [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+    return found
 
 
 # In a flow mapping, {type: numeric(10,2)} splits at the comma and leaves a key "2)".
@@ -84,6 +112,9 @@ def mapping_items(
         key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else ""
         if not key:
             problems.add(key_node, f"{what}: keys must be non-empty names")
+            continue
+        if "\x00" in key:
+            problems.add(key_node, f"{what}: {key!r} holds a NUL character, which no database accepts in a name")
             continue
         if key in seen:
             problems.add(key_node, f"{what}: duplicate key '{key}'")

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import subprocess
+import time
 import sys
 import uuid
 from pathlib import Path
@@ -688,3 +689,25 @@ def test_demo_dir_that_is_a_file(tmp_path: Path) -> None:
     lines = assert_error_exit(result)
     assert len(lines) == 1 and str(target) in lines[0], lines
     assert target.read_text() == "keep me\n"
+
+
+@pytest.mark.parametrize(("text", "fragment", "line"), [
+    ("tables:\n  t:\n    columns: !!python/object/apply:os.system ['touch /tmp/pwned']\n",
+     "YAML tag tag:yaml.org,2002:python/object/apply:os.system is not allowed", 3),
+    ("tables:\n  t:\n    columns: {id: !custom integer}\n", "YAML tag !custom is not allowed", 3),
+    ('tables:\n  "t\\0x":\n    columns: {id: integer}\n', "holds a NUL character", 2),
+])
+def test_tags_and_nul_are_refused(write_spec, text: str, fragment: str, line: int, tmp_path: Path) -> None:
+    spec = write_spec(text)
+    result = run_cli("audit", "--db", str(tmp_path / "never.db"), "--spec", spec)
+    assert result.code == 2 and "Traceback" not in result.err
+    assert result.err.startswith(f"{spec}:{line}:") and fragment in result.err
+    assert not Path("/tmp/pwned").exists() or Path("/tmp/pwned").stat().st_mtime < time.time() - 60
+
+
+def test_names_postgres_would_truncate_are_refused(write_spec, pg_url: str) -> None:
+    long_name = "a" * 64
+    spec = write_spec(f"tables:\n  {long_name}:\n    columns: {{id: integer}}\n")
+    result = run_cli("audit", "--db", pg_url, "--spec", spec)
+    assert result.code == 2 and f"table name '{long_name}' is 64 bytes; postgresql keeps only 63" in result.err
+    assert run_cli("apply", "--db", pg_url, "--spec", spec).code == 2

@@ -69,6 +69,8 @@ class Dialect:
     quote_collations: bool = False
     generated_storage: str = "STORED"
     integer_pk_is_rowid: bool = False
+    # Longer names are silently truncated by the engine (None: no limit).
+    max_identifier_bytes: int | None = None
     create_or_replace_view: str = "VIEW IF NOT EXISTS"
     # DDL capabilities: what can be done in place, and what has an idempotent IF [NOT] EXISTS form.
     has_schemas: bool = False
@@ -148,6 +150,7 @@ POSTGRESQL = Dialect(
     has_comments=True,
     quote_collations=True,
     create_or_replace_view="OR REPLACE VIEW",
+    max_identifier_bytes=63,
     has_schemas=True,
     add_column_if_not_exists=True,
     drop_column_if_exists=True,
