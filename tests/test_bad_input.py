@@ -711,3 +711,23 @@ def test_names_postgres_would_truncate_are_refused(write_spec, pg_url: str) -> N
     result = run_cli("audit", "--db", pg_url, "--spec", spec)
     assert result.code == 2 and f"table name '{long_name}' is 64 bytes; postgresql keeps only 63" in result.err
     assert run_cli("apply", "--db", pg_url, "--spec", spec).code == 2
+
+
+BAD_FILES = sorted((Path(__file__).parent / "bad").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", BAD_FILES, ids=[p.stem for p in BAD_FILES])
+def test_bad_files(path: Path, tmp_path: Path) -> None:
+    """tests/bad/: one malformed spec or config a file; its first line says what must be reported:
+    ``# expect: LINE: message fragment``. Exit 2, one line per problem, nothing touched."""
+    line, fragment = re.match(r"# expect: (\d+): (.*)", path.read_text().splitlines()[0]).groups()
+    db = tmp_path / "untouched.db"
+    if path.name.startswith("config_"):
+        result = run_cli("audit", "--config", str(path))
+    else:
+        result = run_cli("apply", "--db", str(db), "--spec", str(path), "--yes")
+    assert result.code == 2, result.out + result.err
+    assert "Traceback" not in result.err + result.out
+    assert result.err.startswith(f"{path}:{line}:"), result.err
+    assert fragment in result.err, result.err
+    assert not db.exists()
