@@ -39,6 +39,7 @@ from typing import Callable, TypeVar
 import yaml
 
 from auditor.canon import parse_type
+from auditor.dialects import POSTGRESQL
 from auditor.errors import SpecError
 from auditor.model import (
     CheckConstraint, Column, Enum, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table,
@@ -253,6 +254,13 @@ def _column(table: str, name: str, body: yaml.Node, parts: _TableParts, problems
     if identity is not None and identity.lower() not in IDENTITIES:
         problems.add(fields["identity"], f"{what} identity must be one of: {', '.join(IDENTITIES)}")
     default = _default(fields["default"], problems, what) if "default" in fields else None
+    serial = column_type is not None and column_type.strip().lower() in POSTGRESQL.serial_types
+    for conflict, present in (("generated", "generated" in fields), ("identity", identity is not None),
+                              (f"type {column_type}", serial)):
+        if present and "default" in fields:
+            problems.add(fields["default"], f"{what}: a {conflict} column takes no default")
+    if "generated" in fields and identity is not None:
+        problems.add(fields["generated"], f"{what}: a column is generated or an identity, not both")
     if column_type is not None:
         parts.columns.append(Column(
             name, column_type, flag("nullable", True), default,
