@@ -46,12 +46,19 @@ class Problems:
 def compose_file(path: Path, problems: Problems) -> yaml.Node | None:
     """The YAML node tree of a file, or None after recording why it could not be read."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         problems.add(None, "file not found")
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.add(None, f"cannot read the file: {exc}")
+    except OSError as exc:
+        problems.add(None, f"cannot read the file: {exc.strerror or exc}")
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[:exc.start]
+        line, column = before.count(b"\n"), exc.start - (before.rfind(b"\n") + 1)
+        problems.add_at(line, column, f"not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
         return None
     try:
         node = yaml.compose(text, Loader=_Loader)
