@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from sqlalchemy.engine import make_url
 
 from auditor.demo import build_incident_database, spec_path

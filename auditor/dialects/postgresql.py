@@ -7,7 +7,6 @@ extension (``pg_depend.deptype = 'e'``) are the extension's business and are lef
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from auditor.model import (
