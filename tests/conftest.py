@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import subprocess
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,15 @@ def require_command(name: str) -> str:
             pytest.fail(f"{message}; CI=true must run this test")
         pytest.skip(message)
     return path
+
+
+def run_psql(pg_url: str, script: Path) -> subprocess.CompletedProcess[str]:
+    """Run a SQL script the way a person would: ``psql -v ON_ERROR_STOP=1 -f``."""
+    url = make_url(pg_url)
+    return subprocess.run(
+        [require_command("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", url.host or "127.0.0.1",
+         "-p", str(url.port or 5432), "-U", url.username or "postgres", "-d", url.database or "", "-f", str(script)],
+        capture_output=True, text=True, timeout=60)
 
 
 def _pg_admin_engine():

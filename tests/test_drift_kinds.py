@@ -12,16 +12,14 @@ engine only (enums, sequences, extensions, comments, Postgres identity) skip the
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from auditor.diff import KINDS, WARNING, check_name
 from auditor.model import Table
-from conftest import ENGINES, CliResult, LiveDb, require_command, run_cli
+from conftest import ENGINES, CliResult, LiveDb, require_command, run_cli, run_psql
 
 # ---------------------------------------------------------------------------------------------
 # The base schema: a spec and the natural DDL that builds it on either engine.
@@ -450,14 +448,6 @@ PSQL_CASES = (
     "view_mismatch", "view_to_materialized", "missing_sequence", "extra_sequence", "sequence_mismatch",
     "missing_extension", "extra_extension",
 )
-def run_psql(pg_url: str, script: Path) -> subprocess.CompletedProcess[str]:
-    url = make_url(pg_url)
-    return subprocess.run(
-        ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432),
-         "-U", url.username or "postgres", "-d", url.database or "", "-f", str(script)],
-        capture_output=True, text=True, timeout=60)
-
-
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES if c.id in PSQL_CASES])
 def test_printed_postgres_plan_runs_twice_with_psql(case: Case, pg_url: str, write_spec, tmp_path: Path,
                                                     request: pytest.FixtureRequest) -> None:

@@ -27,14 +27,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
 from auditor.spec import load_spec
-from conftest import LiveDb, require_command, run_cli
+from conftest import LiveDb, require_command, run_cli, run_psql
 
 # ---------------------------------------------------------------------------------------------
 # The names, as Python strings (what the database must end up holding, byte for byte)
@@ -288,14 +287,6 @@ def assert_clean(db: LiveDb, spec_path: str) -> None:
 def apply(db: LiveDb, spec_path: str, *extra: str) -> None:
     result = run_cli("apply", "--db", db.url, "--spec", spec_path, "--yes", *extra)
     assert result.code == 0, result.out + result.err
-
-
-def run_psql(pg_url: str, script: Path) -> subprocess.CompletedProcess[str]:
-    url = make_url(pg_url)
-    return subprocess.run(
-        ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432),
-         "-U", url.username or "postgres", "-d", url.database or "", "-f", str(script)],
-        capture_output=True, text=True, timeout=60)
 
 
 def run_printed_plan_twice(db: LiveDb, spec_path: str, script: Path) -> str:

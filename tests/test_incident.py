@@ -6,10 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
 
 from auditor.demo import build_incident_database, spec_path
-from conftest import LiveDb, require_command, run_cli
+from conftest import LiveDb, run_cli, run_psql
 
 SPEC = str(spec_path())
 
@@ -62,15 +61,11 @@ def test_audit_apply_flag_is_the_remediation_run(db: LiveDb) -> None:
 
 
 def test_printed_postgres_script_runs_twice_with_psql(pg_url: str, tmp_path: Path) -> None:
-    require_command("psql")
     build_incident_database(pg_url)
     script = tmp_path / "plan.sql"
     script.write_text(run_cli("plan", "--db", pg_url, "--spec", SPEC).out)
-    url = make_url(pg_url)
-    psql = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", url.host or "127.0.0.1",
-            "-p", str(url.port or 5432), "-U", url.username or "postgres", "-d", url.database or "", "-f", str(script)]
     for _ in range(2):
-        done = subprocess.run(psql, capture_output=True, text=True, timeout=60)
+        done = run_psql(pg_url, script)
         assert done.returncode == 0, done.stderr
     assert run_cli("audit", "--db", pg_url, "--spec", SPEC).code == 0
 

@@ -60,19 +60,11 @@ def test_destructive_statements_are_the_drops_type_changes_and_set_not_null() ->
 
 def test_golden_postgres_script_heals_a_real_database_and_runs_twice(pg_url: str, tmp_path: Path) -> None:
     """The pinned script is real SQL: applied twice by psql, it leaves the database clean."""
-    import subprocess
+    from conftest import run_cli, run_psql
 
-    from sqlalchemy.engine import make_url
-
-    from conftest import require_command, run_cli
-
-    require_command("psql")
     assert run_cli("apply", "--db", pg_url, "--spec", str(GOLDEN / "live.yaml")).code == 0
-    url = make_url(pg_url)
-    psql = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", url.host or "", "-p", str(url.port or 5432),
-            "-U", url.username or "postgres", "-d", url.database or "", "-f", str(GOLDEN / "plan_postgresql.sql")]
     for _ in range(2):
-        done = subprocess.run(psql, capture_output=True, text=True, timeout=60)
+        done = run_psql(pg_url, GOLDEN / "plan_postgresql.sql")
         assert done.returncode == 0, done.stderr
     result = run_cli("audit", "--db", pg_url, "--spec", str(GOLDEN / "desired.yaml"), "--strict")
     assert result.code == 0, result.out
