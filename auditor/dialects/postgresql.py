@@ -118,7 +118,7 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ("public",)) -> Sch
     """The objects of the given namespaces, raw (not yet canonical)."""
     params = {"schemas": list(schemas)}
     tables: dict[_Key, dict[str, Any]] = {}
-    for row in conn.exec_driver_sql(_TABLES_AND_COLUMNS_SQL, params):
+    for row in conn.exec_driver_sql(_TABLES_AND_COLUMNS_SQL, params).all():
         nsp, table, name, type_, notnull, default, identity, generated, collation, comment, table_comment = row
         parts = tables.setdefault((nsp, table), _empty_table(table_comment))
         if name is not None:
@@ -126,9 +126,9 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ("public",)) -> Sch
                 name, type_, not notnull, None if generated else default,
                 identity=IDENTITY_CODES.get(identity), generated=default if generated else None,
                 collation=collation, comment=comment))
-    for row in conn.exec_driver_sql(_INDEXES_SQL, params):
+    for row in conn.exec_driver_sql(_INDEXES_SQL, params).all():
         _add_index(tables, row)
-    for row in conn.exec_driver_sql(_CONSTRAINTS_SQL, params):
+    for row in conn.exec_driver_sql(_CONSTRAINTS_SQL, params).all():
         _add_constraint(tables, row)
     return Schema(
         tables=tuple(Table(name=table, schema=nsp, **parts) for (nsp, table), parts in tables.items()),

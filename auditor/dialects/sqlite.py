@@ -5,6 +5,7 @@ constraints, partial-index predicates, view bodies) is read from the stored CREA
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -58,8 +59,10 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ()) -> Schema:
     columns: dict[str, list[Column]] = defaultdict(list)
     pk_positions: dict[str, list[tuple[int, str]]] = defaultdict(list)
     table_sql: dict[str, TableSql] = {}
-    for table, sql, name, type_, notnull, default, pk, hidden in conn.exec_driver_sql(_COLUMNS_SQL):
-        info = table_sql.setdefault(table, parse_create_table(str(sql or "")))
+    for table, sql, name, type_, notnull, default, pk, hidden in conn.exec_driver_sql(_COLUMNS_SQL).all():
+        info = table_sql.get(table)
+        if info is None:  # once per table, not per column
+            info = table_sql[table] = parse_create_table(str(sql or ""))
         extra = info.columns.get(name.lower(), ColumnSql())
         columns[table].append(Column(
             name, type_ or "", not notnull, _string_default(default),
@@ -104,7 +107,7 @@ def _string_default(default: str | None) -> str | None:
 
 def _read_indexes(conn: Connection) -> tuple[dict[str, list[Index]], dict[str, list[UniqueConstraint]]]:
     rows: dict[tuple[str, str], list[tuple[Any, ...]]] = defaultdict(list)
-    for table, index, origin, unique, partial, column, desc, sql in conn.exec_driver_sql(_INDEXES_SQL):
+    for table, index, origin, unique, partial, column, desc, sql in conn.exec_driver_sql(_INDEXES_SQL).all():
         rows[(table, index)].append((origin, unique, partial, column, desc, sql))
     indexes: dict[str, list[Index]] = defaultdict(list)
     uniques: dict[str, list[UniqueConstraint]] = defaultdict(list)
@@ -114,16 +117,20 @@ def _read_indexes(conn: Connection) -> tuple[dict[str, list[Index]], dict[str, l
         if origin == "u":
             uniques[table].append(UniqueConstraint(tuple(names)))
             continue
-        elements, where = index_sql_parts(str(sql or ""))
-        if all(names):  # plain columns: the pragma's names and order flags
-            elements = [name + (" DESC" if desc else "") for _, _, _, name, desc, _ in parts]
+        # Plain columns: the pragma's names and order flags. Expressions and predicates are only
+        # in the CREATE INDEX statement, which is parsed just for those.
+        elements = [name + (" DESC" if desc else "") for _, _, _, name, desc, _ in parts] if all(names) else []
+        where = None
+        if partial or not elements:
+            parsed, where = index_sql_parts(str(sql or ""))
+            elements = elements or parsed
         indexes[table].append(Index(index, tuple(elements), bool(unique), where if partial else None))
     return indexes, uniques
 
 
 def _read_foreign_keys(conn: Connection, primary_keys: dict[str, tuple[str, ...]]) -> dict[str, list[ForeignKey]]:
     grouped: dict[tuple[str, int], list[tuple[str, str, str | None, str, str]]] = defaultdict(list)
-    for table, fk_id, ref_table, col, ref_col, on_delete, on_update in conn.exec_driver_sql(_FOREIGN_KEYS_SQL):
+    for table, fk_id, ref_table, col, ref_col, on_delete, on_update in conn.exec_driver_sql(_FOREIGN_KEYS_SQL).all():
         grouped[(table, fk_id)].append((ref_table, col, ref_col, on_delete, on_update))
     out: dict[str, list[ForeignKey]] = defaultdict(list)
     for (table, _), parts in grouped.items():
@@ -197,9 +204,16 @@ def _name(tok: Token) -> str:
     return tok.text[1:-1].replace('""', '"') if tok.kind == "qid" else tok.text
 
 
+# Every word parse_create_table looks for; a statement with none of them (anywhere, even in a
+# string) has nothing to add to the pragmas, and is not tokenized at all.
+_TABLE_SQL_WORDS_RE = re.compile(r"\b(?:collate|autoincrement|check|constraint|as)\b", re.IGNORECASE)
+
+
 def parse_create_table(sql: str) -> TableSql:
     """Collations, AUTOINCREMENT, generation expressions and CHECKs of a CREATE TABLE statement."""
     out = TableSql()
+    if not _TABLE_SQL_WORDS_RE.search(sql):
+        return out
     tokens = tokenize(sql, SQLITE)
     if Token("op", "(") not in tokens:
         return out  # CREATE TABLE ... AS SELECT
