@@ -9,10 +9,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Iterable, NamedTuple
+from functools import lru_cache, wraps
+from typing import Callable, Iterable, NamedTuple, TypeVar
 
-from auditor.dialects import Dialect
+from auditor.dialects import DIALECTS, Dialect
 from auditor.model import Column, ForeignKey, PrimaryKey, Schema, Sequence, Table
+
+R = TypeVar("R")
+
+
+def _memoized(fn: Callable[..., R]) -> Callable[..., R]:
+    """``fn(text, dialect, *rest)``, remembered for the built-in dialects: a schema repeats the same
+    types and defaults across its tables, and the live side is canonicalized on every audit."""
+    cached = lru_cache(maxsize=1 << 16)(lambda text, name, *rest: fn(text, DIALECTS[name], *rest))
+
+    @wraps(fn)
+    def wrapper(text: str, dialect: Dialect, *rest: object) -> R:
+        if DIALECTS.get(dialect.name) is dialect:
+            return cached(text, dialect.name, *rest)
+        return fn(text, dialect, *rest)
+
+    return wrapper
+
 
 # ---------------------------------------------------------------------------------------------
 # Types
@@ -68,6 +86,7 @@ def parse_type(text: str) -> TypeParts | None:
     return TypeParts(base, args or None, match["array"].count("["))
 
 
+@_memoized
 def canonical_type(text: str, dialect: Dialect) -> str:
     """The canonical spelling of a type for ``dialect``; unknown text is returned lower-cased."""
     if not text.strip():
@@ -200,7 +219,12 @@ def canonical_expr(text: str | None, dialect: Dialect, columns: frozenset[str] |
     ``columns``: the table's column names, where the expression belongs to a table."""
     if text is None or not str(text).strip():
         return None
-    tokens = tokenize(str(text), dialect, columns)
+    return _canonical_expr(str(text), dialect, columns)
+
+
+@_memoized
+def _canonical_expr(text: str, dialect: Dialect, columns: frozenset[str] | None) -> str | None:
+    tokens = tokenize(text, dialect, columns)
     tokens = _replace_function_synonyms(tokens)
     while True:
         simpler = _drop_redundant_parens(_drop_redundant_casts(_drop_redundant_parens(tokens)))
@@ -418,6 +442,12 @@ def canonical_element(text: str, columns: frozenset[str], dialect: Dialect) -> s
     """
     if text in columns:
         return text
+    return _canonical_element(text, dialect, columns)
+
+
+@_memoized
+def _canonical_element(text: str, dialect: Dialect, columns: frozenset[str]) -> str:
+    """``canonical_element`` of a text that is not a bare column name."""
     tokens = tokenize(text, dialect, columns)
     tokens, order = _split_order(tokens)
     if len(tokens) == 1 and tokens[0].kind == "qid":
@@ -483,7 +513,7 @@ def _normalize_table(table: Table, dialect: Dialect) -> Table:
     return replace(
         table,
         schema=schema,
-        columns=tuple(_normalize_column(c, c.name in pk_columns, table, schema, dialect) for c in table.columns),
+        columns=tuple(_normalize_column(c, c.name in pk_columns, table, names, dialect) for c in table.columns),
         primary_key=pk,
         indexes=tuple(replace(i, columns=elements(i.columns), include=elements(i.include),
                               where=canonical_expr(i.where, dialect, names),
@@ -496,7 +526,7 @@ def _normalize_table(table: Table, dialect: Dialect) -> Table:
     )
 
 
-def _normalize_column(column: Column, in_primary_key: bool, table: Table, schema: str | None,
+def _normalize_column(column: Column, in_primary_key: bool, table: Table, names: frozenset[str],
                       dialect: Dialect) -> Column:
     type_ = canonical_type(column.type, dialect)
     default = _literal_default(canonical_expr(column.default, dialect), type_)
@@ -504,7 +534,7 @@ def _normalize_column(column: Column, in_primary_key: bool, table: Table, schema
     if base in dialect.serial_types:
         # serial is an integer whose default draws from the sequence Postgres names after it.
         type_ = dialect.serial_types[base]
-        default = serial_default(table.name, column.name, schema, dialect)
+        default = serial_default(table.name, column.name, _namespace(table.schema, dialect), dialect)
     collation = column.collation
     if collation is not None and dialect.collations_ignore_case:
         collation = collation.upper()
@@ -513,15 +543,17 @@ def _normalize_column(column: Column, in_primary_key: bool, table: Table, schema
     # Primary-key, identity and serial columns are NOT NULL on every engine we support (SQLite's
     # rowid alias reports notnull=0 while rejecting NULL in practice).
     not_null = in_primary_key or identity in ("always", "by default") or base in dialect.serial_types
-    return replace(
-        column,
+    # Built directly rather than with dataclasses.replace: this runs once per column of both sides.
+    return Column(
+        name=column.name,
         type=type_,
         nullable=column.nullable and not not_null,
         default=default,
         identity=identity,
-        generated=canonical_expr(column.generated, dialect, frozenset(c.name for c in table.columns)),
+        generated=canonical_expr(column.generated, dialect, names),
         collation=None if collation in dialect.default_collations else collation,
         comment=(column.comment or None) if dialect.has_comments else None,
+        renamed_from=column.renamed_from,
     )
 
 
