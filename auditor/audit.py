@@ -3,17 +3,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
 from auditor.canon import normalize_schema
 from auditor.database import Target, dialect_of, parse_url
 from auditor.diff import KINDS, DriftItem, diff_schemas, failing_items
 from auditor.dialects import Dialect
+from auditor.gcpause import paused_collection
 from auditor.errors import AuditorError, ConfigError, SpecError
 from auditor.inspect import inspect_target, schemas_to_read
 from auditor.model import Schema
-from auditor.spec import load_spec
+from auditor.speccache import load_cached
 
 
 @dataclass(frozen=True)
@@ -40,18 +39,26 @@ class AuditResult:
         return failing_items(self.drift, strict)
 
 
-@lru_cache(maxsize=32)
-def _cached_spec(path: str, mtime_ns: int) -> Schema:
-    return load_spec(path)
-
-
 def load_expected(spec_path: str) -> Schema:
-    """The spec at ``spec_path``, parsed once per file version in this process."""
-    try:
-        mtime = Path(spec_path).stat().st_mtime_ns
-    except OSError:
-        mtime = 0
-    return _cached_spec(spec_path, mtime)
+    """The spec at ``spec_path``, parsed once per file content (see ``auditor.speccache``)."""
+    return load_cached(spec_path)[1]
+
+
+_normalized: dict[tuple[str, str], Schema] = {}
+
+
+def expected_schema(spec_path: str, dialect: Dialect) -> Schema:
+    """The spec at ``spec_path``, canonical for ``dialect`` and checked against its name limits;
+    canonicalized once per file content and dialect (what ``serve`` and fleets would repeat)."""
+    key, raw = load_cached(spec_path)
+    expected = _normalized.get((key, dialect.name))
+    if expected is None:
+        expected = normalize_schema(raw, dialect)
+        check_identifier_lengths(expected, dialect, spec_path)
+        if len(_normalized) >= 64:
+            _normalized.clear()
+        _normalized[(key, dialect.name)] = expected
+    return expected
 
 
 def check_identifier_lengths(schema: Schema, dialect: Dialect, spec: str) -> None:
@@ -74,13 +81,17 @@ def check_identifier_lengths(schema: Schema, dialect: Dialect, spec: str) -> Non
 
 def audit_target(target: Target, ignore: tuple[str, ...] = ()) -> AuditResult:
     """Audit one database against its spec; failures become ``AuditResult.error``."""
+    with paused_collection():
+        return _audit_target(target, ignore)
+
+
+def _audit_target(target: Target, ignore: tuple[str, ...]) -> AuditResult:
     started = time.monotonic()
     try:
         if not target.spec:
             raise ConfigError(f"{target.name}: no spec given", "pass --spec FILE or set 'spec' in the config")
         dialect = dialect_of(parse_url(target.url))
-        expected = normalize_schema(load_expected(target.spec), dialect)
-        check_identifier_lengths(expected, dialect, target.spec)
+        expected = expected_schema(target.spec, dialect)
         actual = inspect_target(target, schemas_to_read(expected, dialect))
     except AuditorError as exc:
         return AuditResult(target, error=exc.report(), seconds=time.monotonic() - started)

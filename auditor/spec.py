@@ -70,10 +70,11 @@ _REFERENCE_RE = re.compile(r"^\s*(?P<table>[^()\s]+?)\s*\((?P<columns>[^()]+)\)\
 T = TypeVar("T")
 
 
-def load_spec(path: str | Path) -> Schema:
-    """Load and check a spec file; raises SpecError listing every problem found."""
+def load_spec(path: str | Path, data: bytes | None = None) -> Schema:
+    """Load and check a spec file (or ``data``, its bytes already read); raises SpecError listing
+    every problem found."""
     problems = Problems(str(path))
-    root = compose_file(Path(path), problems)
+    root = compose_file(Path(path), problems, data)
     schema = _schema(root, problems) if root is not None else None
     if problems.messages or schema is None:
         raise SpecError("\n".join(problems.messages) or f"{path}: no tables")

@@ -43,10 +43,11 @@ class Problems:
                 for line, column, message in sorted(self.found, key=lambda f: (f[0], f[1]))]
 
 
-def compose_file(path: Path, problems: Problems) -> yaml.Node | None:
-    """The YAML node tree of a file, or None after recording why it could not be read."""
+def compose_file(path: Path, problems: Problems, data: bytes | None = None) -> yaml.Node | None:
+    """The YAML node tree of a file (``data``: its bytes, when already read), or None after
+    recording why it could not be read."""
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
     except FileNotFoundError:
         problems.add(None, "file not found")
         return None

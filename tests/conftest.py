@@ -25,6 +25,19 @@ PG_ADMIN_URL = os.environ.get("AUDITOR_TEST_PG_URL", "postgresql+psycopg://postg
 ENGINES = ("sqlite", "postgresql")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def spec_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The disk cache of loaded specs, in a folder of this test run (never the user's own)."""
+    path = tmp_path_factory.mktemp("spec-cache")
+    before = os.environ.get("SCHEMA_AUDITOR_CACHE_DIR")
+    os.environ["SCHEMA_AUDITOR_CACHE_DIR"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("SCHEMA_AUDITOR_CACHE_DIR", None)
+    else:
+        os.environ["SCHEMA_AUDITOR_CACHE_DIR"] = before
+
+
 @dataclass
 class CliResult:
     """What a CLI run returned and printed."""

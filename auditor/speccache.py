@@ -1,0 +1,195 @@
+"""Loaded specs, kept by the content hash of their file: in this process, and on disk as JSON.
+
+Parsing and checking a large spec (the YAML parse above all) costs far more than the audit it
+feeds, and a spec rarely changes between two runs. So a spec that loaded cleanly is written to
+``$SCHEMA_AUDITOR_CACHE_DIR`` (else ``$XDG_CACHE_HOME/schema-auditor``, else
+``~/.cache/schema-auditor``; an empty ``SCHEMA_AUDITOR_CACHE_DIR`` turns the disk cache off) as
+plain JSON data, never pickle, under the SHA-256 of the file's bytes and of the loader's own source.
+
+Every miss goes through the full validating loader, so a bad spec is always reported with its
+``file:line:column`` problems, and only specs without problems are ever cached. An entry that is
+unreadable, truncated, of another format or whose checksum does not match is ignored; entries are
+written to a temporary file and renamed into place (atomic: concurrent writers never leave a torn
+entry); a cache directory that cannot be created or written is silently skipped.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from collections import OrderedDict
+from dataclasses import fields, is_dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from auditor import __version__
+from auditor.gcpause import paused_collection
+from auditor.model import (
+    CheckConstraint, Column, Enum, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table,
+    UniqueConstraint, View)
+from auditor.spec import load_spec
+
+CACHE_DIR_ENV = "SCHEMA_AUDITOR_CACHE_DIR"
+FORMAT = 1
+_MEMORY_ENTRIES = 32
+# What the cached model depends on besides the spec: a change to any of these makes new keys.
+_LOADER_MODULES = ("auditor.model", "auditor.spec", "auditor.yamlsrc", "auditor.canon", "auditor.dialects",
+                   "auditor.speccache")
+
+
+def cache_dir() -> Path | None:
+    """Where loaded specs are kept on disk; None when the disk cache is turned off."""
+    explicit = os.environ.get(CACHE_DIR_ENV)
+    if explicit is not None:
+        return Path(explicit) if explicit else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "schema-auditor"
+
+
+def spec_key(data: bytes) -> str:
+    """The cache key of a spec file's bytes (with the loader's fingerprint)."""
+    return hashlib.sha256(_loader_fingerprint() + data).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _loader_fingerprint() -> bytes:
+    import sys
+
+    digest = hashlib.sha256(f"{__version__}/{FORMAT}".encode())
+    for name in _LOADER_MODULES:
+        module = sys.modules.get(name)
+        source = getattr(module, "__file__", None)
+        try:
+            digest.update(Path(source).read_bytes() if source else name.encode())
+        except OSError:
+            digest.update(name.encode())
+    return digest.digest()
+
+
+class _Recent:
+    """A small thread-safe map that forgets its oldest entries."""
+
+    def __init__(self, size: int) -> None:
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        """The value under ``key``, or None."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+            return self._items.get(key)
+
+    def put(self, key: Any, value: Any) -> None:
+        """Remember ``value`` under ``key``."""
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+_memory = _Recent(_MEMORY_ENTRIES)
+
+
+def load_cached(path: str | Path) -> tuple[str, Schema]:
+    """``(key, schema)`` of the spec at ``path``: from memory, else from disk, else loaded (and
+    checked) in full and stored. Raises SpecError exactly as ``load_spec`` does."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return "", load_spec(path)  # says why the file cannot be read, the usual way
+    key = spec_key(data)
+    schema = _memory.get(key)
+    if schema is None:
+        directory = cache_dir()
+        with paused_collection():
+            schema = _read_entry(directory, key) if directory else None
+            if schema is None:
+                schema = load_spec(path, data)
+                if directory:
+                    _write_entry(directory, key, schema)
+        _memory.put(key, schema)
+    return key, schema
+
+
+# ---------------------------------------------------------------------------------------------
+# Entries: a header line (format, key, checksum of the body), then the model as JSON arrays, each
+# dataclass as the list of its fields in declaration order (the loader fingerprint covers that order).
+
+
+def _entry_path(directory: Path, key: str) -> Path:
+    return directory / f"{key}.json"
+
+
+def _write_entry(directory: Path, key: str, schema: Schema) -> None:
+    body = json.dumps(_encode(schema), separators=(",", ":")).encode()
+    header = json.dumps({"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest()}).encode()
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(header + b"\n" + body)
+            os.replace(temporary, _entry_path(directory, key))
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass  # an unwritable cache only costs speed
+
+
+def _read_entry(directory: Path, key: str) -> Schema | None:
+    try:
+        header, _, body = _entry_path(directory, key).read_bytes().partition(b"\n")
+        meta = json.loads(header)
+        if (meta.get("format"), meta.get("key"), meta.get("sha256")) != (
+                FORMAT, key, hashlib.sha256(body).hexdigest()):
+            return None
+        return _decode_schema(json.loads(body))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None  # missing, torn, corrupted or foreign: load the spec instead
+
+
+def _encode(value: Any) -> Any:
+    if is_dataclass(value):
+        return [_encode(getattr(value, f.name)) for f in fields(value)]
+    if isinstance(value, tuple):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _strings(values: list[str] | None) -> tuple[str, ...] | None:
+    return None if values is None else tuple(values)
+
+
+def _decode_schema(row: list[Any]) -> Schema:
+    tables, version, ignore, enums, views, sequences, extensions = row
+    return Schema(
+        tables=tuple(_decode_table(t) for t in tables),
+        version=version,
+        ignore=tuple(ignore),
+        enums=tuple(Enum(name, schema, tuple(values)) for name, schema, values in enums),
+        views=tuple(View(*v) for v in views),
+        sequences=tuple(Sequence(*s) for s in sequences),
+        extensions=_strings(extensions),
+    )
+
+
+def _decode_table(row: list[Any]) -> Table:
+    name, schema, columns, pk, indexes, fks, uniques, checks, comment, renamed_from = row
+    return Table(
+        name, schema,
+        columns=tuple(Column(*c) for c in columns),
+        primary_key=PrimaryKey(tuple(pk[0]), pk[1]) if pk is not None else None,
+        indexes=tuple(Index(n, tuple(cols), unique, where, method, tuple(include))
+                      for n, cols, unique, where, method, include in indexes),
+        foreign_keys=tuple(ForeignKey(tuple(cols), ref, tuple(ref_cols), *rest) for cols, ref, ref_cols, *rest in fks),
+        unique_constraints=tuple(UniqueConstraint(tuple(cols), n) for cols, n in uniques),
+        checks=tuple(CheckConstraint(*c) for c in checks),
+        comment=comment,
+        renamed_from=renamed_from,
+    )
