@@ -95,6 +95,12 @@ class _Recent:
 _memory = _Recent(_MEMORY_ENTRIES)
 
 
+def forget_loaded() -> None:
+    """Forget the specs loaded in this process (the disk cache stays)."""
+    global _memory
+    _memory = _Recent(_MEMORY_ENTRIES)
+
+
 def load_cached(path: str | Path) -> tuple[str, Schema]:
     """``(key, schema)`` of the spec at ``path``: from memory, else from disk, else loaded (and
     checked) in full and stored. Raises SpecError exactly as ``load_spec`` does."""
