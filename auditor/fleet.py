@@ -6,13 +6,15 @@ errors become results, and a per-database timeout turns a hung audit into an err
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from typing import Callable, Sequence
 
-from auditor.audit import AuditResult, audit_target
+from auditor.audit import AuditResult, audit_target, load_expected
 from auditor.database import Target
-from auditor.errors import ConfigError
+from auditor.errors import AuditorError, ConfigError
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -39,6 +41,13 @@ def select_shard(targets: Sequence[Target], shard: tuple[int, int] | None) -> li
     return [t for t in targets if shard_of(t.name, n) == k]
 
 
+# Audits are CPU-bound Python for most of their time (SQLite above all), so threads share one
+# core through the GIL: a large fleet is audited by worker processes instead. Small fleets keep
+# threads, whose start costs nothing; so does a process with other threads running (``serve``),
+# which must not fork.
+PROCESS_POOL_MIN_TARGETS = 16
+
+
 def audit_fleet(targets: Sequence[Target], ignore: tuple[str, ...] = (), jobs: int = 4,
                 timeout: float | None = None,
                 on_done: Callable[[AuditResult], None] | None = None) -> list[AuditResult]:
@@ -52,24 +61,23 @@ def audit_fleet(targets: Sequence[Target], ignore: tuple[str, ...] = (), jobs: i
     results: dict[int, AuditResult] = {}
     started: dict[int, float] = {}
 
-    def run(index: int, target: Target) -> AuditResult:
-        started[index] = time.monotonic()
-        return audit_target(target, ignore)
-
     def finish(index: int, result: AuditResult) -> None:
         results[index] = result
         if on_done:
             on_done(result)
 
-    pool = ThreadPoolExecutor(max_workers=min(jobs, max(len(targets), 1)), thread_name_prefix="audit")
+    pool = _pool(targets, jobs)
     try:
-        futures = {pool.submit(run, i, t): i for i, t in enumerate(targets)}
+        futures = {pool.submit(audit_target, t, ignore): i for i, t in enumerate(targets)}
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=0.2 if timeout else None, return_when="FIRST_COMPLETED")
             for future in done:
                 finish(futures[future], future.result())
             now = time.monotonic()
+            for future in pending:  # a task's clock starts when a worker takes it
+                if future.running():
+                    started.setdefault(futures[future], now)
             expired = {f for f in pending if futures[f] in started and now - started[futures[f]] > (timeout or 0)}
             for future in expired if timeout else ():
                 target = targets[futures[future]]
@@ -79,3 +87,17 @@ def audit_fleet(targets: Sequence[Target], ignore: tuple[str, ...] = (), jobs: i
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     return [results[i] for i in range(len(targets))]
+
+
+def _pool(targets: Sequence[Target], jobs: int) -> Executor:
+    """Worker processes for a large fleet (forked after the specs are loaded, so that every worker
+    starts with them), else threads."""
+    workers = min(jobs, max(len(targets), 1))
+    if workers > 1 and len(targets) >= PROCESS_POOL_MIN_TARGETS and threading.active_count() == 1:
+        for spec in {t.spec for t in targets if t.spec}:
+            try:
+                load_expected(spec)
+            except AuditorError:
+                pass  # each of its databases reports the problem
+        return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="audit")

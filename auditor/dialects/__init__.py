@@ -105,6 +105,11 @@ class Dialect:
             return f"{self.quote(schema)}.{self.quote(name)}"
         return self.quote(name)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled by name (the engines' dialects are singletons), so that audit results can come
+        back from worker processes."""
+        return (dialect_named, (self.name,))
+
     @property
     def reader(self) -> Callable[[Connection, tuple[str, ...]], Schema]:
         """The engine's catalog reader: ``read_schema(connection, schemas) -> Schema`` (raw)."""
