@@ -1,0 +1,130 @@
+"""Structural properties the speed rests on (the speed itself is measured by bench/run.py):
+what a run imports, and the spec cache: used, keyed by content, safe when broken or unwritable."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from auditor import speccache
+from auditor.demo import build_incident_database, spec_path
+from auditor.errors import SpecError
+from auditor.fleet import PROCESS_POOL_MIN_TARGETS, audit_fleet
+from auditor.database import Target
+from auditor.spec import load_spec
+
+SPEC = """\
+version: 1
+tables:
+  jobs:
+    columns:
+      id: {type: bigint, primary_key: true}
+      status: {type: varchar(20), nullable: false, default: "'new'"}
+    indexes:
+      ix_jobs_status: {columns: [status]}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _nothing_loaded_yet() -> None:
+    speccache.forget_loaded()
+
+
+def _imports_after(*argv: str, cwd: Path) -> set[str]:
+    """The top-level modules imported by a CLI run in a fresh interpreter."""
+    code = ("import sys\nfrom auditor.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "print('\\n' + ' '.join(sorted({m.split('.')[0] for m in sys.modules})))")
+    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=cwd, timeout=60)
+    return set(done.stdout.strip().splitlines()[-1].split())
+
+
+def test_help_and_sqlite_runs_do_not_import_psycopg(tmp_path: Path) -> None:
+    assert "psycopg" not in _imports_after("--help", cwd=tmp_path)
+    db = tmp_path / "jobs.db"
+    build_incident_database(f"sqlite:///{db}")
+    modules = _imports_after("audit", "--db", str(db), "--spec", str(spec_path()), cwd=tmp_path)
+    assert "auditor" in modules and "sqlalchemy" in modules
+    assert "psycopg" not in modules and "prometheus_client" not in modules
+
+
+def test_the_disk_cache_is_used_and_keyed_by_content(tmp_path: Path, write_spec, monkeypatch) -> None:
+    monkeypatch.setenv(speccache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    path = write_spec(SPEC)
+    key, schema = speccache.load_cached(path)
+    assert (tmp_path / "cache" / f"{key}.json").exists()
+    speccache.forget_loaded()
+    calls = []
+    monkeypatch.setattr(speccache, "load_spec", lambda *a: calls.append(a) or load_spec(*a))
+    assert speccache.load_cached(path) == (key, schema)  # from disk: the loader did not run
+    assert calls == []
+    Path(path).write_text(SPEC.replace("varchar(20)", "varchar(30)"))  # same size class, new content
+    new_key, changed = speccache.load_cached(path)
+    assert new_key != key and len(calls) == 1
+    assert changed.tables[0].columns[1].type == "varchar(30)"
+    assert changed == load_spec(path)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "foreign", "garbage"])
+def test_a_damaged_entry_is_ignored(tmp_path: Path, write_spec, monkeypatch, damage: str) -> None:
+    monkeypatch.setenv(speccache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    path = write_spec(SPEC)
+    key, schema = speccache.load_cached(path)
+    speccache.forget_loaded()
+    entry = tmp_path / "cache" / f"{key}.json"
+    data = entry.read_bytes()
+    header, _, body = data.partition(b"\n")
+    entry.write_bytes({
+        "truncate": data[:len(data) // 2],
+        "flip": header + b"\n" + body.replace(b"varchar(20)", b"varchar(99)"),
+        "foreign": json.dumps({**json.loads(header), "format": 999}).encode() + b"\n" + body,
+        "garbage": b"\x80\x00 not json",
+    }[damage])
+    assert speccache.load_cached(path) == (key, schema)
+
+
+def test_an_unwritable_cache_dir_is_skipped(tmp_path: Path, write_spec, monkeypatch) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache folder would be")
+    monkeypatch.setenv(speccache.CACHE_DIR_ENV, str(blocker / "cache"))
+    path = write_spec(SPEC)
+    assert speccache.load_cached(path)[1] == load_spec(path)
+    monkeypatch.setenv(speccache.CACHE_DIR_ENV, "")  # turned off
+    assert speccache.cache_dir() is None
+
+
+def test_a_bad_spec_is_never_cached_and_keeps_its_line_numbers(tmp_path: Path, write_spec, monkeypatch) -> None:
+    monkeypatch.setenv(speccache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    path = write_spec(SPEC.replace("nullable: false", "nullable: maybe"))
+    for _ in range(2):
+        with pytest.raises(SpecError) as raised:
+            speccache.load_cached(path)
+        assert f"{path}:6:" in str(raised.value)
+    assert not list((tmp_path / "cache").glob("*.json"))
+
+
+def test_concurrent_writers_leave_one_whole_entry(tmp_path: Path, write_spec) -> None:
+    path = write_spec(SPEC)
+    code = ("import sys; from auditor import speccache\n"
+            "for _ in range(20):\n    speccache.forget_loaded(); speccache._write_entry(speccache.cache_dir(), "
+            "'k', speccache.load_cached(sys.argv[1])[1])")
+    env = {**os.environ, speccache.CACHE_DIR_ENV: str(tmp_path / "cache")}
+    writers = [subprocess.Popen([sys.executable, "-c", code, path], env=env) for _ in range(4)]
+    assert [w.wait(timeout=60) for w in writers] == [0, 0, 0, 0]
+    assert speccache._read_entry(tmp_path / "cache", "k") == load_spec(path)
+    assert [p.name for p in (tmp_path / "cache").iterdir() if p.name.startswith(".tmp-")] == []
+
+
+def test_a_large_fleet_runs_in_worker_processes(tmp_path: Path) -> None:
+    targets = []
+    for i in range(PROCESS_POOL_MIN_TARGETS):
+        db = tmp_path / f"d{i}.db"
+        build_incident_database(f"sqlite:///{db}")
+        targets.append(Target(f"d{i}", f"sqlite:///{db}", str(spec_path())))
+    results = audit_fleet(targets, jobs=2, timeout=60)
+    assert [r.target.name for r in results] == [t.name for t in targets]
+    assert all(not r.error and len(r.drift) == 2 for r in results)
+    assert results[0].dialect is not None and results[0].dialect.name == "sqlite"
