@@ -9,10 +9,11 @@ import hashlib
 import multiprocessing
 import threading
 import time
+from dataclasses import replace
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from typing import Callable, Sequence
 
-from auditor.audit import AuditResult, audit_target, load_expected
+from auditor.audit import AuditResult, audit_target, expected_schema, load_expected
 from auditor.database import Target
 from auditor.errors import AuditorError, ConfigError
 
@@ -67,13 +68,14 @@ def audit_fleet(targets: Sequence[Target], ignore: tuple[str, ...] = (), jobs: i
             on_done(result)
 
     pool = _pool(targets, jobs)
+    audit = _audit_in_worker if isinstance(pool, ProcessPoolExecutor) else audit_target
     try:
-        futures = {pool.submit(audit_target, t, ignore): i for i, t in enumerate(targets)}
+        futures = {pool.submit(audit, t, ignore): i for i, t in enumerate(targets)}
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=0.2 if timeout else None, return_when="FIRST_COMPLETED")
             for future in done:
-                finish(futures[future], future.result())
+                finish(futures[future], _with_expected(future.result()))
             now = time.monotonic()
             for future in pending:  # a task's clock starts when a worker takes it
                 if future.running():
@@ -101,3 +103,16 @@ def _pool(targets: Sequence[Target], jobs: int) -> Executor:
                 pass  # each of its databases reports the problem
         return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="audit")
+
+
+def _audit_in_worker(target: Target, ignore: tuple[str, ...]) -> AuditResult:
+    """An audit in a worker process, sent back without its expected schema: the same for every
+    database of a spec, and unpickling it once per database was most of the parent's work."""
+    return replace(audit_target(target, ignore), expected=None)
+
+
+def _with_expected(result: AuditResult) -> AuditResult:
+    """The result with its expected schema (from this process's spec cache) where it lacks one."""
+    if result.expected is not None or result.error or result.dialect is None or not result.target.spec:
+        return result
+    return replace(result, expected=expected_schema(result.target.spec, result.dialect))
