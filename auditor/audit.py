@@ -12,7 +12,8 @@ from auditor.gcpause import paused_collection
 from auditor.errors import AuditorError, ConfigError, SpecError
 from auditor.inspect import inspect_target, schemas_to_read
 from auditor.model import Schema
-from auditor.speccache import load_cached
+from auditor.spec import load_spec
+from auditor.speccache import load_cached, read_spec_file, remembered
 
 
 @dataclass(frozen=True)
@@ -44,21 +45,17 @@ def load_expected(spec_path: str) -> Schema:
     return load_cached(spec_path)[1]
 
 
-_normalized: dict[tuple[str, str], Schema] = {}
-
-
 def expected_schema(spec_path: str, dialect: Dialect) -> Schema:
     """The spec at ``spec_path``, canonical for ``dialect`` and checked against its name limits;
-    canonicalized once per file content and dialect (what ``serve`` and fleets would repeat)."""
-    key, raw = load_cached(spec_path)
-    expected = _normalized.get((key, dialect.name))
-    if expected is None:
-        expected = normalize_schema(raw, dialect)
+    made once per file content and dialect, and kept with the loaded spec (``auditor.speccache``)."""
+    key, data = read_spec_file(spec_path)
+
+    def make() -> Schema:
+        expected = normalize_schema(remembered(key, lambda: load_spec(spec_path, data)), dialect)
         check_identifier_lengths(expected, dialect, spec_path)
-        if len(_normalized) >= 64:
-            _normalized.clear()
-        _normalized[(key, dialect.name)] = expected
-    return expected
+        return expected
+
+    return remembered(f"{key}-{dialect.name}", make)
 
 
 def check_identifier_lengths(schema: Schema, dialect: Dialect, spec: str) -> None:

@@ -23,7 +23,7 @@ from collections import OrderedDict
 from dataclasses import fields, is_dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from auditor import __version__
 from auditor.gcpause import paused_collection
@@ -101,25 +101,38 @@ def forget_loaded() -> None:
     _memory = _Recent(_MEMORY_ENTRIES)
 
 
-def load_cached(path: str | Path) -> tuple[str, Schema]:
-    """``(key, schema)`` of the spec at ``path``: from memory, else from disk, else loaded (and
-    checked) in full and stored. Raises SpecError exactly as ``load_spec`` does."""
+def read_spec_file(path: str | Path) -> tuple[str, bytes]:
+    """The cache key and the bytes of a spec file; SpecError (from the loader, saying why) when
+    it cannot be read."""
     try:
         data = Path(path).read_bytes()
     except OSError:
-        return "", load_spec(path)  # says why the file cannot be read, the usual way
-    key = spec_key(data)
+        load_spec(path)  # raises SpecError with the reason, the usual way
+        raise
+    return spec_key(data), data
+
+
+def remembered(key: str, make: Callable[[], Schema]) -> Schema:
+    """The schema stored under ``key``, from memory or disk; else ``make()``, then stored.
+    Nothing is stored when ``make`` raises."""
     schema = _memory.get(key)
     if schema is None:
         directory = cache_dir()
         with paused_collection():
             schema = _read_entry(directory, key) if directory else None
             if schema is None:
-                schema = load_spec(path, data)
+                schema = make()
                 if directory:
                     _write_entry(directory, key, schema)
         _memory.put(key, schema)
-    return key, schema
+    return schema
+
+
+def load_cached(path: str | Path) -> tuple[str, Schema]:
+    """``(key, schema)`` of the spec at ``path``, loaded (and checked) in full only on a cache
+    miss. Raises SpecError exactly as ``load_spec`` does."""
+    key, data = read_spec_file(path)
+    return key, remembered(key, lambda: load_spec(path, data))
 
 
 # ---------------------------------------------------------------------------------------------
