@@ -120,7 +120,9 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ("public",)) -> Sch
     tables: dict[_Key, dict[str, Any]] = {}
     for row in conn.exec_driver_sql(_TABLES_AND_COLUMNS_SQL, params).all():
         nsp, table, name, type_, notnull, default, identity, generated, collation, comment, table_comment = row
-        parts = tables.setdefault((nsp, table), _empty_table(table_comment))
+        parts = tables.get((nsp, table))
+        if parts is None:
+            parts = tables[(nsp, table)] = _empty_table(table_comment)
         if name is not None:
             parts["columns"].append(Column(
                 name, type_, not notnull, None if generated else default,
