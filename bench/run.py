@@ -304,7 +304,7 @@ def bench_size(synth: Synth, pg: Postgres, work: Path, repeat: int, compare: boo
             rounds.append((f"{engine} alembic", alembic_step))
     if compare:
         def migra_step() -> None:
-            run = migra(pg.url(reference, "postgresql"), pg.url(drifted, "postgresql"))
+            run = migra(pg.url(reference, "postgresql+psycopg2"), pg.url(drifted, "postgresql+psycopg2"))
             if run.code not in (0, 2):
                 result.notes.append(f"migra failed (exit {run.code}): {run.out.strip()[-300:]}")
             else:
