@@ -145,7 +145,7 @@ def _entry_path(directory: Path, key: str) -> Path:
 
 
 def _write_entry(directory: Path, key: str, schema: Schema) -> None:
-    body = json.dumps(_encode(schema), separators=(",", ":")).encode()
+    body = json.dumps(schema, default=_as_list, separators=(",", ":")).encode()
     header = json.dumps({"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest()}).encode()
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -173,12 +173,17 @@ def _read_entry(directory: Path, key: str) -> Schema | None:
         return None  # missing, torn, corrupted or foreign: load the spec instead
 
 
-def _encode(value: Any) -> Any:
-    if is_dataclass(value):
-        return [_encode(getattr(value, f.name)) for f in fields(value)]
-    if isinstance(value, tuple):
-        return [_encode(v) for v in value]
-    return value
+@lru_cache(maxsize=None)
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls)) if is_dataclass(cls) else ()
+
+
+def _as_list(value: Any) -> list[Any]:
+    """A model object as the list of its fields (json's hook: its C encoder does the rest)."""
+    names = _field_names(type(value))
+    if not names:
+        raise TypeError(f"cannot store {type(value).__name__} in the spec cache")
+    return [getattr(value, name) for name in names]
 
 
 def _strings(values: list[str] | None) -> tuple[str, ...] | None:
