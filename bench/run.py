@@ -383,6 +383,7 @@ RATIOS = (
     ("migra / ours whole process, cold", "migra_process", "ours_process_cold"),
     ("migra / ours whole process, unchanged", "migra_process", "ours_process_warm"),
     ("Alembic compare / ours whole process, cold", "alembic_compare", "ours_process_cold"),
+    ("Alembic compare / ours whole process, unchanged", "alembic_compare", "ours_process_warm"),
     ("Alembic compare / ours in-process audit", "alembic_compare", "ours_audit"),
     ("ours in-process / floor", "ours_audit", "floor"),
 )
