@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 from auditor.canon import normalize_schema
 from auditor.database import Target, dialect_of, parse_url
-from auditor.diff import KINDS, DriftItem, diff_schemas, failing_items
 from auditor.dialects import Dialect
-from auditor.gcpause import paused_collection
+from auditor.diff import KINDS, DriftItem, diff_schemas, failing_items
 from auditor.errors import AuditorError, ConfigError, SpecError
+from auditor.gcpause import paused_collection
 from auditor.inspect import inspect_target, schemas_to_read
 from auditor.model import Schema
 from auditor.spec import load_spec

@@ -9,8 +9,8 @@ import hashlib
 import multiprocessing
 import threading
 import time
-from dataclasses import replace
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from dataclasses import replace
 from typing import Callable, Sequence
 
 from auditor.audit import AuditResult, audit_target, expected_schema, load_expected

@@ -21,7 +21,7 @@ import tempfile
 import threading
 from collections import OrderedDict
 from dataclasses import fields, is_dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -173,7 +173,7 @@ def _read_entry(directory: Path, key: str) -> Schema | None:
         return None  # missing, torn, corrupted or foreign: load the spec instead
 
 
-@lru_cache(maxsize=None)
+@cache
 def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls)) if is_dataclass(cls) else ()
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from auditor import speccache
+from auditor.database import Target
 from auditor.demo import build_incident_database, spec_path
 from auditor.errors import SpecError
 from auditor.fleet import PROCESS_POOL_MIN_TARGETS, audit_fleet
-from auditor.database import Target
 from auditor.spec import load_spec
 
 SPEC = """\
@@ -38,7 +38,8 @@ def _imports_after(*argv: str, cwd: Path) -> set[str]:
     """The top-level modules imported by a CLI run in a fresh interpreter."""
     code = ("import sys\nfrom auditor.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
             "print('\\n' + ' '.join(sorted({m.split('.')[0] for m in sys.modules})))")
-    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=cwd, timeout=60)
+    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=cwd,
+                          timeout=60, check=False)
     return set(done.stdout.strip().splitlines()[-1].split())
 
 
