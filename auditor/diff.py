@@ -470,7 +470,8 @@ def describe_index(index: Index) -> str:
     """``[UNIQUE] [USING method] (a, b) [INCLUDE (c)] [WHERE ...]``."""
     text = ("UNIQUE " if index.unique else "") + (f"USING {index.method} " if index.method else "")
     text += _cols(index.columns) + (f" INCLUDE {_cols(index.include)}" if index.include else "")
-    return text + (f" WHERE {index.where}" if index.where else "")
+    text += f" WHERE {index.where}" if index.where else ""
+    return text + ("" if index.valid else " (INVALID: left by a failed build; no query uses it)")
 
 
 def describe_foreign_key(fk: ForeignKey) -> str:

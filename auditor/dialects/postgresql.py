@@ -47,7 +47,7 @@ SELECT n.nspname, t.relname, i.relname, ix.indisunique, ix.indisprimary,
        ix.indoption::int2[],
        ARRAY(SELECT pg_get_indexdef(ix.indexrelid, k, true)
              FROM generate_series(ix.indnkeyatts + 1, ix.indnatts) AS k ORDER BY k),
-       con.contype
+       con.contype, ix.indisvalid
 FROM pg_index AS ix
 JOIN pg_class AS i ON i.oid = ix.indexrelid
 JOIN pg_am AS am ON am.oid = i.relam
@@ -147,7 +147,7 @@ def _empty_table(comment: str | None) -> dict[str, Any]:
 
 
 def _add_index(tables: dict[_Key, dict[str, Any]], row: Any) -> None:
-    nsp, table, index, unique, primary, where, method, elements, options, include, contype = row
+    nsp, table, index, unique, primary, where, method, elements, options, include, contype, valid = row
     parts = tables.get((nsp, table))
     if parts is None:
         return
@@ -157,7 +157,7 @@ def _add_index(tables: dict[_Key, dict[str, Any]], row: Any) -> None:
         parts["unique_constraints"].append(UniqueConstraint(tuple(elements), index))
     elif contype is None:
         ordered = tuple(e + _order_suffix(opt) for e, opt in zip(elements, options))
-        parts["indexes"].append(Index(index, ordered, unique, where, method, tuple(include)))
+        parts["indexes"].append(Index(index, ordered, unique, where, method, tuple(include), valid))
 
 
 def _order_suffix(option: int) -> str:
