@@ -7,19 +7,24 @@ from __future__ import annotations
 
 import argparse
 import os
+from dataclasses import replace
 import sys
 import time
 from pathlib import Path
 from typing import Sequence, TextIO
 
-from auditor.apply import ApplyResult, apply_plan, split_plan
+from auditor.apply import ApplyOptions, ApplyResult, apply_plan, count_violations, split_plan
+from auditor.applylog import append_record, apply_record, default_log_path
 from auditor.audit import AuditResult
 from auditor.fleet import audit_fleet, parse_shard, select_shard
 from auditor.config import Config, load_config, target_from_url
 from auditor.database import Target
 from auditor.diff import failing_items
 from auditor.errors import AuditorError, ConfigError
+from auditor.hazards import allowed_hazards, parse_hazards
+from auditor.model import fingerprint
 from auditor.plan import Statement, comment_text, plan_changes, render_script
+from auditor.planfile import plan_entry, read_plan_file, write_plan_file
 from auditor.snapshot import snapshot_target
 from auditor.report import apply_json, apply_text, audit_json, audit_markdown, audit_text, plan_json
 
@@ -55,9 +60,25 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
                        help="give up on one database's audit after this long (default 120)")
 
+    def planning(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--concurrent-indexes", action="store_true",
+                       help="Postgres: build and drop indexes CONCURRENTLY, outside the transaction")
+
     def applying(p: argparse.ArgumentParser) -> None:
+        planning(p)
+        p.add_argument("--allow-hazards", default="", metavar="A,B",
+                       help="also run statements with these hazards (or: all); see README, Hazards")
         p.add_argument("--allow-destructive", action="store_true",
-                       help="also run drops, type changes and SET NOT NULL")
+                       help="also run drops and renames (DELETES_DATA, INDEX_DROPPED, BACKWARD_INCOMPATIBLE)")
+        p.add_argument("--lock-timeout", type=parse_duration, default=5.0, metavar="DURATION",
+                       help="Postgres: give up on a statement that waits this long for a lock (default 5s)")
+        p.add_argument("--statement-timeout", type=parse_duration, default=None, metavar="DURATION",
+                       help="Postgres: give up on a statement that runs this long (default: no limit)")
+        p.add_argument("--lock-wait", type=parse_duration, default=30.0, metavar="DURATION",
+                       help="wait this long for another apply on the same database (default 30s)")
+        p.add_argument("--apply-log", metavar="PATH",
+                       help="append one JSON line per apply here (default: $AUDITOR_APPLY_LOG or "
+                            "~/.local/state/schema-auditor/apply.log)")
         p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
 
     audit = sub.add_parser("audit", help="compare databases with their spec")
@@ -70,11 +91,16 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also export one series per drifted object (small fleets only)")
     audit.add_argument("--apply", action="store_true", help="fix the drift found (same as apply)")
     applying(audit)
-    plan = sub.add_parser("plan", help="print the SQL that would fix the drift")
+    plan = sub.add_parser("plan", help="print the SQL that would fix the drift, with its hazards")
     common(plan)
+    planning(plan)
+    plan.add_argument("--out", metavar="PLAN.json",
+                      help="also write the plan for review; apply --plan runs exactly it")
     apply = sub.add_parser("apply", help="fix the drift, in one transaction, then verify")
     common(apply)
     applying(apply)
+    apply.add_argument("--plan", metavar="PLAN.json",
+                       help="run this reviewed plan (from plan --out); refused if the database changed since")
     serve = sub.add_parser("serve", help="audit on an interval and serve /metrics, a status page and /report.json")
     serve.add_argument("--config", help=f"config file (default: $AUDITOR_CONFIG or ./{DEFAULT_CONFIG})")
     serve.add_argument("--db", help="one database (URL or config name) instead of the whole config")
@@ -247,39 +273,49 @@ def _read_url(url: str) -> str:
         return response.read().decode("utf-8")
 
 
-def _plans(results: list[AuditResult]) -> list[tuple[AuditResult, list[Statement]]]:
-    return [(r, plan_changes(r.drift, r.expected, r.actual, r.dialect))  # type: ignore[arg-type]
+def _plans(results: list[AuditResult], args: argparse.Namespace) -> list[tuple[AuditResult, list[Statement]]]:
+    concurrent = getattr(args, "concurrent_indexes", False)
+    return [(r, plan_changes(r.drift, r.expected, r.actual, r.dialect, concurrent))  # type: ignore[arg-type]
             for r in results if not r.error]
 
 
 def _plan(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespace,
           out: TextIO, err: TextIO) -> int:
     results = _audit_all(targets, ignore, err, args)
-    plans = _plans(results)
+    plans = _plans(results, args)
     failing = any(r.failing(args.strict) for r in results)
+    violations = [count_violations(r.target, statements) for r, statements in plans]
     if args.format == "json":
-        out.write(plan_json(plans, _clean(results, failing)) + "\n")
+        out.write(plan_json(plans, violations, _clean(results, failing)) + "\n")
     else:
-        for result, statements in plans:
+        for (result, statements), counts in zip(plans, violations):
             assert result.dialect is not None
-            out.write(f"-- database: {comment_text(result.target.name)}\n" + render_script(statements, result.dialect))
+            out.write(f"-- database: {comment_text(result.target.name)}\n"
+                      + render_script(statements, result.dialect, counts))
+    if args.out:
+        write_plan_file(args.out, [plan_entry(r.target.name, r.target.url, r.dialect.name,  # type: ignore[union-attr]
+                                              fingerprint(r.actual), statements)  # type: ignore[arg-type]
+                                   for r, statements in plans])
     return _exit_code(results, failing)
 
 
 def _apply(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespace,
            out: TextIO, err: TextIO) -> int:
+    reviewed = read_plan_file(args.plan) if getattr(args, "plan", None) else None
     results = _audit_all(targets, ignore, err, args)
+    allowed = allowed_hazards(parse_hazards(args.allow_hazards), args.allow_destructive)
+    log = Path(args.apply_log) if args.apply_log else default_log_path()
     entries: list[tuple[AuditResult, ApplyResult | None]] = []
     failing = apply_failed = False
-    for result, statements in _plans(results):
+    for result, statements in _plans(results, args):
+        options = ApplyOptions(allowed, args.lock_timeout, args.statement_timeout, args.lock_wait)
+        if reviewed is not None:
+            statements, options = _reviewed(reviewed, result, options, args.plan)
         applied = None
-        if _confirmed(result, statements, args, out):
-            assert result.expected is not None
-            try:
-                applied = apply_plan(result.target, statements, result.expected, args.allow_destructive, ignore)
-            except AuditorError as exc:  # rolled back; the other databases still get their turn
-                _print_error(exc.report(), err)
-                apply_failed = True
+        if _confirmed(result, statements, allowed, args, out):
+            applied = _apply_one(result, statements, options, ignore, log, err)
+            apply_failed = apply_failed or applied is None
+        # What apply withheld is still drift: its errors (warnings too, under --strict) make exit 1.
         remaining = applied.remaining if applied else result.drift
         failing = failing or bool(failing_items(remaining, args.strict))
         entries.append((result, applied))
@@ -290,13 +326,52 @@ def _apply(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namesp
     return EXIT_ERROR if apply_failed else _exit_code(results, failing)
 
 
-def _confirmed(result: AuditResult, statements: list[Statement], args: argparse.Namespace, out: TextIO) -> bool:
+def _reviewed(reviewed: dict[str, tuple[str, list[Statement]]], result: AuditResult, options: ApplyOptions,
+              path: str) -> tuple[list[Statement], ApplyOptions]:
+    """The reviewed plan's statements for this database, and options that make apply check the schema."""
+    if result.target.name not in reviewed:
+        raise ConfigError(f"{path} has no plan for database {result.target.name}",
+                          f"it has: {', '.join(reviewed) or 'none'}")
+    planned_against, statements = reviewed[result.target.name]
+    return statements, replace(options, planned_against=planned_against)
+
+
+def _apply_one(result: AuditResult, statements: list[Statement], options: ApplyOptions,
+               ignore: tuple[str, ...], log: Path, err: TextIO) -> ApplyResult | None:
+    """Apply to one database and record it in the apply log; None (said on stderr) if it failed."""
+    assert result.expected is not None
+    _log(log, None)  # no change without a record of it: find out first that the log is writable
+    started = time.monotonic()
+    try:
+        applied = apply_plan(result.target, statements, result.expected, options, ignore)
+    except AuditorError as exc:  # rolled back; the other databases still get their turn
+        _print_error(exc.report(), err)
+        runnable, withheld = split_plan(statements, options.allowed)
+        _log(log, apply_record(result.target, "failed", time.monotonic() - started, [],
+                               [w.statement for w in withheld], error=exc.report()))
+        return None
+    outcome = "applied" if applied.executed else "nothing to run"
+    _log(log, apply_record(result.target, outcome, applied.seconds, list(applied.executed),
+                           [w.statement for w in applied.withheld]))
+    return applied
+
+
+def _log(path: Path, entry: dict[str, object] | None) -> None:
+    try:
+        append_record(path, entry)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the apply log {path}: {exc.strerror}",
+                          "pass --apply-log PATH to a writable file") from None
+
+
+def _confirmed(result: AuditResult, statements: list[Statement], allowed: frozenset[str],
+               args: argparse.Namespace, out: TextIO) -> bool:
     """Ask on a terminal before changing a database; never ask when stdin is not a terminal."""
-    runnable, _ = split_plan(statements, args.allow_destructive)
+    runnable, _ = split_plan(statements, allowed)
     if not runnable or args.yes or not sys.stdin.isatty():
         return True
     assert result.dialect is not None
-    out.write(render_script(statements, result.dialect))
+    out.write(render_script(statements, result.dialect, count_violations(result.target, statements)))
     out.write(f"Apply {len(runnable)} statement(s) to {result.target.name}? [y/N] ")
     out.flush()
     return sys.stdin.readline().strip().lower() in ("y", "yes")

@@ -81,6 +81,8 @@ class Dialect:
     guarded_blocks: bool = False
     # SQLite refuses DROP COLUMN on a column that a key, unique constraint or index uses.
     drop_constrained_column: bool = True
+    # CREATE/DROP INDEX CONCURRENTLY (outside a transaction), and the locks a plain build takes.
+    concurrent_indexes: bool = False
     # How apply opens its transaction when the driver will not (None: the driver's own BEGIN).
     begin_statement: str | None = None
     # SQLite's ADD COLUMN takes neither NOT NULL without a default nor a non-constant default.
@@ -157,6 +159,7 @@ POSTGRESQL = Dialect(
     alter_column=True,
     alter_constraints=True,
     guarded_blocks=True,
+    concurrent_indexes=True,
 )
 
 DIALECTS: Mapping[str, Dialect] = MappingProxyType({d.name: d for d in (SQLITE, POSTGRESQL)})
