@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence, TextIO
 
@@ -21,6 +22,7 @@ from auditor.diff import failing_items
 from auditor.errors import AuditorError, ConfigError
 from auditor.plan import Statement, comment_text, plan_changes, render_script
 from auditor.snapshot import snapshot_target
+from auditor.versioning import VERSION_UNKNOWN, VersionSource, source_problem
 from auditor.report import apply_json, apply_text, audit_json, audit_markdown, audit_text, plan_json
 
 EXIT_CLEAN, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
@@ -47,7 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--ignore", action="append", default=[], metavar="GLOB",
                        help="ignore tables or objects (table.object) matching GLOB; repeatable")
         p.add_argument("--strict", action="store_true", help="warnings (extra objects) fail too")
+        versioned(p)
         fleet(p)
+
+    def versioned(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--version-query", metavar="SQL", help="SQL that reads the database's recorded version")
+        p.add_argument("--version-table", metavar="NAME", help="the version table (schema_version, "
+                       "alembic_version, django_migrations, flyway_schema_history, ...)")
+        p.add_argument("--version-column", metavar="NAME", help="its version column (default: version)")
+        p.add_argument("--version-app", metavar="NAME", help="django_migrations: the app whose version counts")
 
     def fleet(p: argparse.ArgumentParser) -> None:
         p.add_argument("--jobs", type=int, default=4, metavar="N", help="databases audited at once (default 4)")
@@ -88,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     fleet(serve)
     snapshot = sub.add_parser("snapshot", help="write the spec of a live database")
     snapshot.add_argument("--db", required=True, help="SQLAlchemy URL, SQLite file, or database name from the config")
+    versioned(snapshot)
     snapshot.add_argument("--config", help=f"config file (default: $AUDITOR_CONFIG or ./{DEFAULT_CONFIG})")
     snapshot.add_argument("--schema", action="append", default=[], metavar="NAME",
                           help="Postgres schema to include; repeatable (default: public)")
@@ -145,10 +156,25 @@ def resolve_targets(args: argparse.Namespace) -> tuple[list[Target], tuple[str, 
     else:
         raise ConfigError("no database given", "pass --db URL, or --config FILE listing databases")
     if spec:
-        targets = [Target(t.name, t.url, spec, t.ignore) for t in targets]
+        targets = [replace(t, spec=spec) for t in targets]
+    version = _version_source(args)
+    if version is not None:
+        targets = [replace(t, version=version) for t in targets]
     if getattr(args, "shard", None):
         targets = select_shard(targets, parse_shard(args.shard))
     return targets, ignore
+
+
+def _version_source(args: argparse.Namespace) -> VersionSource | None:
+    """The --version-* options as a version source (None without any)."""
+    values = {key: getattr(args, f"version_{key}", None) for key in ("query", "table", "column", "app")}
+    if not any(value is not None for value in values.values()):
+        return None
+    source = VersionSource(**values)
+    problem = source_problem(source)
+    if problem:
+        raise ConfigError(f"--version-*: {problem.replace('version_', '--version-')}")
+    return source
 
 
 def _looks_like_url(db: str | None) -> bool:
@@ -191,15 +217,20 @@ def _progress(total: int, err: TextIO):
     return report
 
 
+def _failed(result: AuditResult) -> bool:
+    """The audit, or the version cross-check it was asked for, could not run."""
+    return bool(result.error) or (result.version is not None and result.version.status == VERSION_UNKNOWN)
+
+
 def _exit_code(results: Sequence[AuditResult], failing: bool) -> int:
-    if any(r.error for r in results):
+    if any(_failed(r) for r in results):
         return EXIT_ERROR
     return EXIT_DRIFT if failing else EXIT_CLEAN
 
 
 def _clean(results: Sequence[AuditResult], failing: bool) -> bool:
     """What JSON reports call clean: every database audited, and nothing failing."""
-    return not failing and not any(r.error for r in results)
+    return not failing and not any(_failed(r) for r in results)
 
 
 def _audit(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespace,

@@ -6,6 +6,7 @@ empty database rebuilds the same structure.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -14,22 +15,36 @@ from auditor.canon import normalize_sequence, serial_shorthand
 from auditor.database import Target, dialect_of, parse_url
 from auditor.diff import check_name, default_fk_name, fk_name, unique_name
 from auditor.dialects import Dialect
-from auditor.inspect import inspect_target
+from auditor.errors import ConnectError
+from auditor.inspect import read_live_schema, read_target
 from auditor.model import Column, ForeignKey, Index, Schema, Sequence, Table, View
+from auditor.versioning import read_recorded
 
 
 def snapshot_target(target: Target, schemas: tuple[str, ...] = ()) -> str:
-    """The spec of a live database (read-only): its named schemas, or the engine's default one."""
+    """The spec of a live database (read-only): its named schemas, or the engine's default one,
+    and the version it records when ``target.version`` says how to read it."""
     dialect = dialect_of(parse_url(target.url))
     names = schemas or ((dialect.default_schema,) if dialect.default_schema else ())
-    live = inspect_target(target, names)
+
+    def read(conn: Any, d: Dialect) -> Schema:
+        live = read_live_schema(conn, d, names)
+        if target.version is None:
+            return live
+        recorded = read_recorded(conn, d, target.version)
+        if recorded.error:
+            raise ConnectError(f"{target.name}: {recorded.error}", "check the --version-* options")
+        return replace(live, version=recorded.text)
+
     header = f"Written by schema-auditor snapshot from {target.name} ({dialect.name})."
-    return write_spec(live, dialect, header)
+    return write_spec(read_target(target, read), dialect, header)
 
 
 def write_spec(schema: Schema, dialect: Dialect, header: str = "") -> str:
     """The spec (YAML text) describing ``schema``, a canonical schema of ``dialect``."""
     doc: dict[str, Any] = {}
+    if schema.version is not None:
+        doc["version"] = int(schema.version) if schema.version.isdigit() else schema.version
     if schema.extensions:
         doc["extensions"] = list(schema.extensions)
     if schema.enums:
