@@ -13,6 +13,7 @@ from auditor.dialects import Dialect
 from auditor.errors import AuditorError, ConfigError, SpecError
 from auditor.inspect import read_live_schema, read_target, schemas_to_read
 from auditor.model import Schema
+from auditor.sources import load_source
 from auditor.spec import load_spec
 from auditor.versioning import Recorded, VersionCheck, check_versions, ignore_pattern, read_recorded
 
@@ -96,9 +97,10 @@ def audit_target(target: Target, ignore: tuple[str, ...] = ()) -> AuditResult:
 
 
 def _expected(target: Target, dialect: Dialect) -> Schema:
-    """The target's spec, canonical; the version table it reads its version from is
+    """The target's expected schema, canonical; the version table it reads its version from is
     not reported as an extra table unless the expected schema declares it."""
     assert target.spec is not None
-    expected = normalize_schema(load_expected(target.spec), dialect)
+    expected = normalize_schema(load_expected(target.spec), dialect) if target.source is None \
+        else load_source(target.source, dialect, target.version)
     pattern = ignore_pattern(target.version, expected, dialect)
     return replace(expected, ignore=expected.ignore + (pattern,)) if pattern else expected

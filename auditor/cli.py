@@ -21,7 +21,8 @@ from auditor.database import Target
 from auditor.diff import failing_items
 from auditor.errors import AuditorError, ConfigError
 from auditor.plan import Statement, comment_text, plan_changes, render_script
-from auditor.snapshot import snapshot_target
+from auditor.snapshot import snapshot_source, snapshot_target
+from auditor.sources import DB, SQL, ExpectedSource
 from auditor.versioning import VERSION_UNKNOWN, VersionSource, source_problem
 from auditor.report import apply_json, apply_text, audit_json, audit_markdown, audit_text, plan_json
 
@@ -49,8 +50,18 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--ignore", action="append", default=[], metavar="GLOB",
                        help="ignore tables or objects (table.object) matching GLOB; repeatable")
         p.add_argument("--strict", action="store_true", help="warnings (extra objects) fail too")
+        expected_sources(p)
         versioned(p)
         fleet(p)
+
+    def expected_sources(p: argparse.ArgumentParser) -> None:
+        group = p.add_mutually_exclusive_group()
+        group.add_argument("--expected-db", metavar="URL",
+                           help="a reference database whose schema is the expected one (instead of --spec)")
+        group.add_argument("--expected-sql", metavar="FILE",
+                           help="a DDL file whose schema, built in a scratch database, is the expected one")
+        p.add_argument("--dev-url", metavar="URL",
+                       help="Postgres server for --expected-sql's scratch database (created and dropped)")
 
     def versioned(p: argparse.ArgumentParser) -> None:
         p.add_argument("--version-query", metavar="SQL", help="SQL that reads the database's recorded version")
@@ -97,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--metrics-detail", action="store_true", help="one series per drifted object")
     fleet(serve)
     snapshot = sub.add_parser("snapshot", help="write the spec of a live database")
-    snapshot.add_argument("--db", required=True, help="SQLAlchemy URL, SQLite file, or database name from the config")
+    snapshot.add_argument("--db", help="SQLAlchemy URL, SQLite file, or database name from the config")
+    expected_sources(snapshot)
     versioned(snapshot)
     snapshot.add_argument("--config", help=f"config file (default: $AUDITOR_CONFIG or ./{DEFAULT_CONFIG})")
     snapshot.add_argument("--schema", action="append", default=[], metavar="NAME",
@@ -156,13 +168,26 @@ def resolve_targets(args: argparse.Namespace) -> tuple[list[Target], tuple[str, 
     else:
         raise ConfigError("no database given", "pass --db URL, or --config FILE listing databases")
     if spec:
-        targets = [replace(t, spec=spec) for t in targets]
-    version = _version_source(args)
+        targets = [replace(t, spec=spec, source=None) for t in targets]
+    source, version = _expected_source(args), _version_source(args)
+    if source is not None:
+        targets = [replace(t, spec=source.label, source=source) for t in targets]
     if version is not None:
         targets = [replace(t, version=version) for t in targets]
     if getattr(args, "shard", None):
         targets = select_shard(targets, parse_shard(args.shard))
     return targets, ignore
+
+
+def _expected_source(args: argparse.Namespace) -> ExpectedSource | None:
+    """--expected-db or --expected-sql (with --dev-url), refused next to --spec."""
+    given = [(DB, getattr(args, "expected_db", None)), (SQL, getattr(args, "expected_sql", None))]
+    kind, location = next(((k, v) for k, v in given if v), (None, None))
+    if kind is None or location is None:
+        return None
+    if getattr(args, "spec", None):
+        raise ConfigError(f"--spec and --expected-{kind} both name the expected schema", "give one of them")
+    return ExpectedSource(kind, location, getattr(args, "dev_url", None))
 
 
 def _version_source(args: argparse.Namespace) -> VersionSource | None:
@@ -356,8 +381,16 @@ def _serve(args: argparse.Namespace, err: TextIO) -> int:
 
 def _snapshot(args: argparse.Namespace, out: TextIO) -> int:
     args.spec, args.ignore = None, []
-    (target,), _ = resolve_targets(args)
-    text = snapshot_target(target, tuple(args.schema))
+    source = _expected_source(args)
+    if source is None and not args.db:
+        raise ConfigError("snapshot needs --db, --expected-db or --expected-sql", "name what to snapshot")
+    if source is not None and args.db:
+        raise ConfigError(f"--db and --expected-{source.kind} both name what to snapshot", "give one of them")
+    if source is not None:
+        text = snapshot_source(source, _version_source(args))
+    else:
+        (target,), _ = resolve_targets(args)
+        text = snapshot_target(target, tuple(args.schema))
     if args.output:
         Path(args.output).write_text(text)
     else:

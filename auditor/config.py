@@ -13,7 +13,9 @@
 
 ``${VAR}`` (or ``${VAR:-fallback}``) is replaced from the environment, so secrets stay out of the file.
 A database's recorded version is read as ``version_query`` or ``version_table`` (+ ``version_column``,
-``version_app``; see ``auditor.versioning``), given per database or at the top as the default.
+``version_app``; see ``auditor.versioning``), given per database or at the top as the default; its
+expected schema may come from ``expected_db: URL`` or ``expected_sql: FILE`` (+ ``dev_url``) instead
+of a spec (see ``auditor.sources``).
 """
 from __future__ import annotations
 
@@ -27,12 +29,14 @@ from sqlalchemy.engine import URL
 
 from auditor.database import Target, mask_url, parse_url
 from auditor.errors import ConfigError
+from auditor.sources import DB, SQL, ExpectedSource
 from auditor.versioning import VersionSource, source_problem
 from auditor.yamlsrc import Problems, compose_file, mapping_items, scalar, string_list
 
 VERSION_KEYS = ("version_query", "version_table", "version_column", "version_app")
+SOURCE_KEYS = ("expected_db", "expected_sql", "dev_url")
 TOP_KEYS = ("databases", "spec", "ignore", *VERSION_KEYS)
-DATABASE_KEYS = ("url", "password_file", "spec", "ignore", *VERSION_KEYS)
+DATABASE_KEYS = ("url", "password_file", "spec", "ignore", *VERSION_KEYS, *SOURCE_KEYS)
 _ENV_RE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<fallback>[^}]*))?\}")
 
 
@@ -103,7 +107,9 @@ def _target(name: str, body: yaml.Node, base: Path, default_spec: str | None,
     ignore = string_list(fields["ignore"], problems, "ignore", allow_empty=True) if "ignore" in fields else []
     version = version_source(fields, problems, f"database {name}", body) if any(
         key in fields for key in VERSION_KEYS) else default_version
-    return Target(name=name, url=url, spec=spec, ignore=tuple(ignore), version=version)
+    source = _expected_source(fields, base, problems, f"database {name}")
+    return Target(name=name, url=url, spec=source.label if source else spec, ignore=tuple(ignore),
+                  source=source, version=version)
 
 
 def version_source(fields: dict[str, yaml.Node], problems: Problems, what: str,
@@ -119,6 +125,26 @@ def version_source(fields: dict[str, yaml.Node], problems: Problems, what: str,
         problems.add(node, f"{what}: {problem}")
         return None
     return source
+
+
+def _expected_source(fields: dict[str, yaml.Node], base: Path, problems: Problems,
+                     what: str) -> ExpectedSource | None:
+    given = [key for key in ("spec", "expected_db", "expected_sql") if key in fields]
+    if len(given) > 1:
+        problems.add(fields[given[1]], f"{what}: give one of spec, expected_db, expected_sql")
+        return None
+    dev_url = _interpolate(fields["dev_url"], problems, f"{what} dev_url") if "dev_url" in fields else None
+    if "expected_db" in fields:
+        url = _interpolate(fields["expected_db"], problems, f"{what} expected_db")
+        try:
+            return ExpectedSource(DB, _relative_sqlite(parse_url(url), base)) if url else None
+        except ConfigError as exc:
+            problems.add(fields["expected_db"], f"{what} expected_db: {exc}")
+            return None
+    if "expected_sql" in fields:
+        path = _relative(base, scalar(fields["expected_sql"], problems, f"{what} expected_sql"))
+        return ExpectedSource(SQL, path, dev_url) if path else None
+    return None
 
 
 def _relative_sqlite(url: URL, base: Path) -> str:

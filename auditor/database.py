@@ -22,6 +22,7 @@ from auditor.dialects import DIALECTS, Dialect
 from auditor.errors import ConfigError, ConnectError
 
 if TYPE_CHECKING:
+    from auditor.sources import ExpectedSource
     from auditor.versioning import VersionSource
 
 CONNECT_TIMEOUT_SECONDS = 10
@@ -33,13 +34,16 @@ SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 class Target:
     """One database to audit. ``name`` is safe to print; ``url`` may hold a secret.
 
-    ``version`` says how to read the version the database records (None: no version cross-check).
+    ``spec`` names what the database is held to: a spec file, or the label of ``source`` when the
+    expected schema comes from a reference database or a DDL file. ``version`` says how to read
+    the version the database records (None: no version cross-check).
     """
 
     name: str
     url: str = field(repr=False)
     spec: str | None = None
     ignore: tuple[str, ...] = ()
+    source: ExpectedSource | None = None
     version: VersionSource | None = None
 
 

@@ -14,11 +14,12 @@ import yaml
 from auditor.canon import normalize_sequence, serial_shorthand
 from auditor.database import Target, dialect_of, parse_url
 from auditor.diff import check_name, default_fk_name, fk_name, unique_name
-from auditor.dialects import Dialect
+from auditor.dialects import POSTGRESQL, SQLITE, Dialect
 from auditor.errors import ConnectError
 from auditor.inspect import read_live_schema, read_target
 from auditor.model import Column, ForeignKey, Index, Schema, Sequence, Table, View
-from auditor.versioning import read_recorded
+from auditor.sources import DB, ExpectedSource, load_source
+from auditor.versioning import VersionSource, read_recorded
 
 
 def snapshot_target(target: Target, schemas: tuple[str, ...] = ()) -> str:
@@ -38,6 +39,21 @@ def snapshot_target(target: Target, schemas: tuple[str, ...] = ()) -> str:
 
     header = f"Written by schema-auditor snapshot from {target.name} ({dialect.name})."
     return write_spec(read_target(target, read), dialect, header)
+
+
+def snapshot_source(source: ExpectedSource, version: VersionSource | None = None) -> str:
+    """The spec of a reference database or of the schema a DDL file creates (in a scratch
+    database: Postgres on ``source.dev_url`` when given, else in-memory SQLite)."""
+    if source.kind == DB:
+        dialect = dialect_of(parse_url(source.location))
+    else:
+        dialect = POSTGRESQL if source.dev_url else SQLITE
+    header = f"Written by schema-auditor snapshot from {source.label} ({dialect.name})."
+    schema = load_source(source, dialect, version)
+    if version is not None and schema.version is None:
+        raise ConnectError(f"{source.label}: no recorded version could be read",
+                           "check the --version-* options and that the source fills its version table")
+    return write_spec(schema, dialect, header)
 
 
 def write_spec(schema: Schema, dialect: Dialect, header: str = "") -> str:

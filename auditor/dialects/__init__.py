@@ -85,6 +85,8 @@ class Dialect:
     begin_statement: str | None = None
     # SQLite's ADD COLUMN takes neither NOT NULL without a default nor a non-constant default.
     add_column_needs_constant_default: bool = False
+    # Lists the namespaces a database's own objects live in (None: the engine has one).
+    user_schemas_sql: str | None = None
 
     @cached_property
     def _preparer(self) -> Any:
@@ -157,6 +159,8 @@ POSTGRESQL = Dialect(
     alter_column=True,
     alter_constraints=True,
     guarded_blocks=True,
+    user_schemas_sql="SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' "
+                     "AND nspname <> 'information_schema' ORDER BY 1",
 )
 
 DIALECTS: Mapping[str, Dialect] = MappingProxyType({d.name: d for d in (SQLITE, POSTGRESQL)})
