@@ -42,6 +42,12 @@ class AuditResult:
         """The items that make the audit fail: errors, and warnings too when ``strict``."""
         return failing_items(self.drift, strict)
 
+    def fails(self, strict: bool = False) -> bool:
+        """Whether the audit fails a run: failing items, or with ``strict`` a version warning too
+        (spec_outdated, version_mismatch)."""
+        warned = self.version is not None and self.version.severity == "warning"
+        return bool(self.failing(strict)) or (strict and warned)
+
 
 @lru_cache(maxsize=32)
 def _cached_spec(path: str, mtime_ns: int) -> Schema:

@@ -261,7 +261,7 @@ def _clean(results: Sequence[AuditResult], failing: bool) -> bool:
 def _audit(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespace,
            out: TextIO, err: TextIO) -> int:
     results = _audit_all(targets, ignore, err, args)
-    failing = any(r.failing(args.strict) for r in results)
+    failing = any(r.fails(args.strict) for r in results)
     ok = [r for r in results if not r.error]
     if args.format == "json":
         out.write(audit_json(results, _clean(results, failing)) + "\n")
@@ -312,7 +312,7 @@ def _plan(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespa
           out: TextIO, err: TextIO) -> int:
     results = _audit_all(targets, ignore, err, args)
     plans = _plans(results)
-    failing = any(r.failing(args.strict) for r in results)
+    failing = any(r.fails(args.strict) for r in results)
     if args.format == "json":
         out.write(plan_json(plans, _clean(results, failing)) + "\n")
     else:

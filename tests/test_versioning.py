@@ -240,3 +240,12 @@ def test_cli_refuses_a_bad_version_source(sqlite_url: str, write_spec) -> None:
                      "--version-query", "SELECT 1", "--version-table", "t")
     assert result.code == 2
     assert "give --version-query or --version-table, not both" in result.err
+
+
+@pytest.mark.parametrize("strict, code", [(False, 0), (True, 1)])
+def test_an_outdated_spec_fails_only_with_strict(db: LiveDb, write_spec, strict: bool, code: int) -> None:
+    db.execute(JOBS, *PLAIN)
+    result = run_cli("audit", "--db", db.url, "--spec", write_spec(SPEC.format(version=2)),
+                     "--version-table", "schema_version", *(["--strict"] if strict else []))
+    assert result.code == code
+    assert "WARNING spec_outdated: recorded version 3 is ahead of the expected 2" in result.out
