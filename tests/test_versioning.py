@@ -249,3 +249,15 @@ def test_an_outdated_spec_fails_only_with_strict(db: LiveDb, write_spec, strict:
                      "--version-table", "schema_version", *(["--strict"] if strict else []))
     assert result.code == code
     assert "WARNING spec_outdated: recorded version 3 is ahead of the expected 2" in result.out
+
+
+def test_snapshot_writes_the_recorded_version_and_refuses_an_unreadable_one(db: LiveDb, tmp_path: Path) -> None:
+    db.execute(JOBS, *PLAIN)
+    spec = tmp_path / "snapshot.yaml"
+    done = run_cli("snapshot", "--db", db.url, "--version-table", "schema_version", "-o", str(spec))
+    assert done.code == 0, done.err
+    assert spec.read_text().splitlines()[1] == "version: 3"
+    audit = run_cli("audit", "--db", db.url, "--spec", str(spec), "--version-table", "schema_version")
+    assert audit.code == 0, audit.out + audit.err
+    missing = run_cli("snapshot", "--db", db.url, "--version-table", "alembic_version")
+    assert missing.code == 2 and "cannot read the recorded version" in missing.err
