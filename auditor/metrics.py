@@ -141,20 +141,21 @@ def check_no_secrets(registry: CollectorRegistry, secrets: Mapping[str, tuple[st
 
 
 def _spec_facts(result: AuditResult) -> tuple[str, str]:
-    """(version, sha256) of the result's spec; "" for what cannot be read."""
+    """(version, sha256) of the result's spec or expected schema; "" for what cannot be read."""
     path = result.target.spec
     assert path is not None
     try:
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return "", ""
+    except OSError:  # not a file: the label of a reference database
+        digest = ""
     expected = result.expected
-    if expected is None:  # the audit failed after, or while, loading the spec: read its version again
+    if expected is None and result.target.source is None:
+        # The audit failed after, or while, loading the spec: read its version again.
         try:
             expected = load_expected(path)
         except (AuditorError, OSError):
             return "", digest
-    return expected.version or "", digest
+    return (expected.version or "") if expected else "", digest
 
 
 def render(registry: CollectorRegistry) -> str:

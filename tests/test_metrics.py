@@ -448,3 +448,21 @@ def test_cli_textfile_and_pushgateway_keep_last_success_across_a_failed_run(tmp_
             assert value(text, "schema_auditor_up", database=name) == 0
             assert value(text, "schema_auditor_last_success_timestamp_seconds", database=name) == first
     assert not db.exists()  # an audit never creates the database it could not find
+
+
+def test_spec_info_of_a_reference_database_names_its_recorded_version(tmp_path: Path) -> None:
+    fresh, app = tmp_path / "fresh.db", tmp_path / "app.db"
+    for path, version in ((fresh, 3), (app, 3)):
+        with sqlite3.connect(path) as conn:
+            conn.executescript("CREATE TABLE schema_version (version integer);"
+                               f"INSERT INTO schema_version VALUES ({version});")
+        conn.close()
+    from auditor.cli import build_parser, resolve_targets
+
+    args = build_parser().parse_args(["audit", "--db", f"sqlite:///{app}", "--expected-db", f"sqlite:///{fresh}",
+                                      "--version-table", "schema_version"])
+    (target,), _ = resolve_targets(args)
+    text = render(build_registry([audit_target(target)], now=lambda: NOW))
+    info = [ls for n, ls, v in samples(text) if n == "schema_auditor_spec_info"]
+    assert info == [{"database": target.name, "spec": f"sqlite:///{fresh}", "version": "3", "sha256": ""}]
+    assert value(text, "schema_auditor_version_match", database=target.name) == 1
