@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
@@ -131,7 +132,7 @@ def _postgres_scratch(source: ExpectedSource) -> Iterator[Target]:
         admin.dispose()
 
 
-def _admin(engine, sql: str, what: str) -> None:  # noqa: ANN001 - a SQLAlchemy Engine
+def _admin(engine: Engine, sql: str, what: str) -> None:
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql(sql)
@@ -167,7 +168,7 @@ def _load_postgres(conn: Connection, path: Path, ddl: str) -> None:
             position = getattr(getattr(exc.orig, "diag", None), "statement_position", None)
             if position:
                 line += statement.count("\n", 0, int(position) - 1)
-            raise SpecError(f"{path}:{line}: {describe_error(exc)}", SQL_HINT) from None
+            raise SpecError(f"{path}:{line}: {describe_error(exc, conn.engine.url)}", SQL_HINT) from None
 
 
 def _load_sqlite(raw: sqlite3.Connection, path: Path, ddl: str) -> None:
