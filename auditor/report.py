@@ -9,7 +9,7 @@ from auditor.apply import ApplyResult
 from auditor.audit import AuditResult
 from auditor.diff import DriftItem
 from auditor.plan import Statement
-from auditor.versioning import version_line
+from auditor.versioning import SILENT_DRIFT, version_line
 
 
 def _header(result: AuditResult) -> str:
@@ -117,6 +117,8 @@ def audit_markdown(results: Sequence[AuditResult]) -> str:
     for r in results:
         errors = sum(1 for i in r.drift if i.severity == "error")
         status = "failed" if r.error else ("drift" if r.drift else "clean")
+        if r.version and r.version.status == SILENT_DRIFT:
+            status = "**silent drift**"
         lines.append(f"| {_cell(r.target.name)} | {r.dialect.name if r.dialect else ''} | {status} | "
                      f"{errors} | {len(r.drift) - errors} |")
     for r in results:

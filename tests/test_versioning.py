@@ -134,6 +134,7 @@ def test_silent_drift_is_critical_lists_the_differences_and_fails(db: LiveDb, wr
     markdown = run_cli("audit", "--db", db.url, "--spec", spec, "--version-table", "schema_version",
                        "--format", "markdown").out
     assert "> **CRITICAL silent_drift: recorded version 3" in markdown
+    assert " | sqlite | **silent drift** | 1 | 0 |" in markdown or " | postgresql | **silent drift** | 1 | 0 |" in markdown
 
 
 def test_pending_migrations_explain_the_drift(db: LiveDb, write_spec) -> None:
