@@ -207,3 +207,19 @@ def test_a_reference_password_is_never_printed(sqlite_url: str, tmp_path: Path) 
         result = run_cli("audit", "--db", reference.replace("reference", "app"), *args, "--format", "json")
         assert result.code == 2
         assert "s3cr3t" not in result.out + result.err and "auditor:***@127.0.0.1:1" in result.out + result.err
+
+
+def test_config_expected_sql_on_postgres_uses_its_dev_url(pg_url: str, tmp_path: Path) -> None:
+    build_incident_database(pg_url)
+    (tmp_path / "schema.sql").write_text(migrations_sql(EDITED, 3))
+    config = tmp_path / "config.yaml"
+    config.write_text(f"""\
+databases:
+  prod: {{url: "{pg_url}", expected_sql: schema.sql, dev_url: "{PG_ADMIN_URL}", version_table: schema_version}}
+""")
+    before = scratch_databases()
+    result = run_cli("audit", "--config", str(config), "--format", "json")
+    assert result.code == 1, result.err
+    assert json.loads(result.out)["databases"][0]["version"]["status"] == "silent_drift"
+    assert items(result) == INCIDENT_ITEMS
+    assert scratch_databases() == before
