@@ -3,8 +3,9 @@ read the schema again and verify.
 
 The order of events for one database:
 1. statements whose hazards are not all allowed, and manual ones, are withheld;
-2. the apply lock is taken: Postgres ``pg_try_advisory_lock`` (polled up to ``lock_wait``), SQLite
-   ``BEGIN IMMEDIATE`` (its busy timeout set to ``lock_wait``), so two applies never interleave;
+2. the apply lock is taken: Postgres ``pg_try_advisory_lock`` (polled up to ``lock_wait``; the CLI
+   takes it before it even reads the schema to plan from), SQLite ``BEGIN IMMEDIATE`` (its busy
+   timeout set to ``lock_wait``), so two applies never interleave;
 3. a reviewed plan is refused if the live schema is no longer the one it was made against;
 4. statements run in phase order in one transaction, Postgres with ``lock_timeout`` and
    ``statement_timeout`` set; each one's pre-checks run right before it, and a row that would
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import TYPE_CHECKING, Callable, Iterator
@@ -49,6 +50,8 @@ class ApplyOptions:
     lock_timeout: float = 5.0
     statement_timeout: float | None = None
     lock_wait: float = 30.0
+    # The caller holds apply_lock already (it must, to plan against a schema no apply is changing).
+    lock_held: bool = False
     # The fingerprint of the live schema a reviewed plan was made against: refuse if it changed.
     planned_against: str | None = None
 
@@ -144,34 +147,14 @@ class _Run:
     @contextmanager
     def _apply_lock(self, conn: Connection) -> Iterator[None]:
         """One apply per database at a time (SQLite: BEGIN IMMEDIATE, after a busy timeout)."""
-        if not self.dialect.concurrent_indexes:
-            conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(self.options.lock_wait * 1000)}")
-            conn.exec_driver_sql("PRAGMA foreign_keys = OFF")  # a table rebuild drops and renames
-            yield
+        if self.dialect.advisory_locks:
+            _session(conn, "SET application_name = 'schema-auditor apply'")
+            with nullcontext() if self.options.lock_held else apply_lock(self.target, self.options.lock_wait):
+                yield
             return
-        _session(conn, "SET application_name = 'schema-auditor apply'")
-        deadline = time.monotonic() + self.options.lock_wait
-        while not _session(conn, f"SELECT pg_try_advisory_lock({ADVISORY_LOCK_KEY})"):
-            if time.monotonic() >= deadline:
-                holder = self._advisory_holder(conn)
-                raise ApplyError(f"{self.target.name}: another schema-auditor apply is running "
-                                 f"({holder}); waited {self.options.lock_wait:g} s",
-                                 "run apply again once it has finished")
-            time.sleep(LOCK_POLL_SECONDS)
-        try:
-            yield
-        finally:
-            if conn.in_transaction():
-                conn.rollback()
-            _session(conn, f"SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY})")
-
-    def _advisory_holder(self, conn: Connection) -> str:
-        row = conn.exec_driver_sql(
-            "SELECT a.pid, a.backend_start FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s AND l.objid = %s",
-            ((ADVISORY_LOCK_KEY >> 32) & 0xFFFFFFFF, ADVISORY_LOCK_KEY & 0xFFFFFFFF)).first()
-        _end_transaction(conn)
-        return f"pid {row[0]}, connected since {row[1]:%Y-%m-%d %H:%M:%S}" if row else "it just finished"
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(self.options.lock_wait * 1000)}")
+        conn.exec_driver_sql("PRAGMA foreign_keys = OFF")  # a table rebuild drops and renames
+        yield
 
     def _set_timeouts(self, conn: Connection) -> None:
         if not self.dialect.concurrent_indexes:
@@ -279,6 +262,41 @@ class _Run:
         if getattr(exc.orig, "sqlstate", None) != "55P03":  # lock_not_available
             return text
         return f"{text} after {self.options.lock_timeout:g} s; {_lock_holders(self.target, statement)}"
+
+
+@contextmanager
+def apply_lock(target: Target, wait: float) -> Iterator[None]:
+    """Hold the database's apply lock (Postgres: an advisory lock, on a connection of its own),
+    polling up to ``wait`` seconds for another apply to finish. Take it before reading the schema
+    to plan from: an apply in progress holds locks that would stall that read. (SQLite: nothing
+    here; apply's BEGIN IMMEDIATE is its lock.)"""
+    if not dialect_of(parse_url(target.url)).advisory_locks:
+        yield
+        return
+    with connect(target, readonly=False) as conn:
+        _session(conn, "SET application_name = 'schema-auditor apply'")
+        deadline = time.monotonic() + wait
+        while not _session(conn, f"SELECT pg_try_advisory_lock({ADVISORY_LOCK_KEY})"):
+            if time.monotonic() >= deadline:
+                raise ApplyError(f"{target.name}: another schema-auditor apply is running "
+                                 f"({_advisory_holder(conn)}); waited {wait:g} s",
+                                 "run apply again once it has finished")
+            time.sleep(LOCK_POLL_SECONDS)
+        try:
+            yield
+        finally:
+            _session(conn, f"SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY})")
+
+
+def _advisory_holder(conn: Connection) -> str:
+    """Who holds our advisory lock in this database (the key is the same in every database)."""
+    row = conn.exec_driver_sql(
+        "SELECT a.pid, a.backend_start FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s AND l.objid = %s "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        ((ADVISORY_LOCK_KEY >> 32) & 0xFFFFFFFF, ADVISORY_LOCK_KEY & 0xFFFFFFFF)).first()
+    _end_transaction(conn)
+    return f"pid {row[0]}, connected since {row[1]:%Y-%m-%d %H:%M:%S}" if row else "it just finished"
 
 
 def _session(conn: Connection, sql: str) -> object:

@@ -9,6 +9,7 @@ from auditor.apply import ApplyResult
 from auditor.audit import AuditResult
 from auditor.diff import DriftItem
 from auditor.plan import Precheck, Statement
+from auditor.versioning import SILENT_DRIFT, version_line
 
 
 def _header(result: AuditResult) -> str:
@@ -44,6 +45,7 @@ def audit_text(results: Sequence[AuditResult]) -> str:
             lines.append(f"{result.target.name}: ERROR: {result.error}")
             continue
         lines.append(f"{_header(result)}: {_summary(result.drift)}")
+        lines += [f"  {version_line(result.version)}"] if result.version and version_line(result.version) else []
         lines += drift_lines(sorted(result.drift, key=lambda i: i.table_key))
     return "\n".join(lines) + "\n"
 
@@ -57,6 +59,8 @@ def _database_json(result: AuditResult) -> dict[str, object]:
         "counts": result.counts(),
         "seconds": round(result.seconds, 4),
     }
+    if result.version:
+        entry["version"] = result.version.to_dict()
     if result.error:
         entry["error"] = result.error
     return entry
@@ -123,14 +127,18 @@ def audit_markdown(results: Sequence[AuditResult]) -> str:
     for r in results:
         errors = sum(1 for i in r.drift if i.severity == "error")
         status = "failed" if r.error else ("drift" if r.drift else "clean")
+        if r.version and r.version.status == SILENT_DRIFT:
+            status = "**silent drift**"
         lines.append(f"| {_cell(r.target.name)} | {r.dialect.name if r.dialect else ''} | {status} | "
                      f"{errors} | {len(r.drift) - errors} |")
     for r in results:
+        version = version_line(r.version) if r.version else ""
         if r.error:
             lines += ["", f"### {_cell(r.target.name)}", "", f"> {_cell(r.error)}"]
-        elif r.drift:
-            lines += ["", f"### {_cell(r.target.name)}", "", "| severity | kind | table | object | message |",
-                      "|---|---|---|---|---|"]
+        elif r.drift or version:
+            lines += ["", f"### {_cell(r.target.name)}"] + (["", f"> **{_cell(version)}**"] if version else [])
+        if r.drift and not r.error:
+            lines += ["", "| severity | kind | table | object | message |", "|---|---|---|---|---|"]
             lines += [f"| {i.severity} | `{i.kind}` | {_cell(i.label)} | {_cell(i.name)} | {_cell(i.message)} |"
                       for i in sorted(r.drift, key=lambda i: i.table_key)]
     return "\n".join(lines) + "\n"
