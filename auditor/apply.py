@@ -157,7 +157,7 @@ class _Run:
         yield
 
     def _set_timeouts(self, conn: Connection) -> None:
-        if not self.dialect.concurrent_indexes:
+        if not self.dialect.lock_timeouts:
             return
         _session(conn, f"SET lock_timeout = {int(self.options.lock_timeout * 1000)}")
         _session(conn, f"SET statement_timeout = {int((self.options.statement_timeout or 0) * 1000)}")
@@ -169,9 +169,8 @@ class _Run:
             with conn.begin():
                 yield
             return
-        raw = conn
         try:
-            raw.exec_driver_sql(self.dialect.begin_statement)
+            conn.exec_driver_sql(self.dialect.begin_statement)
         except DBAPIError as exc:
             raise ApplyError(f"{self.target.name}: another writer holds the database "
                              f"({describe_error(exc)}); waited {self.options.lock_wait:g} s",
@@ -179,9 +178,9 @@ class _Run:
         try:
             yield
         except BaseException:
-            raw.exec_driver_sql("ROLLBACK")
+            conn.exec_driver_sql("ROLLBACK")
             raise
-        raw.exec_driver_sql("COMMIT")
+        conn.exec_driver_sql("COMMIT")
 
     # -- checks -------------------------------------------------------------------------------
 

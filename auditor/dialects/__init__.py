@@ -85,6 +85,8 @@ class Dialect:
     concurrent_indexes: bool = False
     # pg_try_advisory_lock: one apply at a time, coordinated outside the DDL's own locks.
     advisory_locks: bool = False
+    # SET lock_timeout / statement_timeout: a statement gives up instead of queueing behind a lock.
+    lock_timeouts: bool = False
     # How apply opens its transaction when the driver will not (None: the driver's own BEGIN).
     begin_statement: str | None = None
     # SQLite's ADD COLUMN takes neither NOT NULL without a default nor a non-constant default.
@@ -165,6 +167,7 @@ POSTGRESQL = Dialect(
     guarded_blocks=True,
     concurrent_indexes=True,
     advisory_locks=True,
+    lock_timeouts=True,
     user_schemas_sql="SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' "
                      "AND nspname <> 'information_schema' ORDER BY 1",
 )
