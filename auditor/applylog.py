@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from auditor.database import Target, mask_url
+from auditor.hazards import ordered
 from auditor.plan import Statement
 
 
@@ -35,7 +36,7 @@ def apply_record(target: Target, outcome: str, seconds: float, executed: list[St
         "outcome": outcome,
         "seconds": round(seconds, 3),
         "statements": [{"sql": s.summary, "kind": s.fixes.kind, "hazards": list(s.hazards)} for s in executed],
-        "hazards": sorted({h for s in executed for h in s.hazards}),
+        "hazards": list(ordered(h for s in executed for h in s.hazards)),
         "withheld": [{"sql": s.summary, "hazards": list(s.hazards)} for s in withheld],
     }
     if error:
