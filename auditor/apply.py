@@ -220,26 +220,16 @@ class _Run:
         self.executed.append(statement)
 
     def _run_alone(self, conn: Connection, statement: Statement) -> None:
-        """CONCURRENTLY or VALIDATE: in autocommit, after dropping an index a failed build left INVALID."""
+        """CONCURRENTLY or VALIDATE, in autocommit. (An INVALID index a failed build left behind
+        needs no special case here: the audit reports it, and the plan drops and builds it again.)"""
         auto = conn.execution_options(no_parameters=True)
 
         def run() -> None:
             self._precheck(auto, statement)
-            if " CONCURRENTLY IF NOT EXISTS " in statement.sql:
-                self._drop_invalid_index(auto, statement)
             auto.exec_driver_sql(statement.sql)
 
         self._attempt(conn, run_in=run, statement=statement)
         self.executed.append(statement)
-
-    def _drop_invalid_index(self, auto: Connection, statement: Statement) -> None:
-        schema = statement.fixes.schema or self.dialect.default_schema
-        name = self.dialect.qualified(schema, statement.fixes.name or "")
-        invalid = auto.exec_driver_sql(
-            f"SELECT 1 FROM pg_index WHERE indexrelid = to_regclass('{name.replace(chr(39), chr(39) * 2)}') "
-            "AND NOT indisvalid").first()
-        if invalid:
-            auto.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
 
     def _execute(self, conn: Connection, statement: Statement) -> None:
         self._precheck(conn, statement)
