@@ -63,6 +63,9 @@ class CheckConstraint:
 
     expression: str
     name: str | None = None
+    # False while added NOT VALID and not yet validated: older rows may break it. Not part of
+    # what makes two checks the same; the differ reports it on its own.
+    validated: bool = field(default=True, compare=False)
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ class ForeignKey:
     name: str | None = None
     deferrable: bool = False
     initially_deferred: bool = False
+    validated: bool = field(default=True, compare=False)  # as for CheckConstraint
 
     @property
     def shape(self) -> tuple[object, ...]:

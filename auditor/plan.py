@@ -799,6 +799,19 @@ def _extra_foreign_key(item: DriftItem, ctx: _Context) -> list[Statement]:
     return [Statement(_drop_constraint(table, item.name, dialect), item, "drop_foreign_keys", hazards)]
 
 
+def _not_validated(item: DriftItem, ctx: _Context) -> list[Statement]:
+    """The second step of a NOT VALID constraint, which an interrupted apply never took."""
+    table = ctx.have
+    assert table is not None and item.name is not None
+    check = next((c for c in table.checks if c.name == item.name), None)
+    fk = next((f for f in table.foreign_keys if f.name == item.name), None)
+    precheck = _check_precheck(table, check.expression, ctx.dialect) if check else \
+        _foreign_key_precheck(table, fk, ctx.dialect)  # type: ignore[arg-type]
+    sql = f"ALTER TABLE {_table_sql(table, ctx.dialect)} VALIDATE CONSTRAINT {ctx.dialect.quote(item.name)}"
+    return [Statement(sql, item, "validate", (MAY_FAIL_ON_EXISTING_DATA,), prechecks=(precheck,),
+                      own_transaction=True)]
+
+
 def _foreign_key_mismatch(item: DriftItem, ctx: _Context) -> list[Statement]:
     drop = _extra_foreign_key(item, ctx)
     return drop + [_with(s, *drop[0].hazards) for s in _missing_foreign_key(item, ctx)]
@@ -993,6 +1006,7 @@ _BUILDERS: dict[str, Callable[[DriftItem, _Context], list[Statement]]] = {
     "missing_foreign_key": _missing_foreign_key,
     "extra_foreign_key": _extra_foreign_key,
     "foreign_key_mismatch": _foreign_key_mismatch,
+    "constraint_not_validated": _not_validated,
     "missing_enum": _missing_enum,
     "extra_enum": _extra_enum,
     "enum_values_mismatch": _enum_values,

@@ -66,7 +66,7 @@ SELECT n.nspname, t.relname, con.conname, con.contype,
        ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY AS k(num, ord)
              JOIN pg_attribute AS a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord),
        con.confdeltype, con.confupdtype, con.condeferrable, con.condeferred,
-       pg_get_constraintdef(con.oid, true)
+       pg_get_constraintdef(con.oid, true), con.convalidated
 FROM pg_constraint AS con
 JOIN pg_class AS t ON t.oid = con.conrelid
 JOIN pg_namespace AS n ON n.oid = t.relnamespace
@@ -168,13 +168,13 @@ def _order_suffix(option: int) -> str:
 
 def _add_constraint(tables: dict[_Key, dict[str, Any]], row: Any) -> None:
     (nsp, table, name, contype, cols, ref_nsp, ref_table, ref_cols, on_delete, on_update,
-     deferrable, deferred, definition) = row
+     deferrable, deferred, definition, validated) = row
     parts = tables.get((nsp, table))
     if parts is None:
         return
     if contype == "c":
-        parts["checks"].append(CheckConstraint(definition, name))
+        parts["checks"].append(CheckConstraint(definition.removesuffix(" NOT VALID"), name, validated))
         return
     parts["foreign_keys"].append(ForeignKey(
         tuple(cols), f"{ref_nsp}.{ref_table}", tuple(ref_cols),
-        FK_ACTION_CODES[on_delete], FK_ACTION_CODES[on_update], name, deferrable, deferred))
+        FK_ACTION_CODES[on_delete], FK_ACTION_CODES[on_update], name, deferrable, deferred, validated))
