@@ -1,13 +1,26 @@
-"""Apply: run a plan in one transaction, then read the schema again and verify.
+"""Apply: run a plan behind its hazard gates, one writer at a time, in one transaction; then
+read the schema again and verify.
 
-Destructive statements are withheld unless allowed, manual ones are never run, and any failure
-rolls the whole transaction back, so the schema is either fully changed or not at all.
+The order of events for one database:
+1. statements whose hazards are not all allowed, and manual ones, are withheld;
+2. the apply lock is taken: Postgres ``pg_try_advisory_lock`` (polled up to ``lock_wait``; the CLI
+   takes it before it even reads the schema to plan from), SQLite ``BEGIN IMMEDIATE`` (its busy
+   timeout set to ``lock_wait``), so two applies never interleave;
+3. a reviewed plan is refused if the live schema is no longer the one it was made against;
+4. statements run in phase order in one transaction, Postgres with ``lock_timeout`` and
+   ``statement_timeout`` set; each one's pre-checks run right before it, and a row that would
+   make it fail refuses the whole apply. CONCURRENTLY and VALIDATE run alone, after (or before)
+   the transaction, because Postgres cannot run them inside one;
+5. any failure rolls the transaction back, so the schema is either fully changed or not at all.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+import hashlib
+import time
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from sqlalchemy.exc import DBAPIError
 
@@ -15,12 +28,40 @@ from auditor.database import Target, connect, describe_error, dialect_of, parse_
 from auditor.diff import DriftItem, diff_schemas
 from auditor.dialects import Dialect
 from auditor.errors import ApplyError
+from auditor.hazards import ALLOWED_BY_DEFAULT, missing_allowance
 from auditor.inspect import inspect_target, read_live_schema, schemas_to_read
-from auditor.model import Schema
-from auditor.plan import Guard, Statement
+from auditor.model import Schema, fingerprint
+from auditor.plan import Guard, Precheck, Statement
+from auditor.rebuild import run_rebuild
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
+
+# pg_try_advisory_lock takes one bigint; this one is ours, in every database.
+ADVISORY_LOCK_KEY = int.from_bytes(hashlib.sha256(b"schema-auditor apply").digest()[:8], "big", signed=True)
+LOCK_POLL_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    """How apply may change a database. Seconds; ``statement_timeout`` None means no limit."""
+
+    allowed: frozenset[str] = ALLOWED_BY_DEFAULT
+    lock_timeout: float = 5.0
+    statement_timeout: float | None = None
+    lock_wait: float = 30.0
+    # The caller holds apply_lock already (it must, to plan against a schema no apply is changing).
+    lock_held: bool = False
+    # The fingerprint of the live schema a reviewed plan was made against: refuse if it changed.
+    planned_against: str | None = None
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """A statement apply did not run, and why."""
+
+    statement: Statement
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -29,62 +70,283 @@ class ApplyResult:
 
     executed: tuple[Statement, ...]
     already_done: tuple[Statement, ...]
-    withheld: tuple[Statement, ...]
+    withheld: tuple[Withheld, ...]
     remaining: tuple[DriftItem, ...]
+    seconds: float = field(default=0.0, compare=False)
 
 
-def split_plan(statements: list[Statement], allow_destructive: bool) -> tuple[list[Statement], list[Statement]]:
-    """(to run, withheld): manual statements and, unless allowed, destructive ones are withheld."""
-    runnable = [s for s in statements if not s.manual and (allow_destructive or not s.destructive)]
-    withheld = [s for s in statements if s not in runnable]
+def withheld_reason(statement: Statement, allowed: frozenset[str]) -> str | None:
+    """Why apply would hold the statement back (None: it runs)."""
+    if statement.manual:
+        return "manual: " + statement.sql.removeprefix("-- manual: ")
+    missing = missing_allowance(statement.hazards, allowed)
+    return f"needs --allow-hazards {','.join(missing)}" if missing else None
+
+
+def split_plan(statements: list[Statement], allowed: frozenset[str]) -> tuple[list[Statement], list[Withheld]]:
+    """(to run, withheld): manual statements and those with a hazard not allowed are withheld."""
+    runnable, withheld = [], []
+    for statement in statements:
+        reason = withheld_reason(statement, allowed)
+        if reason:
+            withheld.append(Withheld(statement, reason))
+        else:
+            runnable.append(statement)
     return runnable, withheld
 
 
 def apply_plan(target: Target, statements: list[Statement], expected: Schema,
-               allow_destructive: bool = False, ignore: tuple[str, ...] = ()) -> ApplyResult:
-    """Run the allowed statements in one transaction, then re-inspect and diff again."""
-    runnable, withheld = split_plan(statements, allow_destructive)
+               options: ApplyOptions = ApplyOptions(), ignore: tuple[str, ...] = ()) -> ApplyResult:
+    """Run the allowed statements (see the module's doc for how), then re-inspect and diff again."""
+    started = time.monotonic()
+    runnable, withheld = split_plan(statements, options.allowed)
     url = parse_url(target.url)
-    dialect = dialect_of(url)
-    schemas = schemas_to_read(expected, dialect)
-    executed: list[Statement] = []
-    already_done: list[Statement] = []
-    if runnable:
-        with connect(target, readonly=False) as conn, _transaction(conn, dialect):
-            for statement in runnable:
-                if statement.guard and _guard_satisfied(conn, dialect, schemas, statement.guard):
-                    already_done.append(statement)
-                    continue
-                try:
-                    # no_parameters: the driver must not read a "%" in our SQL as a placeholder.
-                    conn.execution_options(no_parameters=True).exec_driver_sql(statement.sql)
-                except DBAPIError as exc:
-                    raise ApplyError(f"{target.name}: '{statement.summary}' failed: "
-                                     f"{describe_error(exc, url)}; rolled back") from None
-                executed.append(statement)
-    remaining = diff_schemas(expected, inspect_target(target, schemas), ignore + target.ignore)
-    return ApplyResult(tuple(executed), tuple(already_done), tuple(withheld), tuple(remaining))
+    run = _Run(target, dialect_of(url), schemas_to_read(expected, dialect_of(url)), options)
+    if runnable or options.planned_against:
+        with connect(target, readonly=False) as conn:
+            run.execute(conn, runnable)
+    remaining = diff_schemas(expected, inspect_target(target, run.schemas), ignore + target.ignore)
+    return ApplyResult(tuple(run.executed), tuple(run.already_done), tuple(withheld), tuple(remaining),
+                       time.monotonic() - started)
 
 
-@contextmanager
-def _transaction(conn: Connection, dialect: Dialect) -> Iterator[None]:
-    """One transaction around all statements; both engines roll DDL back on failure."""
-    if dialect.begin_statement:
-        raw = conn.execution_options(isolation_level="AUTOCOMMIT")
-        raw.exec_driver_sql(dialect.begin_statement)
+@dataclass
+class _Run:
+    target: Target
+    dialect: Dialect
+    schemas: tuple[str, ...]
+    options: ApplyOptions
+    executed: list[Statement] = field(default_factory=list)
+    already_done: list[Statement] = field(default_factory=list)
+    verified: bool = False
+
+    def execute(self, conn: Connection, statements: list[Statement]) -> None:
+        """Every segment in order: one transaction for the grouped ones, alone for the others."""
+        if self.dialect.begin_statement:  # we say BEGIN ourselves: the driver must not
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+        with self._apply_lock(conn):
+            self._set_timeouts(conn)
+            for own, segment in groupby(statements, key=lambda s: s.own_transaction):
+                if own:
+                    self._verify_unchanged(conn)
+                    _end_transaction(conn)
+                    with _autocommit(conn):
+                        for statement in segment:
+                            self._run_alone(conn, statement)
+                else:
+                    with self._transaction(conn):
+                        self._verify_unchanged(conn)
+                        for statement in segment:
+                            self._run(conn, statement)
+            if not self.verified:  # nothing to run: still tell a stale reviewed plan apart
+                self._verify_unchanged(conn)
+                _end_transaction(conn)
+
+    # -- locking ------------------------------------------------------------------------------
+
+    @contextmanager
+    def _apply_lock(self, conn: Connection) -> Iterator[None]:
+        """One apply per database at a time (SQLite: BEGIN IMMEDIATE, after a busy timeout)."""
+        if self.dialect.advisory_locks:
+            _session(conn, "SET application_name = 'schema-auditor apply'")
+            with nullcontext() if self.options.lock_held else apply_lock(self.target, self.options.lock_wait):
+                yield
+            return
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(self.options.lock_wait * 1000)}")
+        conn.exec_driver_sql("PRAGMA foreign_keys = OFF")  # a table rebuild drops and renames
+        yield
+
+    def _set_timeouts(self, conn: Connection) -> None:
+        if not self.dialect.lock_timeouts:
+            return
+        _session(conn, f"SET lock_timeout = {int(self.options.lock_timeout * 1000)}")
+        _session(conn, f"SET statement_timeout = {int((self.options.statement_timeout or 0) * 1000)}")
+
+    @contextmanager
+    def _transaction(self, conn: Connection) -> Iterator[None]:
+        """One transaction around a segment; both engines roll DDL back on failure."""
+        if not self.dialect.begin_statement:
+            with conn.begin():
+                yield
+            return
+        try:
+            conn.exec_driver_sql(self.dialect.begin_statement)
+        except DBAPIError as exc:
+            raise ApplyError(f"{self.target.name}: another writer holds the database "
+                             f"({describe_error(exc)}); waited {self.options.lock_wait:g} s",
+                             "run apply again once it has finished") from None
         try:
             yield
         except BaseException:
-            raw.exec_driver_sql("ROLLBACK")
+            conn.exec_driver_sql("ROLLBACK")
             raise
-        raw.exec_driver_sql("COMMIT")
-    else:
-        with conn.begin():
+        conn.exec_driver_sql("COMMIT")
+
+    # -- checks -------------------------------------------------------------------------------
+
+    def _verify_unchanged(self, conn: Connection) -> None:
+        """A reviewed plan runs only against the schema it was made for."""
+        if self.verified or not self.options.planned_against:
+            self.verified = True
+            return
+        self.verified = True
+        live = fingerprint(read_live_schema(conn, self.dialect, self.schemas))
+        if live != self.options.planned_against:
+            raise ApplyError(f"{self.target.name}: the schema changed since the plan was made "
+                             f"(plan {self.options.planned_against[:12]}, database now {live[:12]})",
+                             "make and review a new plan")
+
+    def _precheck(self, conn: Connection, statement: Statement) -> None:
+        for check in statement.prechecks:
+            count = int(conn.execution_options(no_parameters=True).exec_driver_sql(check.sql).scalar() or 0)
+            if count:
+                raise ApplyError(f"{self.target.name}: refused '{statement.summary}': {check.describe(count)}",
+                                 "fix those rows, or leave MAY_FAIL_ON_EXISTING_DATA out of --allow-hazards "
+                                 "to apply the rest; nothing was changed")
+
+    def _guard_satisfied(self, conn: Connection, guard: Guard) -> bool:
+        """True when the live schema already is what the guarded statement would make it."""
+        table = read_live_schema(conn, self.dialect, self.schemas).table(guard.table_key)
+        exists = table is not None and (guard.column is None or table.column(guard.column) is not None)
+        return exists != guard.exists
+
+    # -- running ------------------------------------------------------------------------------
+
+    def _run(self, conn: Connection, statement: Statement) -> None:
+        if statement.guard and self._guard_satisfied(conn, statement.guard):
+            self.already_done.append(statement)
+            return
+        self._attempt(conn, statement, lambda: self._execute(conn, statement))
+        self.executed.append(statement)
+
+    def _run_alone(self, conn: Connection, statement: Statement) -> None:
+        """CONCURRENTLY or VALIDATE, in autocommit. (An INVALID index a failed build left behind
+        needs no special case here: the audit reports it, and the plan drops and builds it again.)"""
+        auto = conn.execution_options(no_parameters=True)
+
+        def run() -> None:
+            self._precheck(auto, statement)
+            auto.exec_driver_sql(statement.sql)
+
+        self._attempt(conn, run_in=run, statement=statement)
+        self.executed.append(statement)
+
+    def _execute(self, conn: Connection, statement: Statement) -> None:
+        self._precheck(conn, statement)
+        if statement.rebuild:
+            run_rebuild(conn, statement.rebuild)
+        else:
+            # no_parameters: the driver must not read a "%" in our SQL as a placeholder.
+            conn.execution_options(no_parameters=True).exec_driver_sql(statement.sql)
+
+    def _attempt(self, conn: Connection, statement: Statement, run_in: Callable[[], None]) -> None:
+        try:
+            run_in()
+        except DBAPIError as exc:
+            raise ApplyError(f"{self.target.name}: '{statement.summary}' failed: {self._explain(conn, exc, statement)}; "
+                             "rolled back") from None
+
+    def _explain(self, conn: Connection, exc: DBAPIError, statement: Statement) -> str:
+        text = describe_error(exc, parse_url(self.target.url))
+        if getattr(exc.orig, "sqlstate", None) != "55P03":  # lock_not_available
+            return text
+        return f"{text} after {self.options.lock_timeout:g} s; {_lock_holders(self.target, statement)}"
+
+
+@contextmanager
+def apply_lock(target: Target, wait: float) -> Iterator[None]:
+    """Hold the database's apply lock (Postgres: an advisory lock, on a connection of its own),
+    polling up to ``wait`` seconds for another apply to finish. Take it before reading the schema
+    to plan from: an apply in progress holds locks that would stall that read. (SQLite: nothing
+    here; apply's BEGIN IMMEDIATE is its lock.)"""
+    if not dialect_of(parse_url(target.url)).advisory_locks:
+        yield
+        return
+    with connect(target, readonly=False) as conn:
+        _session(conn, "SET application_name = 'schema-auditor apply'")
+        deadline = time.monotonic() + wait
+        while not _session(conn, f"SELECT pg_try_advisory_lock({ADVISORY_LOCK_KEY})"):
+            if time.monotonic() >= deadline:
+                raise ApplyError(f"{target.name}: another schema-auditor apply is running "
+                                 f"({_advisory_holder(conn)}); waited {wait:g} s",
+                                 "run apply again once it has finished")
+            time.sleep(LOCK_POLL_SECONDS)
+        try:
             yield
+        finally:
+            _session(conn, f"SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY})")
 
 
-def _guard_satisfied(conn: Connection, dialect: Dialect, schemas: tuple[str, ...], guard: Guard) -> bool:
-    """True when the live schema already is what the guarded statement would make it."""
-    table = read_live_schema(conn, dialect, schemas).table(guard.table_key)
-    exists = table is not None and (guard.column is None or table.column(guard.column) is not None)
-    return exists != guard.exists
+def _advisory_holder(conn: Connection) -> str:
+    """Who holds our advisory lock in this database (the key is the same in every database)."""
+    row = conn.exec_driver_sql(
+        "SELECT a.pid, a.backend_start FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s AND l.objid = %s "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        ((ADVISORY_LOCK_KEY >> 32) & 0xFFFFFFFF, ADVISORY_LOCK_KEY & 0xFFFFFFFF)).first()
+    _end_transaction(conn)
+    return f"pid {row[0]}, connected since {row[1]:%Y-%m-%d %H:%M:%S}" if row else "it just finished"
+
+
+def _session(conn: Connection, sql: str) -> object:
+    """A session-level command (SET, advisory lock): run and committed at once; its value."""
+    result = conn.exec_driver_sql(sql)
+    value = result.scalar() if result.returns_rows else None
+    _end_transaction(conn)
+    return value
+
+
+def _end_transaction(conn: Connection) -> None:
+    if conn.in_transaction():
+        conn.commit()
+
+
+@contextmanager
+def _autocommit(conn: Connection) -> Iterator[None]:
+    """Autocommit for a while: CONCURRENTLY refuses to run inside a transaction block."""
+    level = conn.default_isolation_level
+    _end_transaction(conn)
+    conn.execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        yield
+    finally:
+        _end_transaction(conn)  # SQLAlchemy still marks a transaction, though the server has none
+        conn.execution_options(isolation_level=level)
+
+
+def _lock_holders(target: Target, statement: Statement) -> str:
+    """Who holds locks on the statement's table, asked on a connection of its own."""
+    item = statement.fixes
+    name = f"{item.schema}.{item.table}" if item.schema else item.table
+    # Not the holder's query text: it may carry data or secrets.
+    query = ("SELECT a.pid, l.mode, a.state, a.application_name, a.xact_start FROM pg_locks AS l "
+             "JOIN pg_stat_activity AS a ON a.pid = l.pid WHERE l.granted AND l.relation = "
+             "(SELECT c.oid FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace "
+             "WHERE n.nspname = %s AND c.relname = %s) AND a.pid <> pg_backend_pid()")
+    try:
+        with connect(target, readonly=True) as conn:
+            rows = conn.exec_driver_sql(query, (item.schema or "public", item.table)).all()
+    except Exception:  # noqa: BLE001 - the explanation is a courtesy; the failure is reported anyway
+        rows = []
+    holders = "; ".join(f"pid {pid} ({app or 'no application name'}, {state}"
+                        + (f", transaction open since {since:%H:%M:%S}" if since else "") + f") holds {mode}"
+                        for pid, mode, state, app, since in rows)
+    return f"lock on {name} held by {holders}" if holders else f"lock on {name} was held by another session"
+
+
+def count_violations(target: Target, statements: list[Statement]) -> dict[Precheck, int]:
+    """Run every pre-check of a plan, read-only, for ``plan`` to show. A check that cannot run
+    yet (its table is created or renamed by the plan itself) is left out."""
+    checks = list(dict.fromkeys(p for s in statements for p in s.prechecks))
+    counts: dict[Precheck, int] = {}
+    if not checks:
+        return counts
+    with connect(target, readonly=True) as conn:
+        for check in checks:
+            try:
+                with conn.begin_nested():  # a failed query must not abort the others (Postgres)
+                    found = conn.execution_options(no_parameters=True).exec_driver_sql(check.sql).scalar()
+                    counts[check] = int(found or 0)  # Postgres sums as numeric
+            except DBAPIError:
+                continue
+    return counts

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from auditor.canon import normalize_schema
 from auditor.database import Target, dialect_of, parse_url
@@ -10,10 +10,12 @@ from auditor.dialects import Dialect
 from auditor.diff import KINDS, DriftItem, diff_schemas, failing_items
 from auditor.errors import AuditorError, ConfigError, SpecError
 from auditor.gcpause import paused_collection
-from auditor.inspect import inspect_target, schemas_to_read
+from auditor.inspect import read_live_schema, read_target, schemas_to_read
 from auditor.model import Schema
+from auditor.sources import load_source
 from auditor.spec import load_spec
 from auditor.speccache import load_cached, read_spec_file, remembered
+from auditor.versioning import Recorded, VersionCheck, check_versions, ignore_pattern, read_recorded
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class AuditResult:
     drift: tuple[DriftItem, ...] = ()
     error: str | None = None
     seconds: float = 0.0
+    version: VersionCheck | None = None
 
     def counts(self) -> dict[str, int]:
         """Drift items per kind, only kinds that occur."""
@@ -38,6 +41,12 @@ class AuditResult:
     def failing(self, strict: bool = False) -> list[DriftItem]:
         """The items that make the audit fail: errors, and warnings too when ``strict``."""
         return failing_items(self.drift, strict)
+
+    def fails(self, strict: bool = False) -> bool:
+        """Whether the audit fails a run: failing items, or with ``strict`` a version warning too
+        (spec_outdated, version_mismatch)."""
+        warned = self.version is not None and self.version.severity == "warning"
+        return bool(self.failing(strict)) or (strict and warned)
 
 
 def load_expected(spec_path: str) -> Schema:
@@ -88,9 +97,28 @@ def _audit_target(target: Target, ignore: tuple[str, ...]) -> AuditResult:
         if not target.spec:
             raise ConfigError(f"{target.name}: no spec given", "pass --spec FILE or set 'spec' in the config")
         dialect = dialect_of(parse_url(target.url))
-        expected = expected_schema(target.spec, dialect)
-        actual = inspect_target(target, schemas_to_read(expected, dialect))
+        expected = expected_for(target, dialect)
+        actual, recorded = read_target(target, lambda conn, d: (
+            read_live_schema(conn, d, schemas_to_read(expected, d)),
+            read_recorded(conn, d, target.version) if target.version else Recorded()))
     except AuditorError as exc:
         return AuditResult(target, error=exc.report(), seconds=time.monotonic() - started)
-    drift = diff_schemas(expected, actual, ignore + target.ignore)
-    return AuditResult(target, dialect, expected, actual, tuple(drift), seconds=time.monotonic() - started)
+    drift = tuple(diff_schemas(expected, actual, ignore + target.ignore))
+    version = check_versions(expected.version, recorded, drift, target.version, target.spec) \
+        if target.version else None
+    return AuditResult(target, dialect, expected, actual, drift, seconds=time.monotonic() - started,
+                       version=version)
+
+
+def expected_for(target: Target, dialect: Dialect) -> Schema:
+    """The target's expected schema, canonical and checked against the engine's name limits; the
+    version table it reads its version from is not reported as an extra table unless the expected
+    schema declares it."""
+    assert target.spec is not None
+    if target.source is None:
+        expected = expected_schema(target.spec, dialect)  # cached by the spec's content
+    else:
+        expected = load_source(target.source, dialect, target.version)
+        check_identifier_lengths(expected, dialect, target.spec)
+    pattern = ignore_pattern(target.version, expected, dialect)
+    return replace(expected, ignore=expected.ignore + (pattern,)) if pattern else expected

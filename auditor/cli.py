@@ -9,18 +9,25 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence, TextIO
 
-from auditor.apply import ApplyResult, apply_plan, split_plan
+from auditor.apply import ApplyOptions, ApplyResult, apply_lock, apply_plan, count_violations, split_plan
+from auditor.applylog import append_record, apply_record, default_log_path
 from auditor.audit import AuditResult
 from auditor.fleet import audit_fleet, parse_shard, select_shard
 from auditor.config import Config, load_config, target_from_url
 from auditor.database import Target
 from auditor.diff import failing_items
 from auditor.errors import AuditorError, ConfigError
+from auditor.hazards import allowed_hazards, parse_hazards
+from auditor.model import fingerprint
 from auditor.plan import Statement, comment_text, plan_changes, render_script
-from auditor.snapshot import snapshot_target
+from auditor.planfile import plan_entry, read_plan_file, write_plan_file
+from auditor.snapshot import snapshot_source, snapshot_target
+from auditor.sources import DB, SQL, ExpectedSource
+from auditor.versioning import VERSION_UNKNOWN, VersionSource, source_problem
 from auditor.report import apply_json, apply_text, audit_json, audit_markdown, audit_text, plan_json
 
 EXIT_CLEAN, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
@@ -47,7 +54,25 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--ignore", action="append", default=[], metavar="GLOB",
                        help="ignore tables or objects (table.object) matching GLOB; repeatable")
         p.add_argument("--strict", action="store_true", help="warnings (extra objects) fail too")
+        expected_sources(p)
+        versioned(p)
         fleet(p)
+
+    def expected_sources(p: argparse.ArgumentParser) -> None:
+        group = p.add_mutually_exclusive_group()
+        group.add_argument("--expected-db", metavar="URL",
+                           help="a reference database whose schema is the expected one (instead of --spec)")
+        group.add_argument("--expected-sql", metavar="FILE",
+                           help="a DDL file whose schema, built in a scratch database, is the expected one")
+        p.add_argument("--dev-url", metavar="URL",
+                       help="Postgres server for --expected-sql's scratch database (created and dropped)")
+
+    def versioned(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--version-query", metavar="SQL", help="SQL that reads the database's recorded version")
+        p.add_argument("--version-table", metavar="NAME", help="the version table (schema_version, "
+                       "alembic_version, django_migrations, flyway_schema_history, ...)")
+        p.add_argument("--version-column", metavar="NAME", help="its version column (default: version)")
+        p.add_argument("--version-app", metavar="NAME", help="django_migrations: the app whose version counts")
 
     def fleet(p: argparse.ArgumentParser) -> None:
         p.add_argument("--jobs", type=int, default=4, metavar="N", help="databases audited at once (default 4)")
@@ -55,9 +80,25 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
                        help="give up on one database's audit after this long (default 120)")
 
+    def planning(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--concurrent-indexes", action="store_true",
+                       help="Postgres: build and drop indexes CONCURRENTLY, outside the transaction")
+
     def applying(p: argparse.ArgumentParser) -> None:
+        planning(p)
+        p.add_argument("--allow-hazards", default="", metavar="A,B",
+                       help="also run statements with these hazards (or: all); see README, Hazards")
         p.add_argument("--allow-destructive", action="store_true",
-                       help="also run drops, type changes and SET NOT NULL")
+                       help="also run drops and renames (DELETES_DATA, INDEX_DROPPED, BACKWARD_INCOMPATIBLE)")
+        p.add_argument("--lock-timeout", type=parse_duration, default=5.0, metavar="DURATION",
+                       help="Postgres: give up on a statement that waits this long for a lock (default 5s)")
+        p.add_argument("--statement-timeout", type=parse_duration, default=None, metavar="DURATION",
+                       help="Postgres: give up on a statement that runs this long (default: no limit)")
+        p.add_argument("--lock-wait", type=parse_duration, default=30.0, metavar="DURATION",
+                       help="wait this long for another apply on the same database (default 30s)")
+        p.add_argument("--apply-log", metavar="PATH",
+                       help="append one JSON line per apply here (default: $AUDITOR_APPLY_LOG or "
+                            "~/.local/state/schema-auditor/apply.log)")
         p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
 
     audit = sub.add_parser("audit", help="compare databases with their spec")
@@ -70,11 +111,16 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also export one series per drifted object (small fleets only)")
     audit.add_argument("--apply", action="store_true", help="fix the drift found (same as apply)")
     applying(audit)
-    plan = sub.add_parser("plan", help="print the SQL that would fix the drift")
+    plan = sub.add_parser("plan", help="print the SQL that would fix the drift, with its hazards")
     common(plan)
+    planning(plan)
+    plan.add_argument("--out", metavar="PLAN.json",
+                      help="also write the plan for review; apply --plan runs exactly it")
     apply = sub.add_parser("apply", help="fix the drift, in one transaction, then verify")
     common(apply)
     applying(apply)
+    apply.add_argument("--plan", metavar="PLAN.json",
+                       help="run this reviewed plan (from plan --out); refused if the database changed since")
     serve = sub.add_parser("serve", help="audit on an interval and serve /metrics, a status page and /report.json")
     serve.add_argument("--config", help=f"config file (default: $AUDITOR_CONFIG or ./{DEFAULT_CONFIG})")
     serve.add_argument("--db", help="one database (URL or config name) instead of the whole config")
@@ -87,7 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--metrics-detail", action="store_true", help="one series per drifted object")
     fleet(serve)
     snapshot = sub.add_parser("snapshot", help="write the spec of a live database")
-    snapshot.add_argument("--db", required=True, help="SQLAlchemy URL, SQLite file, or database name from the config")
+    snapshot.add_argument("--db", help="SQLAlchemy URL, SQLite file, or database name from the config")
+    expected_sources(snapshot)
+    versioned(snapshot)
     snapshot.add_argument("--config", help=f"config file (default: $AUDITOR_CONFIG or ./{DEFAULT_CONFIG})")
     snapshot.add_argument("--schema", action="append", default=[], metavar="NAME",
                           help="Postgres schema to include; repeatable (default: public)")
@@ -145,10 +193,38 @@ def resolve_targets(args: argparse.Namespace) -> tuple[list[Target], tuple[str, 
     else:
         raise ConfigError("no database given", "pass --db URL, or --config FILE listing databases")
     if spec:
-        targets = [Target(t.name, t.url, spec, t.ignore) for t in targets]
+        targets = [replace(t, spec=spec, source=None) for t in targets]
+    source, version = _expected_source(args), _version_source(args)
+    if source is not None:
+        targets = [replace(t, spec=source.label, source=source) for t in targets]
+    if version is not None:
+        targets = [replace(t, version=version) for t in targets]
     if getattr(args, "shard", None):
         targets = select_shard(targets, parse_shard(args.shard))
     return targets, ignore
+
+
+def _expected_source(args: argparse.Namespace) -> ExpectedSource | None:
+    """--expected-db or --expected-sql (with --dev-url), refused next to --spec."""
+    given = [(DB, getattr(args, "expected_db", None)), (SQL, getattr(args, "expected_sql", None))]
+    kind, location = next(((k, v) for k, v in given if v), (None, None))
+    if kind is None or location is None:
+        return None
+    if getattr(args, "spec", None):
+        raise ConfigError(f"--spec and --expected-{kind} both name the expected schema", "give one of them")
+    return ExpectedSource(kind, location, getattr(args, "dev_url", None))
+
+
+def _version_source(args: argparse.Namespace) -> VersionSource | None:
+    """The --version-* options as a version source (None without any)."""
+    values = {key: getattr(args, f"version_{key}", None) for key in ("query", "table", "column", "app")}
+    if not any(value is not None for value in values.values()):
+        return None
+    source = VersionSource(**values)
+    problem = source_problem(source)
+    if problem:
+        raise ConfigError(f"--version-*: {problem.replace('version_', '--version-')}")
+    return source
 
 
 def _looks_like_url(db: str | None) -> bool:
@@ -191,21 +267,26 @@ def _progress(total: int, err: TextIO):
     return report
 
 
+def _failed(result: AuditResult) -> bool:
+    """The audit, or the version cross-check it was asked for, could not run."""
+    return bool(result.error) or (result.version is not None and result.version.status == VERSION_UNKNOWN)
+
+
 def _exit_code(results: Sequence[AuditResult], failing: bool) -> int:
-    if any(r.error for r in results):
+    if any(_failed(r) for r in results):
         return EXIT_ERROR
     return EXIT_DRIFT if failing else EXIT_CLEAN
 
 
 def _clean(results: Sequence[AuditResult], failing: bool) -> bool:
     """What JSON reports call clean: every database audited, and nothing failing."""
-    return not failing and not any(r.error for r in results)
+    return not failing and not any(_failed(r) for r in results)
 
 
 def _audit(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespace,
            out: TextIO, err: TextIO) -> int:
     results = _audit_all(targets, ignore, err, args)
-    failing = any(r.failing(args.strict) for r in results)
+    failing = any(r.fails(args.strict) for r in results)
     ok = [r for r in results if not r.error]
     if args.format == "json":
         out.write(audit_json(results, _clean(results, failing)) + "\n")
@@ -247,56 +328,114 @@ def _read_url(url: str) -> str:
         return response.read().decode("utf-8")
 
 
-def _plans(results: list[AuditResult]) -> list[tuple[AuditResult, list[Statement]]]:
-    return [(r, plan_changes(r.drift, r.expected, r.actual, r.dialect))  # type: ignore[arg-type]
+def _plans(results: list[AuditResult], args: argparse.Namespace) -> list[tuple[AuditResult, list[Statement]]]:
+    concurrent = getattr(args, "concurrent_indexes", False)
+    return [(r, plan_changes(r.drift, r.expected, r.actual, r.dialect, concurrent))  # type: ignore[arg-type]
             for r in results if not r.error]
 
 
 def _plan(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespace,
           out: TextIO, err: TextIO) -> int:
     results = _audit_all(targets, ignore, err, args)
-    plans = _plans(results)
-    failing = any(r.failing(args.strict) for r in results)
+    plans = _plans(results, args)
+    failing = any(r.fails(args.strict) for r in results)
+    violations = [count_violations(r.target, statements) for r, statements in plans]
     if args.format == "json":
-        out.write(plan_json(plans, _clean(results, failing)) + "\n")
+        out.write(plan_json(plans, violations, _clean(results, failing)) + "\n")
     else:
-        for result, statements in plans:
+        for (result, statements), counts in zip(plans, violations):
             assert result.dialect is not None
-            out.write(f"-- database: {comment_text(result.target.name)}\n" + render_script(statements, result.dialect))
+            out.write(f"-- database: {comment_text(result.target.name)}\n"
+                      + render_script(statements, result.dialect, counts))
+    if args.out:
+        write_plan_file(args.out, [plan_entry(r.target.name, r.target.url, r.dialect.name,  # type: ignore[union-attr]
+                                              fingerprint(r.actual), statements)  # type: ignore[arg-type]
+                                   for r, statements in plans])
     return _exit_code(results, failing)
 
 
 def _apply(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespace,
            out: TextIO, err: TextIO) -> int:
-    results = _audit_all(targets, ignore, err, args)
+    reviewed = read_plan_file(args.plan) if getattr(args, "plan", None) else None
+    allowed = allowed_hazards(parse_hazards(args.allow_hazards), args.allow_destructive)
+    options = ApplyOptions(allowed, args.lock_timeout, args.statement_timeout, args.lock_wait, lock_held=True)
+    log = Path(args.apply_log) if args.apply_log else default_log_path()
+    results: list[AuditResult] = []
     entries: list[tuple[AuditResult, ApplyResult | None]] = []
     failing = apply_failed = False
-    for result, statements in _plans(results):
-        applied = None
-        if _confirmed(result, statements, args, out):
-            assert result.expected is not None
-            try:
-                applied = apply_plan(result.target, statements, result.expected, args.allow_destructive, ignore)
-            except AuditorError as exc:  # rolled back; the other databases still get their turn
-                _print_error(exc.report(), err)
-                apply_failed = True
-        remaining = applied.remaining if applied else result.drift
-        failing = failing or bool(failing_items(remaining, args.strict))
-        entries.append((result, applied))
-        if applied and args.format == "text":
-            out.write(apply_text(result, applied))
+    for target in targets:  # one at a time, each planned and applied under its apply lock
+        try:
+            with apply_lock(target, args.lock_wait):
+                audited = _audit_all([target], ignore, err, args)
+                results += audited
+                for result, statements in _plans(audited, args):
+                    chosen = options
+                    if reviewed is not None:
+                        statements, chosen = _reviewed(reviewed, result, options, args.plan)
+                    applied = None
+                    if _confirmed(result, statements, allowed, args, out):
+                        applied = _apply_one(result, statements, chosen, ignore, log, err)
+                        apply_failed = apply_failed or applied is None
+                    # What apply withheld is still drift: its errors (warnings too, under --strict) exit 1.
+                    remaining = applied.remaining if applied else result.drift
+                    failing = failing or bool(failing_items(remaining, args.strict))
+                    entries.append((result, applied))
+                    if applied and args.format == "text":
+                        out.write(apply_text(result, applied))
+        except AuditorError as exc:  # busy or unreachable: the other databases still get their turn
+            _print_error(exc.report(), err)
+            apply_failed = True
     if args.format == "json":
         out.write(apply_json(entries, _clean(results, failing) and not apply_failed) + "\n")
     return EXIT_ERROR if apply_failed else _exit_code(results, failing)
 
 
-def _confirmed(result: AuditResult, statements: list[Statement], args: argparse.Namespace, out: TextIO) -> bool:
+def _reviewed(reviewed: dict[str, tuple[str, list[Statement]]], result: AuditResult, options: ApplyOptions,
+              path: str) -> tuple[list[Statement], ApplyOptions]:
+    """The reviewed plan's statements for this database, and options that make apply check the schema."""
+    if result.target.name not in reviewed:
+        raise ConfigError(f"{path} has no plan for database {result.target.name}",
+                          f"it has: {', '.join(reviewed) or 'none'}")
+    planned_against, statements = reviewed[result.target.name]
+    return statements, replace(options, planned_against=planned_against)
+
+
+def _apply_one(result: AuditResult, statements: list[Statement], options: ApplyOptions,
+               ignore: tuple[str, ...], log: Path, err: TextIO) -> ApplyResult | None:
+    """Apply to one database and record it in the apply log; None (said on stderr) if it failed."""
+    assert result.expected is not None
+    _log(log, None)  # no change without a record of it: find out first that the log is writable
+    started = time.monotonic()
+    try:
+        applied = apply_plan(result.target, statements, result.expected, options, ignore)
+    except AuditorError as exc:  # rolled back; the other databases still get their turn
+        _print_error(exc.report(), err)
+        runnable, withheld = split_plan(statements, options.allowed)
+        _log(log, apply_record(result.target, "failed", time.monotonic() - started, [],
+                               [w.statement for w in withheld], error=exc.report()))
+        return None
+    outcome = "applied" if applied.executed else "nothing to run"
+    _log(log, apply_record(result.target, outcome, applied.seconds, list(applied.executed),
+                           [w.statement for w in applied.withheld]))
+    return applied
+
+
+def _log(path: Path, entry: dict[str, object] | None) -> None:
+    try:
+        append_record(path, entry)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the apply log {path}: {exc.strerror}",
+                          "pass --apply-log PATH to a writable file") from None
+
+
+def _confirmed(result: AuditResult, statements: list[Statement], allowed: frozenset[str],
+               args: argparse.Namespace, out: TextIO) -> bool:
     """Ask on a terminal before changing a database; never ask when stdin is not a terminal."""
-    runnable, _ = split_plan(statements, args.allow_destructive)
+    runnable, _ = split_plan(statements, allowed)
     if not runnable or args.yes or not sys.stdin.isatty():
         return True
     assert result.dialect is not None
-    out.write(render_script(statements, result.dialect))
+    out.write(render_script(statements, result.dialect, count_violations(result.target, statements)))
     out.write(f"Apply {len(runnable)} statement(s) to {result.target.name}? [y/N] ")
     out.flush()
     return sys.stdin.readline().strip().lower() in ("y", "yes")
@@ -325,8 +464,16 @@ def _serve(args: argparse.Namespace, err: TextIO) -> int:
 
 def _snapshot(args: argparse.Namespace, out: TextIO) -> int:
     args.spec, args.ignore = None, []
-    (target,), _ = resolve_targets(args)
-    text = snapshot_target(target, tuple(args.schema))
+    source = _expected_source(args)
+    if source is None and not args.db:
+        raise ConfigError("snapshot needs --db, --expected-db or --expected-sql", "name what to snapshot")
+    if source is not None and args.db:
+        raise ConfigError(f"--db and --expected-{source.kind} both name what to snapshot", "give one of them")
+    if source is not None:
+        text = snapshot_source(source, _version_source(args))
+    else:
+        (target,), _ = resolve_targets(args)
+        text = snapshot_target(target, tuple(args.schema))
     if args.output:
         Path(args.output).write_text(text)
     else:

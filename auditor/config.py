@@ -12,6 +12,10 @@
         ignore: [audit_log]
 
 ``${VAR}`` (or ``${VAR:-fallback}``) is replaced from the environment, so secrets stay out of the file.
+A database's recorded version is read as ``version_query`` or ``version_table`` (+ ``version_column``,
+``version_app``; see ``auditor.versioning``), given per database or at the top as the default; its
+expected schema may come from ``expected_db: URL`` or ``expected_sql: FILE`` (+ ``dev_url``) instead
+of a spec (see ``auditor.sources``).
 """
 from __future__ import annotations
 
@@ -21,13 +25,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from sqlalchemy.engine import URL
 
 from auditor.database import Target, mask_url, parse_url
 from auditor.errors import ConfigError
+from auditor.sources import DB, SQL, ExpectedSource
+from auditor.versioning import VersionSource, source_problem
 from auditor.yamlsrc import Problems, compose_file, mapping_items, scalar, string_list
 
-TOP_KEYS = ("databases", "spec", "ignore")
-DATABASE_KEYS = ("url", "password_file", "spec", "ignore")
+VERSION_KEYS = ("version_query", "version_table", "version_column", "version_app")
+SOURCE_KEYS = ("expected_db", "expected_sql", "dev_url")
+TOP_KEYS = ("databases", "spec", "ignore", *VERSION_KEYS)
+DATABASE_KEYS = ("url", "password_file", "spec", "ignore", *VERSION_KEYS, *SOURCE_KEYS)
 _ENV_RE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<fallback>[^}]*))?\}")
 
 
@@ -55,24 +64,27 @@ def _config(path: Path, root: yaml.Node, problems: Problems) -> Config:
     default_spec: str | None = None
     ignore: list[str] = []
     databases: yaml.Node | None = None
+    top: dict[str, yaml.Node] = {}
     for key, _, value in mapping_items(root, problems, "config", TOP_KEYS):
+        top[key] = value
         if key == "spec":
             default_spec = _relative(base, scalar(value, problems, "spec"))
         elif key == "ignore":
             ignore = string_list(value, problems, "ignore", allow_empty=True)
-        else:
+        elif key == "databases":
             databases = value
+    default_version = version_source(top, problems, "config", root)
     targets: dict[str, Target] = {}
     if databases is not None:
         for name, _, body in mapping_items(databases, problems, "databases"):
-            target = _target(name, body, base, default_spec, problems)
+            target = _target(name, body, base, default_spec, problems, default_version)
             if target is not None:
                 targets[name] = target
     return Config(str(path), targets, tuple(ignore))
 
 
 def _target(name: str, body: yaml.Node, base: Path, default_spec: str | None,
-            problems: Problems) -> Target | None:
+            problems: Problems, default_version: VersionSource | None = None) -> Target | None:
     fields = {k: v for k, _, v in mapping_items(body, problems, f"database {name}", DATABASE_KEYS)}
     if "url" not in fields:
         problems.add(body, f"database {name} needs a 'url'")
@@ -85,8 +97,7 @@ def _target(name: str, body: yaml.Node, base: Path, default_spec: str | None,
     except ConfigError as exc:
         problems.add(fields["url"], f"database {name}: {exc}")
         return None
-    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).is_absolute():
-        url = parsed.set(database=str(base / parsed.database)).render_as_string(hide_password=False)
+    url = _relative_sqlite(parsed, base)
     if "password_file" in fields:
         password = _password_from_file(fields["password_file"], base, problems, f"database {name}")
         if password is None:
@@ -94,7 +105,53 @@ def _target(name: str, body: yaml.Node, base: Path, default_spec: str | None,
         url = parse_url(url).set(password=password).render_as_string(hide_password=False)
     spec = _relative(base, scalar(fields["spec"], problems, "spec")) if "spec" in fields else default_spec
     ignore = string_list(fields["ignore"], problems, "ignore", allow_empty=True) if "ignore" in fields else []
-    return Target(name=name, url=url, spec=spec, ignore=tuple(ignore))
+    version = version_source(fields, problems, f"database {name}", body) if any(
+        key in fields for key in VERSION_KEYS) else default_version
+    source = _expected_source(fields, base, problems, f"database {name}")
+    return Target(name=name, url=url, spec=source.label if source else spec, ignore=tuple(ignore),
+                  source=source, version=version)
+
+
+def version_source(fields: dict[str, yaml.Node], problems: Problems, what: str,
+                   node: yaml.Node) -> VersionSource | None:
+    """The version source the ``version_*`` keys of one mapping describe (None without any)."""
+    values = {key[len("version_"):]: scalar(fields[key], problems, f"{what} {key}")
+              for key in VERSION_KEYS if key in fields}
+    if not values:
+        return None
+    source = VersionSource(**values)
+    problem = source_problem(source)
+    if problem:
+        problems.add(node, f"{what}: {problem}")
+        return None
+    return source
+
+
+def _expected_source(fields: dict[str, yaml.Node], base: Path, problems: Problems,
+                     what: str) -> ExpectedSource | None:
+    given = [key for key in ("spec", "expected_db", "expected_sql") if key in fields]
+    if len(given) > 1:
+        problems.add(fields[given[1]], f"{what}: give one of spec, expected_db, expected_sql")
+        return None
+    dev_url = _interpolate(fields["dev_url"], problems, f"{what} dev_url") if "dev_url" in fields else None
+    if "expected_db" in fields:
+        url = _interpolate(fields["expected_db"], problems, f"{what} expected_db")
+        try:
+            return ExpectedSource(DB, _relative_sqlite(parse_url(url), base)) if url else None
+        except ConfigError as exc:
+            problems.add(fields["expected_db"], f"{what} expected_db: {exc}")
+            return None
+    if "expected_sql" in fields:
+        path = _relative(base, scalar(fields["expected_sql"], problems, f"{what} expected_sql"))
+        return ExpectedSource(SQL, path, dev_url) if path else None
+    return None
+
+
+def _relative_sqlite(url: URL, base: Path) -> str:
+    """The URL as text, a relative SQLite file made relative to the config file's folder."""
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).is_absolute():
+        url = url.set(database=str(base / url.database))
+    return url.render_as_string(hide_password=False)
 
 
 def _interpolate(node: yaml.Node, problems: Problems, what: str) -> str | None:

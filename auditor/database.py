@@ -11,7 +11,7 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 from urllib.parse import quote
 
 from sqlalchemy import create_engine
@@ -21,6 +21,10 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from auditor.dialects import DIALECTS, Dialect
 from auditor.errors import ConfigError, ConnectError
 
+if TYPE_CHECKING:
+    from auditor.sources import ExpectedSource
+    from auditor.versioning import VersionSource
+
 CONNECT_TIMEOUT_SECONDS = 10
 AUDIT_STATEMENT_TIMEOUT_SECONDS = 60
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
@@ -28,12 +32,19 @@ SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 
 @dataclass(frozen=True)
 class Target:
-    """One database to audit. ``name`` is safe to print; ``url`` may hold a secret."""
+    """One database to audit. ``name`` is safe to print; ``url`` may hold a secret.
+
+    ``spec`` names what the database is held to: a spec file, or the label of ``source`` when the
+    expected schema comes from a reference database or a DDL file. ``version`` says how to read
+    the version the database records (None: no version cross-check).
+    """
 
     name: str
     url: str = field(repr=False)
     spec: str | None = None
     ignore: tuple[str, ...] = ()
+    source: ExpectedSource | None = None
+    version: VersionSource | None = None
 
 
 def parse_url(text: str) -> URL:

@@ -53,6 +53,7 @@ KINDS: dict[str, str] = {
     "missing_foreign_key": ERROR,
     "extra_foreign_key": WARNING,
     "foreign_key_mismatch": ERROR,
+    "constraint_not_validated": ERROR,
     "missing_enum": ERROR,
     "extra_enum": WARNING,
     "enum_values_mismatch": ERROR,
@@ -277,6 +278,18 @@ def _diff_table_parts(want: Table, have: Table) -> Iterator[DriftItem]:
     yield from _diff_checks(want, have)
     yield from _diff_indexes(want, have)
     yield from _diff_foreign_keys(want, have)
+    yield from _diff_validation(want, have)
+
+
+def _diff_validation(want: Table, have: Table) -> Iterator[DriftItem]:
+    """Checks and foreign keys that match the spec but were added NOT VALID and never validated
+    (an apply stopped between the two steps): rows older than the constraint may break it."""
+    _, _, checks = match_by_key(want.checks, have.checks, lambda c: c.expression)
+    _, _, keys = match_by_key(want.foreign_keys, have.foreign_keys, lambda fk: fk.shape)
+    for kind, live in [*(("check", c) for _, c in checks), *(("foreign key", k) for _, k in keys)]:
+        if not live.validated and live.name:
+            yield _item("constraint_not_validated", want, live.name, "validated", "NOT VALID",
+                        f"{kind} {live.name} on {_label(want)} is NOT VALID: rows older than it are unchecked")
 
 
 def _diff_columns(want: Table, have: Table) -> Iterator[DriftItem]:
@@ -470,7 +483,8 @@ def describe_index(index: Index) -> str:
     """``[UNIQUE] [USING method] (a, b) [INCLUDE (c)] [WHERE ...]``."""
     text = ("UNIQUE " if index.unique else "") + (f"USING {index.method} " if index.method else "")
     text += _cols(index.columns) + (f" INCLUDE {_cols(index.include)}" if index.include else "")
-    return text + (f" WHERE {index.where}" if index.where else "")
+    text += f" WHERE {index.where}" if index.where else ""
+    return text + ("" if index.valid else " (INVALID: left by a failed build; no query uses it)")
 
 
 def describe_foreign_key(fk: ForeignKey) -> str:

@@ -13,7 +13,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Callable, Sequence
 
-from auditor.audit import AuditResult, audit_target, expected_schema, load_expected
+from auditor.audit import AuditResult, audit_target, expected_for, load_expected
 from auditor.database import Target
 from auditor.errors import AuditorError, ConfigError
 
@@ -106,13 +106,15 @@ def _pool(targets: Sequence[Target], jobs: int) -> Executor:
 
 
 def _audit_in_worker(target: Target, ignore: tuple[str, ...]) -> AuditResult:
-    """An audit in a worker process, sent back without its expected schema: the same for every
-    database of a spec, and unpickling it once per database was most of the parent's work."""
-    return replace(audit_target(target, ignore), expected=None)
+    """An audit in a worker process, sent back without an expected schema that comes from a spec
+    file: the same for every database of that spec, and unpickling it once per database was most
+    of the parent's work."""
+    result = audit_target(target, ignore)
+    return replace(result, expected=None) if target.source is None else result
 
 
 def _with_expected(result: AuditResult) -> AuditResult:
     """The result with its expected schema (from this process's spec cache) where it lacks one."""
     if result.expected is not None or result.error or result.dialect is None or not result.target.spec:
         return result
-    return replace(result, expected=expected_schema(result.target.spec, result.dialect))
+    return replace(result, expected=expected_for(result.target, result.dialect))

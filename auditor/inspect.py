@@ -1,7 +1,7 @@
 """The inspector: a live database read (read-only) into the canonical schema model."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 
@@ -13,6 +13,8 @@ from auditor.model import Schema
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
+
+T = TypeVar("T")
 
 
 def schemas_to_read(expected: Schema, dialect: Dialect) -> tuple[str, ...]:
@@ -31,9 +33,14 @@ def read_live_schema(conn: Connection, dialect: Dialect, schemas: tuple[str, ...
 
 def inspect_target(target: Target, schemas: tuple[str, ...]) -> Schema:
     """Read a target's live schema in one read-only transaction."""
+    return read_target(target, lambda conn, dialect: read_live_schema(conn, dialect, schemas))
+
+
+def read_target(target: Target, read: Callable[[Connection, Dialect], T]) -> T:
+    """``read(connection, dialect)`` in one read-only transaction; catalog errors are masked."""
     url = parse_url(target.url)
     with connect(target, readonly=True) as conn:
         try:
-            return read_live_schema(conn, dialect_of(url), schemas)
+            return read(conn, dialect_of(url))
         except DBAPIError as exc:
             raise ConnectError(f"{target.name}: cannot read the catalog: {describe_error(exc, url)}") from None

@@ -15,6 +15,10 @@ depend on them; keep them stable):
 ``schema_auditor_spec_info{database,spec,version,sha256}``      1; which spec, its version and hash
 ``schema_auditor_drift_object{database,kind,table,name}``       only with ``detail=True``: one series
                                                                 per drifted object (cardinality!)
+``schema_auditor_version_match{database}``                      1 if the recorded migration version
+                                                                is the expected one, else 0; only
+                                                                with a version source
+``schema_auditor_recorded_version_info{database,version}``      1; the version the database records
 ==============================================================  =====================================
 
 A database that could not be audited exports ``up`` 0 and no ``drift_items``: its drift is unknown,
@@ -73,6 +77,11 @@ def build_registry(results: Iterable[AuditResult], *, detail: bool = False,
     spec_info = Gauge(f"{PREFIX}_spec_info", "The spec the database is audited against: path, "
                       "declared version and sha256 of the file.",
                       ["database", "spec", "version", "sha256"], registry=registry)
+    version_match = Gauge(f"{PREFIX}_version_match", "1 if the migration version the database records is "
+                          "the expected one, else 0 (none without a version source or when unreadable).",
+                          ["database"], registry=registry)
+    recorded_version = Gauge(f"{PREFIX}_recorded_version_info", "1; the migration version the database records.",
+                             ["database", "version"], registry=registry)
     objects = Gauge(f"{PREFIX}_drift_object", "Drift items per object (only with detail; "
                     "one series per drifted table, column, index or constraint).",
                     ["database", "kind", "table", "name"], registry=registry) if detail else None
@@ -98,6 +107,10 @@ def build_registry(results: Iterable[AuditResult], *, detail: bool = False,
             spec_info.labels(database, result.target.spec, *_spec_facts(result)).set(1)
         if not ok:
             continue
+        if result.version is not None and result.version.versions_match is not None:
+            version_match.labels(database).set(1 if result.version.versions_match else 0)
+        if result.version is not None and result.version.recorded is not None:
+            recorded_version.labels(database, result.version.recorded).set(1)
         counts = result.counts()
         for kind, severity in KINDS.items():
             drift.labels(database, kind, severity).set(counts.get(kind, 0))
@@ -128,20 +141,21 @@ def check_no_secrets(registry: CollectorRegistry, secrets: Mapping[str, tuple[st
 
 
 def _spec_facts(result: AuditResult) -> tuple[str, str]:
-    """(version, sha256) of the result's spec; "" for what cannot be read."""
+    """(version, sha256) of the result's spec or expected schema; "" for what cannot be read."""
     path = result.target.spec
     assert path is not None
     try:
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return "", ""
+    except OSError:  # not a file: the label of a reference database
+        digest = ""
     expected = result.expected
-    if expected is None:  # the audit failed after, or while, loading the spec: read its version again
+    if expected is None and result.target.source is None:
+        # The audit failed after, or while, loading the spec: read its version again.
         try:
             expected = load_expected(path)
         except (AuditorError, OSError):
             return "", digest
-    return expected.version or "", digest
+    return (expected.version or "") if expected else "", digest
 
 
 def render(registry: CollectorRegistry) -> str:

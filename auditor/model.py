@@ -7,6 +7,7 @@ objects are matched by their shape, not their name.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 
 
@@ -62,6 +63,9 @@ class CheckConstraint:
 
     expression: str
     name: str | None = None
+    # False while added NOT VALID and not yet validated: older rows may break it. Not part of
+    # what makes two checks the same; the differ reports it on its own.
+    validated: bool = field(default=True, compare=False)
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,8 @@ class Index:
     where: str | None = None
     method: str | None = None
     include: tuple[str, ...] = ()
+    # False for an index a failed CREATE INDEX CONCURRENTLY left behind: it exists, but no query uses it.
+    valid: bool = True
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,7 @@ class ForeignKey:
     name: str | None = None
     deferrable: bool = False
     initially_deferred: bool = False
+    validated: bool = field(default=True, compare=False)  # as for CheckConstraint
 
     @property
     def shape(self) -> tuple[object, ...]:
@@ -203,3 +210,12 @@ class Schema:
     def with_tables(self, tables: tuple[Table, ...]) -> Schema:
         """A copy of this schema holding ``tables`` instead."""
         return replace(self, tables=tables)
+
+
+def fingerprint(schema: Schema) -> str:
+    """A digest of everything the model holds of a schema: equal exactly when the schemas are.
+    A reviewed plan records it, so apply can tell that the database changed since."""
+    tables = sorted(schema.tables, key=lambda t: t.key)
+    digest = hashlib.sha256(repr((tables, sorted(map(repr, (*schema.enums, *schema.views, *schema.sequences))),
+                                  sorted(schema.extensions or ()))).encode())
+    return digest.hexdigest()

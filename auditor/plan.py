@@ -1,21 +1,27 @@
 """The planner: drift items -> an ordered list of idempotent DDL statements.
 
-Every statement says which drift item it fixes, whether it is destructive (it drops something or
-can fail on or change existing data), and, where the engine has no ``IF [NOT] EXISTS`` form, a
-guard that ``apply`` checks against the live schema right before running it. What an engine cannot
-do in place is planned as a ``manual`` statement: a comment saying why, never executed.
+Every statement says which drift item it fixes, its hazards (see ``auditor.hazards``), the rows
+that would make it fail (a pre-check query), and, where the engine has no ``IF [NOT] EXISTS`` form,
+a guard that ``apply`` checks against the live schema right before running it. What SQLite cannot
+alter in place is planned as one table rebuild; what no engine can do in place is planned as a
+``manual`` statement: a comment saying why, never executed.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from auditor.canon import render_type, serial_shorthand, tokenize
 from auditor.diff import DriftItem, check_name, fk_name, resolve_renames, unique_name
 from auditor.dialects import Dialect
+from auditor.hazards import (
+    ACQUIRES_ACCESS_EXCLUSIVE_LOCK, ACQUIRES_SHARE_LOCK, BACKWARD_INCOMPATIBLE, DELETES_DATA, INDEX_BUILD,
+    INDEX_DROPPED, MAY_FAIL_ON_EXISTING_DATA, TABLE_REWRITE, ordered)
+from auditor.rebuild import Rebuild
 from auditor.model import (
-    CheckConstraint, Column, Enum, ForeignKey, Index, Schema, Sequence, Table, UniqueConstraint, View)
+    CheckConstraint, Column, Enum, ForeignKey, Index, Schema, Sequence, Table, UniqueConstraint, View, display_name)
 
 # Phases, in the order they run:
 # - renames first: every later statement uses the new names;
@@ -26,7 +32,10 @@ from auditor.model import (
 #   foreign keys that reference it; views once all they select from is there;
 # - a primary key changes before column alterations, because a column leaving the key can only
 #   then drop its NOT NULL;
-# - drops of columns, tables, types and extensions come last, once nothing planned needs them.
+# - SQLite's table rebuilds come once every table and index they may point to exists;
+# - drops of columns, tables, types and extensions come last, once nothing planned needs them;
+# - VALIDATE CONSTRAINT runs after the main transaction commits: the scan then holds only a lock
+#   that lets reads and writes go on.
 PHASES = (
     "renames",
     "drop_views",
@@ -41,6 +50,7 @@ PHASES = (
     "alter_columns",
     "add_constraints",
     "create_indexes",
+    "rebuild_tables",
     "add_foreign_keys",
     "create_views",
     "comments",
@@ -48,6 +58,7 @@ PHASES = (
     "drop_tables",
     "drop_types",
     "drop_extensions",
+    "validate",
 )
 
 _DDL_WORDS = frozenset({"ALTER", "CREATE", "DROP", "COMMENT"})
@@ -67,27 +78,53 @@ class Guard:
 
 
 @dataclass(frozen=True)
+class Precheck:
+    """A query counting the rows that would make a statement fail; ``message`` has ``{count}``."""
+
+    sql: str
+    message: str
+
+    def describe(self, count: int) -> str:
+        """The message for ``count`` offending rows."""
+        return self.message.format(count=count)
+
+
+@dataclass(frozen=True)
 class Statement:
     """One planned change. ``sql`` has no trailing semicolon; for ``manual`` it is a comment."""
 
     sql: str
     fixes: DriftItem
     phase: str
-    destructive: bool = False
+    hazards: tuple[str, ...] = ()
     manual: bool = False
     guard: Guard | None = None
+    prechecks: tuple[Precheck, ...] = ()
+    # CONCURRENTLY and VALIDATE run on their own, after (or, for drops, before) the main transaction.
+    own_transaction: bool = False
+    rebuild: Rebuild | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hazards", ordered(self.hazards))  # each once, in vocabulary order
 
     @property
     def summary(self) -> str:
         """One line saying what the statement does (inside a DO block: its first DDL line)."""
+        if self.rebuild:
+            return f"rebuild table {self.rebuild.table} (create, copy, drop, rename)"
         lines = [line.strip().rstrip(";") for line in self.sql.splitlines() if line.strip()]
         ddl = [line for line in lines if line.split(" ")[0] in _DDL_WORDS]
         return (ddl or lines or [""])[0]
 
     def to_dict(self) -> dict[str, object]:
         """The JSON form of the statement."""
-        return {"sql": self.sql, "phase": self.phase, "destructive": self.destructive,
-                "manual": self.manual, "fixes": self.fixes.to_dict()}
+        out: dict[str, object] = {"sql": self.sql, "phase": self.phase, "hazards": list(self.hazards),
+                                  "manual": self.manual, "fixes": self.fixes.to_dict()}
+        if self.prechecks:
+            out["prechecks"] = [{"sql": p.sql, "message": p.message} for p in self.prechecks]
+        if self.own_transaction:
+            out["own_transaction"] = True
+        return out
 
 
 @dataclass(frozen=True)
@@ -99,11 +136,18 @@ class _Context:
     dialect: Dialect
     # (kind, name) of every drift item on the same table: some fixes must wait for others.
     pending: frozenset[tuple[str, str | None]] = frozenset()
+    concurrent: bool = False  # build and drop indexes CONCURRENTLY (Postgres)
+
+    @property
+    def existing(self) -> bool:
+        """True when the table holds rows already (it is not created by this plan)."""
+        return self.have is not None
 
 
 def plan_changes(drift: Iterable[DriftItem], expected: Schema, actual: Schema,
-                 dialect: Dialect) -> list[Statement]:
-    """The statements that turn ``actual`` into ``expected``, in phase order, each SQL once."""
+                 dialect: Dialect, concurrent_indexes: bool = False) -> list[Statement]:
+    """The statements that turn ``actual`` into ``expected``, in phase order, each SQL once.
+    ``concurrent_indexes`` builds and drops indexes of existing Postgres tables CONCURRENTLY."""
     items = list(drift)
     renamed, _ = resolve_renames(expected, actual)
     want, have = expected.table_map(), renamed.table_map()
@@ -113,8 +157,9 @@ def plan_changes(drift: Iterable[DriftItem], expected: Schema, actual: Schema,
     statements: list[Statement] = []
     for item in items:
         ctx = _Context(expected, renamed, want.get(item.table_key), have.get(item.table_key), dialect,
-                       frozenset(pending[item.table_key]))
+                       frozenset(pending[item.table_key]), concurrent_indexes and dialect.concurrent_indexes)
         statements.extend(_BUILDERS[item.kind](item, ctx))
+    statements = _rebuild_tables(statements, items, want, have, dialect)
     order = {phase: i for i, phase in enumerate(PHASES)}
     drops = _drop_order(renamed)
     # Stable sort: drift order within a phase, except that tables drop referencing ones first.
@@ -249,11 +294,18 @@ def _manual(item: DriftItem, phase: str, why: str) -> Statement:
     return Statement(f"-- manual: {comment_text(why)}", item, phase, manual=True)
 
 
-_REBUILD = "SQLite cannot alter this in place; it needs a table rebuild (not planned automatically yet)"
+# Placeholder of a change SQLite cannot make in place: _rebuild_tables swaps every statement of
+# such a table for one rebuild.
+_REBUILD = "SQLite cannot alter this in place; it needs a table rebuild"
 
 
-def _destructive(statement: Statement) -> Statement:
-    return replace(statement, destructive=True)
+def _with(statement: Statement, *hazards: str) -> Statement:
+    """The statement with more hazards."""
+    return replace(statement, hazards=(*statement.hazards, *hazards))
+
+
+def _needs_rebuild(statement: Statement) -> bool:
+    return statement.manual and statement.sql == f"-- manual: {_REBUILD}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,22 +369,87 @@ def _missing_table(item: DriftItem, ctx: _Context) -> list[Statement]:
 def _extra_table(item: DriftItem, ctx: _Context) -> list[Statement]:
     assert ctx.have is not None
     return [Statement(f"DROP TABLE IF EXISTS {_table_sql(ctx.have, ctx.dialect)}", item,
-                      "drop_tables", destructive=True)]
+                      "drop_tables", hazards=(DELETES_DATA, BACKWARD_INCOMPATIBLE))]
 
 
 def _renamed_table(item: DriftItem, ctx: _Context) -> list[Statement]:
     table, dialect = ctx.want, ctx.dialect
     assert table is not None and item.actual is not None
     old = replace(table, name=item.actual)
+    hazards = (BACKWARD_INCOMPATIBLE,)
     if dialect.guarded_blocks:
         sql = f"ALTER TABLE IF EXISTS {_table_sql(old, dialect)} RENAME TO {dialect.quote(table.name)}"
-        return [Statement(sql, item, "renames")]
+        return [Statement(sql, item, "renames", hazards)]
     sql = f"ALTER TABLE {_table_sql(old, dialect)} RENAME TO {dialect.quote(table.name)}"
-    return [Statement(sql, item, "renames", guard=Guard(True, old.key))]
+    return [Statement(sql, item, "renames", hazards, guard=Guard(True, old.key))]
+
+
+# ---------------------------------------------------------------------------------------------
+# Pre-checks: queries counting the rows a new rule would reject. They run on both engines.
+
+
+def _count(table: Table, where: str, dialect: Dialect) -> str:
+    return f"SELECT count(*) FROM {_table_sql(table, dialect)} WHERE {where}"
+
+
+def _nulls_precheck(table: Table, column: str, dialect: Dialect) -> Precheck:
+    return Precheck(_count(table, f"{dialect.quote(column)} IS NULL", dialect),
+                    f"{{count}} row(s) of {display_name(table.schema, table.name)} have NULL {column}")
+
+
+def _rows_precheck(table: Table, column: str, dialect: Dialect) -> Precheck:
+    """A NOT NULL column without a default: every existing row would break it."""
+    return Precheck(f"SELECT count(*) FROM {_table_sql(table, dialect)}",
+                    f"{{count}} row(s) of {display_name(table.schema, table.name)} would have NULL {column}")
+
+
+_ORDER_WORDS = re.compile(r"\s+(?:asc|desc)?\s*(?:nulls\s+(?:first|last))?$")
+
+
+def _duplicates_precheck(table: Table, elements: tuple[str, ...], dialect: Dialect,
+                         where: str | None = None, key: bool = False) -> Precheck:
+    """Rows sharing a value of ``elements`` (and, for a primary ``key``, rows with a NULL in it)."""
+    names = {c.name for c in table.columns}
+    exprs = [dialect.quote(e) if e in names else f"({_ORDER_WORDS.sub('', e)})" for e in elements]
+    filters = [f"{e} IS NOT NULL" for e in exprs] + ([f"({where})"] if where else [])
+    groups = (f"SELECT count(*) AS n FROM {_table_sql(table, dialect)} WHERE {' AND '.join(filters)} "
+              f"GROUP BY {', '.join(exprs)} HAVING count(*) > 1")
+    sql = f"SELECT coalesce(sum(n), 0) FROM ({groups}) AS repeated"
+    label, listed = display_name(table.schema, table.name), ", ".join(elements)
+    if key:
+        nulls = _count(table, " OR ".join(f"{e} IS NULL" for e in exprs), dialect)
+        return Precheck(f"SELECT ({sql}) + ({nulls})", f"{{count}} row(s) of {label} have a NULL or repeated ({listed})")
+    return Precheck(sql, f"{{count}} row(s) of {label} repeat a value of ({listed})")
+
+
+def _check_precheck(table: Table, expression: str, dialect: Dialect) -> Precheck:
+    return Precheck(_count(table, f"NOT ({expression})", dialect),
+                    f"{{count}} row(s) of {display_name(table.schema, table.name)} break CHECK ({expression})")
+
+
+def _foreign_key_precheck(table: Table, fk: ForeignKey, dialect: Dialect) -> Precheck:
+    schema, _, name = fk.ref_table.rpartition(".")
+    parent = dialect.qualified(schema or None, name)
+    child = [f"c.{dialect.quote(c)}" for c in fk.columns]
+    match = " AND ".join(f"p.{dialect.quote(r)} = {c}" for r, c in zip(fk.ref_columns, child))
+    where = " AND ".join(f"{c} IS NOT NULL" for c in child)
+    sql = (f"SELECT count(*) FROM {_table_sql(table, dialect)} AS c WHERE {where} "
+           f"AND NOT EXISTS (SELECT 1 FROM {parent} AS p WHERE {match})")
+    return Precheck(sql, f"{{count}} row(s) of {display_name(table.schema, table.name)} point to no row of "
+                         f"{display_name(schema or None, name)}")
+
+
+def _rebuild_placeholder(item: DriftItem, hazards: tuple[str, ...] = (),
+                         prechecks: tuple[Precheck, ...] = ()) -> list[Statement]:
+    """What SQLite cannot do in place: a placeholder, carrying the hazards the rebuild takes on."""
+    return [Statement(f"-- manual: {_REBUILD}", item, "rebuild_tables", hazards, manual=True, prechecks=prechecks)]
 
 
 # ---------------------------------------------------------------------------------------------
 # Columns
+
+# Function calls in a default that Postgres must evaluate once per row, rewriting the table.
+_VOLATILE = re.compile(r"\b(random|gen_random_uuid|uuid_generate_v[14]|clock_timestamp|timeofday|nextval)\s*\(", re.I)
 
 
 def _missing_column(item: DriftItem, ctx: _Context) -> list[Statement]:
@@ -340,19 +457,20 @@ def _missing_column(item: DriftItem, ctx: _Context) -> list[Statement]:
     assert table is not None and item.name is not None
     col = table.column(item.name)
     assert col is not None
-    if dialect.add_column_needs_constant_default:
-        if not col.nullable and col.default is None:
-            return [_manual(item, "add_columns", "SQLite cannot add a NOT NULL column without a default")]
-        if col.default is not None and (col.default in _NON_CONSTANT_DEFAULTS or col.default.startswith("(")):
-            return [_manual(item, "add_columns", f"SQLite cannot add a column with default {col.default}")]
-        if col.identity or col.generated:
-            return [_manual(item, "add_columns", "SQLite cannot add this kind of column; it needs a table rebuild")]
+    # NOT NULL without a default fails on a table that has rows.
+    must_fill = not col.nullable and col.default is None and not col.identity and not col.generated
+    prechecks = (_rows_precheck(table, col.name, dialect),) if must_fill else ()
+    hazards = (MAY_FAIL_ON_EXISTING_DATA,) if must_fill else ()
+    if dialect.add_column_needs_constant_default and (
+            must_fill or col.identity or col.generated or (col.default is not None and (
+                col.default in _NON_CONSTANT_DEFAULTS or col.default.startswith("(")))):
+        return _rebuild_placeholder(item, hazards, prechecks)
+    if col.identity or col.generated or (col.default and _VOLATILE.search(col.default)):
+        hazards += (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE)  # every row gets its own value
     if_not_exists = "IF NOT EXISTS " if dialect.add_column_if_not_exists else ""
     guard = None if if_not_exists else Guard(False, table.key, col.name)
     sql = f"ALTER TABLE {_table_sql(table, dialect)} ADD COLUMN {if_not_exists}{column_sql(col, table, dialect)}"
-    # NOT NULL without a default fails on a table that has rows: held back like SET NOT NULL.
-    may_fail = not col.nullable and col.default is None and not col.identity and not col.generated
-    out = [Statement(sql, item, "add_columns", destructive=may_fail, guard=guard)]
+    out = [Statement(sql, item, "add_columns", hazards, guard=guard, prechecks=prechecks)]
     if col.comment is not None and dialect.has_comments:
         out.append(Statement(_column_comment_sql(table, col, dialect), item, "comments"))
     return out
@@ -361,13 +479,13 @@ def _missing_column(item: DriftItem, ctx: _Context) -> list[Statement]:
 def _extra_column(item: DriftItem, ctx: _Context) -> list[Statement]:
     table, dialect = ctx.have, ctx.dialect
     assert table is not None and item.name is not None
+    hazards = (DELETES_DATA, BACKWARD_INCOMPATIBLE)
     if not dialect.drop_constrained_column and item.name in _constrained_columns(table):
-        return [_manual(item, "drop_columns", f"SQLite cannot drop {item.name} while a key or index uses it; "
-                                              "it needs a table rebuild (not planned automatically yet)")]
+        return _rebuild_placeholder(item, hazards)
     if_exists = "IF EXISTS " if dialect.drop_column_if_exists else ""
     guard = None if if_exists else Guard(True, table.key, item.name)
     sql = f"ALTER TABLE {_table_sql(table, dialect)} DROP COLUMN {if_exists}{dialect.quote(item.name)}"
-    return [Statement(sql, item, "drop_columns", destructive=True, guard=guard)]
+    return [Statement(sql, item, "drop_columns", hazards, guard=guard)]
 
 
 def _constrained_columns(table: Table) -> set[str]:
@@ -383,34 +501,40 @@ def _renamed_column(item: DriftItem, ctx: _Context) -> list[Statement]:
     assert table is not None and item.name is not None and item.actual is not None
     sql = (f"ALTER TABLE {_table_sql(table, dialect)} RENAME COLUMN {dialect.quote(item.actual)} "
            f"TO {dialect.quote(item.name)}")
+    hazards = (BACKWARD_INCOMPATIBLE,)
     if not dialect.guarded_blocks:
-        return [Statement(sql, item, "renames", guard=Guard(True, table.key, item.actual))]
+        return [Statement(sql, item, "renames", hazards, guard=Guard(True, table.key, item.actual))]
     condition = (f"EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = {_literal(_table_sql(table, dialect))}"
                  f"::regclass AND attname = {_literal(item.actual)} AND NOT attisdropped)")
-    return [Statement(_do_if(condition, [sql]), item, "renames")]
+    return [Statement(_do_if(condition, [sql]), item, "renames", hazards)]
 
 
-_Clauses = Callable[[Column, Column, _Context], tuple[list[str], bool]]
+# (ALTER COLUMN clauses, hazards, pre-checks) for one column change; no clauses: not possible in place.
+_Change = tuple[list[str], tuple[str, ...], tuple[Precheck, ...]]
+_Clauses = Callable[[Column, Column, _Context], _Change]
+
+_TYPE_CHANGE = (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE, MAY_FAIL_ON_EXISTING_DATA)
+_KEY_CHANGE = (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, INDEX_BUILD, INDEX_DROPPED, MAY_FAIL_ON_EXISTING_DATA)
 
 
 def _alter_column(clauses_for: _Clauses) -> Callable[[DriftItem, _Context], list[Statement]]:
-    """A builder for ALTER COLUMN changes; ``clauses_for`` gives the clauses and whether to hold back."""
+    """A builder for ALTER COLUMN changes; ``clauses_for`` gives the clauses, hazards and pre-checks."""
 
     def build(item: DriftItem, ctx: _Context) -> list[Statement]:
         want, have, dialect = ctx.want, ctx.have, ctx.dialect
         assert want is not None and have is not None and item.name is not None
-        if not dialect.alter_column:
-            return [_manual(item, "alter_columns", _REBUILD)]
         col, live = want.column(item.name), have.column(item.name)
         assert col is not None and live is not None
-        clauses, destructive = clauses_for(col, live, ctx)
+        clauses, hazards, prechecks = clauses_for(col, live, ctx)
+        if not dialect.alter_column:
+            return _rebuild_placeholder(item, hazards, prechecks)
         if not clauses:
             return [_manual(item, "alter_columns", f"Postgres cannot change this in place: {item.message}")]
         target = f"ALTER COLUMN {dialect.quote(col.name)}"
         sql = f"ALTER TABLE {_table_sql(want, dialect)} " + ", ".join(f"{target} {c}" for c in clauses)
-        out = [Statement(sql, item, "alter_columns", destructive=destructive)]
+        out = [Statement(sql, item, "alter_columns", hazards, prechecks=prechecks)]
         if item.kind in ("type_mismatch", "collation_mismatch"):
-            out += _rebuild_views_reading(item, ctx, want, col)
+            out += [_with(s, *hazards) for s in _rebuild_views_reading(item, ctx, want, col)]
         return out
 
     return build
@@ -424,37 +548,54 @@ def _rebuild_views_reading(item: DriftItem, ctx: _Context, table: Table, col: Co
         words = {t.text[1:-1].replace('""', '"') if t.kind == "qid" else t.text
                  for t in tokenize(view.definition, ctx.dialect)}
         if table.name in words and col.name in words:
-            out += [_destructive(s) for s in _drop_view(item, view, ctx.dialect)]
+            out += _drop_view(item, view, ctx.dialect)
             wanted = next((v for v in ctx.expected.views if v.key == view.key), None)
-            out += [_destructive(_create_view(item, wanted, ctx.dialect))] if wanted else []
+            out += [_create_view(item, wanted, ctx.dialect)] if wanted else []
     return out
 
 
-def _type_clauses(col: Column, live: Column, ctx: _Context) -> tuple[list[str], bool]:
+_VARCHAR = re.compile(r"varchar(?:\((\d+)\))?$")
+
+
+def _widens(old: str, new: str) -> bool:
+    """True for the type changes Postgres makes without a scan: a longer (or unlimited) varchar."""
+    before, after = _VARCHAR.match(old), _VARCHAR.match(new)
+    if before is None or not (after or new == "text"):
+        return False
+    if new == "text" or not after.group(1):  # type: ignore[union-attr]
+        return True
+    return bool(before.group(1)) and int(after.group(1)) >= int(before.group(1))  # type: ignore[union-attr]
+
+
+def _type_clauses(col: Column, live: Column, ctx: _Context) -> _Change:
     spelled = render_type(col.type, ctx.dialect)
     collate = f" COLLATE {ctx.dialect.quote_collation(col.collation)}" if col.collation else ""
     change = f"TYPE {spelled}{collate} USING {ctx.dialect.quote(col.name)}::{spelled}"
+    hazards = () if _widens(live.type, col.type) and not collate else _TYPE_CHANGE
     if live.default is None:
-        return [change], True
+        return [change], hazards, ()
     # The old default may not cast to the new type: take it off, change, put the spec's one on.
     restore = [f"SET DEFAULT {col.default}"] if col.default is not None else []
-    return ["DROP DEFAULT", change, *restore], True
+    return ["DROP DEFAULT", change, *restore], hazards, ()
 
 
-def _nullable_clauses(col: Column, live: Column, ctx: _Context) -> tuple[list[str], bool]:
+def _nullable_clauses(col: Column, live: Column, ctx: _Context) -> _Change:
+    assert ctx.want is not None
     if not col.nullable:
-        return ["SET NOT NULL"], True
+        return ["SET NOT NULL"], (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, MAY_FAIL_ON_EXISTING_DATA), \
+            (_nulls_precheck(ctx.want, col.name, ctx.dialect),)
     # A column leaving the primary key keeps NOT NULL until the key is dropped, so this waits
     # for (and is held back with) the key change.
     leaving_key = ("primary_key_mismatch", None) in ctx.pending and ctx.have is not None and \
         ctx.have.primary_key is not None and col.name in ctx.have.primary_key.columns
-    return ["DROP NOT NULL"], leaving_key
+    return ["DROP NOT NULL"], _KEY_CHANGE if leaving_key else (), ()
 
 
-def _default_clauses(col: Column, live: Column, ctx: _Context) -> tuple[list[str], bool]:
+def _default_clauses(col: Column, live: Column, ctx: _Context) -> _Change:
     # A new default may only fit the new type: with a type change pending, it waits for it.
     waits_for_type = ("type_mismatch", col.name) in ctx.pending
-    return (["DROP DEFAULT"] if col.default is None else [f"SET DEFAULT {col.default}"]), waits_for_type
+    clauses = ["DROP DEFAULT"] if col.default is None else [f"SET DEFAULT {col.default}"]
+    return clauses, _TYPE_CHANGE if waits_for_type else (), ()
 
 
 def _identity(item: DriftItem, ctx: _Context) -> list[Statement]:
@@ -463,11 +604,11 @@ def _identity(item: DriftItem, ctx: _Context) -> list[Statement]:
     col, live = want.column(item.name), have.column(item.name)
     assert col is not None and live is not None
     if not dialect.alter_column:
-        return [_manual(item, "alter_columns", _REBUILD)]
+        return _rebuild_placeholder(item)
     table, column = _table_sql(want, dialect), dialect.quote(col.name)
     if col.identity is None:
         return [Statement(f"ALTER TABLE {table} ALTER COLUMN {column} DROP IDENTITY IF EXISTS", item,
-                          "alter_columns", destructive=True)]
+                          "alter_columns", (BACKWARD_INCOMPATIBLE,))]
     if live.identity is not None:
         return [Statement(f"ALTER TABLE {table} ALTER COLUMN {column} SET GENERATED {col.identity.upper()}",
                           item, "alter_columns")]
@@ -480,20 +621,21 @@ def _identity(item: DriftItem, ctx: _Context) -> list[Statement]:
     steps = [f"ALTER TABLE {table} ALTER COLUMN {column} ADD GENERATED {col.identity.upper()} AS IDENTITY",
              f"PERFORM setval(pg_get_serial_sequence({_literal(table)}, {_literal(col.name)}), max({column}))"
              f" FROM {table} HAVING max({column}) IS NOT NULL"]
-    return [Statement(_do_if(condition, steps), item, "alter_columns")]
+    return [Statement(_do_if(condition, steps), item, "alter_columns", (ACQUIRES_ACCESS_EXCLUSIVE_LOCK,))]
 
 
-def _collation_clauses(col: Column, live: Column, ctx: _Context) -> tuple[list[str], bool]:
+def _generated_clauses(col: Column, live: Column, ctx: _Context) -> _Change:
+    # Postgres can only stop generating a column (DROP EXPRESSION), not change what it computes.
+    return (["DROP EXPRESSION IF EXISTS"], (), ()) if col.generated is None else ([], (TABLE_REWRITE,), ())
+
+
+def _collation_clauses(col: Column, live: Column, ctx: _Context) -> _Change:
+    hazards = (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE)
     if ("type_mismatch", col.name) in ctx.pending:
-        return [], True  # the type change carries the collation
+        return [], hazards, ()  # the type change carries the collation
     spelled = render_type(col.type, ctx.dialect)
     collate = ctx.dialect.quote_collation(col.collation) if col.collation else '"default"'
-    return [f"TYPE {spelled} COLLATE {collate}"], True
-
-
-def _generated_clauses(col: Column, live: Column, ctx: _Context) -> tuple[list[str], bool]:
-    # Postgres can only stop generating a column (DROP EXPRESSION), not change what it computes.
-    return (["DROP EXPRESSION IF EXISTS"], True) if col.generated is None else ([], True)
+    return [f"TYPE {spelled} COLLATE {collate}"], hazards, ()
 
 
 def _comment(item: DriftItem, ctx: _Context) -> list[Statement]:
@@ -511,12 +653,14 @@ def _comment(item: DriftItem, ctx: _Context) -> list[Statement]:
 def _primary_key(item: DriftItem, ctx: _Context) -> list[Statement]:
     want, have, dialect = ctx.want, ctx.have, ctx.dialect
     assert want is not None and have is not None
+    prechecks = (_duplicates_precheck(want, want.primary_key.columns, dialect, key=True),) \
+        if want.primary_key else ()
     if not dialect.alter_constraints:
-        return [_manual(item, "primary_keys", _REBUILD)]
+        return _rebuild_placeholder(item, _KEY_CHANGE, prechecks)
     drop = _drop_constraint(have, have.primary_key.name or f"{have.name}_pkey", dialect) if have.primary_key else None
     if not want.primary_key:
         assert drop is not None
-        return [Statement(drop, item, "primary_keys", destructive=True)]
+        return [Statement(drop, item, "primary_keys", (INDEX_DROPPED, BACKWARD_INCOMPATIBLE))]
     table = _table_sql(want, dialect)
     name = want.primary_key.name or f"{want.name}_pkey"
     cols = ", ".join(dialect.quote(c) for c in want.primary_key.columns)
@@ -529,7 +673,8 @@ def _primary_key(item: DriftItem, ctx: _Context) -> list[Statement]:
         "      AND ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY AS k(num, ord)"
         " JOIN pg_attribute AS a ON a.attrelid = c.conrelid AND a.attnum = k.num ORDER BY k.ord)"
         f" = {wanted})")
-    return [Statement(_do_if(condition, steps), item, "primary_keys", destructive=True)]
+    hazards = _KEY_CHANGE if drop else tuple(h for h in _KEY_CHANGE if h != INDEX_DROPPED)
+    return [Statement(_do_if(condition, steps), item, "primary_keys", hazards, prechecks=prechecks)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -546,57 +691,87 @@ def _check_of(table: Table | None, name: str | None) -> CheckConstraint:
     return next(c for c in table.checks if (c.name or check_name(table, c.expression)) == name)
 
 
-# Adding a unique or check constraint, a foreign key or a unique index to a table that holds rows
-# fails if a row violates it, so, like SET NOT NULL, it is held back unless --allow-destructive.
-def _add_unique(item: DriftItem, ctx: _Context, destructive: bool = True) -> list[Statement]:
-    if not ctx.dialect.alter_constraints:
-        return [_manual(item, "add_constraints", _REBUILD)]
+def _add_unique(item: DriftItem, ctx: _Context) -> list[Statement]:
     assert ctx.want is not None and item.name is not None
     unique = _unique_of(ctx.want, item.name)
-    sql = _add_constraint(ctx.want, item.name, _unique_body(unique, ctx.dialect), ctx.dialect)
-    return [Statement(sql, item, "add_constraints", destructive=destructive)]
-
-
-def _add_check(item: DriftItem, ctx: _Context, destructive: bool = True) -> list[Statement]:
+    hazards = (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, INDEX_BUILD, MAY_FAIL_ON_EXISTING_DATA)
+    prechecks = (_duplicates_precheck(ctx.want, unique.columns, ctx.dialect),)
     if not ctx.dialect.alter_constraints:
-        return [_manual(item, "add_constraints", _REBUILD)]
+        return _rebuild_placeholder(item, hazards, prechecks)
+    sql = _add_constraint(ctx.want, item.name, _unique_body(unique, ctx.dialect), ctx.dialect)
+    return [Statement(sql, item, "add_constraints", hazards, prechecks=prechecks)]
+
+
+def _validated(item: DriftItem, table: Table, name: str, body: str, precheck: Precheck,
+               dialect: Dialect) -> list[Statement]:
+    """A CHECK or foreign key on a table with rows: added NOT VALID in the main transaction (a
+    brief lock; new rows are checked from then on), then VALIDATEd in a transaction of its own,
+    whose scan blocks neither reads nor writes."""
+    hazards = (MAY_FAIL_ON_EXISTING_DATA,)
+    add = Statement(_add_constraint(table, name, f"{body} NOT VALID", dialect), item, "add_constraints",
+                    hazards, prechecks=(precheck,))
+    validate = f"ALTER TABLE {_table_sql(table, dialect)} VALIDATE CONSTRAINT {dialect.quote(name)}"
+    return [add, Statement(validate, item, "validate", hazards, own_transaction=True)]
+
+
+def _add_check(item: DriftItem, ctx: _Context) -> list[Statement]:
     assert ctx.want is not None and item.name is not None
     check = _check_of(ctx.want, item.name)
-    sql = _add_constraint(ctx.want, item.name, f"CHECK ({check.expression})", ctx.dialect)
-    return [Statement(sql, item, "add_constraints", destructive=destructive)]
+    precheck = _check_precheck(ctx.want, check.expression, ctx.dialect)
+    if not ctx.dialect.alter_constraints:
+        return _rebuild_placeholder(item, (MAY_FAIL_ON_EXISTING_DATA,), (precheck,))
+    return _validated(item, ctx.want, item.name, f"CHECK ({check.expression})", precheck, ctx.dialect)
 
 
 def _drop_named_constraint(item: DriftItem, ctx: _Context) -> list[Statement]:
+    hazards = (BACKWARD_INCOMPATIBLE,) + ((INDEX_DROPPED,) if "unique" in item.kind else ())
     if not ctx.dialect.alter_constraints:
-        return [_manual(item, "drop_constraints", _REBUILD)]
+        return _rebuild_placeholder(item, hazards)
     assert ctx.have is not None and item.name is not None
-    return [Statement(_drop_constraint(ctx.have, item.name, ctx.dialect), item, "drop_constraints", destructive=True)]
+    return [Statement(_drop_constraint(ctx.have, item.name, ctx.dialect), item, "drop_constraints", hazards)]
 
 
-def _replace_constraint(add: Callable[..., list[Statement]]) -> Callable[[DriftItem, _Context], list[Statement]]:
+def _replace_constraint(add: Callable[[DriftItem, _Context], list[Statement]]
+                        ) -> Callable[[DriftItem, _Context], list[Statement]]:
     def build(item: DriftItem, ctx: _Context) -> list[Statement]:
-        if not ctx.dialect.alter_constraints:
-            return [_manual(item, "drop_constraints", _REBUILD)]
-        return _drop_named_constraint(item, ctx) + add(item, ctx, destructive=True)
+        drop = _drop_named_constraint(item, ctx)
+        return drop + [_with(s, *drop[0].hazards) for s in add(item, ctx)]
 
     return build
 
 
 def _missing_index(item: DriftItem, ctx: _Context) -> list[Statement]:
-    table = ctx.want
+    table, dialect = ctx.want, ctx.dialect
     assert table is not None and item.name is not None
     index = table.index(item.name)
     assert index is not None
-    return [Statement(_index_sql(index, table, ctx.dialect), item, "create_indexes", destructive=index.unique)]
+    sql = _index_sql(index, table, dialect)
+    hazards: tuple[str, ...] = (INDEX_BUILD,)
+    if ctx.concurrent:
+        sql = sql.replace(" INDEX IF NOT EXISTS ", " INDEX CONCURRENTLY IF NOT EXISTS ", 1)
+    elif dialect.concurrent_indexes:
+        hazards = (ACQUIRES_SHARE_LOCK, INDEX_BUILD)  # writes wait until the build ends
+    prechecks = ()
+    if index.unique:
+        hazards += (MAY_FAIL_ON_EXISTING_DATA,)
+        prechecks = (_duplicates_precheck(table, index.columns, dialect, where=index.where),)
+    return [Statement(sql, item, "create_indexes", hazards, prechecks=prechecks, own_transaction=ctx.concurrent)]
 
 
 def _extra_index(item: DriftItem, ctx: _Context) -> list[Statement]:
     assert ctx.have is not None and item.name is not None
-    return [Statement(_drop_index_sql(item.name, ctx.have, ctx.dialect), item, "drop_indexes", destructive=True)]
+    sql = _drop_index_sql(item.name, ctx.have, ctx.dialect)
+    hazards: tuple[str, ...] = (INDEX_DROPPED,)
+    if ctx.concurrent:
+        sql = sql.replace("DROP INDEX IF EXISTS", "DROP INDEX CONCURRENTLY IF EXISTS", 1)
+    elif ctx.dialect.concurrent_indexes:
+        hazards += (ACQUIRES_ACCESS_EXCLUSIVE_LOCK,)
+    return [Statement(sql, item, "drop_indexes", hazards, own_transaction=ctx.concurrent)]
 
 
 def _index_mismatch(item: DriftItem, ctx: _Context) -> list[Statement]:
-    return _extra_index(item, ctx) + [_destructive(s) for s in _missing_index(item, ctx)]
+    drop = _extra_index(item, ctx)
+    return drop + [_with(s, *drop[0].hazards) for s in _missing_index(item, ctx)]
 
 
 def _add_fk_statement(item: DriftItem, table: Table, fk: ForeignKey, dialect: Dialect) -> Statement:
@@ -607,24 +782,87 @@ def _add_fk_statement(item: DriftItem, table: Table, fk: ForeignKey, dialect: Di
 def _missing_foreign_key(item: DriftItem, ctx: _Context) -> list[Statement]:
     table, dialect = ctx.want, ctx.dialect
     assert table is not None
-    if not dialect.alter_constraints:
-        return [_manual(item, "add_foreign_keys", _REBUILD)]
     fk = next(f for f in table.foreign_keys if fk_name(table, f) == item.name)
-    return [_destructive(_add_fk_statement(item, table, fk, dialect))]
+    precheck = _foreign_key_precheck(table, fk, dialect)
+    if not dialect.alter_constraints:
+        return _rebuild_placeholder(item, (MAY_FAIL_ON_EXISTING_DATA,), (precheck,))
+    statements = _validated(item, table, fk_name(table, fk), _references_sql(fk, dialect), precheck, dialect)
+    return [replace(s, phase="add_foreign_keys") if s.phase == "add_constraints" else s for s in statements]
 
 
 def _extra_foreign_key(item: DriftItem, ctx: _Context) -> list[Statement]:
     table, dialect = ctx.have, ctx.dialect
     assert table is not None and item.name is not None
+    hazards = (BACKWARD_INCOMPATIBLE,)
     if not dialect.alter_constraints:
-        return [_manual(item, "drop_foreign_keys", _REBUILD)]
-    return [Statement(_drop_constraint(table, item.name, dialect), item, "drop_foreign_keys", destructive=True)]
+        return _rebuild_placeholder(item, hazards)
+    return [Statement(_drop_constraint(table, item.name, dialect), item, "drop_foreign_keys", hazards)]
+
+
+def _not_validated(item: DriftItem, ctx: _Context) -> list[Statement]:
+    """The second step of a NOT VALID constraint, which an interrupted apply never took."""
+    table = ctx.have
+    assert table is not None and item.name is not None
+    check = next((c for c in table.checks if c.name == item.name), None)
+    fk = next((f for f in table.foreign_keys if f.name == item.name), None)
+    precheck = _check_precheck(table, check.expression, ctx.dialect) if check else \
+        _foreign_key_precheck(table, fk, ctx.dialect)  # type: ignore[arg-type]
+    sql = f"ALTER TABLE {_table_sql(table, ctx.dialect)} VALIDATE CONSTRAINT {ctx.dialect.quote(item.name)}"
+    return [Statement(sql, item, "validate", (MAY_FAIL_ON_EXISTING_DATA,), prechecks=(precheck,),
+                      own_transaction=True)]
 
 
 def _foreign_key_mismatch(item: DriftItem, ctx: _Context) -> list[Statement]:
-    if not ctx.dialect.alter_constraints:
-        return [_manual(item, "drop_foreign_keys", _REBUILD)]
-    return _extra_foreign_key(item, ctx) + [_destructive(s) for s in _missing_foreign_key(item, ctx)]
+    drop = _extra_foreign_key(item, ctx)
+    return drop + [_with(s, *drop[0].hazards) for s in _missing_foreign_key(item, ctx)]
+
+
+# ---------------------------------------------------------------------------------------------
+# SQLite table rebuilds
+
+
+def _rebuild_tables(statements: list[Statement], items: list[DriftItem], want: dict[str, Table],
+                    have: dict[str, Table], dialect: Dialect) -> list[Statement]:
+    """Every statement of a table SQLite must rebuild, swapped for that one rebuild: it makes the
+    whole table as the spec has it, so it also fixes the table's other drift."""
+    keys = list(dict.fromkeys(s.fixes.table_key for s in statements if _needs_rebuild(s)))
+    if not keys:
+        return statements
+    kept = [s for s in statements if s.fixes.table_key not in keys]
+    for key in keys:
+        replaced = [s for s in statements if s.fixes.table_key == key]
+        table_items = [i for i in items if i.table_key == key]
+        kept.append(_rebuild_statement(table_items, replaced, want[key], have[key], dialect))
+    return kept
+
+
+def _rebuild_statement(items: list[DriftItem], replaced: list[Statement], table: Table, live: Table,
+                       dialect: Dialect) -> Statement:
+    renamed = next((i.actual for i in items if i.kind == "renamed_table"), None)
+    source = dialect.quote(renamed or live.name)
+    old_names = {i.name: i.actual for i in items if i.kind == "renamed_column"}
+    live_columns = {c.name for c in live.columns}
+    copied = [c.name for c in table.columns if c.name in live_columns and not c.generated]
+    temp = replace(table, name=f"_auditor_rebuild_{table.name}")
+    # Rowids are kept too: something outside the table (an FTS index, a cache) may point at them.
+    targets = [] if any(_is_rowid_alias(c, table, dialect) for c in table.columns) else ["rowid"]
+    columns = targets + [dialect.quote(c) for c in copied]
+    sources = targets + [dialect.quote(old_names.get(c) or c) for c in copied]
+    rebuild = Rebuild(
+        table=table.name, source=renamed or live.name,
+        create_sql=_create_table_sql(temp, dialect),
+        copy_sql=f"INSERT INTO {_table_sql(temp, dialect)} ({', '.join(columns)}) "
+                 f"SELECT {', '.join(sources)} FROM {source}",
+        drop_sql=f"DROP TABLE {source}",
+        rename_sql=f"ALTER TABLE {_table_sql(temp, dialect)} RENAME TO {dialect.quote(table.name)}",
+        index_sql=tuple(_index_sql(i, table, dialect) for i in table.indexes))
+    # The copy holds SQLite's write lock throughout, and readers wait once it spills to the file.
+    hazards = (*(h for s in replaced for h in s.hazards), ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE)
+    fixed = ", ".join(dict.fromkeys(f"{i.kind} {i.name}" if i.name else i.kind for i in items))
+    sql = f"-- rebuild {comment_text(table.name)}, fixing: {comment_text(fixed)}\n" + ";\n".join(rebuild.steps())
+    prechecks = tuple(dict.fromkeys(p for s in replaced for p in s.prechecks))
+    return Statement(sql, items[0], "rebuild_tables", hazards, prechecks=prechecks,
+                     rebuild=rebuild)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -646,7 +884,8 @@ def _missing_enum(item: DriftItem, ctx: _Context) -> list[Statement]:
 
 def _extra_enum(item: DriftItem, ctx: _Context) -> list[Statement]:
     enum = _enum_of(item, ctx.actual)
-    return [Statement(f"DROP TYPE IF EXISTS {_object_sql(enum, ctx.dialect)}", item, "drop_types", destructive=True)]
+    return [Statement(f"DROP TYPE IF EXISTS {_object_sql(enum, ctx.dialect)}", item, "drop_types",
+                      (BACKWARD_INCOMPATIBLE,))]
 
 
 def _enum_values(item: DriftItem, ctx: _Context) -> list[Statement]:
@@ -687,7 +926,7 @@ def _drop_view(item: DriftItem, view: View, dialect: Dialect) -> list[Statement]
                      f" WHERE n.nspname = {_literal(view.schema or '')} AND c.relname = {_literal(view.name)}"
                      f" AND c.relkind = {_literal('m' if view.materialized else 'v')})")
         sql = _do_if(condition, [sql])
-    return [Statement(sql, item, "drop_views", destructive=True)]
+    return [Statement(sql, item, "drop_views", (BACKWARD_INCOMPATIBLE,))]
 
 
 def _missing_view(item: DriftItem, ctx: _Context) -> list[Statement]:
@@ -700,7 +939,7 @@ def _extra_view(item: DriftItem, ctx: _Context) -> list[Statement]:
 
 
 def _view_mismatch(item: DriftItem, ctx: _Context) -> list[Statement]:
-    return _extra_view(item, ctx) + [_destructive(s) for s in _missing_view(item, ctx)]
+    return [_with(s, BACKWARD_INCOMPATIBLE) for s in _extra_view(item, ctx) + _missing_view(item, ctx)]
 
 
 def _sequence_of(item: DriftItem, schema: Schema) -> Sequence:
@@ -721,13 +960,14 @@ def _missing_sequence(item: DriftItem, ctx: _Context) -> list[Statement]:
 def _extra_sequence(item: DriftItem, ctx: _Context) -> list[Statement]:
     seq = _sequence_of(item, ctx.actual)
     return [Statement(f"DROP SEQUENCE IF EXISTS {_object_sql(seq, ctx.dialect)}", item, "drop_types",
-                      destructive=True)]
+                      (DELETES_DATA, BACKWARD_INCOMPATIBLE))]
 
 
 def _sequence_mismatch(item: DriftItem, ctx: _Context) -> list[Statement]:
     seq = _sequence_of(item, ctx.expected)
+    # New bounds fail if the sequence's current value lies outside them.
     return [Statement(f"ALTER SEQUENCE {_object_sql(seq, ctx.dialect)} {_sequence_options(seq)}", item,
-                      "create_types")]
+                      "create_types", (MAY_FAIL_ON_EXISTING_DATA,))]
 
 
 def _missing_extension(item: DriftItem, ctx: _Context) -> list[Statement]:
@@ -736,7 +976,7 @@ def _missing_extension(item: DriftItem, ctx: _Context) -> list[Statement]:
 
 def _extra_extension(item: DriftItem, ctx: _Context) -> list[Statement]:
     return [Statement(f"DROP EXTENSION IF EXISTS {ctx.dialect.quote(item.table)}", item, "drop_extensions",
-                      destructive=True)]
+                      (DELETES_DATA, BACKWARD_INCOMPATIBLE))]
 
 
 _BUILDERS: dict[str, Callable[[DriftItem, _Context], list[Statement]]] = {
@@ -766,6 +1006,7 @@ _BUILDERS: dict[str, Callable[[DriftItem, _Context], list[Statement]]] = {
     "missing_foreign_key": _missing_foreign_key,
     "extra_foreign_key": _extra_foreign_key,
     "foreign_key_mismatch": _foreign_key_mismatch,
+    "constraint_not_validated": _not_validated,
     "missing_enum": _missing_enum,
     "extra_enum": _extra_enum,
     "enum_values_mismatch": _enum_values,
@@ -780,8 +1021,9 @@ _BUILDERS: dict[str, Callable[[DriftItem, _Context], list[Statement]]] = {
 }
 
 
-def render_script(statements: list[Statement], dialect: Dialect) -> str:
-    """The plan as a SQL script for a person to read or run (``psql -f``, ``sqlite3``)."""
+def render_script(statements: list[Statement], dialect: Dialect, violations: Mapping[Precheck, int] | None = None) -> str:
+    """The plan as a SQL script for a person to read or run (``psql -f``, ``sqlite3``), each
+    statement with its hazards and, where ``violations`` has them, its pre-check counts."""
     if not statements:
         return "-- no changes: the database matches the spec\n"
     lines = [f"-- schema-auditor plan for {dialect.name}: {len(statements)} statement(s)"]
@@ -792,7 +1034,13 @@ def render_script(statements: list[Statement], dialect: Dialect) -> str:
     for st in statements:
         item = st.fixes
         target = f"{item.label}.{item.name}" if item.name else item.label
-        note = " [destructive: apply needs --allow-destructive]" if st.destructive else ""
-        lines.append(f"\n-- {item.kind} {comment_text(target)}{note}")
+        note = f" [hazards: {', '.join(st.hazards)}]" if st.hazards else ""
+        what = f"table {item.label}: rebuild" if st.rebuild else f"{item.kind} {target}"
+        lines.append(f"\n-- {comment_text(what)}{note}")
+        if st.own_transaction:
+            lines.append("-- runs on its own, outside the main transaction")
+        for check in st.prechecks:
+            if violations is not None and check in violations:
+                lines.append(f"-- precheck: {comment_text(check.describe(violations[check]))}")
         lines.append(st.sql if st.manual else f"{st.sql};")
     return "\n".join(lines) + "\n"

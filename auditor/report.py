@@ -8,7 +8,8 @@ from typing import Sequence
 from auditor.apply import ApplyResult
 from auditor.audit import AuditResult
 from auditor.diff import DriftItem
-from auditor.plan import Statement
+from auditor.plan import Precheck, Statement
+from auditor.versioning import SILENT_DRIFT, version_line
 
 
 def _header(result: AuditResult) -> str:
@@ -44,6 +45,7 @@ def audit_text(results: Sequence[AuditResult]) -> str:
             lines.append(f"{result.target.name}: ERROR: {result.error}")
             continue
         lines.append(f"{_header(result)}: {_summary(result.drift)}")
+        lines += [f"  {version_line(result.version)}"] if result.version and version_line(result.version) else []
         lines += drift_lines(sorted(result.drift, key=lambda i: i.table_key))
     return "\n".join(lines) + "\n"
 
@@ -57,6 +59,8 @@ def _database_json(result: AuditResult) -> dict[str, object]:
         "counts": result.counts(),
         "seconds": round(result.seconds, 4),
     }
+    if result.version:
+        entry["version"] = result.version.to_dict()
     if result.error:
         entry["error"] = result.error
     return entry
@@ -67,9 +71,21 @@ def audit_json(results: Sequence[AuditResult], clean: bool) -> str:
     return json.dumps({"clean": clean, "databases": [_database_json(r) for r in results]}, indent=2)
 
 
-def plan_json(results: Sequence[tuple[AuditResult, list[Statement]]], clean: bool) -> str:
-    """Plans as JSON: each database entry gains ``statements``."""
-    databases = [{**_database_json(r), "statements": [s.to_dict() for s in plan]} for r, plan in results]
+def _statement_json(statement: Statement, violations: dict[Precheck, int]) -> dict[str, object]:
+    out = statement.to_dict()
+    for check in out.get("prechecks", []):  # type: ignore[attr-defined]
+        found = violations.get(Precheck(check["sql"], check["message"]))
+        if found is not None:
+            check["violations"] = found
+            check["finding"] = Precheck(check["sql"], check["message"]).describe(found)
+    return out
+
+
+def plan_json(results: Sequence[tuple[AuditResult, list[Statement]]], violations: Sequence[dict[Precheck, int]],
+              clean: bool) -> str:
+    """Plans as JSON: each database entry gains ``statements``, with hazards and pre-check counts."""
+    databases = [{**_database_json(r), "statements": [_statement_json(s, counts) for s in plan]}
+                 for (r, plan), counts in zip(results, violations)]
     return json.dumps({"clean": clean, "databases": databases}, indent=2)
 
 
@@ -78,9 +94,7 @@ def apply_text(result: AuditResult, applied: ApplyResult) -> str:
     lines = [f"{_header(result)}: applied {len(applied.executed)} statement(s)"]
     lines += [f"  ran      {s.summary}" for s in applied.executed]
     lines += [f"  skipped  {s.summary} (already done)" for s in applied.already_done]
-    for s in applied.withheld:
-        why = "manual" if s.manual else "destructive, needs --allow-destructive"
-        lines.append(f"  withheld {s.summary} ({why})")
+    lines += [f"  withheld {w.statement.summary} ({w.reason})" for w in applied.withheld]
     lines.append(f"  verified: {_summary(applied.remaining)}")
     lines += drift_lines(applied.remaining)
     return "\n".join(lines) + "\n"
@@ -93,7 +107,7 @@ def apply_json(entries: Sequence[tuple[AuditResult, ApplyResult | None]], clean:
         entry = _database_json(result)
         if applied is not None:
             entry["executed"] = [s.to_dict() for s in applied.executed]
-            entry["withheld"] = [s.to_dict() for s in applied.withheld]
+            entry["withheld"] = [{**w.statement.to_dict(), "reason": w.reason} for w in applied.withheld]
             entry["remaining"] = [i.to_dict() for i in applied.remaining]
         databases.append(entry)
     return json.dumps({"clean": clean, "databases": databases}, indent=2)
@@ -113,14 +127,18 @@ def audit_markdown(results: Sequence[AuditResult]) -> str:
     for r in results:
         errors = sum(1 for i in r.drift if i.severity == "error")
         status = "failed" if r.error else ("drift" if r.drift else "clean")
+        if r.version and r.version.status == SILENT_DRIFT:
+            status = "**silent drift**"
         lines.append(f"| {_cell(r.target.name)} | {r.dialect.name if r.dialect else ''} | {status} | "
                      f"{errors} | {len(r.drift) - errors} |")
     for r in results:
+        version = version_line(r.version) if r.version else ""
         if r.error:
             lines += ["", f"### {_cell(r.target.name)}", "", f"> {_cell(r.error)}"]
-        elif r.drift:
-            lines += ["", f"### {_cell(r.target.name)}", "", "| severity | kind | table | object | message |",
-                      "|---|---|---|---|---|"]
+        elif r.drift or version:
+            lines += ["", f"### {_cell(r.target.name)}"] + (["", f"> **{_cell(version)}**"] if version else [])
+        if r.drift and not r.error:
+            lines += ["", "| severity | kind | table | object | message |", "|---|---|---|---|---|"]
             lines += [f"| {i.severity} | `{i.kind}` | {_cell(i.label)} | {_cell(i.name)} | {_cell(i.message)} |"
                       for i in sorted(r.drift, key=lambda i: i.table_key)]
     return "\n".join(lines) + "\n"

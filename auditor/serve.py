@@ -37,6 +37,7 @@ from auditor.database import Target, mask_text, secrets_of
 from auditor.errors import ConfigError
 from auditor.fleet import audit_fleet
 from auditor.report import audit_json
+from auditor.versioning import SILENT_DRIFT, version_line
 
 JITTER = 0.10              # each interval is stretched or shrunk by up to 10 %
 STALE_INTERVALS = 3        # /healthz fails when no run finished for this many intervals
@@ -180,9 +181,12 @@ class Exporter:
             for r in snap.results:
                 errors = sum(1 for i in r.drift if i.severity == "error")
                 status = "failed" if r.error else ("drift" if r.drift else "clean")
+                version = version_line(r.version) if r.version else ""
+                if r.version and r.version.status == SILENT_DRIFT:
+                    status = "silent-drift"
                 rows.append(_row(r.target.name, status, "" if r.error else str(errors),
                                  "" if r.error else str(len(r.drift) - errors), when,
-                                 _masked_error(r) if r.error else ""))
+                                 _masked_error(r) if r.error else version))
         else:
             rows = [_row(t.name, "pending", "", "", "", "") for t in self.targets]
         drifted = sum(1 for r in snap.results if r.drift)
@@ -223,7 +227,7 @@ table {{ border-collapse: collapse; }}
 th, td {{ border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-align: top; }}
 td.errors, td.warnings {{ text-align: right; }}
 td.clean {{ color: #176f2c; }} td.drift {{ color: #9a6700; font-weight: bold; }}
-td.failed {{ color: #b00020; font-weight: bold; }}
+td.failed, td.silent-drift {{ color: #b00020; font-weight: bold; }}
 pre {{ margin: 0; white-space: pre-wrap; }}
 </style>
 </head>
@@ -231,7 +235,7 @@ pre {{ margin: 0; white-space: pre-wrap; }}
 <h1>schema-auditor</h1>
 <p id="summary">{summary}; audits every {interval} s.</p>
 <table id="databases">
-<thead><tr><th>database</th><th>status</th><th>errors</th><th>warnings</th><th>last audit (UTC)</th><th>error</th></tr></thead>
+<thead><tr><th>database</th><th>status</th><th>errors</th><th>warnings</th><th>last audit (UTC)</th><th>error or version check</th></tr></thead>
 <tbody>
 {rows}
 </tbody>

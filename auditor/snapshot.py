@@ -6,6 +6,7 @@ empty database rebuilds the same structure.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -13,23 +14,53 @@ import yaml
 from auditor.canon import normalize_sequence, serial_shorthand
 from auditor.database import Target, dialect_of, parse_url
 from auditor.diff import check_name, default_fk_name, fk_name, unique_name
-from auditor.dialects import Dialect
-from auditor.inspect import inspect_target
+from auditor.dialects import POSTGRESQL, SQLITE, Dialect
+from auditor.errors import ConnectError
+from auditor.inspect import read_live_schema, read_target
 from auditor.model import Column, ForeignKey, Index, Schema, Sequence, Table, View
+from auditor.sources import DB, ExpectedSource, load_source
+from auditor.versioning import VersionSource, read_recorded
 
 
 def snapshot_target(target: Target, schemas: tuple[str, ...] = ()) -> str:
-    """The spec of a live database (read-only): its named schemas, or the engine's default one."""
+    """The spec of a live database (read-only): its named schemas, or the engine's default one,
+    and the version it records when ``target.version`` says how to read it."""
     dialect = dialect_of(parse_url(target.url))
     names = schemas or ((dialect.default_schema,) if dialect.default_schema else ())
-    live = inspect_target(target, names)
+
+    def read(conn: Any, d: Dialect) -> Schema:
+        live = read_live_schema(conn, d, names)
+        if target.version is None:
+            return live
+        recorded = read_recorded(conn, d, target.version)
+        if recorded.error:
+            raise ConnectError(f"{target.name}: {recorded.error}", "check the --version-* options")
+        return replace(live, version=recorded.text)
+
     header = f"Written by schema-auditor snapshot from {target.name} ({dialect.name})."
-    return write_spec(live, dialect, header)
+    return write_spec(read_target(target, read), dialect, header)
+
+
+def snapshot_source(source: ExpectedSource, version: VersionSource | None = None) -> str:
+    """The spec of a reference database or of the schema a DDL file creates (in a scratch
+    database: Postgres on ``source.dev_url`` when given, else in-memory SQLite)."""
+    if source.kind == DB:
+        dialect = dialect_of(parse_url(source.location))
+    else:
+        dialect = POSTGRESQL if source.dev_url else SQLITE
+    header = f"Written by schema-auditor snapshot from {source.label} ({dialect.name})."
+    schema = load_source(source, dialect, version)
+    if version is not None and schema.version is None:
+        raise ConnectError(f"{source.label}: no recorded version could be read",
+                           "check the --version-* options and that the source fills its version table")
+    return write_spec(schema, dialect, header)
 
 
 def write_spec(schema: Schema, dialect: Dialect, header: str = "") -> str:
     """The spec (YAML text) describing ``schema``, a canonical schema of ``dialect``."""
     doc: dict[str, Any] = {}
+    if schema.version is not None:
+        doc["version"] = int(schema.version) if schema.version.isdigit() else schema.version
     if schema.extensions:
         doc["extensions"] = list(schema.extensions)
     if schema.enums:

@@ -186,34 +186,37 @@ def _as_list(value: Any) -> list[Any]:
     return [getattr(value, name) for name in names]
 
 
-def _strings(values: list[str] | None) -> tuple[str, ...] | None:
-    return None if values is None else tuple(values)
+def _plain(values: list[Any]) -> list[Any]:
+    """Trailing scalar fields as stored; lists (JSON's tuples) back to tuples."""
+    return [tuple(_plain(v)) if isinstance(v, list) else v for v in values]
 
 
 def _decode_schema(row: list[Any]) -> Schema:
-    tables, version, ignore, enums, views, sequences, extensions = row
+    tables, version, ignore, enums, views, sequences, extensions, *rest = row
     return Schema(
-        tables=tuple(_decode_table(t) for t in tables),
-        version=version,
-        ignore=tuple(ignore),
-        enums=tuple(Enum(name, schema, tuple(values)) for name, schema, values in enums),
-        views=tuple(View(*v) for v in views),
-        sequences=tuple(Sequence(*s) for s in sequences),
-        extensions=_strings(extensions),
+        tuple(_decode_table(t) for t in tables),
+        version,
+        tuple(ignore),
+        tuple(Enum(name, schema, tuple(values), *_plain(more)) for name, schema, values, *more in enums),
+        tuple(View(*_plain(v)) for v in views),
+        tuple(Sequence(*_plain(s)) for s in sequences),
+        None if extensions is None else tuple(extensions),
+        *_plain(rest),
     )
 
 
 def _decode_table(row: list[Any]) -> Table:
-    name, schema, columns, pk, indexes, fks, uniques, checks, comment, renamed_from = row
+    # Every model class is a list of its fields in order; fields after the nested ones are passed
+    # through as they are, so that a field added to the model needs no change here.
+    name, schema, columns, pk, indexes, fks, uniques, checks, *rest = row
     return Table(
         name, schema,
-        columns=tuple(Column(*c) for c in columns),
-        primary_key=PrimaryKey(tuple(pk[0]), pk[1]) if pk is not None else None,
-        indexes=tuple(Index(n, tuple(cols), unique, where, method, tuple(include))
-                      for n, cols, unique, where, method, include in indexes),
-        foreign_keys=tuple(ForeignKey(tuple(cols), ref, tuple(ref_cols), *rest) for cols, ref, ref_cols, *rest in fks),
-        unique_constraints=tuple(UniqueConstraint(tuple(cols), n) for cols, n in uniques),
-        checks=tuple(CheckConstraint(*c) for c in checks),
-        comment=comment,
-        renamed_from=renamed_from,
+        tuple(Column(*_plain(c)) for c in columns),
+        PrimaryKey(tuple(pk[0]), *_plain(pk[1:])) if pk is not None else None,
+        tuple(Index(n, tuple(cols), unique, where, method, tuple(include), *_plain(more))
+              for n, cols, unique, where, method, include, *more in indexes),
+        tuple(ForeignKey(tuple(cols), ref, tuple(ref_cols), *_plain(more)) for cols, ref, ref_cols, *more in fks),
+        tuple(UniqueConstraint(tuple(cols), *_plain(more)) for cols, *more in uniques),
+        tuple(CheckConstraint(*_plain(c)) for c in checks),
+        *_plain(rest),
     )

@@ -171,3 +171,11 @@ def write_spec(tmp_path: Path):
         return str(path)
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def apply_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test's apply records go to its own file, not to the home directory."""
+    path = tmp_path / "apply.log"
+    monkeypatch.setenv("AUDITOR_APPLY_LOG", str(path))
+    return path

@@ -114,10 +114,11 @@ def test_a_failed_apply_rolls_back_and_the_other_databases_still_apply(tmp_path:
     (tmp_path / "config.yaml").write_text(
         "spec: spec.yaml\ndatabases:\n  duplicates: {url: 'sqlite:///duplicates.db'}\n"
         "  distinct: {url: 'sqlite:///distinct.db'}\n")
-    # A unique index on a table with rows is held back unless --allow-destructive; then it fails on one.
-    result = run_cli("apply", "--config", str(tmp_path / "config.yaml"), "--format", "json", "--allow-destructive")
+    # A unique index on a table with rows may fail: allowed, its pre-check refuses it on one database.
+    result = run_cli("apply", "--config", str(tmp_path / "config.yaml"), "--format", "json",
+                     "--allow-hazards", "MAY_FAIL_ON_EXISTING_DATA")
     assert result.code == 2
-    assert "UNIQUE constraint failed" in result.err and "rolled back" in result.err
+    assert "refused" in result.err and "2 row(s) of analysis_jobs repeat a value of (user_id)" in result.err
     report = json.loads(result.out)
     assert report["clean"] is False
     assert [d["database"] for d in report["databases"]] == ["duplicates", "distinct"]

@@ -113,7 +113,7 @@ def test_corpus_mutations_are_reported_exactly_and_healed(folder: str, request: 
     db.execute(*mutations)
     assert set(_drift(db, spec)) == expected and len(_drift(db, spec)) == len(expected)
 
-    applied = run_cli("apply", "--db", db.url, "--spec", str(spec), "--allow-destructive", "--strict")
+    applied = run_cli("apply", "--db", db.url, "--spec", str(spec), "--allow-hazards", "all", "--strict")
     assert applied.code == 0, applied.out + applied.err
     assert _drift(db, spec) == []
     assert run_cli("plan", "--db", db.url, "--spec", str(spec), "--strict").code == 0

@@ -2,8 +2,9 @@
 
 Each case starts from a database built with natural DDL (which must audit clean against the spec:
 no false positives), applies one mutation (SQL on the live database, or an edited spec) that must
-produce exactly one drift item, then checks ``plan``, ``apply`` without and with
-``--allow-destructive``, and that the rows inserted beforehand survive.
+produce exactly one drift item, then checks ``plan``, ``apply`` without flags (hazardous fixes are
+withheld) and with ``--allow-hazards all``, and that the rows inserted beforehand survive: on
+SQLite, what it cannot alter in place goes through a table rebuild, so every kind meets its rows.
 
 Kinds that need an object the base schema lacks (an enum, a view, a named check) first add it,
 in SQL and in the spec alike (``setup``), and that must audit clean too. Kinds that exist on one
@@ -128,7 +129,7 @@ def pick(value: object, dialect: str) -> object:
     return value[dialect] if isinstance(value, dict) else value
 
 
-MANUAL = "-- manual: SQLite cannot alter this in place"
+REBUILD = "-- rebuild "
 PG_ONLY = ("postgresql",)
 SQLITE_ONLY = ("sqlite",)
 
@@ -138,8 +139,8 @@ class Case:
     """One mutation and what must follow from it.
 
     ``plan``: a fragment (or tuple of fragments) the plan text must contain, per engine or shared.
-    ``destructive``: apply withholds the fix unless ``--allow-destructive``.
-    ``sqlite_manual``: SQLite can only fix it by hand, so the item outlives apply there.
+    ``destructive``: the fix has a hazard, so apply withholds it unless allowed.
+    ``sqlite_manual``: SQLite fixes it with a table rebuild (withheld by default: TABLE_REWRITE).
     ``unfixable``: engines where no statement can fix it while the table holds rows: apply must
     withhold it (manual, or destructive and then failing with everything rolled back).
     ``lost``: tables whose rows the mutation itself removes.
@@ -216,26 +217,26 @@ UNNAMED_CHECK = check_name(Table("orders"), "total >= 0")
 CASES = [
     Case("missing_table", "missing_table", "orders", None, sql("DROP TABLE orders"), engines("CREATE TABLE IF NOT EXISTS orders (", ("CREATE TABLE IF NOT EXISTS public.orders (", "CREATE INDEX IF NOT EXISTS idx_orders_big ON public.orders (user_id, total) WHERE total > 100")), lost=("orders",)),
     Case("extra_table", "extra_table", "tmp_import", None, sql("CREATE TABLE tmp_import (id INTEGER PRIMARY KEY, payload TEXT)", "INSERT INTO tmp_import VALUES (1, 'x')"), engines("DROP TABLE IF EXISTS tmp_import", "DROP TABLE IF EXISTS public.tmp_import"), destructive=True),
-    Case("missing_column_dropped", "missing_column", "orders", "created_at", sql("ALTER TABLE orders DROP COLUMN created_at"), engines("-- manual: SQLite cannot add a column with default current_timestamp", "ALTER TABLE public.orders ADD COLUMN IF NOT EXISTS created_at timestamp DEFAULT current_timestamp"), sqlite_manual=True),
+    Case("missing_column_dropped", "missing_column", "orders", "created_at", sql("ALTER TABLE orders DROP COLUMN created_at"), engines(REBUILD, "ALTER TABLE public.orders ADD COLUMN IF NOT EXISTS created_at timestamp DEFAULT current_timestamp"), sqlite_manual=True),
     Case("missing_column_spec", "missing_column", "orders", "note", spec("      total:", "      note: text\n      total:"), engines("ALTER TABLE orders ADD COLUMN note TEXT", "ALTER TABLE public.orders ADD COLUMN IF NOT EXISTS note text")),
-    Case("missing_column_not_null", "missing_column", "orders", "code", spec("      total:", "      code: {type: varchar(10), nullable: false}\n      total:"), engines("-- manual: SQLite cannot add a NOT NULL column without a default", "-- missing_column orders.code"), sqlite_manual=True, unfixable=("postgresql",)),
+    Case("missing_column_not_null", "missing_column", "orders", "code", spec("      total:", "      code: {type: varchar(10), nullable: false}\n      total:"), engines(REBUILD, "-- missing_column orders.code"), sqlite_manual=True, unfixable=ENGINES),
     Case("extra_column", "extra_column", "users", "nickname", sql("ALTER TABLE users ADD COLUMN nickname VARCHAR(50)"), engines("ALTER TABLE users DROP COLUMN nickname", "ALTER TABLE public.users DROP COLUMN IF EXISTS nickname"), destructive=True),
-    Case("extra_unique_column", "extra_column", "users", "code", engines(rebuild("users", "DEFAULT 'active'", "DEFAULT 'active', code TEXT UNIQUE"), sql("ALTER TABLE users ADD COLUMN code TEXT UNIQUE")), engines("-- manual: SQLite cannot drop code while a key or index uses it", "ALTER TABLE public.users DROP COLUMN IF EXISTS code"), destructive=True, sqlite_manual=True),
-    Case("type_mismatch", "type_mismatch", "users", "status", engines(rebuild("users", "status VARCHAR(20)", "status VARCHAR(40)"), sql("ALTER TABLE users ALTER COLUMN status TYPE VARCHAR(40)")), engines(MANUAL, "ALTER TABLE public.users ALTER COLUMN status DROP DEFAULT, ALTER COLUMN status TYPE varchar(20) USING status::varchar(20), ALTER COLUMN status SET DEFAULT 'active'"), destructive=True, sqlite_manual=True),
-    Case("type_mismatch_spec", "type_mismatch", "orders", "user_id", spec("user_id: {type: integer,", "user_id: {type: bigint,"), engines(MANUAL, "ALTER TABLE public.orders ALTER COLUMN user_id TYPE bigint USING user_id::bigint"), destructive=True, sqlite_manual=True),
-    Case("set_not_null", "nullable_mismatch", "users", "email", engines(rebuild("users", "email VARCHAR(255) NOT NULL", "email VARCHAR(255)"), sql("ALTER TABLE users ALTER COLUMN email DROP NOT NULL")), engines(MANUAL, "ALTER TABLE public.users ALTER COLUMN email SET NOT NULL"), destructive=True, sqlite_manual=True),
-    Case("drop_not_null", "nullable_mismatch", "users", "status", engines(rebuild("users", "status VARCHAR(20)", "status VARCHAR(20) NOT NULL"), sql("ALTER TABLE users ALTER COLUMN status SET NOT NULL")), engines(MANUAL, "ALTER TABLE public.users ALTER COLUMN status DROP NOT NULL"), sqlite_manual=True),
-    Case("set_default", "default_mismatch", "users", "status", engines(rebuild("users", "DEFAULT 'active'", "DEFAULT 'pending'"), sql("ALTER TABLE users ALTER COLUMN status SET DEFAULT 'pending'")), engines(MANUAL, "ALTER TABLE public.users ALTER COLUMN status SET DEFAULT 'active'"), sqlite_manual=True),
-    Case("drop_default_spec", "default_mismatch", "orders", "created_at", spec("created_at: {type: timestamp, default: CURRENT_TIMESTAMP}", "created_at: timestamp"), engines(MANUAL, "ALTER TABLE public.orders ALTER COLUMN created_at DROP DEFAULT"), sqlite_manual=True),
-    Case("primary_key_dropped", "primary_key_mismatch", "orders", None, engines(rebuild("orders", "id INTEGER PRIMARY KEY", "id INTEGER NOT NULL"), sql("ALTER TABLE orders DROP CONSTRAINT orders_pkey")), engines(MANUAL, "PRIMARY KEY (id);"), destructive=True, sqlite_manual=True),
-    Case("primary_key_spec", "primary_key_mismatch", "orders", None, spec("primary_key: [id]", "primary_key: [id, total]"), engines(MANUAL, ("ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS orders_pkey", "PRIMARY KEY (id, total);")), destructive=True, sqlite_manual=True),
+    Case("extra_unique_column", "extra_column", "users", "code", engines(rebuild("users", "DEFAULT 'active'", "DEFAULT 'active', code TEXT UNIQUE"), sql("ALTER TABLE users ADD COLUMN code TEXT UNIQUE")), engines(REBUILD, "ALTER TABLE public.users DROP COLUMN IF EXISTS code"), destructive=True, sqlite_manual=True),
+    Case("type_mismatch", "type_mismatch", "users", "status", engines(rebuild("users", "status VARCHAR(20)", "status VARCHAR(40)"), sql("ALTER TABLE users ALTER COLUMN status TYPE VARCHAR(40)")), engines(REBUILD, "ALTER TABLE public.users ALTER COLUMN status DROP DEFAULT, ALTER COLUMN status TYPE varchar(20) USING status::varchar(20), ALTER COLUMN status SET DEFAULT 'active'"), destructive=True, sqlite_manual=True),
+    Case("type_mismatch_spec", "type_mismatch", "orders", "user_id", spec("user_id: {type: integer,", "user_id: {type: bigint,"), engines(REBUILD, "ALTER TABLE public.orders ALTER COLUMN user_id TYPE bigint USING user_id::bigint"), destructive=True, sqlite_manual=True),
+    Case("set_not_null", "nullable_mismatch", "users", "email", engines(rebuild("users", "email VARCHAR(255) NOT NULL", "email VARCHAR(255)"), sql("ALTER TABLE users ALTER COLUMN email DROP NOT NULL")), engines(REBUILD, "ALTER TABLE public.users ALTER COLUMN email SET NOT NULL"), destructive=True, sqlite_manual=True),
+    Case("drop_not_null", "nullable_mismatch", "users", "status", engines(rebuild("users", "status VARCHAR(20)", "status VARCHAR(20) NOT NULL"), sql("ALTER TABLE users ALTER COLUMN status SET NOT NULL")), engines(REBUILD, "ALTER TABLE public.users ALTER COLUMN status DROP NOT NULL"), sqlite_manual=True),
+    Case("set_default", "default_mismatch", "users", "status", engines(rebuild("users", "DEFAULT 'active'", "DEFAULT 'pending'"), sql("ALTER TABLE users ALTER COLUMN status SET DEFAULT 'pending'")), engines(REBUILD, "ALTER TABLE public.users ALTER COLUMN status SET DEFAULT 'active'"), sqlite_manual=True),
+    Case("drop_default_spec", "default_mismatch", "orders", "created_at", spec("created_at: {type: timestamp, default: CURRENT_TIMESTAMP}", "created_at: timestamp"), engines(REBUILD, "ALTER TABLE public.orders ALTER COLUMN created_at DROP DEFAULT"), sqlite_manual=True),
+    Case("primary_key_dropped", "primary_key_mismatch", "orders", None, engines(rebuild("orders", "id INTEGER PRIMARY KEY", "id INTEGER NOT NULL"), sql("ALTER TABLE orders DROP CONSTRAINT orders_pkey")), engines(REBUILD, "PRIMARY KEY (id);"), destructive=True, sqlite_manual=True),
+    Case("primary_key_spec", "primary_key_mismatch", "orders", None, spec("primary_key: [id]", "primary_key: [id, total]"), engines(REBUILD, ("ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS orders_pkey", "PRIMARY KEY (id, total);")), destructive=True, sqlite_manual=True),
     Case("missing_index", "missing_index", "orders", "idx_orders_user", sql("DROP INDEX idx_orders_user"), engines("CREATE INDEX IF NOT EXISTS idx_orders_user ON orders (user_id)", "CREATE INDEX IF NOT EXISTS idx_orders_user ON public.orders (user_id)")),
     Case("missing_partial_index", "missing_index", "users", "idx_users_active", sql("DROP INDEX idx_users_active"), engines("CREATE INDEX IF NOT EXISTS idx_users_active ON users (email) WHERE status = 'active'", "CREATE INDEX IF NOT EXISTS idx_users_active ON public.users (email) WHERE status = 'active'")),
     Case("extra_index", "extra_index", "orders", "idx_orders_created", sql("CREATE INDEX idx_orders_created ON orders (created_at)"), engines("DROP INDEX IF EXISTS idx_orders_created", "DROP INDEX IF EXISTS public.idx_orders_created"), destructive=True),
     Case("index_mismatch_where", "index_mismatch", "orders", "idx_orders_big", sql("DROP INDEX idx_orders_big", "CREATE INDEX idx_orders_big ON orders (user_id, total) WHERE total > 500"), engines(("DROP INDEX IF EXISTS idx_orders_big", "CREATE INDEX IF NOT EXISTS idx_orders_big ON orders (user_id, total) WHERE total > 100"), ("DROP INDEX IF EXISTS public.idx_orders_big", "CREATE INDEX IF NOT EXISTS idx_orders_big ON public.orders (user_id, total) WHERE total > 100")), destructive=True),
     Case("index_mismatch_unique", "index_mismatch", "users", "ux_users_email", sql("DROP INDEX ux_users_email", "CREATE INDEX ux_users_email ON users (email)"), engines(("DROP INDEX IF EXISTS ux_users_email", "CREATE UNIQUE INDEX IF NOT EXISTS ux_users_email ON users (email)"), ("DROP INDEX IF EXISTS public.ux_users_email", "CREATE UNIQUE INDEX IF NOT EXISTS ux_users_email ON public.users (email)")), destructive=True),
-    Case("missing_foreign_key", "missing_foreign_key", "orders", "orders_user_id_fkey", engines(rebuild("orders", " REFERENCES users (id)", ""), sql("ALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey")), engines(MANUAL, "ALTER TABLE public.orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id)"), sqlite_manual=True, destructive=True),
-    Case("extra_foreign_key", "extra_foreign_key", "orders", "fk_orders_user_cascade", engines(rebuild("orders", "DEFAULT CURRENT_TIMESTAMP", "DEFAULT CURRENT_TIMESTAMP, CONSTRAINT fk_orders_user_cascade FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE"), sql("ALTER TABLE orders ADD CONSTRAINT fk_orders_user_cascade FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE")), engines(MANUAL, "ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS fk_orders_user_cascade"), destructive=True, sqlite_manual=True),
+    Case("missing_foreign_key", "missing_foreign_key", "orders", "orders_user_id_fkey", engines(rebuild("orders", " REFERENCES users (id)", ""), sql("ALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey")), engines(REBUILD, "ALTER TABLE public.orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id)"), sqlite_manual=True, destructive=True),
+    Case("extra_foreign_key", "extra_foreign_key", "orders", "fk_orders_user_cascade", engines(rebuild("orders", "DEFAULT CURRENT_TIMESTAMP", "DEFAULT CURRENT_TIMESTAMP, CONSTRAINT fk_orders_user_cascade FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE"), sql("ALTER TABLE orders ADD CONSTRAINT fk_orders_user_cascade FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE")), engines(REBUILD, "ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS fk_orders_user_cascade"), destructive=True, sqlite_manual=True),
     # Renames: the rows must be there under the new name afterwards.
     Case("renamed_table", "renamed_table", "purchases", None, spec("  orders:\n", "  purchases:\n    renamed_from: orders\n"), engines("ALTER TABLE orders RENAME TO purchases", "ALTER TABLE IF EXISTS public.orders RENAME TO purchases"), after={"orders": "SELECT id, user_id, total FROM purchases ORDER BY id"}),
     Case("renamed_referenced_table", "renamed_table", "accounts", None, (spec("  users:\n", "  accounts:\n    renamed_from: users\n"), spec("references: users.id", "references: accounts.id")), engines("ALTER TABLE users RENAME TO accounts", "ALTER TABLE IF EXISTS public.users RENAME TO accounts"), after={"users": "SELECT id, email, status FROM accounts ORDER BY id"}),
@@ -243,27 +244,29 @@ CASES = [
     Case("renamed_column_in_check", "renamed_column", "users", "email_address", (*RENAME_EMAIL, edit("ck_users_email: \"email <> ''\"", "ck_users_email: \"email_address <> ''\"")), engines("ALTER TABLE users RENAME COLUMN email TO email_address", "ALTER TABLE public.users RENAME COLUMN email TO email_address"), setup=EMAIL_CHECK_SETUP, after={"users": "SELECT id, email_address, status FROM users ORDER BY id"}),
     Case("renamed_column_in_index_predicate", "renamed_column", "users", "state", (spec("status: {type: varchar(20), default: \"'active'\"}", "state: {type: varchar(20), default: \"'active'\", renamed_from: status}"), spec("where: \"status = 'active'\"", "where: \"state = 'active'\"")), engines("ALTER TABLE users RENAME COLUMN status TO state", "ALTER TABLE public.users RENAME COLUMN status TO state"), after={"users": "SELECT id, email, state FROM users ORDER BY id"}),
     # Column attributes: identity, generated, collation, comment.
-    Case("identity_mismatch", "identity_mismatch", "users", "id", engines(spec("id: {type: integer, primary_key: true}", "id: {type: integer, primary_key: true, identity: autoincrement}"), spec("id: {type: integer, primary_key: true}", "id: {type: integer, primary_key: true, identity: by default}")), engines(MANUAL, "ALTER TABLE public.users ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY"), sqlite_manual=True),
-    Case("identity_autoincrement_live", "identity_mismatch", "users", "id", rebuild("users", "id INTEGER PRIMARY KEY", "id INTEGER PRIMARY KEY AUTOINCREMENT"), MANUAL, sqlite_manual=True, only=SQLITE_ONLY),
+    Case("identity_mismatch", "identity_mismatch", "users", "id", engines(spec("id: {type: integer, primary_key: true}", "id: {type: integer, primary_key: true, identity: autoincrement}"), spec("id: {type: integer, primary_key: true}", "id: {type: integer, primary_key: true, identity: by default}")), engines(REBUILD, "ALTER TABLE public.users ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY"), sqlite_manual=True),
+    Case("identity_autoincrement_live", "identity_mismatch", "users", "id", rebuild("users", "id INTEGER PRIMARY KEY", "id INTEGER PRIMARY KEY AUTOINCREMENT"), REBUILD, sqlite_manual=True, only=SQLITE_ONLY),
     Case("identity_always_live", "identity_mismatch", "users", "id", sql("ALTER TABLE users ALTER COLUMN id SET GENERATED ALWAYS"), "ALTER TABLE public.users ALTER COLUMN id SET GENERATED BY DEFAULT", setup=IDENTITY_SETUP, only=PG_ONLY),
     Case("identity_dropped_spec", "identity_mismatch", "users", "id", edit("identity: by default}", "}"), "ALTER TABLE public.users ALTER COLUMN id DROP IDENTITY IF EXISTS", destructive=True, setup=IDENTITY_SETUP, only=PG_ONLY),
-    Case("generated_mismatch", "generated_mismatch", "orders", "total_cents", edit('generated: "total * 100"', 'generated: "total * 1000"'), engines(MANUAL, "-- manual: Postgres cannot change this in place"), sqlite_manual=True, unfixable=("postgresql",), setup=GENERATED_SETUP),
-    Case("generated_dropped_spec", "generated_mismatch", "orders", "total_cents", edit('total_cents: {type: numeric, generated: "total * 100"}', "total_cents: numeric"), engines(MANUAL, "ALTER TABLE public.orders ALTER COLUMN total_cents DROP EXPRESSION IF EXISTS"), destructive=True, sqlite_manual=True, setup=GENERATED_SETUP),
-    Case("collation_mismatch", "collation_mismatch", "users", "email", engines(rebuild("users", "email VARCHAR(255) NOT NULL", "email VARCHAR(255) NOT NULL COLLATE NOCASE"), sql('ALTER TABLE users ALTER COLUMN email TYPE VARCHAR(255) COLLATE "C"')), engines(MANUAL, 'ALTER TABLE public.users ALTER COLUMN email TYPE varchar(255) COLLATE "default"'), destructive=True, sqlite_manual=True),
-    Case("collation_mismatch_under_view", "collation_mismatch", "users", "email", engines((sql("DROP VIEW active_users"), rebuild("users", "email VARCHAR(255) NOT NULL", "email VARCHAR(255) NOT NULL COLLATE NOCASE"), VIEW_SETUP[1]["sqlite"]), sql("DROP VIEW active_users", 'ALTER TABLE users ALTER COLUMN email TYPE VARCHAR(255) COLLATE "C"', "CREATE VIEW active_users AS SELECT id, email FROM users WHERE status = 'active'")), engines(MANUAL, 'ALTER TABLE public.users ALTER COLUMN email TYPE varchar(255) COLLATE "default"'), destructive=True, sqlite_manual=True, setup=VIEW_SETUP),
-    Case("collation_spec_quoted", "collation_mismatch", "users", "email", engines(spec("email: {type: varchar(255), nullable: false}", "email: {type: varchar(255), nullable: false, collation: nocase}"), spec("email: {type: varchar(255), nullable: false}", "email: {type: varchar(255), nullable: false, collation: en-US-x-icu}")), engines(MANUAL, 'ALTER TABLE public.users ALTER COLUMN email TYPE varchar(255) COLLATE "en-US-x-icu"'), destructive=True, sqlite_manual=True),
+    Case("generated_mismatch", "generated_mismatch", "orders", "total_cents", edit('generated: "total * 100"', 'generated: "total * 1000"'), engines(REBUILD, "-- manual: Postgres cannot change this in place"), sqlite_manual=True, unfixable=("postgresql",), setup=GENERATED_SETUP),
+    Case("generated_dropped_spec", "generated_mismatch", "orders", "total_cents", edit('total_cents: {type: numeric, generated: "total * 100"}', "total_cents: numeric"), engines(REBUILD, "ALTER TABLE public.orders ALTER COLUMN total_cents DROP EXPRESSION IF EXISTS"), sqlite_manual=True, setup=GENERATED_SETUP),
+    Case("collation_mismatch", "collation_mismatch", "users", "email", engines(rebuild("users", "email VARCHAR(255) NOT NULL", "email VARCHAR(255) NOT NULL COLLATE NOCASE"), sql('ALTER TABLE users ALTER COLUMN email TYPE VARCHAR(255) COLLATE "C"')), engines(REBUILD, 'ALTER TABLE public.users ALTER COLUMN email TYPE varchar(255) COLLATE "default"'), destructive=True, sqlite_manual=True),
+    Case("collation_mismatch_under_view", "collation_mismatch", "users", "email", engines((sql("DROP VIEW active_users"), rebuild("users", "email VARCHAR(255) NOT NULL", "email VARCHAR(255) NOT NULL COLLATE NOCASE"), VIEW_SETUP[1]["sqlite"]), sql("DROP VIEW active_users", 'ALTER TABLE users ALTER COLUMN email TYPE VARCHAR(255) COLLATE "C"', "CREATE VIEW active_users AS SELECT id, email FROM users WHERE status = 'active'")), engines(REBUILD, 'ALTER TABLE public.users ALTER COLUMN email TYPE varchar(255) COLLATE "default"'), destructive=True, sqlite_manual=True, setup=VIEW_SETUP),
+    Case("collation_spec_quoted", "collation_mismatch", "users", "email", engines(spec("email: {type: varchar(255), nullable: false}", "email: {type: varchar(255), nullable: false, collation: nocase}"), spec("email: {type: varchar(255), nullable: false}", "email: {type: varchar(255), nullable: false, collation: en-US-x-icu}")), engines(REBUILD, 'ALTER TABLE public.users ALTER COLUMN email TYPE varchar(255) COLLATE "en-US-x-icu"'), destructive=True, sqlite_manual=True),
     Case("comment_mismatch", "comment_mismatch", "users", None, spec("  users:\n", "  users:\n    comment: People's accounts\n"), "COMMENT ON TABLE public.users IS 'People''s accounts'", only=PG_ONLY),
     Case("comment_column_live", "comment_mismatch", "users", "email", sql("COMMENT ON COLUMN users.email IS 'old'"), "COMMENT ON COLUMN public.users.email IS 'Login e-mail'", setup=COMMENT_SETUP, only=PG_ONLY),
     # Unique and check constraints.
-    Case("missing_unique", "missing_unique", "users", "users_email_key", spec("email: {type: varchar(255), nullable: false}", "email: {type: varchar(255), nullable: false, unique: true}"), engines(MANUAL, "ALTER TABLE public.users ADD CONSTRAINT users_email_key UNIQUE (email)"), sqlite_manual=True, destructive=True),
-    Case("extra_unique", "extra_unique", "users", "users_email_key", engines(rebuild("users", "email VARCHAR(255) NOT NULL", "email VARCHAR(255) NOT NULL UNIQUE"), sql("ALTER TABLE users ADD UNIQUE (email)")), engines(MANUAL, "ALTER TABLE public.users DROP CONSTRAINT IF EXISTS users_email_key"), destructive=True, sqlite_manual=True),
+    Case("missing_unique", "missing_unique", "users", "users_email_key", spec("email: {type: varchar(255), nullable: false}", "email: {type: varchar(255), nullable: false, unique: true}"), engines(REBUILD, "ALTER TABLE public.users ADD CONSTRAINT users_email_key UNIQUE (email)"), sqlite_manual=True, destructive=True),
+    Case("extra_unique", "extra_unique", "users", "users_email_key", engines(rebuild("users", "email VARCHAR(255) NOT NULL", "email VARCHAR(255) NOT NULL UNIQUE"), sql("ALTER TABLE users ADD UNIQUE (email)")), engines(REBUILD, "ALTER TABLE public.users DROP CONSTRAINT IF EXISTS users_email_key"), destructive=True, sqlite_manual=True),
     Case("unique_mismatch", "unique_mismatch", "users", "uq_users_email_status", edit("[email, status]}", "[status, email]}"), ("ALTER TABLE public.users DROP CONSTRAINT IF EXISTS uq_users_email_status", "ALTER TABLE public.users ADD CONSTRAINT uq_users_email_status UNIQUE (status, email)"), destructive=True, setup=UNIQUE_SETUP, only=PG_ONLY),
-    Case("missing_check", "missing_check", "orders", "ck_orders_total", spec("    primary_key: [id]\n", '    primary_key: [id]\n    checks: {ck_orders_total: "total >= 0"}\n'), engines(MANUAL, "ALTER TABLE public.orders ADD CONSTRAINT ck_orders_total CHECK (total >= 0)"), sqlite_manual=True, destructive=True),
-    Case("missing_check_violated", "missing_check", "orders", "ck_orders_total_positive", spec("    primary_key: [id]\n", '    primary_key: [id]\n    checks: {ck_orders_total_positive: "total > 0"}\n'), engines(MANUAL, "ALTER TABLE public.orders ADD CONSTRAINT ck_orders_total_positive CHECK (total > 0)"), sqlite_manual=True, unfixable=("postgresql",)),
-    Case("missing_check_unnamed", "missing_check", "orders", UNNAMED_CHECK, spec("total: {type: \"numeric(10,2)\", nullable: false, default: 0}", "total: {type: \"numeric(10,2)\", nullable: false, default: 0, check: \"total >= 0\"}"), engines(MANUAL, f"ALTER TABLE public.orders ADD CONSTRAINT {UNNAMED_CHECK} CHECK (total >= 0)"), sqlite_manual=True, destructive=True),
-    Case("extra_check", "extra_check", "orders", "ck_orders_total", CHECK_SETUP[1], engines(MANUAL, "ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS ck_orders_total"), destructive=True, sqlite_manual=True),
-    Case("check_mismatch", "check_mismatch", "orders", "ck_orders_total", edit('"total >= 0"', '"total >= 0 AND total < 1000000"'), engines(MANUAL, ("ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS ck_orders_total", "ALTER TABLE public.orders ADD CONSTRAINT ck_orders_total CHECK (total >= 0 and total < 1000000)")), destructive=True, sqlite_manual=True, setup=CHECK_SETUP),
+    Case("missing_check", "missing_check", "orders", "ck_orders_total", spec("    primary_key: [id]\n", '    primary_key: [id]\n    checks: {ck_orders_total: "total >= 0"}\n'), engines(REBUILD, "ALTER TABLE public.orders ADD CONSTRAINT ck_orders_total CHECK (total >= 0)"), sqlite_manual=True, destructive=True),
+    Case("missing_check_violated", "missing_check", "orders", "ck_orders_total_positive", spec("    primary_key: [id]\n", '    primary_key: [id]\n    checks: {ck_orders_total_positive: "total > 0"}\n'), engines(REBUILD, "ALTER TABLE public.orders ADD CONSTRAINT ck_orders_total_positive CHECK (total > 0)"), sqlite_manual=True, unfixable=ENGINES),
+    Case("missing_check_unnamed", "missing_check", "orders", UNNAMED_CHECK, spec("total: {type: \"numeric(10,2)\", nullable: false, default: 0}", "total: {type: \"numeric(10,2)\", nullable: false, default: 0, check: \"total >= 0\"}"), engines(REBUILD, f"ALTER TABLE public.orders ADD CONSTRAINT {UNNAMED_CHECK} CHECK (total >= 0)"), sqlite_manual=True, destructive=True),
+    Case("extra_check", "extra_check", "orders", "ck_orders_total", CHECK_SETUP[1], engines(REBUILD, "ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS ck_orders_total"), destructive=True, sqlite_manual=True),
+    Case("check_mismatch", "check_mismatch", "orders", "ck_orders_total", edit('"total >= 0"', '"total >= 0 AND total < 1000000"'), engines(REBUILD, ("ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS ck_orders_total", "ALTER TABLE public.orders ADD CONSTRAINT ck_orders_total CHECK (total >= 0 and total < 1000000)")), destructive=True, sqlite_manual=True, setup=CHECK_SETUP),
     Case("foreign_key_mismatch", "foreign_key_mismatch", "orders", "fk_orders_user", edit("on_delete: cascade", "on_delete: set null"), ("ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS fk_orders_user", "ALTER TABLE public.orders ADD CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE SET NULL"), destructive=True, setup=FK_SETUP, only=PG_ONLY),
+    Case("check_not_validated", "constraint_not_validated", "orders", "ck_orders_total", sql("ALTER TABLE orders DROP CONSTRAINT ck_orders_total", "ALTER TABLE orders ADD CONSTRAINT ck_orders_total CHECK (total >= 0) NOT VALID"), "ALTER TABLE public.orders VALIDATE CONSTRAINT ck_orders_total", destructive=True, setup=CHECK_SETUP, only=PG_ONLY),
+    Case("foreign_key_not_validated", "constraint_not_validated", "orders", "fk_orders_user", sql("ALTER TABLE orders DROP CONSTRAINT fk_orders_user", "ALTER TABLE orders ADD CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE NOT VALID"), "ALTER TABLE public.orders VALIDATE CONSTRAINT fk_orders_user", destructive=True, setup=FK_SETUP, only=PG_ONLY),
     # Enums, views, sequences, extensions.
     Case("missing_enum", "missing_enum", "order_status", None, ENUM_SETUP[0], "CREATE TYPE public.order_status AS ENUM ('new', 'paid', 'shipped');", only=PG_ONLY),
     Case("extra_enum", "extra_enum", "order_status", None, sql("CREATE TYPE order_status AS ENUM ('new', 'paid')"), "DROP TYPE IF EXISTS public.order_status", destructive=True, only=PG_ONLY),
@@ -388,7 +391,7 @@ def test_drift_kind(engine: str, case: Case, write_spec, request: pytest.Fixture
         assert audit_json(db, spec_path, "--strict")[0] == 1
 
     # 3. The plan holds the engine's fix.
-    manual = case.sqlite_manual and db.dialect == "sqlite"
+    manual = False  # every case has a fix now: SQLite rebuilds what it cannot alter
     plan = run_cli("plan", "--db", db.url, "--spec", spec_path)
     assert plan.code == failing_code, plan.out + plan.err
     fragments = pick(case.plan, db.dialect)
@@ -398,12 +401,15 @@ def test_drift_kind(engine: str, case: Case, write_spec, request: pytest.Fixture
     if manual:
         assert "-- manual:" in plan.out and not ddl_lines(plan.out), plan.out
     elif unfixable:
-        assert "-- manual:" in plan.out or "[destructive" in plan.out, plan.out
-    if case.destructive and not manual:
-        assert "[destructive: apply needs --allow-destructive]" in plan.out, plan.out
+        assert "-- manual:" in plan.out or "MAY_FAIL_ON_EXISTING_DATA" in plan.out, plan.out
+    if case.destructive:
+        assert "[hazards: " in plan.out, plan.out
+    planned = json.loads(run_cli("plan", "--db", db.url, "--spec", spec_path, "--format", "json").out)
+    statements = planned["databases"][0]["statements"]
+    held = any(s["manual"] or set(s["hazards"]) - {"INDEX_BUILD"} for s in statements)
+    assert held or not (case.destructive or unfixable), statements
 
-    # 4a. Apply without --allow-destructive: destructive and manual fixes are not run.
-    held = case.destructive or manual or unfixable
+    # 4a. Apply without flags: hazardous and manual fixes are not run.
     result, applied = apply_json(db, spec_path)
     if held:
         assert applied["executed"] == [], applied
@@ -415,19 +421,19 @@ def test_drift_kind(engine: str, case: Case, write_spec, request: pytest.Fixture
         assert result.code == 0, result.out
         assert_clean(db, spec_path)
 
-    # 4b. With --allow-destructive: clean, except what only a person can fix on SQLite.
+    # 4b. With every hazard allowed: clean, except what the rows make impossible.
     if unfixable and not manual:
-        result = run_cli("apply", "--db", db.url, "--spec", spec_path, "--yes", "--allow-destructive")
+        result = run_cli("apply", "--db", db.url, "--spec", spec_path, "--yes", "--allow-hazards", "all")
         assert result.code in (1, 2), result.out + result.err  # withheld, or failed and rolled back
         assert audit_json(db, spec_path)[1] == [expected]
     elif manual:
-        result, applied = apply_json(db, spec_path, "--allow-destructive")
+        result, applied = apply_json(db, spec_path, "--allow-hazards", "all")
         assert applied["executed"] == [], applied
         assert items_of(applied["remaining"]) == [expected]
         assert result.code == failing_code, result.out
         assert audit_json(db, spec_path)[1] == [expected]
     else:
-        result, applied = apply_json(db, spec_path, "--allow-destructive")
+        result, applied = apply_json(db, spec_path, "--allow-hazards", "all")
         assert items_of(applied["remaining"]) == [], applied
         assert result.code == 0, result.out
         assert_clean(db, spec_path)
@@ -490,7 +496,7 @@ def test_installed_extensions_are_not_compared_without_an_extensions_key(pg_url:
     assert audit_json(db, partial, "--strict")[0] == 1
     result, applied = apply_json(db, partial)
     assert result.code == 0 and applied["executed"] == [] and len(applied["remaining"]) == 2, applied
-    result, applied = apply_json(db, partial, "--allow-destructive")
+    result, applied = apply_json(db, partial, "--allow-hazards", "all")
     assert result.code == 0 and applied["remaining"] == [], applied
     assert db.query("SELECT extname FROM pg_extension ORDER BY 1") == [("pg_trgm",), ("plpgsql",)]
     assert_clean(db, partial)
@@ -532,7 +538,10 @@ def test_identity_added_to_a_filled_table_hands_out_new_ids(pg_url: str, write_s
     build_base(db)
     spec_path = write_spec(BASE_SPEC.replace("id: {type: integer, primary_key: true}",
                                              "id: {type: integer, primary_key: true, identity: by default}"))
+    # Filling the new sequence from the rows reads the table under its lock: a hazard to allow.
     result, applied = apply_json(db, spec_path)
+    assert result.code == 1 and applied["executed"] == [], applied
+    result, applied = apply_json(db, spec_path, "--allow-hazards", "ACQUIRES_ACCESS_EXCLUSIVE_LOCK")
     assert result.code == 0 and applied["remaining"] == [], applied
     db.execute("INSERT INTO users (email) VALUES ('new@example.com')")
     assert db.query("SELECT id FROM users WHERE email = 'new@example.com'") == [(4,)]
@@ -545,7 +554,7 @@ def test_identity_added_to_a_filled_table_hands_out_new_ids(pg_url: str, write_s
 @dataclass(frozen=True)
 class Combo:
     """SQL and/or a spec edit giving ``items`` (any order); ``remaining``: what apply
-    --allow-destructive must leave (per engine or shared)."""
+    --allow-hazards all must leave (per engine or shared)."""
 
     id: str
     sql: Sql | None
@@ -557,9 +566,9 @@ class Combo:
 PK_ITEMS = (("nullable_mismatch", "orders", "id"), ("primary_key_mismatch", "orders", None))
 FLAG_ITEMS = (("type_mismatch", "users", "is_active"), ("default_mismatch", "users", "is_active"))
 COMBOS = [
-    Combo("drop_primary_key_and_not_null", None, spec("    primary_key: [id]\n", ""), PK_ITEMS, engines(PK_ITEMS, ())),
+    Combo("drop_primary_key_and_not_null", None, spec("    primary_key: [id]\n", ""), PK_ITEMS),
     Combo("extra_tables_with_foreign_key", sql("CREATE TABLE tmp_a (id INTEGER PRIMARY KEY)", "CREATE TABLE tmp_b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES tmp_a (id))", "INSERT INTO tmp_a VALUES (1)", "INSERT INTO tmp_b VALUES (1, 1)"), None, (("extra_table", "tmp_a", None), ("extra_table", "tmp_b", None))),
-    Combo("integer_flag_to_boolean_with_default", sql("ALTER TABLE users ADD COLUMN is_active INTEGER DEFAULT 1"), spec("      status:", "      is_active: {type: boolean, default: true}\n      status:"), FLAG_ITEMS, engines(FLAG_ITEMS, ())),
+    Combo("integer_flag_to_boolean_with_default", sql("ALTER TABLE users ADD COLUMN is_active INTEGER DEFAULT 1"), spec("      status:", "      is_active: {type: boolean, default: true}\n      status:"), FLAG_ITEMS),
 ]
 
 
@@ -583,11 +592,11 @@ def test_related_items_are_fixed_in_a_workable_order(combo: Combo, db: LiveDb, w
     errors = any(KINDS[kind] != WARNING for kind, _, _ in combo.items)
     assert code == (1 if errors else 0)
 
-    # Without --allow-destructive: what is safe runs, the rest is withheld; nothing fails.
+    # Without flags: what is safe runs, the rest is withheld; nothing fails.
     result = run_cli("apply", "--db", db.url, "--spec", spec_path, "--yes")
     assert result.code == (1 if errors else 0), result.out + result.err
 
-    result = run_cli("apply", "--db", db.url, "--spec", spec_path, "--yes", "--allow-destructive")
+    result = run_cli("apply", "--db", db.url, "--spec", spec_path, "--yes", "--allow-hazards", "all")
     remaining = tuple(pick(combo.remaining, db.dialect))
     assert result.code == (1 if remaining else 0), result.out + result.err
     assert sorted(audit_json(db, spec_path)[1], key=key) == sorted(remaining, key=key)
@@ -647,11 +656,14 @@ def test_strict_makes_warnings_fail(db: LiveDb, write_spec) -> None:
     assert run_cli("plan", "--db", db.url, "--spec", spec_path, "--strict").code == 1
 
     # The drop is destructive: without --allow-destructive it stays, and --strict fails on it.
+    # (On Postgres a plain DROP INDEX waits for an exclusive lock: dropped CONCURRENTLY, it does not.)
     result, applied = apply_json(db, spec_path)
     assert (result.code, items_of(applied["remaining"])) == (0, expected)
     result, applied = apply_json(db, spec_path, "--strict")
     assert (result.code, items_of(applied["remaining"])) == (1, expected)
     result, applied = apply_json(db, spec_path, "--strict", "--allow-destructive")
+    assert (result.code, len(applied["withheld"])) == ((1, 1) if db.dialect == "postgresql" else (0, 0))
+    result, applied = apply_json(db, spec_path, "--strict", "--allow-destructive", "--concurrent-indexes")
     assert (result.code, applied["remaining"]) == (0, [])
     assert_clean(db, spec_path)
 

@@ -9,7 +9,7 @@ also in the spec, holds rows throughout.
 1. ``apply`` on an empty database creates everything; the audit is then clean and a second plan
    is empty.
 2. A hostile column and a hostile index are dropped and a hostile-named column is added behind
-   the tool's back: the audit reports exactly those three items, ``apply --allow-destructive``
+   the tool's back: the audit reports exactly those three items, ``apply --allow-hazards all``
    heals them, and the audit is clean again.
 3. After each step the catalog (``sqlite_master``; ``pg_namespace``, ``pg_class``,
    ``pg_constraint`` and the enums in ``pg_type``) holds exactly the spec's objects, with their
@@ -350,7 +350,7 @@ def test_hostile_names_build_mutate_and_heal(db: LiveDb, write_spec) -> None:
     code, items, drift = audit_items(db, spec_path)
     assert (code, items) == (1, expected_items(db.dialect)), json.dumps(drift, indent=1, ensure_ascii=False)
     assert len(drift) == 3
-    apply(db, spec_path, "--allow-destructive")
+    apply(db, spec_path, "--allow-hazards", "all")
     assert_clean(db, spec_path)
 
     # (3) Only the intended objects changed: the same catalog, and every row still there.
@@ -518,7 +518,7 @@ def test_a_type_change_under_a_view_reading_hostile_names(pg_url: str, write_spe
     assert SPEC.count(old) == 1
     changed = write_spec(spec_for("postgresql").replace(old, "user: {type: varchar(200), nullable: false,"),
                          "changed.yaml")
-    apply(db, changed, "--allow-destructive")
+    apply(db, changed, "--allow-hazards", "all")
     assert_clean(db, changed)
     assert catalog(db) == expected_catalog("postgresql")
     assert data(db) == rows

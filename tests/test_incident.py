@@ -40,7 +40,8 @@ def test_plan_apply_heal_and_keep_every_row(db: LiveDb) -> None:
     assert "ADD COLUMN" in plan.out and "tickers_json" in plan.out
     assert "CREATE INDEX IF NOT EXISTS idx_analysis_jobs_tickers_status" in plan.out
 
-    applied = run_cli("apply", "--db", db.url, "--spec", SPEC)
+    # Postgres builds the new index on a table with rows CONCURRENTLY, so no write waits for it.
+    applied = run_cli("apply", "--db", db.url, "--spec", SPEC, "--concurrent-indexes")
     assert applied.code == 0, applied.out + applied.err
     assert "verified: clean" in applied.out
 
@@ -56,7 +57,7 @@ def test_plan_apply_heal_and_keep_every_row(db: LiveDb) -> None:
 
 def test_audit_apply_flag_is_the_remediation_run(db: LiveDb) -> None:
     _incident(db)
-    assert run_cli("audit", "--db", db.url, "--spec", SPEC, "--apply", "--yes").code == 0
+    assert run_cli("audit", "--db", db.url, "--spec", SPEC, "--apply", "--yes", "--concurrent-indexes").code == 0
     assert run_cli("audit", "--db", db.url, "--spec", SPEC).code == 0
 
 

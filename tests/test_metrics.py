@@ -32,6 +32,7 @@ from auditor.dialects import dialect_named
 from auditor.metrics import (
     MetricsLeakError, build_registry, parse_last_success, push, render, write_textfile)
 from auditor.spec import load_spec
+from auditor.versioning import VersionCheck
 from conftest import require_command
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -42,7 +43,9 @@ COMMAND = ("schema-auditor audit --config /etc/schema-auditor/config.yaml "
            "--metrics-textfile /var/lib/prometheus/node-exporter/schema_auditor.prom")
 METRICS = ("schema_auditor_up", "schema_auditor_drift_items", "schema_auditor_last_run_timestamp_seconds",
            "schema_auditor_last_success_timestamp_seconds", "schema_auditor_audit_duration_seconds",
-           "schema_auditor_spec_info", "schema_auditor_drift_object")
+           "schema_auditor_spec_info", "schema_auditor_drift_object", "schema_auditor_version_match",
+           "schema_auditor_recorded_version_info")
+ALERTS = ("SchemaDriftDetected", "SchemaAuditFailing", "SchemaAuditStale", "SchemaAuditAbsent", "SchemaSilentDrift")
 
 APP_SPEC = """\
 version: 3
@@ -92,11 +95,13 @@ def fixed_results() -> list[AuditResult]:
                   "(tickers_json, status)", None, "index idx_analysis_jobs_tickers_status is missing"),
         DriftItem("extra_table", None, "tmp_import", None, None, "tmp_import", "table tmp_import is not in the spec"),
     )
+    silent = VersionCheck("silent_drift", "3", "3", "recorded version 3 is the expected version, but ...")
+    pending = VersionCheck("migrations_pending", "2024.12.1", "2024.11.2", "recorded version 2024.11.2 is behind ...")
     return [
         AuditResult(Target("demo", "sqlite:///demo-run/production.db", "schema/app.yaml"),
-                    sqlite, app, app, drift, seconds=0.042),
+                    sqlite, app, app, drift, seconds=0.042, version=silent),
         AuditResult(Target(mask_url(REPORTING_URL), REPORTING_URL, "schema/reporting.yaml"),
-                    postgres, load_spec("schema/reporting.yaml"), None, (), seconds=0.25),
+                    postgres, load_spec("schema/reporting.yaml"), None, (), seconds=0.25, version=pending),
         AuditResult(Target("billing", BILLING_URL, "schema/app.yaml"),
                     error="billing: cannot connect: connection refused (check the URL, the server and the "
                           "credentials)", seconds=10.0),
@@ -173,6 +178,18 @@ def test_spec_info_names_the_spec_its_version_and_hash(specs: Path) -> None:
     assert info[mask_url(REPORTING_URL)]["sha256"] == hashlib.sha256(REPORTING_SPEC.encode()).hexdigest()
 
 
+def test_version_metrics_say_whether_the_recorded_version_matches_and_which_it_is(specs: Path) -> None:
+    text = render(fixed_registry())
+    assert value(text, "schema_auditor_version_match", database="demo") == 1
+    assert value(text, "schema_auditor_version_match", database=mask_url(REPORTING_URL)) == 0
+    assert value(text, "schema_auditor_recorded_version_info", database="demo") == 1
+    assert value(text, "schema_auditor_recorded_version_info", database="demo", version="3") == 1
+    assert value(text, "schema_auditor_recorded_version_info", version="2024.11.2") == 1
+    # Unknown, not mismatched: a database that could not be audited exports neither.
+    assert value(text, "schema_auditor_version_match", database="billing") is None
+    assert value(text, "schema_auditor_recorded_version_info", database="billing") is None
+
+
 def test_detail_adds_one_series_per_drifted_object_and_only_when_asked(specs: Path) -> None:
     assert "schema_auditor_drift_object" not in render(fixed_registry())
     objects = [ls for n, ls, v in samples(render(fixed_registry(detail=True)))
@@ -235,17 +252,17 @@ def test_promtool_check_metrics_passes_on_the_textfile(specs: Path, tmp_path: Pa
 
 def test_promtool_check_rules_passes_on_the_alerts() -> None:
     out = promtool("check", "rules", str(DEPLOY / "prometheus" / "alerts.yml"))
-    assert "SUCCESS: 4 rules found" in out
+    assert f"SUCCESS: {len(ALERTS)} rules found" in out
     alerts = yaml.safe_load((DEPLOY / "prometheus" / "alerts.yml").read_text())
     names = [rule["alert"] for group in alerts["groups"] for rule in group["rules"]]
-    assert names == ["SchemaDriftDetected", "SchemaAuditFailing", "SchemaAuditStale", "SchemaAuditAbsent"]
+    assert tuple(names) == ALERTS
 
 
 def test_promtool_test_rules_passes_and_covers_every_alert_firing_and_not() -> None:
     promtool("test", "rules", "alerts_test.yml", cwd=DEPLOY / "prometheus")
     tests = yaml.safe_load((DEPLOY / "prometheus" / "alerts_test.yml").read_text())["tests"]
     checks = [c for t in tests for c in t["alert_rule_test"]]
-    for alert in ("SchemaDriftDetected", "SchemaAuditFailing", "SchemaAuditStale", "SchemaAuditAbsent"):
+    for alert in ALERTS:
         mine = [c for c in checks if c["alertname"] == alert]
         assert any(c["exp_alerts"] for c in mine), f"{alert} is never expected to fire"
         assert any(not c["exp_alerts"] for c in mine), f"{alert} is never expected to stay quiet"
@@ -431,3 +448,21 @@ def test_cli_textfile_and_pushgateway_keep_last_success_across_a_failed_run(tmp_
             assert value(text, "schema_auditor_up", database=name) == 0
             assert value(text, "schema_auditor_last_success_timestamp_seconds", database=name) == first
     assert not db.exists()  # an audit never creates the database it could not find
+
+
+def test_spec_info_of_a_reference_database_names_its_recorded_version(tmp_path: Path) -> None:
+    fresh, app = tmp_path / "fresh.db", tmp_path / "app.db"
+    for path, version in ((fresh, 3), (app, 3)):
+        with sqlite3.connect(path) as conn:
+            conn.executescript("CREATE TABLE schema_version (version integer);"
+                               f"INSERT INTO schema_version VALUES ({version});")
+        conn.close()
+    from auditor.cli import build_parser, resolve_targets
+
+    args = build_parser().parse_args(["audit", "--db", f"sqlite:///{app}", "--expected-db", f"sqlite:///{fresh}",
+                                      "--version-table", "schema_version"])
+    (target,), _ = resolve_targets(args)
+    text = render(build_registry([audit_target(target)], now=lambda: NOW))
+    info = [ls for n, ls, v in samples(text) if n == "schema_auditor_spec_info"]
+    assert info == [{"database": target.name, "spec": f"sqlite:///{fresh}", "version": "3", "sha256": ""}]
+    assert value(text, "schema_auditor_version_match", database=target.name) == 1

@@ -69,6 +69,19 @@ def test_the_disk_cache_is_used_and_keyed_by_content(tmp_path: Path, write_spec,
     assert changed == load_spec(path)
 
 
+def test_a_cached_spec_equals_a_loaded_one_in_every_field(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv(speccache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("## Spec format"):]  # the example that uses every part of the format
+    example = tmp_path / "readme.yaml"
+    example.write_text(section[section.index("```yaml\n") + 8:section.index("```", section.index("```yaml") + 7)])
+    speccache.load_cached(example)
+    speccache.forget_loaded()
+    monkeypatch.setattr(speccache, "load_spec", lambda *a: pytest.fail("the disk entry was not used"))
+    cached = speccache.load_cached(example)[1]
+    assert repr(cached) == repr(load_spec(example))  # repr: the fields equality leaves out too
+
+
 @pytest.mark.parametrize("damage", ["truncate", "flip", "foreign", "garbage"])
 def test_a_damaged_entry_is_ignored(tmp_path: Path, write_spec, monkeypatch, damage: str) -> None:
     monkeypatch.setenv(speccache.CACHE_DIR_ENV, str(tmp_path / "cache"))

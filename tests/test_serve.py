@@ -37,6 +37,7 @@ from auditor.diff import KINDS, DriftItem
 from auditor.dialects import dialect_named
 from auditor.errors import ConfigError
 from auditor.serve import Exporter, parse_listen, run_exporter
+from auditor.versioning import VersionCheck
 from conftest import run_cli
 from test_metrics import APP_SPEC, free_port, http_get, require_command, serving, value, wait_for
 
@@ -511,6 +512,21 @@ def test_last_success_survives_a_failed_run_in_metrics() -> None:
         rows = read_table(http_get(base + "/"))
         assert rows["app"]["status"] == "failed" and "connection refused" in rows["app"]["error"]
         assert fetch(base + "/healthz")[0] == 200
+
+
+def test_status_page_marks_silent_drift_and_says_why() -> None:
+    target = Target("app", "sqlite:///app.db")
+    check = VersionCheck("silent_drift", "3", "3", "recorded version 3 is the expected version, but the "
+                         "structure differs: column analysis_jobs.tickers_json (text) is missing")
+    exporter = Exporter([target], interval=60, log=io.StringIO(),
+                        audit=lambda *a, **k: [AuditResult(target, SQLITE, drift=(MISSING,), version=check)])
+    with in_process(exporter) as (base, _):
+        wait_for(lambda: http_get(base + "/report.json"), lambda t: json.loads(t)["databases"], "the first run")
+        row = read_table(http_get(base + "/"))["app"]
+        assert row["status"] == "silent-drift" and row["errors"] == "1"
+        assert row["error"].startswith("CRITICAL silent_drift: recorded version 3 is the expected version")
+        report = json.loads(http_get(base + "/report.json"))
+        assert report["databases"][0]["version"]["status"] == "silent_drift"
 
 
 def test_before_the_first_run_serves_what_is_known_and_escapes_names() -> None:

@@ -108,7 +108,8 @@ def run_demo(directory: str | None, out: TextIO, run_command: Callable[[Sequence
               "analysis_jobs.tickers_json and an index. Production says version 3, but is it v3?\n"
               f"  database: {db_file}\n  spec:     {spec}\n")
     before = count_rows(url, "analysis_jobs")
-    steps = (("audit",), ("plan",), ("apply", "--yes"), ("audit",))
+    # The demo's apply record stays with the demo's database, not in the user's apply log.
+    steps = (("audit",), ("plan",), ("apply", "--yes", "--apply-log", str(folder / "apply.log")), ("audit",))
     codes = []
     for step in steps:
         argv = [step[0], "--db", url, "--spec", spec, *step[1:]]

@@ -81,10 +81,18 @@ class Dialect:
     guarded_blocks: bool = False
     # SQLite refuses DROP COLUMN on a column that a key, unique constraint or index uses.
     drop_constrained_column: bool = True
+    # CREATE/DROP INDEX CONCURRENTLY (outside a transaction), and the locks a plain build takes.
+    concurrent_indexes: bool = False
+    # pg_try_advisory_lock: one apply at a time, coordinated outside the DDL's own locks.
+    advisory_locks: bool = False
+    # SET lock_timeout / statement_timeout: a statement gives up instead of queueing behind a lock.
+    lock_timeouts: bool = False
     # How apply opens its transaction when the driver will not (None: the driver's own BEGIN).
     begin_statement: str | None = None
     # SQLite's ADD COLUMN takes neither NOT NULL without a default nor a non-constant default.
     add_column_needs_constant_default: bool = False
+    # Lists the namespaces a database's own objects live in (None: the engine has one).
+    user_schemas_sql: str | None = None
 
     @cached_property
     def _preparer(self) -> Any:
@@ -162,6 +170,11 @@ POSTGRESQL = Dialect(
     alter_column=True,
     alter_constraints=True,
     guarded_blocks=True,
+    concurrent_indexes=True,
+    advisory_locks=True,
+    lock_timeouts=True,
+    user_schemas_sql="SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' "
+                     "AND nspname <> 'information_schema' ORDER BY 1",
 )
 
 DIALECTS: Mapping[str, Dialect] = MappingProxyType({d.name: d for d in (SQLITE, POSTGRESQL)})

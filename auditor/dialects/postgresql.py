@@ -47,7 +47,7 @@ SELECT n.nspname, t.relname, i.relname, ix.indisunique, ix.indisprimary,
        ix.indoption::int2[],
        ARRAY(SELECT pg_get_indexdef(ix.indexrelid, k, true)
              FROM generate_series(ix.indnkeyatts + 1, ix.indnatts) AS k ORDER BY k),
-       con.contype
+       con.contype, ix.indisvalid
 FROM pg_index AS ix
 JOIN pg_class AS i ON i.oid = ix.indexrelid
 JOIN pg_am AS am ON am.oid = i.relam
@@ -66,7 +66,7 @@ SELECT n.nspname, t.relname, con.conname, con.contype,
        ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY AS k(num, ord)
              JOIN pg_attribute AS a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord),
        con.confdeltype, con.confupdtype, con.condeferrable, con.condeferred,
-       pg_get_constraintdef(con.oid, true)
+       pg_get_constraintdef(con.oid, true), con.convalidated
 FROM pg_constraint AS con
 JOIN pg_class AS t ON t.oid = con.conrelid
 JOIN pg_namespace AS n ON n.oid = t.relnamespace
@@ -149,7 +149,7 @@ def _empty_table(comment: str | None) -> dict[str, Any]:
 
 
 def _add_index(tables: dict[_Key, dict[str, Any]], row: Any) -> None:
-    nsp, table, index, unique, primary, where, method, elements, options, include, contype = row
+    nsp, table, index, unique, primary, where, method, elements, options, include, contype, valid = row
     parts = tables.get((nsp, table))
     if parts is None:
         return
@@ -159,7 +159,7 @@ def _add_index(tables: dict[_Key, dict[str, Any]], row: Any) -> None:
         parts["unique_constraints"].append(UniqueConstraint(tuple(elements), index))
     elif contype is None:
         ordered = tuple(e + _order_suffix(opt) for e, opt in zip(elements, options))
-        parts["indexes"].append(Index(index, ordered, unique, where, method, tuple(include)))
+        parts["indexes"].append(Index(index, ordered, unique, where, method, tuple(include), valid))
 
 
 def _order_suffix(option: int) -> str:
@@ -170,13 +170,13 @@ def _order_suffix(option: int) -> str:
 
 def _add_constraint(tables: dict[_Key, dict[str, Any]], row: Any) -> None:
     (nsp, table, name, contype, cols, ref_nsp, ref_table, ref_cols, on_delete, on_update,
-     deferrable, deferred, definition) = row
+     deferrable, deferred, definition, validated) = row
     parts = tables.get((nsp, table))
     if parts is None:
         return
     if contype == "c":
-        parts["checks"].append(CheckConstraint(definition, name))
+        parts["checks"].append(CheckConstraint(definition.removesuffix(" NOT VALID"), name, validated))
         return
     parts["foreign_keys"].append(ForeignKey(
         tuple(cols), f"{ref_nsp}.{ref_table}", tuple(ref_cols),
-        FK_ACTION_CODES[on_delete], FK_ACTION_CODES[on_update], name, deferrable, deferred))
+        FK_ACTION_CODES[on_delete], FK_ACTION_CODES[on_update], name, deferrable, deferred, validated))

@@ -1,10 +1,10 @@
--- schema-auditor plan for postgresql: 18 statement(s)
+-- schema-auditor plan for postgresql: 19 statement(s)
 -- every statement is idempotent: the script is safe to run twice
 
--- index_mismatch users.ux_users_email [destructive: apply needs --allow-destructive]
+-- index_mismatch users.ux_users_email [hazards: ACQUIRES_ACCESS_EXCLUSIVE_LOCK, INDEX_DROPPED]
 DROP INDEX IF EXISTS public.ux_users_email;
 
--- extra_index users.idx_users_old [destructive: apply needs --allow-destructive]
+-- extra_index users.idx_users_old [hazards: ACQUIRES_ACCESS_EXCLUSIVE_LOCK, INDEX_DROPPED]
 DROP INDEX IF EXISTS public.idx_users_old;
 
 -- missing_table new_table
@@ -21,7 +21,7 @@ ALTER TABLE public.analysis_jobs ADD COLUMN IF NOT EXISTS tickers_json text;
 -- missing_column analysis_jobs.Order
 ALTER TABLE public.analysis_jobs ADD COLUMN IF NOT EXISTS "Order" integer;
 
--- primary_key_mismatch analysis_jobs [destructive: apply needs --allow-destructive]
+-- primary_key_mismatch analysis_jobs [hazards: ACQUIRES_ACCESS_EXCLUSIVE_LOCK, MAY_FAIL_ON_EXISTING_DATA, INDEX_BUILD]
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_constraint AS c WHERE c.contype = 'p' AND c.conrelid = 'public.analysis_jobs'::regclass
@@ -30,10 +30,10 @@ BEGIN
   END IF;
 END $$;
 
--- type_mismatch users.email [destructive: apply needs --allow-destructive]
+-- type_mismatch users.email [hazards: ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE, MAY_FAIL_ON_EXISTING_DATA]
 ALTER TABLE public.users ALTER COLUMN email TYPE varchar(255) USING email::varchar(255);
 
--- nullable_mismatch users.email [destructive: apply needs --allow-destructive]
+-- nullable_mismatch users.email [hazards: ACQUIRES_ACCESS_EXCLUSIVE_LOCK, MAY_FAIL_ON_EXISTING_DATA]
 ALTER TABLE public.users ALTER COLUMN email SET NOT NULL;
 
 -- default_mismatch users.status
@@ -45,13 +45,13 @@ ALTER TABLE public.users ALTER COLUMN score SET DEFAULT 0;
 -- missing_table new_table
 CREATE INDEX IF NOT EXISTS idx_new_table_job ON public.new_table (job_id);
 
--- missing_index users.idx_users_status
+-- missing_index users.idx_users_status [hazards: ACQUIRES_SHARE_LOCK, INDEX_BUILD]
 CREATE INDEX IF NOT EXISTS idx_users_status ON public.users (status) WHERE status <> 'deleted';
 
--- index_mismatch users.ux_users_email [destructive: apply needs --allow-destructive]
+-- index_mismatch users.ux_users_email [hazards: ACQUIRES_ACCESS_EXCLUSIVE_LOCK, ACQUIRES_SHARE_LOCK, MAY_FAIL_ON_EXISTING_DATA, INDEX_BUILD, INDEX_DROPPED]
 CREATE UNIQUE INDEX IF NOT EXISTS ux_users_email ON public.users (email);
 
--- missing_index analysis_jobs.idx_analysis_jobs_tickers
+-- missing_index analysis_jobs.idx_analysis_jobs_tickers [hazards: ACQUIRES_SHARE_LOCK, INDEX_BUILD]
 CREATE INDEX IF NOT EXISTS idx_analysis_jobs_tickers ON public.analysis_jobs (tickers_json, user_id);
 
 -- missing_table new_table
@@ -62,16 +62,20 @@ BEGIN
   END IF;
 END $$;
 
--- missing_foreign_key analysis_jobs.analysis_jobs_user_id_fkey [destructive: apply needs --allow-destructive]
+-- missing_foreign_key analysis_jobs.analysis_jobs_user_id_fkey [hazards: MAY_FAIL_ON_EXISTING_DATA]
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'analysis_jobs_user_id_fkey' AND conrelid = 'public.analysis_jobs'::regclass) THEN
-    ALTER TABLE public.analysis_jobs ADD CONSTRAINT analysis_jobs_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE;
+    ALTER TABLE public.analysis_jobs ADD CONSTRAINT analysis_jobs_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE NOT VALID;
   END IF;
 END $$;
 
--- extra_column users.legacy_flag [destructive: apply needs --allow-destructive]
+-- extra_column users.legacy_flag [hazards: DELETES_DATA, BACKWARD_INCOMPATIBLE]
 ALTER TABLE public.users DROP COLUMN IF EXISTS legacy_flag;
 
--- extra_table old_table [destructive: apply needs --allow-destructive]
+-- extra_table old_table [hazards: DELETES_DATA, BACKWARD_INCOMPATIBLE]
 DROP TABLE IF EXISTS public.old_table;
+
+-- missing_foreign_key analysis_jobs.analysis_jobs_user_id_fkey [hazards: MAY_FAIL_ON_EXISTING_DATA]
+-- runs on its own, outside the main transaction
+ALTER TABLE public.analysis_jobs VALIDATE CONSTRAINT analysis_jobs_user_id_fkey;

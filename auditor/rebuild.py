@@ -1,0 +1,89 @@
+"""SQLite's table rebuild: what it cannot ALTER in place, done by create, copy, drop and rename.
+
+This is the procedure SQLite documents ("Making Other Kinds Of Table Schema Changes"), run inside
+the apply transaction with foreign keys off: build the new table under a temporary name, copy every
+row (rowids included), drop the old table, rename the new one, then create the indexes and the
+triggers again. ``PRAGMA foreign_key_check`` before commit refuses a rebuild that would leave a row
+pointing nowhere that did not before.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from auditor.errors import ApplyError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+
+@dataclass(frozen=True)
+class Rebuild:
+    """One table rebuild, as SQL rendered by the planner. ``source`` is the live table's name,
+    ``table`` the name it has afterwards (they differ when the table is also renamed)."""
+
+    table: str
+    source: str
+    create_sql: str  # CREATE TABLE <temporary name> (...), as the spec has the table
+    copy_sql: str  # INSERT INTO <temporary name> (rowid, ...) SELECT rowid, ... FROM <source>
+    drop_sql: str
+    rename_sql: str
+    index_sql: tuple[str, ...]
+
+    def steps(self) -> list[str]:
+        """The statements of the rebuild, in order (the triggers are read at apply time)."""
+        return [self.create_sql, self.copy_sql, self.drop_sql, self.rename_sql, *self.index_sql]
+
+
+def run_rebuild(conn: Connection, rebuild: Rebuild) -> None:
+    """Rebuild one table inside the caller's transaction (foreign keys must be off)."""
+    if _without_rowid(conn, rebuild.source):
+        raise ApplyError(f"{rebuild.source} is a WITHOUT ROWID table; schema-auditor does not rebuild those",
+                         "make this change by hand")
+    triggers = [row[0] for row in conn.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND sql IS NOT NULL",
+        (rebuild.source,))]
+    sequence = conn.exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = ?", (rebuild.source,)).scalar() \
+        if _has_sequence_table(conn) else None
+    broken_before = _foreign_key_violations(conn)
+    # Legacy rename leaves views and other tables' triggers that name the table as they are:
+    # after the rename they name the new table, and nothing needs to be dropped for it.
+    legacy = conn.exec_driver_sql("PRAGMA legacy_alter_table").scalar()
+    _run(conn, "PRAGMA legacy_alter_table = ON")
+    try:
+        for sql in rebuild.steps() + triggers:
+            _run(conn, sql)
+    finally:
+        _run(conn, f"PRAGMA legacy_alter_table = {int(bool(legacy))}")
+    if sequence is not None:  # AUTOINCREMENT never reuses a number, even of rows deleted before
+        conn.exec_driver_sql("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (sequence, rebuild.table))
+    _refuse_new_violations(rebuild.table, broken_before, _foreign_key_violations(conn))
+
+
+def _run(conn: Connection, sql: str) -> None:
+    conn.execution_options(no_parameters=True).exec_driver_sql(sql)
+
+
+def _without_rowid(conn: Connection, table: str) -> bool:
+    row = conn.exec_driver_sql("SELECT wr FROM pragma_table_list WHERE name = ? AND schema = 'main'",
+                               (table,)).first()
+    return bool(row and row[0])
+
+
+def _has_sequence_table(conn: Connection) -> bool:
+    return conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'").first() is not None
+
+
+def _foreign_key_violations(conn: Connection) -> Counter[tuple[str, str]]:
+    """Rows pointing nowhere, counted per (child table, parent table)."""
+    return Counter((row[0], row[2]) for row in conn.exec_driver_sql("PRAGMA foreign_key_check"))
+
+
+def _refuse_new_violations(table: str, before: Counter[tuple[str, str]], after: Counter[tuple[str, str]]) -> None:
+    new = after - before
+    if new:
+        worst = ", ".join(f"{n} row(s) of {child} point to no row of {parent}" for (child, parent), n in new.items())
+        raise ApplyError(f"rebuilding {table} would break foreign keys: {worst}",
+                         "fix those rows first; nothing was changed")

@@ -1,0 +1,198 @@
+"""Expected schemas from other sources than a spec: a reference database or a DDL file.
+
+``--expected-db URL`` reads a reference database (e.g. one CI builds fresh by running every
+migration); ``--expected-sql FILE`` loads DDL into a scratch database of the audited engine (an
+in-memory SQLite database, or a temporary database created on the Postgres server ``--dev-url``
+names and always dropped) and reads that. Either is read into the same model a spec loads into,
+with the version its version table records when a version source is configured.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import StaticPool
+
+from auditor.canon import normalize_schema
+from auditor.database import Target, connect, describe_error, dialect_of, mask_url, parse_url
+from auditor.dialects import Dialect
+from auditor.errors import ConfigError, ConnectError, SpecError
+from auditor.inspect import read_live_schema, read_target
+from auditor.model import Schema
+from auditor.versioning import VersionSource, read_recorded
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+DB, SQL = "db", "sql"
+SQL_HINT = "fix the SQL file and run again"
+
+# One statement-level token of Postgres SQL: comments, quoted text and dollar-quoted bodies are
+# taken whole, so that a ";" inside them does not end a statement.
+_TOKEN_RE = re.compile(r"""
+    --[^\n]*
+  | /\*.*?\*/
+  | '(?:[^']|'')*'
+  | "(?:[^"]|"")*"
+  | \$(?P<tag>(?:[A-Za-z_][A-Za-z0-9_]*)?)\$.*?\$(?P=tag)\$
+  | ;
+  | [^;'"$/-]+
+  | .
+""", re.S | re.X)
+
+
+@dataclass(frozen=True)
+class ExpectedSource:
+    """Where an expected schema comes from: a reference database (``db``) or a DDL file (``sql``,
+    loaded into a scratch database; on Postgres one created on ``dev_url``)."""
+
+    kind: str
+    location: str = field(repr=False)
+    dev_url: str | None = field(default=None, repr=False)
+
+    @property
+    def label(self) -> str:
+        """How reports name the source (the URL without its password)."""
+        return mask_url(self.location) if self.kind == DB else self.location
+
+
+def load_source(source: ExpectedSource, dialect: Dialect, version: VersionSource | None) -> Schema:
+    """The expected schema ``source`` describes, canonical for ``dialect``, with the version its
+    version table records (None without a version source or when none can be read)."""
+    if source.kind == DB:
+        reference = Target(f"expected database {source.label}", source.location)
+        schema = read_target(reference, lambda conn, d: _read_expected(conn, d, version))
+    else:
+        with scratch_database(source, dialect) as (conn, scratch_dialect):
+            schema = _read_expected(conn, scratch_dialect, version)
+    # A reference on another engine: its canonical model, brought into the audited engine's form.
+    return normalize_schema(schema, dialect)
+
+
+def _read_expected(conn: Connection, dialect: Dialect, version: VersionSource | None) -> Schema:
+    schemas = tuple(row[0] for row in conn.exec_driver_sql(dialect.user_schemas_sql)) \
+        if dialect.user_schemas_sql else ()
+    schema = read_live_schema(conn, dialect, schemas)
+    recorded = read_recorded(conn, dialect, version) if version is not None else None
+    return replace(schema, version=recorded.text if recorded is not None else None)
+
+
+@contextmanager
+def scratch_database(source: ExpectedSource, dialect: Dialect) -> Iterator[tuple[Connection, Dialect]]:
+    """A scratch database of ``dialect`` holding ``source``'s DDL, open for reading; always
+    removed afterwards, also when the DDL fails."""
+    path = Path(source.location)
+    try:
+        ddl = path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"{path}: cannot read the SQL file: {getattr(exc, 'strerror', None) or exc}",
+                        SQL_HINT) from None
+    if dialect.has_schemas:
+        with _postgres_scratch(source) as target, connect(target, readonly=False) as conn:
+            _load_postgres(conn.execution_options(isolation_level="AUTOCOMMIT"), path, ddl)
+            yield conn, dialect
+        return
+    raw = sqlite3.connect(":memory:")
+    engine = create_engine("sqlite://", creator=lambda: raw, poolclass=StaticPool)
+    try:
+        _load_sqlite(raw, path, ddl)
+        with engine.connect() as conn:
+            yield conn, dialect
+    finally:
+        engine.dispose()
+        raw.close()
+
+
+@contextmanager
+def _postgres_scratch(source: ExpectedSource) -> Iterator[Target]:
+    if not source.dev_url:
+        raise ConfigError(f"--expected-sql {source.location} on PostgreSQL needs --dev-url URL",
+                          "name a Postgres server where a scratch database may be created and dropped")
+    url = parse_url(source.dev_url)
+    if not dialect_of(url).has_schemas:
+        raise ConfigError(f"--dev-url {mask_url(url)} is not a PostgreSQL URL", "e.g. postgresql://dev@localhost/postgres")
+    name = f"schema_auditor_scratch_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 10})
+    try:
+        _admin(admin, f'CREATE DATABASE "{name}"', f"cannot create a scratch database on --dev-url {mask_url(url)}")
+        try:
+            yield Target(f"scratch database {name}", url.set(database=name).render_as_string(hide_password=False))
+        finally:
+            _admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+                   f"cannot drop the scratch database {name} on --dev-url {mask_url(url)}")
+    finally:
+        admin.dispose()
+
+
+def _admin(engine: Engine, sql: str, what: str) -> None:
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(sql)
+    except DBAPIError as exc:
+        raise ConnectError(f"{what}: {describe_error(exc, engine.url)}",
+                           "the --dev-url role needs CREATEDB") from None
+
+
+def split_statements(ddl: str) -> list[tuple[int, str]]:
+    """Postgres DDL as (1-based line, statement) pairs, split at top-level semicolons; psql
+    meta-commands (lines starting with a backslash, as in pg_dump output) are left out."""
+    ddl = re.sub(r"(?m)^\\.*$", "", ddl)
+    statements: list[tuple[int, str]] = []
+    start: int | None = None
+    for match in _TOKEN_RE.finditer(ddl):
+        token = match.group(0)
+        if token == ";":
+            if start is not None:
+                statements.append((ddl.count("\n", 0, start) + 1, ddl[start:match.start()]))
+            start = None
+        elif start is None and token.strip() and not token.startswith(("--", "/*")):
+            start = match.start() + len(token) - len(token.lstrip())
+    if start is not None and ddl[start:].strip():
+        statements.append((ddl.count("\n", 0, start) + 1, ddl[start:]))
+    return statements
+
+
+def _load_postgres(conn: Connection, path: Path, ddl: str) -> None:
+    for line, statement in split_statements(ddl):
+        try:
+            conn.execution_options(no_parameters=True).exec_driver_sql(statement)
+        except DBAPIError as exc:
+            position = getattr(getattr(exc.orig, "diag", None), "statement_position", None)
+            if position:
+                line += statement.count("\n", 0, int(position) - 1)
+            raise SpecError(f"{path}:{line}: {describe_error(exc, conn.engine.url)}", SQL_HINT) from None
+
+
+def _load_sqlite(raw: sqlite3.Connection, path: Path, ddl: str) -> None:
+    """Run the DDL a complete statement at a time (sqlite3 knows where one ends), so that an
+    error names its line."""
+    pending, first = "", 0
+    for number, text in enumerate(ddl.splitlines(keepends=True), start=1):
+        if not pending.strip():
+            pending, first = "", number
+        pending += text
+        if sqlite3.complete_statement(pending):
+            _run_sqlite(raw, path, first + _leading_blank_lines(pending), pending)
+            pending = ""
+    if pending.strip() and not re.fullmatch(r"\s*(--[^\n]*\s*)*", pending):
+        _run_sqlite(raw, path, first + _leading_blank_lines(pending), pending)
+
+
+def _leading_blank_lines(text: str) -> int:
+    stripped = re.match(r"(\s*(--[^\n]*)?\n)*", text)
+    return stripped.group(0).count("\n") if stripped else 0
+
+
+def _run_sqlite(raw: sqlite3.Connection, path: Path, line: int, statement: str) -> None:
+    try:
+        raw.executescript(statement)
+    except sqlite3.Error as exc:
+        raise SpecError(f"{path}:{line}: {describe_error(exc)}", SQL_HINT) from None
