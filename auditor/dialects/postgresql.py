@@ -21,7 +21,10 @@ _NOT_FROM_EXTENSION = """NOT EXISTS (SELECT 1 FROM pg_depend AS dep
 
 _TABLES_AND_COLUMNS_SQL = f"""
 SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-       pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
+       -- A default names no column, so it deparses without the table (much faster); a
+       -- generated column's expression does name them.
+       CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) ELSE pg_get_expr(d.adbin, d.adrelid) END,
+       a.attidentity, a.attgenerated,
        CASE WHEN a.attcollation <> ty.typcollation THEN co.collname END,
        cd.description, td.description
 FROM pg_class AS c
@@ -37,16 +40,22 @@ WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY(%(sch
   AND {_NOT_FROM_EXTENSION.format(catalog="'pg_class'", oid="c.oid")}
 ORDER BY n.nspname, c.relname, a.attnum"""
 
+# An index's elements k = first..last: a plain column by its (quoted) name, straight from
+# pg_attribute, as pg_get_indexdef would spell it; only an expression is deparsed (pg_get_indexdef
+# is slow, and waits for a lock on the table).
+_ELEMENTS = """ARRAY(SELECT COALESCE(quote_ident(a.attname), pg_get_indexdef(ix.indexrelid, k.ord::int, true))
+             FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+             LEFT JOIN pg_attribute AS a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum AND k.attnum <> 0
+             WHERE k.ord BETWEEN {first} AND {last} ORDER BY k.ord)"""
+
 # Indexes that back a unique or exclusion constraint belong to that constraint, not to the
 # table's index list; the primary key's index gives the key itself.
 _INDEXES_SQL = f"""
 SELECT n.nspname, t.relname, i.relname, ix.indisunique, ix.indisprimary,
        pg_get_expr(ix.indpred, ix.indrelid), am.amname,
-       ARRAY(SELECT pg_get_indexdef(ix.indexrelid, k, true)
-             FROM generate_series(1, ix.indnkeyatts) AS k ORDER BY k),
+       {_ELEMENTS.format(first=1, last="ix.indnkeyatts")},
        ix.indoption::int2[],
-       ARRAY(SELECT pg_get_indexdef(ix.indexrelid, k, true)
-             FROM generate_series(ix.indnkeyatts + 1, ix.indnatts) AS k ORDER BY k),
+       {_ELEMENTS.format(first="ix.indnkeyatts + 1", last="ix.indnatts")},
        con.contype, ix.indisvalid
 FROM pg_index AS ix
 JOIN pg_class AS i ON i.oid = ix.indexrelid
@@ -66,7 +75,7 @@ SELECT n.nspname, t.relname, con.conname, con.contype,
        ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY AS k(num, ord)
              JOIN pg_attribute AS a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord),
        con.confdeltype, con.confupdtype, con.condeferrable, con.condeferred,
-       pg_get_constraintdef(con.oid, true), con.convalidated
+       CASE WHEN con.contype = 'c' THEN pg_get_constraintdef(con.oid, true) END, con.convalidated
 FROM pg_constraint AS con
 JOIN pg_class AS t ON t.oid = con.conrelid
 JOIN pg_namespace AS n ON n.oid = t.relnamespace
