@@ -528,6 +528,25 @@ def _normalize_table(table: Table, dialect: Dialect) -> Table:
 
 def _normalize_column(column: Column, in_primary_key: bool, table: Table, names: frozenset[str],
                       dialect: Dialect) -> Column:
+    # Most columns depend on nothing but themselves, and repeat across tables and audits: those
+    # are remembered. (A serial's default names its table; a generated column reads its siblings.)
+    if column.generated is None and "serial" not in column.type.lower() and DIALECTS.get(dialect.name) is dialect:
+        # Keyed by every field: a Column's equality leaves out comment and renamed_from.
+        return _plain_column(column.name, column.type, column.nullable, column.default, column.identity,
+                             column.generated, column.collation, column.comment, column.renamed_from,
+                             in_primary_key, dialect.name)
+    return _build_column(column, in_primary_key, table, names, dialect)
+
+
+@lru_cache(maxsize=1 << 16)
+def _plain_column(*fields_pk_and_dialect: object) -> Column:
+    *fields, in_primary_key, dialect_name = fields_pk_and_dialect
+    return _build_column(Column(*fields), bool(in_primary_key), Table(""), frozenset(),  # type: ignore[arg-type]
+                         DIALECTS[str(dialect_name)])
+
+
+def _build_column(column: Column, in_primary_key: bool, table: Table, names: frozenset[str],
+                  dialect: Dialect) -> Column:
     type_ = canonical_type(column.type, dialect)
     default = _literal_default(canonical_expr(column.default, dialect), type_)
     base = type_.split("(")[0]

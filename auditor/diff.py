@@ -298,7 +298,10 @@ def _diff_columns(want: Table, have: Table) -> Iterator[DriftItem]:
         yield _item("missing_column", want, col.name, describe_column(col), None,
                     f"column {_label(want)}.{col.name} ({col.type}) is missing")
     for col, live in both:
-        yield from _column_changes(want, have, col, live)
+        # Most columns match exactly: only the others are compared field by field (equality leaves
+        # out the comment, compared only where the spec gives one).
+        if col != live or (col.comment is not None and col.comment != live.comment):
+            yield from _column_changes(want, have, col, live)
     for col in extra:
         yield _item("extra_column", want, col.name, None, describe_column(col),
                     f"column {_label(want)}.{col.name} ({col.type}) is not in the spec")
