@@ -200,7 +200,6 @@ def test_a_reviewed_plan_runs_exactly_as_reviewed(db: LiveDb, write_spec, tmp_pa
     spec = write_spec(SPEC.replace("nickname: varchar(40)", "nickname: varchar(40)\n      bio: text"))
     plan_file = str(tmp_path / "plan.json")
     assert cli(db, spec, "plan", "--out", plan_file).code == 1
-    assert "s3cret" not in Path(plan_file).read_text()
     # The spec grows after the review: apply --plan still runs only what was reviewed.
     spec = write_spec(SPEC.replace("nickname: varchar(40)", "nickname: varchar(40)\n      bio: text\n      age: integer"))
     code, applied = apply_json(db, spec, "--plan", plan_file)
@@ -219,8 +218,6 @@ def test_a_stale_reviewed_plan_is_refused(db: LiveDb, write_spec, tmp_path: Path
     assert result.code == 2
     assert "the schema changed since the plan was made" in result.err
     assert len(result.err.strip().splitlines()) == 1
-    columns = db.query("SELECT count(*) FROM users WHERE 1 = 0")  # the table is still readable
-    assert columns == [(0,)]
     code, items = _audit_items(db, spec)
     assert (code, items) == (1, [("extra_index", "idx_orders_total"), ("missing_column", "bio")])
 
@@ -310,3 +307,16 @@ def test_sqlite_rebuild_that_would_orphan_rows_is_refused_and_changes_nothing(sq
     code, applied = apply_json(db, spec, "--allow-hazards", "all")
     assert (code, applied["remaining"]) == (0, [])
     assert db.query("SELECT count(*) FROM tickets") == [(2,)]
+
+
+def test_a_plan_file_never_holds_the_password(pg_url: str, write_spec, tmp_path: Path) -> None:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(pg_url).set(password="s3cretpw").render_as_string(hide_password=False)
+    db = LiveDb(url, "postgresql")
+    build(db)
+    plan_file = tmp_path / "plan.json"
+    spec = write_spec(SPEC.replace("nickname: varchar(40)", "nickname: varchar(40)\n      bio: text"))
+    assert cli(db, spec, "plan", "--out", str(plan_file)).code == 1
+    text = plan_file.read_text()
+    assert "s3cretpw" not in text and ":***@" in text
