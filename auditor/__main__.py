@@ -1,9 +1,7 @@
 """``python -m auditor``: the same CLI as the ``schema-auditor`` console script."""
 from __future__ import annotations
 
-import sys
-
-from auditor.cli import main
+from auditor.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -11,7 +11,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Sequence, TextIO
+from typing import NoReturn, Sequence, TextIO
 
 from auditor.apply import ApplyOptions, ApplyResult, apply_lock, apply_plan, count_violations, split_plan
 from auditor.applylog import append_record, apply_record, default_log_path
@@ -168,6 +168,23 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     except KeyboardInterrupt:
         err.write("interrupted\n")
         return EXIT_ERROR
+
+
+def run() -> NoReturn:
+    """The ``schema-auditor`` console script and ``python -m auditor``: ``main``, then exit at once.
+
+    A normal interpreter exit frees every object one by one; after auditing a big schema (the
+    spec, the live schema, the caches: millions of objects) that takes about 0.25 s of a 1 s run.
+    Output is flushed first, and nothing else is pending: files are closed, connections disposed
+    and worker pools joined before ``main`` returns.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:  # the reader went away (``| head``): nothing more to say
+            pass
+    os._exit(code)
 
 
 def _print_error(text: str, err: TextIO) -> None:

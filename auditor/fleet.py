@@ -69,6 +69,7 @@ def audit_fleet(targets: Sequence[Target], ignore: tuple[str, ...] = (), jobs: i
 
     pool = _pool(targets, jobs)
     audit = _audit_in_worker if isinstance(pool, ProcessPoolExecutor) else audit_target
+    abandoned = False
     try:
         futures = {pool.submit(audit, t, ignore): i for i, t in enumerate(targets)}
         pending = set(futures)
@@ -86,9 +87,19 @@ def audit_fleet(targets: Sequence[Target], ignore: tuple[str, ...] = (), jobs: i
                 finish(futures[future], AuditResult(
                     target, error=f"{target.name}: audit did not finish within {timeout:g} s", seconds=timeout or 0))
             pending -= expired if timeout else set()
+            abandoned = abandoned or bool(expired and timeout)
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        _close(pool, abandoned)
     return [results[i] for i in range(len(targets))]
+
+
+def _close(pool: Executor, abandoned: bool) -> None:
+    """Shut the pool down: joined when every audit finished (so no worker outlives the run); else
+    without waiting, and a worker process still stuck in an audit is ended (a thread cannot be)."""
+    if abandoned and isinstance(pool, ProcessPoolExecutor):
+        for child in multiprocessing.active_children():
+            child.terminate()
+    pool.shutdown(wait=not abandoned, cancel_futures=True)
 
 
 def _pool(targets: Sequence[Target], jobs: int) -> Executor:

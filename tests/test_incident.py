@@ -82,6 +82,12 @@ def test_python_m_and_console_script_are_the_same_cli(tmp_path: Path) -> None:
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 1, done.stderr
         assert "missing_column" in done.stdout and "tickers_json" in done.stdout
+        # Both end with an immediate exit (no interpreter teardown): what they wrote is all there.
+        prom = tmp_path / "audit.prom"
+        done = subprocess.run([*command, "audit", "--db", str(db_file), "--spec", SPEC, "--format", "json",
+                               "--metrics-textfile", str(prom)], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1 and json.loads(done.stdout)["clean"] is False, done.stderr
+        assert "schema_auditor_last_success_timestamp_seconds" in prom.read_text()
 
 
 def test_demo_replays_the_incident_and_ends_clean(tmp_path: Path) -> None:
