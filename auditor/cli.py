@@ -427,7 +427,7 @@ def _apply_one(result: AuditResult, statements: list[Statement], options: ApplyO
         applied = apply_plan(result.target, statements, result.expected, options, ignore)
     except AuditorError as exc:  # rolled back; the other databases still get their turn
         _print_error(exc.report(), err)
-        runnable, withheld = split_plan(statements, options.allowed)
+        _, withheld = split_plan(statements, options.allowed)
         _log(log, apply_record(result.target, "failed", time.monotonic() - started, [],
                                [w.statement for w in withheld], error=exc.report()))
         return None
