@@ -305,7 +305,7 @@ def _with(statement: Statement, *hazards: str) -> Statement:
 
 
 def _needs_rebuild(statement: Statement) -> bool:
-    return statement.manual and statement.sql == f"-- manual: {_REBUILD}"
+    return statement.manual and statement.phase == "rebuild_tables"  # only placeholders are both
 
 
 # ---------------------------------------------------------------------------------------------
