@@ -13,9 +13,10 @@ from functools import lru_cache, wraps
 from typing import Callable, Iterable, NamedTuple, TypeVar
 
 from auditor.dialects import DIALECTS, Dialect
-from auditor.model import Column, ForeignKey, PrimaryKey, Schema, Sequence, Table
+from auditor.model import Column, ForeignKey, PrimaryKey, Schema, Sequence, Table, interned_column
 
 R = TypeVar("R")
+D = TypeVar("D")
 
 
 def _memoized(fn: Callable[..., R]) -> Callable[..., R]:
@@ -515,15 +516,23 @@ def _normalize_table(table: Table, dialect: Dialect) -> Table:
         schema=schema,
         columns=tuple(_normalize_column(c, c.name in pk_columns, table, names, dialect) for c in table.columns),
         primary_key=pk,
-        indexes=tuple(replace(i, columns=elements(i.columns), include=elements(i.include),
-                              where=canonical_expr(i.where, dialect, names),
-                              method=(i.method or dialect.default_index_method or "").lower() or None)
+        indexes=tuple(_updated(i, columns=elements(i.columns), include=elements(i.include),
+                               where=canonical_expr(i.where, dialect, names),
+                               method=(i.method or dialect.default_index_method or "").lower() or None)
                       for i in table.indexes),
         foreign_keys=tuple(_normalize_foreign_key(f, dialect) for f in table.foreign_keys),
-        unique_constraints=tuple(replace(u, columns=elements(u.columns)) for u in table.unique_constraints),
-        checks=tuple(replace(c, expression=_check_expression(c.expression, dialect, names)) for c in table.checks),
+        unique_constraints=tuple(_updated(u, columns=elements(u.columns)) for u in table.unique_constraints),
+        checks=tuple(_updated(c, expression=_check_expression(c.expression, dialect, names)) for c in table.checks),
         comment=(table.comment or None) if dialect.has_comments else None,
     )
+
+
+def _updated(value: D, **changes: object) -> D:
+    """``replace(value, **changes)``, or ``value`` itself when nothing changes: most of what an
+    engine reports is canonical already, and ``replace`` costs more than the comparison."""
+    if all(getattr(value, name) == new for name, new in changes.items()):
+        return value
+    return replace(value, **changes)
 
 
 def _normalize_column(column: Column, in_primary_key: bool, table: Table, names: frozenset[str],
@@ -562,17 +571,14 @@ def _build_column(column: Column, in_primary_key: bool, table: Table, names: fro
     # Primary-key, identity and serial columns are NOT NULL on every engine we support (SQLite's
     # rowid alias reports notnull=0 while rejecting NULL in practice).
     not_null = in_primary_key or identity in ("always", "by default") or base in dialect.serial_types
-    # Built directly rather than with dataclasses.replace: this runs once per column of both sides.
-    return Column(
-        name=column.name,
-        type=type_,
-        nullable=column.nullable and not not_null,
-        default=default,
-        identity=identity,
-        generated=canonical_expr(column.generated, dialect, names),
-        collation=None if collation in dialect.default_collations else collation,
-        comment=(column.comment or None) if dialect.has_comments else None,
-        renamed_from=column.renamed_from,
+    # Interned (every field, in Column's order): the spec's column and the live one it matches are
+    # then one object, which the differ compares at a glance.
+    return interned_column(
+        column.name, type_, column.nullable and not not_null, default, identity,
+        canonical_expr(column.generated, dialect, names),
+        None if collation in dialect.default_collations else collation,
+        (column.comment or None) if dialect.has_comments else None,
+        column.renamed_from,
     )
 
 
@@ -631,7 +637,7 @@ def _normalize_foreign_key(fk: ForeignKey, dialect: Dialect) -> ForeignKey:
         ref = f"{dialect.default_schema}.{ref}"
     elif not dialect.has_schemas and "." in ref:
         ref = ref.split(".", 1)[1]
-    return replace(
+    return _updated(
         fk,
         ref_table=ref,
         on_delete=" ".join(fk.on_delete.upper().split()),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 
 def display_name(schema: str | None, name: str) -> str:
@@ -39,6 +40,16 @@ class Column:
     collation: str | None = None
     comment: str | None = field(default=None, compare=False)
     renamed_from: str | None = field(default=None, compare=False)
+
+
+@lru_cache(maxsize=1 << 16)
+def interned_column(name: str, type_: str, nullable: bool, default: str | None, identity: str | None,
+                    generated: str | None, collation: str | None, comment: str | None,
+                    renamed_from: str | None) -> Column:
+    """The one Column with these fields (every field, in order). An inspection builds tens of
+    thousands, most of them repeats (``id``, ``created_at``), and a frozen dataclass costs more to
+    build than to look up; and equal canonical columns being one object makes comparing them cheap."""
+    return Column(name, type_, nullable, default, identity, generated, collation, comment, renamed_from)
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ from typing import Any, Callable
 from auditor import __version__
 from auditor.gcpause import paused_collection
 from auditor.model import (
-    CheckConstraint, Column, Enum, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table,
-    UniqueConstraint, View)
+    CheckConstraint, Enum, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table, UniqueConstraint, View,
+    interned_column)
 from auditor.spec import load_spec
 
 CACHE_DIR_ENV = "SCHEMA_AUDITOR_CACHE_DIR"
@@ -211,7 +211,7 @@ def _decode_table(row: list[Any]) -> Table:
     name, schema, columns, pk, indexes, fks, uniques, checks, *rest = row
     return Table(
         name, schema,
-        tuple(Column(*_plain(c)) for c in columns),
+        tuple(interned_column(*_plain(c)) for c in columns),
         PrimaryKey(tuple(pk[0]), *_plain(pk[1:])) if pk is not None else None,
         tuple(Index(n, tuple(cols), unique, where, method, tuple(include), *_plain(more))
               for n, cols, unique, where, method, include, *more in indexes),

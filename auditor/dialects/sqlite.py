@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from auditor.canon import Token, render_tokens, tokenize
 from auditor.dialects import SQLITE
 from auditor.model import (
-    CheckConstraint, Column, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View)
+    CheckConstraint, Column, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View, interned_column)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -66,10 +66,9 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ()) -> Schema:
         if info is None:  # once per table, not per column
             info = table_sql[table] = parse_create_table(str(sql or ""))
         extra = info.columns.get(name.lower(), ColumnSql())
-        columns[table].append(Column(
-            name, type_ or "", not notnull, _string_default(default),
-            identity="autoincrement" if extra.autoincrement else None,
-            generated=extra.generated if hidden in (2, 3) else None, collation=extra.collation))
+        columns[table].append(interned_column(
+            name, type_ or "", not notnull, _string_default(default), "autoincrement" if extra.autoincrement else None,
+            extra.generated if hidden in (2, 3) else None, extra.collation, None, None))
         if pk:
             pk_positions[table].append((pk, name))
     primary_keys = {t: tuple(name for _, name in sorted(p)) for t, p in pk_positions.items()}
