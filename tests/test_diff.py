@@ -1,10 +1,13 @@
 """The differ as a pure function of two model values: one line per case."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from auditor import model
 from auditor.diff import KINDS, diff_schemas
-from auditor.model import Column, ForeignKey, Index, PrimaryKey, Schema, Table
+from auditor.model import CheckConstraint, Column, ForeignKey, Index, PrimaryKey, Schema, Table
 
 ID = Column("id", "integer", False)
 EMAIL = Column("email", "varchar(255)", False)
@@ -47,6 +50,36 @@ def test_diff(case: str, live: Table | None, expected: list[tuple[str, str | Non
     items = diff_schemas(Schema((BASE,)), actual)
     assert [(i.kind, i.name) for i in items] == expected
     assert all(i.table == "users" and i.schema == "public" for i in items)
+
+
+# Equal as values, yet drift: what equality leaves out. The differ skips equal tables, so each of
+# these must still be seen. (case, spec table, live table, expected (kind, name) items)
+COMMENTED = _with(comment="people", columns=(ID, dataclasses.replace(EMAIL, comment="login")))
+CHECK = CheckConstraint("id > 0", "users_id_check")
+NAMED_FK = dataclasses.replace(FK, name="users_id_fkey")
+BEYOND_EQUALITY = [
+    ("table comment", COMMENTED, dataclasses.replace(COMMENTED, comment="persons"), [("comment_mismatch", None)]),
+    ("column comment", COMMENTED, dataclasses.replace(COMMENTED, columns=(ID, EMAIL)), [("comment_mismatch", "email")]),
+    ("check not valid", _with(checks=(CHECK,)), _with(checks=(dataclasses.replace(CHECK, validated=False),)),
+     [("constraint_not_validated", "users_id_check")]),
+    ("foreign key not valid", _with(foreign_keys=(NAMED_FK,)),
+     _with(foreign_keys=(dataclasses.replace(NAMED_FK, validated=False),)),
+     [("constraint_not_validated", "users_id_fkey")]),
+]
+
+
+@pytest.mark.parametrize(("case", "spec", "live", "expected"), BEYOND_EQUALITY, ids=[c[0] for c in BEYOND_EQUALITY])
+def test_drift_that_equality_leaves_out(case: str, spec: Table, live: Table, expected: list[tuple[str, str | None]]) -> None:
+    assert spec == live  # the premise: only the left-out fields differ
+    assert [(i.kind, i.name) for i in diff_schemas(Schema((spec,)), Schema((live,)))] == expected
+
+
+def test_every_field_equality_leaves_out_is_known_to_the_differ() -> None:
+    """A new ``compare=False`` field would be skipped for equal tables: teach ``diff._unchanged`` first."""
+    left_out = {f"{cls.__name__}.{f.name}" for cls in vars(model).values()
+                if dataclasses.is_dataclass(cls) and isinstance(cls, type) for f in dataclasses.fields(cls) if not f.compare}
+    assert left_out == {"Column.comment", "Column.renamed_from", "CheckConstraint.validated", "ForeignKey.validated",
+                        "Table.comment", "Table.renamed_from", "Schema.ignore"}
 
 
 def test_missing_foreign_key_is_matched_by_shape_not_name() -> None:
