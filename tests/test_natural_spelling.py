@@ -58,6 +58,13 @@ CASES = [
      "columns: {data: jsonb}\nindexes: {'{t}_k': {columns: [\"(data ->> 'k')\"]}}"),
     ("postgresql", "a int, b int)", ["CREATE INDEX {t}_ab ON {t} USING btree (a) WHERE ((a > 0) OR (b > 0))"],
      "columns: {a: integer, b: integer}\nindexes: {'{t}_ab': {columns: [a], where: a > 0 or b > 0}}"),
+    ("postgresql", "a int, b int, c int, d int)",
+     ["CREATE INDEX {t}_o ON {t} (a NULLS FIRST, b DESC NULLS LAST, c DESC, d ASC NULLS LAST)"],
+     "columns: {a: int, b: int, c: int, d: int}\n"
+     "indexes: {'{t}_o': {columns: [a NULLS FIRST, b desc nulls last, c DESC, d]}}"),
+    ("postgresql", "a text, \"B c\" int, n int)", ["CREATE INDEX {t}_m ON {t} (n, lower(a) DESC, \"B c\") INCLUDE (a)"],
+     "columns: {a: text, B c: int, n: int}\n"
+     "indexes: {'{t}_m': {columns: [n, lower(a) desc, '\"B c\"'], include: [a]}}"),
     # keys
     ("postgresql", "id int PRIMARY KEY, code text UNIQUE, parent int REFERENCES {t} (id) ON DELETE SET NULL)", [],
      "columns: {id: {type: integer, primary_key: true}, code: {type: text, unique: true},"
