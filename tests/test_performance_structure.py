@@ -2,6 +2,8 @@
 what a run imports, and the spec cache: used, keyed by content, safe when broken or unwritable."""
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import json
 import os
 import subprocess
@@ -15,6 +17,7 @@ from auditor.database import Target
 from auditor.demo import build_incident_database, spec_path
 from auditor.errors import SpecError
 from auditor.fleet import PROCESS_POOL_MIN_TARGETS, audit_fleet
+from auditor.model import Column, interned_column
 from auditor.spec import load_spec
 
 SPEC = """\
@@ -142,3 +145,13 @@ def test_a_large_fleet_runs_in_worker_processes(tmp_path: Path) -> None:
     assert [r.target.name for r in results] == [t.name for t in targets]
     assert all(not r.error and len(r.drift) == 2 for r in results)
     assert results[0].dialect is not None and results[0].dialect.name == "sqlite"
+
+
+def test_an_interned_column_has_every_field_of_column() -> None:
+    """Readers, canon and the spec cache build columns through ``interned_column``: a field added to
+    Column and not to it would be lost on the way."""
+    fields = [f.name for f in dataclasses.fields(Column)]
+    assert [p.rstrip("_") for p in inspect.signature(interned_column.__wrapped__).parameters] == fields
+    every = Column("a", "text", False, "'x'", "always", "upper(b)", "C", "note", "old_a")
+    assert interned_column(*dataclasses.astuple(every)) is interned_column(*dataclasses.astuple(every))
+    assert repr(interned_column(*dataclasses.astuple(every))) == repr(every)
