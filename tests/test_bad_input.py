@@ -695,6 +695,8 @@ def test_demo_dir_that_is_a_file(tmp_path: Path) -> None:
     ("tables:\n  t:\n    columns: !!python/object/apply:os.system ['touch /tmp/pwned']\n",
      "YAML tag tag:yaml.org,2002:python/object/apply:os.system is not allowed", 3),
     ("tables:\n  t:\n    columns: {id: !custom integer}\n", "YAML tag !custom is not allowed", 3),
+    # No "!" anywhere: the one tag plain YAML resolves to and we refuse comes from the resolver.
+    ("tables:\n  t:\n    columns:\n      id: =\n", "YAML tag tag:yaml.org,2002:value is not allowed", 4),
     ('tables:\n  "t\\0x":\n    columns: {id: integer}\n', "holds a NUL character", 2),
 ])
 def test_tags_and_nul_are_refused(write_spec, text: str, fragment: str, line: int, tmp_path: Path) -> None:
