@@ -105,7 +105,7 @@ def apply_plan(target: Target, statements: list[Statement], expected: Schema,
     if runnable or options.planned_against:
         with connect(target, readonly=False) as conn:
             run.execute(conn, runnable)
-    remaining = diff_schemas(expected, inspect_target(target, run.schemas), ignore + target.ignore)
+    remaining = diff_schemas(expected, inspect_target(target, run.schemas), ignore + target.ignore, dialect=run.dialect)
     return ApplyResult(tuple(run.executed), tuple(run.already_done), tuple(withheld), tuple(remaining),
                        time.monotonic() - started)
 

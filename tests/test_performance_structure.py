@@ -151,7 +151,18 @@ def test_an_interned_column_has_every_field_of_column() -> None:
     """Readers, canon and the spec cache build columns through ``interned_column``: a field added to
     Column and not to it would be lost on the way."""
     fields = [f.name for f in dataclasses.fields(Column)]
-    assert [p.rstrip("_") for p in inspect.signature(interned_column.__wrapped__).parameters] == fields
+    assert [p.rstrip("_") for p in inspect.signature(interned_column).parameters] == fields
     every = Column("a", "text", False, "'x'", "always", "upper(b)", "C", "note", "old_a")
     assert interned_column(*dataclasses.astuple(every)) is interned_column(*dataclasses.astuple(every))
     assert repr(interned_column(*dataclasses.astuple(every))) == repr(every)
+
+
+def test_interning_keeps_the_texts_of_equal_expressions_apart() -> None:
+    """Equal canonical defaults written two ways are equal columns, yet each keeps its own text:
+    the planner writes the spec's text, never the other side's."""
+    from auditor.model import Expr
+
+    spec = interned_column("at", "timestamptz", True, Expr("now()", "c"), None, None, None, None, None)
+    live = interned_column("at", "timestamptz", True, Expr("CURRENT_TIMESTAMP", "c"), None, None, None, None, None)
+    assert spec == live and spec is not live
+    assert (spec.default.text, live.default.text) == ("now()", "CURRENT_TIMESTAMP")
