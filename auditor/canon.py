@@ -103,6 +103,26 @@ def canonical_type(text: str, dialect: Dialect) -> str:
     return base + (f"({args})" if args else "") + "[]" * parts.dims
 
 
+def default_sql(expr: Expr, dialect: Dialect) -> str:
+    """A default as DDL writes it after DEFAULT: the author's (or the engine's) text, in parentheses
+    where the grammar wants them (``DEFAULT (datetime('now'))``, ``DEFAULT (now() AT TIME ZONE 'utc')``)."""
+    text = expr.text
+    if dialect.parse_tree_expressions:
+        from auditor.dialects import pgexpr
+
+        return text if pgexpr.is_simple_default(text) else f"({text})"
+    tokens = tokenize(text, dialect)
+    if tokens[:1] == [Token("op", "(")] and _matching_paren(tokens, 0) == len(tokens) - 1:
+        return text
+    signed = tokens[1:] if tokens[:1] in ([Token("op", "-")], [Token("op", "+")]) else tokens
+    literal = len(signed) == 1 and (signed[0].kind in ("str", "num") or signed[0].text in _SQLITE_DEFAULT_WORDS)
+    return text if literal else f"({text})"
+
+
+# What SQLite takes after DEFAULT without parentheses, besides literals.
+_SQLITE_DEFAULT_WORDS = frozenset({"null", "true", "false", "current_time", "current_date", "current_timestamp"})
+
+
 def render_type(canonical: str, dialect: Dialect) -> str:
     """How ``dialect``'s DDL spells a canonical type."""
     parts = parse_type(canonical)

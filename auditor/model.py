@@ -73,7 +73,8 @@ def _trees_match(left: object, right: object) -> bool:
     if isinstance(left, dict) and isinstance(right, dict):
         if "literal" in left and "literal" in right:
             typed = "type" in left and "type" in right
-            return left["literal"] == right["literal"] and (not typed or left["type"] == right["type"])
+            untyped = ({**left, "type": None}, {**right, "type": None})
+            return untyped[0] == untyped[1] and (not typed or left["type"] == right["type"])
         return left.keys() == right.keys() and all(_trees_match(left[k], right[k]) for k in left)
     if isinstance(left, list) and isinstance(right, list):
         return len(left) == len(right) and all(map(_trees_match, left, right))

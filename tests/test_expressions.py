@@ -60,6 +60,15 @@ PG_EQUAL = [
     ("lower(\"Name\") <> ''", "lower(\"Name\") <> ''::text", None),
     ("pg_catalog.lower(x) = 'a'", "lower(x) = 'a'", None),
     ("x = 'a' -- a comment", "x = 'a'", None),
+    ("interval '3 days'", "'3 days'::interval", "interval"),
+    ("now() + interval '3 days'", "(now() + '3 days'::interval)", "timestamptz"),
+    ("CAST('1.5' AS numeric)", "1.5", "numeric"),
+    ("E'a\\tb'", "'a\tb'::text", "text"),
+    ("'x'::text", "'x'::character varying", "varchar(5)"),
+    ("s SIMILAR TO '[a-z]+'", "s::text ~ similar_to_escape('[a-z]+'::text)", None),
+    ("b ^ 2", "b::double precision ^ 2::double precision", None),
+    ("(data ->> 'n')::int > 0", "((data ->> 'n'::text))::integer > 0", None),
+    ("x > date '2020-01-01'", "x > '2020-01-01'::date", None),
 ]
 PG_DIFFERENT = [
     ("'2'::bigint", "'3'::bigint", "bigint"),
@@ -78,6 +87,10 @@ PG_DIFFERENT = [
     ("a IN (1, 2)", "a NOT IN (1, 2)", None),
     ("now()", "clock_timestamp()", "timestamptz"),
     ("current_timestamp(3)", "current_timestamp", "timestamptz"),
+    ("'2'::bigint / 4", "'2'::numeric / 4", "numeric"),
+    ("'2024-01-01 00:00:00'::timestamp", "'2024-01-01 00:00:00'::timestamptz", "timestamp"),
+    ("x = 'a'::text", "x = 'a'::date", None),
+    ("s SIMILAR TO 'a'", "s LIKE 'a'", None),
 ]
 
 

@@ -80,7 +80,7 @@ def loosened(canon: str) -> str:
 
     def loosen(node: Node) -> Node:
         if isinstance(node, dict) and "literal" in node:
-            return {"literal": node["literal"]}
+            return {k: v for k, v in node.items() if k != "type"}
         return _mapped(node, loosen)
 
     return _serialized(loosen(json.loads(canon)))
@@ -105,7 +105,8 @@ def canonical_element(text: str) -> str:
     _default_order(element)
     if set(element) == {"name"}:
         return str(element["name"])
-    return _serialized(element)
+    # Elements are compared as plain text: without the literal types the server writes out.
+    return loosened(_serialized(_neutral(element)))
 
 
 def parses(sql: str) -> bool:
@@ -149,28 +150,33 @@ def rename_columns(canon: str, renames: dict[str, str]) -> str:
 
 
 def _neutral(tree: Node) -> Node:
-    """String literals, typed or not, in the one form ``model.Expr`` matches: ``{"literal": s}``
-    or ``{"literal": s, "type": t}``."""
+    """Literals, typed or not, in the one form ``model.Expr`` matches: ``{"literal": v}`` (with
+    ``"kind"`` for numbers and booleans), and ``"type"`` where the literal has one."""
     if isinstance(tree, dict):
-        text = _string(tree)
-        if text is not None:
-            return {"literal": text}
+        literal = _literal(tree)
+        if literal is not None:
+            return literal
         cast = tree.get("TypeCast")
-        if isinstance(cast, dict) and _string(cast.get("arg")) is not None:
-            return {"literal": _string(cast["arg"]), "type": cast["type"]}
+        if isinstance(cast, dict):
+            literal = _literal(cast.get("arg"))
+            if literal is not None:
+                return {**literal, "type": cast["type"]}
     return _mapped(tree, _neutral)
 
 
-def is_simple_default(text: str) -> bool:
-    """Whether a default can follow DEFAULT as it is (a literal, a cast literal, a function call);
-    anything else needs parentheses (``DEFAULT (now() AT TIME ZONE 'utc')``)."""
-    try:
-        node = _parse_expression(text)
-    except Unparsable:
-        return False
-    while "TypeCast" in node:
-        node = node["TypeCast"]["arg"]
-    return next(iter(node)) in ("A_Const", "FuncCall", "SQLValueFunction", "ColumnRef")
+def _literal(node: Node) -> Node | None:
+    const = node.get("A_Const") if isinstance(node, dict) else None
+    if not isinstance(const, dict) or const.get("isnull"):
+        return None
+    if "sval" in const:
+        return {"literal": const["sval"]}
+    if "ival" in const:
+        return {"literal": str(const["ival"]), "kind": "number"}
+    if "fval" in const:
+        return {"literal": const["fval"], "kind": "number"}
+    if "boolval" in const:
+        return {"literal": str(const["boolval"]).lower(), "kind": "boolean"}
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,22 +295,20 @@ def _type_cast(node: Node) -> Node:
     if arg == _NULL:
         return _NULL  # NULL::varchar is NULL
     text = _string(arg)
-    if base in _TEXT_TYPES and (text is not None or _column_ref(arg) is not None or _is_subscript(arg)):
-        return arg  # casts the server adds to text: on literals, and on text columns it compares
+    if base in _TEXT_TYPES and (_column_ref(arg) is not None or _is_subscript(arg)):
+        return arg  # the server casts text-like columns to text where it compares them
     if base in ("regclass", "unknown") and text is not None:
         return arg  # nextval('seq') takes a regclass; the server writes the cast out
     if base.endswith("[]") and base[:-2] in _TEXT_TYPES and "A_ArrayExpr" in arg:
         return arg  # ARRAY['a'::varchar]::text[], as the server writes IN lists of varchar
-    number = _number_or_none(text) if text is not None else arg if _is_number(arg) else None
-    if base in _NUMERIC_TYPES and number is not None and "(" not in type_ and (
-            base not in _INTEGER_TYPES or _is_integer(number)):
-        return number  # '2'::bigint, 2::int8 and 2 are 2; 0::numeric compares as 0 does
     if base in _NUMERIC_TYPES and _column_ref(arg) is not None:
         return arg  # the server widens an integer column compared with a numeric one
     if base == "boolean" and text is not None and text.lower() in _TRUE | _FALSE:
         return {"A_Const": {"boolval": text.lower() in _TRUE}}
-    if number is not None:
-        arg = number  # '1.5'::integer is 1.5::integer
+    if base in _NUMERIC_TYPES and text is not None and _number_or_none(text) is not None:
+        arg = _number_or_none(text)  # '2'::bigint is 2::bigint, '1.50'::numeric is 1.5::numeric
+    # A typed literal stays typed (2::numeric / 4 is not 2 / 4); model.Expr matches a literal
+    # the other side left untyped.
     return {"TypeCast": {"arg": arg, "type": type_}}
 
 
@@ -345,7 +349,8 @@ def _func_call(node: Node) -> Node:
     return {"FuncCall": {**body, "funcname": names}}
 
 
-_OPERATOR_KINDS = {"AEXPR_LIKE": "AEXPR_OP", "AEXPR_ILIKE": "AEXPR_OP"}
+# LIKE is stored as ~~, ILIKE as ~~*, SIMILAR TO as ~ similar_to_escape(...): plain operators.
+_OPERATOR_KINDS = {"AEXPR_LIKE": "AEXPR_OP", "AEXPR_ILIKE": "AEXPR_OP", "AEXPR_SIMILAR": "AEXPR_OP"}
 
 
 def _a_expr(node: Node) -> Node:
@@ -441,21 +446,34 @@ def _default_order(element: Node) -> None:
 
 
 def _as_default(tree: Node, column_type: str) -> Node:
-    """A default as the value it gives its column: a literal cast to the column's own type is
-    the literal, and a literal that the column's type reads as a number or a boolean is that."""
+    """A default as the value it gives its column: a literal, bare or cast to the column's type
+    (or, for numbers and text, to one of its family), is a literal of the column's type; a literal
+    cast to another type stays so (``'2024-01-01'::timestamptz`` on a timestamp column)."""
     base = column_type.split("(")[0]
     cast = tree.get("TypeCast") if isinstance(tree, dict) else None
-    if isinstance(cast, dict) and cast["type"].split("(")[0] == base and ("A_Const" in cast["arg"]):
+    if isinstance(cast, dict) and _is_literal(cast["arg"]) and _same_family(cast["type"].split("(")[0], base, cast["arg"]):
         tree = cast["arg"]
+    if not _is_literal(tree):
+        return tree
     text = _string(tree)
     if text is not None and base in _NUMERIC_TYPES and _number_or_none(text) is not None:
-        return _number_or_none(text)
-    if text is not None and base == "boolean" and text.lower() in _TRUE | _FALSE:
-        return {"A_Const": {"boolval": text.lower() in _TRUE}}
-    if isinstance(cast, dict) and base in _NUMERIC_TYPES and cast["type"] in _NUMERIC_TYPES and _is_number(cast["arg"]) \
-            and (cast["type"] not in _INTEGER_TYPES or _is_integer(cast["arg"])):
-        return cast["arg"]  # -1 on a bigint column is stored as '-1'::integer
-    return tree
+        tree = _number_or_none(text)
+    elif text is not None and base == "boolean" and text.lower() in _TRUE | _FALSE:
+        tree = {"A_Const": {"boolval": text.lower() in _TRUE}}
+    return {"TypeCast": {"arg": tree, "type": base}}
+
+
+def _is_literal(node: Node) -> bool:
+    const = node.get("A_Const") if isinstance(node, dict) else None
+    return isinstance(const, dict) and not const.get("isnull")
+
+
+def _same_family(cast: str, column: str, arg: Node) -> bool:
+    """Whether a literal cast to ``cast`` and assigned to a ``column`` type is that column's literal."""
+    if cast == column or (cast in _TEXT_TYPES and column in _TEXT_TYPES):
+        return True
+    # -1 on a bigint column is stored as '-1'::integer; 1.5::integer is 2, not 1.5.
+    return cast in _NUMERIC_TYPES and column in _NUMERIC_TYPES and (cast not in _INTEGER_TYPES or _is_integer(arg))
 
 
 def _unqualified_query(query: Node) -> Node:
@@ -508,3 +526,33 @@ def _output_name(node: Node) -> str | None:
     if "CaseExpr" in node:
         return "case"
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing DDL from an author's text
+
+
+def element_sql(text: str) -> str:
+    """An index element as CREATE INDEX takes it: the text as it is where it parses so, else with
+    parentheses around its expression (``data ->> 'k' DESC`` is ``(data ->> 'k') DESC``)."""
+    if parses(f"CREATE INDEX _ ON _ ({text})"):
+        return text
+    words = text.split(" ")
+    for cut in range(len(words) - 1, 0, -1):  # the expression, then what follows it (opclass, order)
+        candidate = f"({' '.join(words[:cut])}) {' '.join(words[cut:])}"
+        if parses(f"CREATE INDEX _ ON _ ({candidate})"):
+            return candidate
+    return f"({text})"
+
+
+def element_expression_sql(text: str) -> str | None:
+    """The expression of an index element, without collation, operator class and order, as SQL
+    (for queries such as a duplicate count); None where the element is a bare column."""
+    from pglast import parse_sql
+    from pglast.stream import RawStream
+
+    try:
+        element = parse_sql(f"CREATE INDEX _ ON _ ({element_sql(text)})")[0].stmt.indexParams[0]
+    except parser.ParseError:
+        return None
+    return None if element.expr is None else RawStream()(element.expr)
