@@ -100,7 +100,8 @@ def canonical_type(text: str, dialect: Dialect) -> str:
     args = parts.args if parts.args is not None else dialect.implicit_type_args.get(base)
     if base == "numeric" and args and "," not in args and dialect.numeric_scale_defaults_to_zero:
         args += ",0"
-    return base + (f"({args})" if args else "") + "[]" * parts.dims
+    dims = min(parts.dims, 1) if dialect.array_dimensions_ignored else parts.dims
+    return base + (f"({args})" if args else "") + "[]" * dims
 
 
 def default_sql(expr: Expr, dialect: Dialect) -> str:

@@ -35,7 +35,8 @@ TYPES = [
     ("postgresql", "char", "char(1)"),
     ("postgresql", "character(3)", "char(3)"),
     ("postgresql", "integer[]", "integer[]"),
-    ("postgresql", "text[][]", "text[][]"),
+    ("postgresql", "text[][]", "text[]"),  # Postgres keeps no dimensions
+    ("sqlite", "text[][]", "text[][]"),
     ("postgresql", "jsonb", "jsonb"),
     ("sqlite", "INTEGER", "integer"),
     ("sqlite", "INT", "integer"),
@@ -127,6 +128,7 @@ ENGINE_MATRIX = [
     ("postgresql", "UUID", "uuid", None),
     ("postgresql", "CHAR(2) DEFAULT 'US'", "character(2)", "'US'"),
     ("postgresql", "TEXT[]", "text[]", None),
+    ("postgresql", "INTEGER[][] DEFAULT '{}'", "integer[][]", "'{}'::integer[][]"),
     ("postgresql", "VARCHAR(5) DEFAULT NULL", "varchar(5)", None),
     ("sqlite", "INTEGER DEFAULT 0", "integer", "0"),
     ("sqlite", "INT DEFAULT -1", "integer", "-1"),

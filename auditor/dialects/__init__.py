@@ -98,6 +98,8 @@ class Dialect:
     # UNIQUE ... NULLS NOT DISTINCT (Postgres 15); CHECK ... NO INHERIT (table inheritance).
     nulls_not_distinct: bool = False
     has_inheritance: bool = False
+    # integer[][] is integer[]: the engine keeps no array dimensions in a column's type.
+    array_dimensions_ignored: bool = False
 
     @cached_property
     def _preparer(self) -> Any:
@@ -181,6 +183,7 @@ POSTGRESQL = Dialect(
     parse_tree_expressions=True,
     nulls_not_distinct=True,
     has_inheritance=True,
+    array_dimensions_ignored=True,
     user_schemas_sql="SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' "
                      "AND nspname <> 'information_schema' ORDER BY 1",
 )
