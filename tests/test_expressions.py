@@ -69,6 +69,8 @@ PG_EQUAL = [
     ("b ^ 2", "b::double precision ^ 2::double precision", None),
     ("(data ->> 'n')::int > 0", "((data ->> 'n'::text))::integer > 0", None),
     ("x > date '2020-01-01'", "x > '2020-01-01'::date", None),
+    ("a > 2 / 4", "a > (2 / 4)", None),
+    ("a > '2'::bigint * 3", "(a > ('2'::bigint * 3))", None),
 ]
 PG_DIFFERENT = [
     ("'2'::bigint", "'3'::bigint", "bigint"),
@@ -88,6 +90,7 @@ PG_DIFFERENT = [
     ("now()", "clock_timestamp()", "timestamptz"),
     ("current_timestamp(3)", "current_timestamp", "timestamptz"),
     ("'2'::bigint / 4", "'2'::numeric / 4", "numeric"),
+    ("r >= 1 / 3", "r >= ('1'::numeric / 3::numeric)", None),
     ("'2024-01-01 00:00:00'::timestamp", "'2024-01-01 00:00:00'::timestamptz", "timestamp"),
     ("x = 'a'::text", "x = 'a'::date", None),
     ("s SIMILAR TO 'a'", "s LIKE 'a'", None),

@@ -361,6 +361,10 @@ def _a_expr(node: Node) -> Node:
     node = {**node, "name": names, "kind": _OPERATOR_KINDS.get(kind, kind)}
     if kind == "AEXPR_IN":
         return _in_list(node, names)
+    if kind == "AEXPR_OP" and _number_literal(node.get("lexpr")) and _number_literal(node.get("rexpr")):
+        # Between two literals no operand is cast to the other's type: what each is counts
+        # (1 / 3 is integer division, '1'::numeric / 3 is not), so untyped ones get their own.
+        node = {**node, "lexpr": _natural_type(node["lexpr"]), "rexpr": _natural_type(node["rexpr"])}
     if kind in ("AEXPR_BETWEEN", "AEXPR_NOT_BETWEEN"):
         low, high = node["rexpr"]["List"]["items"] if "List" in node["rexpr"] else node["rexpr"]
         inside = kind == "AEXPR_BETWEEN"
@@ -368,6 +372,20 @@ def _a_expr(node: Node) -> Node:
         parts = [_op(ops[0], node["lexpr"], low), _op(ops[1], node["lexpr"], high)]
         return _bool_expr({"boolop": "AND_EXPR" if inside else "OR_EXPR", "args": parts})
     return {"A_Expr": node}
+
+
+def _number_literal(node: Node) -> bool:
+    cast = node.get("TypeCast") if isinstance(node, dict) else None
+    return _is_number(cast["arg"] if isinstance(cast, dict) else node)
+
+
+def _natural_type(node: Node) -> Node:
+    """A number literal with the type Postgres gives it when nothing else does."""
+    if not _is_number(node):
+        return node
+    if not _is_integer(node):
+        return {"TypeCast": {"arg": node, "type": "numeric"}}
+    return {"TypeCast": {"arg": node, "type": "integer" if abs(node["A_Const"]["ival"]) < 2**31 else "bigint"}}
 
 
 def _op(name: str, left: Node, right: Node) -> Node:
