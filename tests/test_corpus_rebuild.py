@@ -1,6 +1,6 @@
 """The corpus (tests/corpus/) rebuilt into a database that is really empty.
 
-``test_corpus.py::test_corpus_snapshot_rebuilds_an_empty_database`` asks for the ``pg_url``
+An earlier test asked for the ``pg_url``
 fixture twice; pytest caches a fixture per test, so on Postgres its "empty" database is the source
 database itself and the apply has nothing to do. Here the target is a second, fresh database: the
 snapshot of each corpus schema is applied to it, the result audits clean against the snapshot, and
@@ -15,7 +15,6 @@ import pytest
 
 from conftest import require_command, run_cli
 from test_corpus import CORPUS, FOLDERS
-from test_expression_convergence import new_db  # noqa: F401 - the fixture
 from test_snapshot import load_sql
 
 
@@ -30,7 +29,7 @@ def _schemas(url: str) -> list[str]:
 
 
 @pytest.mark.parametrize("folder", FOLDERS)
-def test_corpus_snapshot_rebuilds_a_really_empty_database(folder: str, new_db, tmp_path: Path) -> None:  # noqa: F811
+def test_corpus_snapshot_rebuilds_a_really_empty_database(folder: str, new_db, tmp_path: Path) -> None:
     engine = "postgresql" if folder.endswith("_postgres") else "sqlite"
     source, empty = new_db(engine), new_db(engine)
     assert source != empty
