@@ -10,138 +10,46 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Callable, Iterable, Mapping
 
-from auditor.canon import render_type, serial_shorthand, tokenize
+from auditor.canon import render_type, tokenize
 from auditor.diff import DriftItem, check_name, fk_name, resolve_renames, unique_name
 from auditor.dialects import Dialect
 from auditor.hazards import (
     ACQUIRES_ACCESS_EXCLUSIVE_LOCK, ACQUIRES_SHARE_LOCK, BACKWARD_INCOMPATIBLE, DELETES_DATA, INDEX_BUILD,
-    INDEX_DROPPED, MAY_FAIL_ON_EXISTING_DATA, TABLE_REWRITE, ordered)
+    INDEX_DROPPED, MAY_FAIL_ON_EXISTING_DATA, TABLE_REWRITE)
+from auditor.model import CheckConstraint, Column, Enum, ForeignKey, Schema, Sequence, Table, UniqueConstraint, View
+from auditor.plan.model import PHASES, Guard, Precheck, Statement
+from auditor.plan.model import Context as _Context
+from auditor.plan.model import manual as _manual
+from auditor.plan.model import with_hazards as _with
+from auditor.plan.prechecks import check_precheck as _check_precheck
+from auditor.plan.prechecks import duplicates_precheck as _duplicates_precheck
+from auditor.plan.prechecks import foreign_key_precheck as _foreign_key_precheck
+from auditor.plan.prechecks import nulls_precheck as _nulls_precheck
+from auditor.plan.prechecks import rows_precheck as _rows_precheck
+from auditor.plan.sql import add_constraint as _add_constraint
+from auditor.plan.sql import column_comment_sql as _column_comment_sql
+from auditor.plan.sql import column_sql, comment_text
+from auditor.plan.sql import create_table_sql as _create_table_sql
+from auditor.plan.sql import do_block as _do_block
+from auditor.plan.sql import do_if as _do_if
+from auditor.plan.sql import drop_constraint as _drop_constraint
+from auditor.plan.sql import drop_index_sql as _drop_index_sql
+from auditor.plan.sql import index_sql as _index_sql
+from auditor.plan.sql import is_rowid_alias as _is_rowid_alias
+from auditor.plan.sql import literal as _literal
+from auditor.plan.sql import qualified_sql as _object_sql
+from auditor.plan.sql import qualified_sql as _table_sql
+from auditor.plan.sql import references_sql as _references_sql
+from auditor.plan.sql import unique_body as _unique_body
 from auditor.rebuild import Rebuild
-from auditor.model import (
-    CheckConstraint, Column, Enum, ForeignKey, Index, Schema, Sequence, Table, UniqueConstraint, View, display_name)
 
-# Phases, in the order they run:
-# - renames first: every later statement uses the new names;
-# - then whatever is in the way goes: views (they pin the columns they read), foreign keys,
-#   constraints and indexes, so that columns and tables can change under them;
-# - extensions, schemas, enums and sequences exist before the tables that use them; tables
-#   before their columns; columns before the keys and indexes on them; every table before the
-#   foreign keys that reference it; views once all they select from is there;
-# - a primary key changes before column alterations, because a column leaving the key can only
-#   then drop its NOT NULL;
-# - SQLite's table rebuilds come once every table and index they may point to exists;
-# - drops of columns, tables, types and extensions come last, once nothing planned needs them;
-# - VALIDATE CONSTRAINT runs after the main transaction commits: the scan then holds only a lock
-#   that lets reads and writes go on.
-PHASES = (
-    "renames",
-    "drop_views",
-    "drop_foreign_keys",
-    "drop_constraints",
-    "drop_indexes",
-    "create_extensions",
-    "create_types",
-    "create_tables",
-    "add_columns",
-    "primary_keys",
-    "alter_columns",
-    "add_constraints",
-    "create_indexes",
-    "rebuild_tables",
-    "add_foreign_keys",
-    "create_views",
-    "comments",
-    "drop_columns",
-    "drop_tables",
-    "drop_types",
-    "drop_extensions",
-    "validate",
-)
-
-_DDL_WORDS = frozenset({"ALTER", "CREATE", "DROP", "COMMENT"})
+__all__ = ["PHASES", "Guard", "Precheck", "Statement", "column_sql", "comment_text", "plan_changes", "render_script"]
 
 # A value SQLite cannot take in ADD COLUMN ... DEFAULT: the time functions.
 _NON_CONSTANT_DEFAULTS = ("current_timestamp", "current_date", "current_time")
-
-
-@dataclass(frozen=True)
-class Guard:
-    """A live-schema condition for a statement (SQLite's missing IF forms): it runs only while
-    the table (or its ``column``) exists exactly when ``exists`` says."""
-
-    exists: bool
-    table_key: str
-    column: str | None = None
-
-
-@dataclass(frozen=True)
-class Precheck:
-    """A query counting the rows that would make a statement fail; ``message`` has ``{count}``."""
-
-    sql: str
-    message: str
-
-    def describe(self, count: int) -> str:
-        """The message for ``count`` offending rows."""
-        return self.message.format(count=count)
-
-
-@dataclass(frozen=True)
-class Statement:
-    """One planned change. ``sql`` has no trailing semicolon; for ``manual`` it is a comment."""
-
-    sql: str
-    fixes: DriftItem
-    phase: str
-    hazards: tuple[str, ...] = ()
-    manual: bool = False
-    guard: Guard | None = None
-    prechecks: tuple[Precheck, ...] = ()
-    # CONCURRENTLY and VALIDATE run on their own, after (or, for drops, before) the main transaction.
-    own_transaction: bool = False
-    rebuild: Rebuild | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "hazards", ordered(self.hazards))  # each once, in vocabulary order
-
-    @property
-    def summary(self) -> str:
-        """One line saying what the statement does (inside a DO block: its first DDL line)."""
-        if self.rebuild:
-            return f"rebuild table {self.rebuild.table} (create, copy, drop, rename)"
-        lines = [line.strip().rstrip(";") for line in self.sql.splitlines() if line.strip()]
-        ddl = [line for line in lines if line.split(" ")[0] in _DDL_WORDS]
-        return (ddl or lines or [""])[0]
-
-    def to_dict(self) -> dict[str, object]:
-        """The JSON form of the statement."""
-        out: dict[str, object] = {"sql": self.sql, "phase": self.phase, "hazards": list(self.hazards),
-                                  "manual": self.manual, "fixes": self.fixes.to_dict()}
-        if self.prechecks:
-            out["prechecks"] = [{"sql": p.sql, "message": p.message} for p in self.prechecks]
-        if self.own_transaction:
-            out["own_transaction"] = True
-        return out
-
-
-@dataclass(frozen=True)
-class _Context:
-    expected: Schema
-    actual: Schema  # with declared renames already made
-    want: Table | None
-    have: Table | None
-    dialect: Dialect
-    # (kind, name) of every drift item on the same table: some fixes must wait for others.
-    pending: frozenset[tuple[str, str | None]] = frozenset()
-    concurrent: bool = False  # build and drop indexes CONCURRENTLY (Postgres)
-
-    @property
-    def existing(self) -> bool:
-        """True when the table holds rows already (it is not created by this plan)."""
-        return self.have is not None
 
 
 def plan_changes(drift: Iterable[DriftItem], expected: Schema, actual: Schema,
@@ -183,125 +91,9 @@ def _drop_order(actual: Schema) -> dict[str, int]:
     return {t.key: depth(t.key, frozenset()) for t in actual.tables}
 
 
-# ---------------------------------------------------------------------------------------------
-# SQL fragments
-
-
-def _table_sql(table: Table, dialect: Dialect) -> str:
-    return dialect.qualified(table.schema, table.name)
-
-
-def _object_sql(obj: Enum | View | Sequence, dialect: Dialect) -> str:
-    return dialect.qualified(obj.schema, obj.name)
-
-
-def column_sql(col: Column, table: Table, dialect: Dialect) -> str:
-    """A column definition: name, type, collation, generation or identity, NOT NULL, default."""
-    serial = serial_shorthand(col, table, dialect)
-    text = f"{dialect.quote(col.name)} {serial or render_type(col.type, dialect)}".rstrip()
-    if col.collation:
-        text += f" COLLATE {dialect.quote_collation(col.collation)}"
-    if col.generated:
-        text += f" GENERATED ALWAYS AS ({col.generated}) {dialect.generated_storage}"
-    if col.identity in ("always", "by default"):
-        text += f" GENERATED {col.identity.upper()} AS IDENTITY"
-    if col.identity == "autoincrement":
-        text += " PRIMARY KEY AUTOINCREMENT"  # SQLite takes AUTOINCREMENT only here
-    text += "" if col.nullable or col.identity == "autoincrement" or _is_rowid_alias(col, table, dialect) else " NOT NULL"
-    return text + (f" DEFAULT {col.default}" if col.default is not None and not serial else "")
-
-
-def _is_rowid_alias(col: Column, table: Table, dialect: Dialect) -> bool:
-    """SQLite's INTEGER PRIMARY KEY: NOT NULL by nature, and reported without the flag."""
-    pk = table.primary_key.columns if table.primary_key else ()
-    return dialect.integer_pk_is_rowid and pk == (col.name,) and col.type == "integer"
-
-
-def _elements_sql(elements: tuple[str, ...], table: Table, dialect: Dialect) -> str:
-    names = {c.name for c in table.columns}
-    return ", ".join(dialect.quote(e) if e in names else e for e in elements)
-
-
-def _index_sql(index: Index, table: Table, dialect: Dialect) -> str:
-    unique = "UNIQUE " if index.unique else ""
-    method = f" USING {index.method}" if index.method and index.method != dialect.default_index_method else ""
-    text = (f"CREATE {unique}INDEX IF NOT EXISTS {dialect.quote(index.name)} "
-            f"ON {_table_sql(table, dialect)}{method} ({_elements_sql(index.columns, table, dialect)})")
-    text += f" INCLUDE ({_elements_sql(index.include, table, dialect)})" if index.include else ""
-    return text + (f" WHERE {index.where}" if index.where else "")
-
-
-def _drop_index_sql(name: str, table: Table, dialect: Dialect) -> str:
-    return f"DROP INDEX IF EXISTS {dialect.qualified(table.schema, name)}"
-
-
-def _references_sql(fk: ForeignKey, dialect: Dialect) -> str:
-    schema, _, name = fk.ref_table.rpartition(".")
-    ref_cols = ", ".join(dialect.quote(c) for c in fk.ref_columns)
-    text = (f"FOREIGN KEY ({', '.join(dialect.quote(c) for c in fk.columns)}) "
-            f"REFERENCES {dialect.qualified(schema or None, name)} ({ref_cols})")
-    text += f" ON DELETE {fk.on_delete}" if fk.on_delete != "NO ACTION" else ""
-    text += f" ON UPDATE {fk.on_update}" if fk.on_update != "NO ACTION" else ""
-    if fk.deferrable:
-        text += " DEFERRABLE" + (" INITIALLY DEFERRED" if fk.initially_deferred else "")
-    return text
-
-
-def _unique_body(unique: UniqueConstraint, dialect: Dialect) -> str:
-    return f"UNIQUE ({', '.join(dialect.quote(c) for c in unique.columns)})"
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _do_if(condition: str, statements: list[str]) -> str:
-    """A Postgres DO block running ``statements`` only while ``condition`` holds."""
-    body = "".join(f"    {statement};\n" for statement in statements)
-    return _do_block(f"BEGIN\n  IF {condition} THEN\n{body}  END IF;\nEND")
-
-
-def _do_block(body: str) -> str:
-    """``DO $tag$ body $tag$`` with a dollar-quote tag the body (names included) does not contain."""
-    tag, n = "$$", 0
-    while tag in body:
-        n += 1
-        tag = f"$auditor{n}$"
-    return f"DO {tag}\n{body} {tag}"
-
-
-def _constraint_absent(table: Table, name: str, dialect: Dialect) -> str:
-    return (f"NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = {_literal(name)}"
-            f" AND conrelid = {_literal(_table_sql(table, dialect))}::regclass)")
-
-
-def _add_constraint(table: Table, name: str, body: str, dialect: Dialect) -> str:
-    """Postgres has no ADD CONSTRAINT IF NOT EXISTS: check the catalog in a DO block."""
-    return _do_if(_constraint_absent(table, name, dialect),
-                  [f"ALTER TABLE {_table_sql(table, dialect)} ADD CONSTRAINT {dialect.quote(name)} {body}"])
-
-
-def _drop_constraint(table: Table, name: str, dialect: Dialect) -> str:
-    return f"ALTER TABLE {_table_sql(table, dialect)} DROP CONSTRAINT IF EXISTS {dialect.quote(name)}"
-
-
-def comment_text(text: str) -> str:
-    """Text made safe for a ``--`` comment: a line break in a name must not end the comment."""
-    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
-
-
-def _manual(item: DriftItem, phase: str, why: str) -> Statement:
-    return Statement(f"-- manual: {comment_text(why)}", item, phase, manual=True)
-
-
 # Placeholder of a change SQLite cannot make in place: _rebuild_tables swaps every statement of
 # such a table for one rebuild.
 _REBUILD = "SQLite cannot alter this in place; it needs a table rebuild"
-
-
-def _with(statement: Statement, *hazards: str) -> Statement:
-    """The statement with more hazards."""
-    return replace(statement, hazards=(*statement.hazards, *hazards))
 
 
 def _needs_rebuild(statement: Statement) -> bool:
@@ -310,24 +102,6 @@ def _needs_rebuild(statement: Statement) -> bool:
 
 # ---------------------------------------------------------------------------------------------
 # Tables
-
-
-def _create_table_sql(table: Table, dialect: Dialect) -> str:
-    parts = [column_sql(c, table, dialect) for c in table.columns]
-    autoincrement = any(c.identity == "autoincrement" for c in table.columns)
-    if table.primary_key and not autoincrement:
-        parts.append(f"PRIMARY KEY ({', '.join(dialect.quote(c) for c in table.primary_key.columns)})")
-    parts += [(f"CONSTRAINT {dialect.quote(u.name)} " if u.name else "") + _unique_body(u, dialect)
-              for u in table.unique_constraints]
-    parts += [(f"CONSTRAINT {dialect.quote(c.name)} " if c.name else "") + f"CHECK ({c.expression})"
-              for c in table.checks]
-    # Postgres needs the referenced tables to exist first, so its foreign keys come in a later
-    # phase; SQLite can only declare them here (it checks the target lazily).
-    if not dialect.alter_constraints:
-        parts += [(f"CONSTRAINT {dialect.quote(fk.name)} " if fk.name else "") + _references_sql(fk, dialect)
-                  for fk in table.foreign_keys]
-    body = ",\n  ".join(parts)
-    return f"CREATE TABLE IF NOT EXISTS {_table_sql(table, dialect)} (\n  {body}\n)"
 
 
 def _comment_statements(item: DriftItem, table: Table, dialect: Dialect) -> list[Statement]:
@@ -341,11 +115,6 @@ def _comment_statements(item: DriftItem, table: Table, dialect: Dialect) -> list
         if col.comment is not None:
             out.append(Statement(_column_comment_sql(table, col, dialect), item, "comments"))
     return out
-
-
-def _column_comment_sql(table: Table, col: Column, dialect: Dialect) -> str:
-    target = f"{_table_sql(table, dialect)}.{dialect.quote(col.name)}"
-    return f"COMMENT ON COLUMN {target} IS {_literal(col.comment) if col.comment is not None else 'NULL'}"
 
 
 def _create_schema(item: DriftItem, schema: str | None, dialect: Dialect) -> list[Statement]:
@@ -382,61 +151,6 @@ def _renamed_table(item: DriftItem, ctx: _Context) -> list[Statement]:
         return [Statement(sql, item, "renames", hazards)]
     sql = f"ALTER TABLE {_table_sql(old, dialect)} RENAME TO {dialect.quote(table.name)}"
     return [Statement(sql, item, "renames", hazards, guard=Guard(True, old.key))]
-
-
-# ---------------------------------------------------------------------------------------------
-# Pre-checks: queries counting the rows a new rule would reject. They run on both engines.
-
-
-def _count(table: Table, where: str, dialect: Dialect) -> str:
-    return f"SELECT count(*) FROM {_table_sql(table, dialect)} WHERE {where}"
-
-
-def _nulls_precheck(table: Table, column: str, dialect: Dialect) -> Precheck:
-    return Precheck(_count(table, f"{dialect.quote(column)} IS NULL", dialect),
-                    f"{{count}} row(s) of {display_name(table.schema, table.name)} have NULL {column}")
-
-
-def _rows_precheck(table: Table, column: str, dialect: Dialect) -> Precheck:
-    """A NOT NULL column without a default: every existing row would break it."""
-    return Precheck(f"SELECT count(*) FROM {_table_sql(table, dialect)}",
-                    f"{{count}} row(s) of {display_name(table.schema, table.name)} would have NULL {column}")
-
-
-_ORDER_WORDS = re.compile(r"\s+(?:asc|desc)?\s*(?:nulls\s+(?:first|last))?$")
-
-
-def _duplicates_precheck(table: Table, elements: tuple[str, ...], dialect: Dialect,
-                         where: str | None = None, key: bool = False) -> Precheck:
-    """Rows sharing a value of ``elements`` (and, for a primary ``key``, rows with a NULL in it)."""
-    names = {c.name for c in table.columns}
-    exprs = [dialect.quote(e) if e in names else f"({_ORDER_WORDS.sub('', e)})" for e in elements]
-    filters = [f"{e} IS NOT NULL" for e in exprs] + ([f"({where})"] if where else [])
-    groups = (f"SELECT count(*) AS n FROM {_table_sql(table, dialect)} WHERE {' AND '.join(filters)} "
-              f"GROUP BY {', '.join(exprs)} HAVING count(*) > 1")
-    sql = f"SELECT coalesce(sum(n), 0) FROM ({groups}) AS repeated"
-    label, listed = display_name(table.schema, table.name), ", ".join(elements)
-    if key:
-        nulls = _count(table, " OR ".join(f"{e} IS NULL" for e in exprs), dialect)
-        return Precheck(f"SELECT ({sql}) + ({nulls})", f"{{count}} row(s) of {label} have a NULL or repeated ({listed})")
-    return Precheck(sql, f"{{count}} row(s) of {label} repeat a value of ({listed})")
-
-
-def _check_precheck(table: Table, expression: str, dialect: Dialect) -> Precheck:
-    return Precheck(_count(table, f"NOT ({expression})", dialect),
-                    f"{{count}} row(s) of {display_name(table.schema, table.name)} break CHECK ({expression})")
-
-
-def _foreign_key_precheck(table: Table, fk: ForeignKey, dialect: Dialect) -> Precheck:
-    schema, _, name = fk.ref_table.rpartition(".")
-    parent = dialect.qualified(schema or None, name)
-    child = [f"c.{dialect.quote(c)}" for c in fk.columns]
-    match = " AND ".join(f"p.{dialect.quote(r)} = {c}" for r, c in zip(fk.ref_columns, child))
-    where = " AND ".join(f"{c} IS NOT NULL" for c in child)
-    sql = (f"SELECT count(*) FROM {_table_sql(table, dialect)} AS c WHERE {where} "
-           f"AND NOT EXISTS (SELECT 1 FROM {parent} AS p WHERE {match})")
-    return Precheck(sql, f"{{count}} row(s) of {display_name(table.schema, table.name)} point to no row of "
-                         f"{display_name(schema or None, name)}")
 
 
 def _rebuild_placeholder(item: DriftItem, hazards: tuple[str, ...] = (),

@@ -1,0 +1,164 @@
+"""DDL fragments: names, column and table definitions, indexes, references, constraints, Postgres
+DO blocks, literals and comments. Pure text from model values; no statement is decided here."""
+from __future__ import annotations
+
+from typing import Protocol
+
+from auditor.canon import render_type, serial_shorthand
+from auditor.dialects import Dialect
+from auditor.model import Column, ForeignKey, Index, Table, UniqueConstraint
+
+
+class _Named(Protocol):
+    @property
+    def schema(self) -> str | None: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+def qualified_sql(obj: _Named, dialect: Dialect) -> str:
+    """A table's (or an enum's, view's, sequence's) name, schema-qualified and quoted."""
+    return dialect.qualified(obj.schema, obj.name)
+
+
+def column_sql(col: Column, table: Table, dialect: Dialect) -> str:
+    """A column definition: name, type, collation, generation or identity, NOT NULL, default."""
+    serial = serial_shorthand(col, table, dialect)
+    text = f"{dialect.quote(col.name)} {serial or render_type(col.type, dialect)}".rstrip()
+    if col.collation:
+        text += f" COLLATE {dialect.quote_collation(col.collation)}"
+    if col.generated:
+        text += f" GENERATED ALWAYS AS ({col.generated}) {dialect.generated_storage}"
+    if col.identity in ("always", "by default"):
+        text += f" GENERATED {col.identity.upper()} AS IDENTITY"
+    if col.identity == "autoincrement":
+        text += " PRIMARY KEY AUTOINCREMENT"  # SQLite takes AUTOINCREMENT only here
+    text += "" if col.nullable or col.identity == "autoincrement" or is_rowid_alias(col, table, dialect) else " NOT NULL"
+    return text + (f" DEFAULT {col.default}" if col.default is not None and not serial else "")
+
+
+def is_rowid_alias(col: Column, table: Table, dialect: Dialect) -> bool:
+    """SQLite's INTEGER PRIMARY KEY: NOT NULL by nature, and reported without the flag."""
+    pk = table.primary_key.columns if table.primary_key else ()
+    return dialect.integer_pk_is_rowid and pk == (col.name,) and col.type == "integer"
+
+
+def _elements_sql(elements: tuple[str, ...], table: Table, dialect: Dialect) -> str:
+    names = {c.name for c in table.columns}
+    return ", ".join(dialect.quote(e) if e in names else e for e in elements)
+
+
+def create_table_sql(table: Table, dialect: Dialect) -> str:
+    """CREATE TABLE IF NOT EXISTS with every column, key and constraint the engine declares inline."""
+    parts = [column_sql(c, table, dialect) for c in table.columns]
+    autoincrement = any(c.identity == "autoincrement" for c in table.columns)
+    if table.primary_key and not autoincrement:
+        parts.append(f"PRIMARY KEY ({', '.join(dialect.quote(c) for c in table.primary_key.columns)})")
+    parts += [(f"CONSTRAINT {dialect.quote(u.name)} " if u.name else "") + unique_body(u, dialect)
+              for u in table.unique_constraints]
+    parts += [(f"CONSTRAINT {dialect.quote(c.name)} " if c.name else "") + f"CHECK ({c.expression})"
+              for c in table.checks]
+    # Postgres needs the referenced tables to exist first, so its foreign keys come in a later
+    # phase; SQLite can only declare them here (it checks the target lazily).
+    if not dialect.alter_constraints:
+        parts += [(f"CONSTRAINT {dialect.quote(fk.name)} " if fk.name else "") + references_sql(fk, dialect)
+                  for fk in table.foreign_keys]
+    body = ",\n  ".join(parts)
+    return f"CREATE TABLE IF NOT EXISTS {qualified_sql(table, dialect)} (\n  {body}\n)"
+
+
+def index_sql(index: Index, table: Table, dialect: Dialect) -> str:
+    """CREATE [UNIQUE] INDEX IF NOT EXISTS, with its method, INCLUDE columns and WHERE."""
+    unique = "UNIQUE " if index.unique else ""
+    method = f" USING {index.method}" if index.method and index.method != dialect.default_index_method else ""
+    text = (f"CREATE {unique}INDEX IF NOT EXISTS {dialect.quote(index.name)} "
+            f"ON {qualified_sql(table, dialect)}{method} ({_elements_sql(index.columns, table, dialect)})")
+    text += f" INCLUDE ({_elements_sql(index.include, table, dialect)})" if index.include else ""
+    return text + (f" WHERE {index.where}" if index.where else "")
+
+
+def drop_index_sql(name: str, table: Table, dialect: Dialect) -> str:
+    """DROP INDEX IF EXISTS, the index named in the table's schema."""
+    return f"DROP INDEX IF EXISTS {dialect.qualified(table.schema, name)}"
+
+
+def references_sql(fk: ForeignKey, dialect: Dialect) -> str:
+    """A foreign key's body: FOREIGN KEY (...) REFERENCES ... with its actions and deferral."""
+    schema, _, name = fk.ref_table.rpartition(".")
+    ref_cols = ", ".join(dialect.quote(c) for c in fk.ref_columns)
+    text = (f"FOREIGN KEY ({', '.join(dialect.quote(c) for c in fk.columns)}) "
+            f"REFERENCES {dialect.qualified(schema or None, name)} ({ref_cols})")
+    text += f" ON DELETE {fk.on_delete}" if fk.on_delete != "NO ACTION" else ""
+    text += f" ON UPDATE {fk.on_update}" if fk.on_update != "NO ACTION" else ""
+    if fk.deferrable:
+        text += " DEFERRABLE" + (" INITIALLY DEFERRED" if fk.initially_deferred else "")
+    return text
+
+
+def unique_body(unique: UniqueConstraint, dialect: Dialect) -> str:
+    """A unique constraint's body: UNIQUE (...)."""
+    return f"UNIQUE ({', '.join(dialect.quote(c) for c in unique.columns)})"
+
+
+def literal(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def do_if(condition: str, statements: list[str]) -> str:
+    """A Postgres DO block running ``statements`` only while ``condition`` holds."""
+    body = "".join(f"    {statement};\n" for statement in statements)
+    return do_block(f"BEGIN\n  IF {condition} THEN\n{body}  END IF;\nEND")
+
+
+def do_block(body: str) -> str:
+    """``DO $tag$ body $tag$`` with a dollar-quote tag the body (names included) does not contain."""
+    tag, n = "$$", 0
+    while tag in body:
+        n += 1
+        tag = f"$auditor{n}$"
+    return f"DO {tag}\n{body} {tag}"
+
+
+def attribute_exists(table: Table, column: str, test: str, dialect: Dialect) -> str:
+    """A Postgres condition: the table has ``column``, and it passes ``test``, in pg_attribute."""
+    return (f"EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = {literal(qualified_sql(table, dialect))}"
+            f"::regclass AND attname = {literal(column)} AND {test})")
+
+
+def _constraint_absent(table: Table, name: str, dialect: Dialect) -> str:
+    return (f"NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = {literal(name)}"
+            f" AND conrelid = {literal(qualified_sql(table, dialect))}::regclass)")
+
+
+def add_constraint(table: Table, name: str, body: str, dialect: Dialect) -> str:
+    """Postgres has no ADD CONSTRAINT IF NOT EXISTS: check the catalog in a DO block."""
+    return do_if(_constraint_absent(table, name, dialect),
+                 [f"ALTER TABLE {qualified_sql(table, dialect)} ADD CONSTRAINT {dialect.quote(name)} {body}"])
+
+
+def drop_constraint(table: Table, name: str, dialect: Dialect) -> str:
+    """ALTER TABLE ... DROP CONSTRAINT IF EXISTS."""
+    return f"ALTER TABLE {qualified_sql(table, dialect)} DROP CONSTRAINT IF EXISTS {dialect.quote(name)}"
+
+
+def validate_constraint(table: Table, name: str, dialect: Dialect) -> str:
+    """ALTER TABLE ... VALIDATE CONSTRAINT: the second step of a NOT VALID constraint."""
+    return f"ALTER TABLE {qualified_sql(table, dialect)} VALIDATE CONSTRAINT {dialect.quote(name)}"
+
+
+def table_comment_sql(table: Table, text: str, dialect: Dialect) -> str:
+    """COMMENT ON TABLE ... IS 'text'."""
+    return f"COMMENT ON TABLE {qualified_sql(table, dialect)} IS {literal(text)}"
+
+
+def column_comment_sql(table: Table, col: Column, dialect: Dialect) -> str:
+    """COMMENT ON COLUMN ... IS the column's comment (NULL when it has none)."""
+    target = f"{qualified_sql(table, dialect)}.{dialect.quote(col.name)}"
+    return f"COMMENT ON COLUMN {target} IS {literal(col.comment) if col.comment is not None else 'NULL'}"
+
+
+def comment_text(text: str) -> str:
+    """Text made safe for a ``--`` comment: a line break in a name must not end the comment."""
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
