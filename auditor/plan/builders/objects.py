@@ -1,0 +1,140 @@
+"""Builders for the objects beside tables: schemas, enums, views, sequences and extensions
+(Postgres has them all; SQLite has views)."""
+from __future__ import annotations
+
+from auditor.diff import DriftItem
+from auditor.dialects import Dialect
+from auditor.hazards import BACKWARD_INCOMPATIBLE, DELETES_DATA, MAY_FAIL_ON_EXISTING_DATA
+from auditor.model import Enum, Schema, Sequence, View
+from auditor.plan.model import Context, Statement, manual, with_hazards
+from auditor.plan.sql import do_block, do_if, literal, qualified_sql
+
+
+def create_schema(item: DriftItem, schema: str | None, dialect: Dialect) -> list[Statement]:
+    """CREATE SCHEMA for an object in a namespace that may not exist yet (plan keeps one of each)."""
+    if not schema or schema == dialect.default_schema or not dialect.has_schemas:
+        return []
+    return [Statement(f"CREATE SCHEMA IF NOT EXISTS {dialect.quote(schema)}", item, "create_types")]
+
+
+def _enum_of(item: DriftItem, schema: Schema) -> Enum:
+    return next(e for e in schema.enums if e.key == item.table_key)
+
+
+def missing_enum(item: DriftItem, ctx: Context) -> list[Statement]:
+    """CREATE TYPE ... AS ENUM, once."""
+    enum, dialect = _enum_of(item, ctx.expected), ctx.dialect
+    values = ", ".join(literal(v) for v in enum.values)
+    # No CREATE TYPE IF NOT EXISTS: a second run meets duplicate_object and does nothing.
+    sql = do_block(f"BEGIN\n  CREATE TYPE {qualified_sql(enum, dialect)} AS ENUM ({values});\n"
+                   "EXCEPTION WHEN duplicate_object THEN NULL;\nEND")
+    return create_schema(item, enum.schema, dialect) + [Statement(sql, item, "create_types")]
+
+
+def extra_enum(item: DriftItem, ctx: Context) -> list[Statement]:
+    """DROP TYPE."""
+    enum = _enum_of(item, ctx.actual)
+    return [Statement(f"DROP TYPE IF EXISTS {qualified_sql(enum, ctx.dialect)}", item, "drop_types",
+                      (BACKWARD_INCOMPATIBLE,))]
+
+
+def enum_values(item: DriftItem, ctx: Context) -> list[Statement]:
+    """ADD VALUE for each new value, in its place; removed or reordered values are manual."""
+    want, have = _enum_of(item, ctx.expected), _enum_of(item, ctx.actual)
+    kept = [v for v in want.values if v in have.values]
+    if kept != list(have.values):
+        return [manual(item, "create_types", "Postgres cannot remove or reorder enum values in place; "
+                                             "create a new type and move the columns to it")]
+    out = []
+    for i, value in enumerate(want.values):
+        if value not in have.values:
+            place = f" AFTER {literal(want.values[i - 1])}" if i else f" BEFORE {literal(want.values[1])}" \
+                if len(want.values) > 1 else ""
+            sql = f"ALTER TYPE {qualified_sql(want, ctx.dialect)} ADD VALUE IF NOT EXISTS {literal(value)}{place}"
+            out.append(Statement(sql, item, "create_types"))
+    return out
+
+
+def _view_of(item: DriftItem, schema: Schema) -> View:
+    return next(v for v in schema.views if v.key == item.table_key)
+
+
+def create_view(item: DriftItem, view: View, dialect: Dialect) -> Statement:
+    """CREATE [OR REPLACE] VIEW, or CREATE MATERIALIZED VIEW IF NOT EXISTS."""
+    if view.materialized:
+        sql = f"CREATE MATERIALIZED VIEW IF NOT EXISTS {qualified_sql(view, dialect)} AS {view.definition}"
+    else:
+        sql = f"CREATE {dialect.create_or_replace_view} {qualified_sql(view, dialect)} AS {view.definition}"
+    return Statement(sql, item, "create_views")
+
+
+def drop_view(item: DriftItem, view: View, dialect: Dialect) -> list[Statement]:
+    """DROP [MATERIALIZED] VIEW, of the kind the view still is."""
+    kind = "MATERIALIZED VIEW" if view.materialized else "VIEW"
+    sql = f"DROP {kind} IF EXISTS {qualified_sql(view, dialect)}"
+    if dialect.guarded_blocks:
+        # DROP VIEW IF EXISTS fails on a materialized view of that name (and the other way round),
+        # as it is once a view became one: drop only what is still of the old kind.
+        condition = (f"EXISTS (SELECT 1 FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace"
+                     f" WHERE n.nspname = {literal(view.schema or '')} AND c.relname = {literal(view.name)}"
+                     f" AND c.relkind = {literal('m' if view.materialized else 'v')})")
+        sql = do_if(condition, [sql])
+    return [Statement(sql, item, "drop_views", (BACKWARD_INCOMPATIBLE,))]
+
+
+def missing_view(item: DriftItem, ctx: Context) -> list[Statement]:
+    """The view as the spec has it (and its schema)."""
+    view = _view_of(item, ctx.expected)
+    return create_schema(item, view.schema, ctx.dialect) + [create_view(item, view, ctx.dialect)]
+
+
+def extra_view(item: DriftItem, ctx: Context) -> list[Statement]:
+    """DROP VIEW."""
+    return drop_view(item, _view_of(item, ctx.actual), ctx.dialect)
+
+
+def view_mismatch(item: DriftItem, ctx: Context) -> list[Statement]:
+    """The view dropped and created again as the spec has it."""
+    return [with_hazards(s, BACKWARD_INCOMPATIBLE) for s in extra_view(item, ctx) + missing_view(item, ctx)]
+
+
+def _sequence_of(item: DriftItem, schema: Schema) -> Sequence:
+    return next(s for s in schema.sequences if s.key == item.table_key)
+
+
+def _sequence_options(seq: Sequence) -> str:
+    return (f"AS {seq.data_type} INCREMENT BY {seq.increment} MINVALUE {seq.min_value} MAXVALUE {seq.max_value} "
+            f"START WITH {seq.start} {'CYCLE' if seq.cycle else 'NO CYCLE'}")
+
+
+def missing_sequence(item: DriftItem, ctx: Context) -> list[Statement]:
+    """CREATE SEQUENCE IF NOT EXISTS with every option."""
+    seq = _sequence_of(item, ctx.expected)
+    sql = f"CREATE SEQUENCE IF NOT EXISTS {qualified_sql(seq, ctx.dialect)} {_sequence_options(seq)}"
+    return create_schema(item, seq.schema, ctx.dialect) + [Statement(sql, item, "create_types")]
+
+
+def extra_sequence(item: DriftItem, ctx: Context) -> list[Statement]:
+    """DROP SEQUENCE."""
+    seq = _sequence_of(item, ctx.actual)
+    return [Statement(f"DROP SEQUENCE IF EXISTS {qualified_sql(seq, ctx.dialect)}", item, "drop_types",
+                      (DELETES_DATA, BACKWARD_INCOMPATIBLE))]
+
+
+def sequence_mismatch(item: DriftItem, ctx: Context) -> list[Statement]:
+    """ALTER SEQUENCE to the spec's options."""
+    seq = _sequence_of(item, ctx.expected)
+    # New bounds fail if the sequence's current value lies outside them.
+    return [Statement(f"ALTER SEQUENCE {qualified_sql(seq, ctx.dialect)} {_sequence_options(seq)}", item,
+                      "create_types", (MAY_FAIL_ON_EXISTING_DATA,))]
+
+
+def missing_extension(item: DriftItem, ctx: Context) -> list[Statement]:
+    """CREATE EXTENSION IF NOT EXISTS."""
+    return [Statement(f"CREATE EXTENSION IF NOT EXISTS {ctx.dialect.quote(item.table)}", item, "create_extensions")]
+
+
+def extra_extension(item: DriftItem, ctx: Context) -> list[Statement]:
+    """DROP EXTENSION."""
+    return [Statement(f"DROP EXTENSION IF EXISTS {ctx.dialect.quote(item.table)}", item, "drop_extensions",
+                      (DELETES_DATA, BACKWARD_INCOMPATIBLE))]

@@ -1,0 +1,71 @@
+"""Builders for whole tables: create (with its indexes, foreign keys and comments), drop, rename,
+and comments."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from auditor.diff import DriftItem
+from auditor.dialects import Dialect
+from auditor.hazards import BACKWARD_INCOMPATIBLE, DELETES_DATA
+from auditor.model import Table
+from auditor.plan.builders.constraints import add_foreign_key
+from auditor.plan.builders.objects import create_schema
+from auditor.plan.model import Context, Guard, Statement
+from auditor.plan.sql import column_comment_sql, create_table_sql, index_sql, qualified_sql, table_comment_sql
+
+
+def missing_table(item: DriftItem, ctx: Context) -> list[Statement]:
+    """The table as the spec has it: schema, table, indexes, foreign keys (Postgres) and comments."""
+    table, dialect = ctx.want, ctx.dialect
+    assert table is not None
+    out = create_schema(item, table.schema, dialect)
+    out.append(Statement(create_table_sql(table, dialect), item, "create_tables"))
+    out += [Statement(index_sql(i, table, dialect), item, "create_indexes") for i in table.indexes]
+    if dialect.alter_constraints:
+        out += [add_foreign_key(item, table, fk, dialect) for fk in table.foreign_keys]
+    return out + _comment_statements(item, table, dialect)
+
+
+def _comment_statements(item: DriftItem, table: Table, dialect: Dialect) -> list[Statement]:
+    if not dialect.has_comments:
+        return []
+    out = []
+    if table.comment is not None:
+        out.append(Statement(table_comment_sql(table, table.comment, dialect), item, "comments"))
+    for col in table.columns:
+        if col.comment is not None:
+            out.append(Statement(column_comment_sql(table, col, dialect), item, "comments"))
+    return out
+
+
+def extra_table(item: DriftItem, ctx: Context) -> list[Statement]:
+    """DROP TABLE."""
+    assert ctx.have is not None
+    return [Statement(f"DROP TABLE IF EXISTS {qualified_sql(ctx.have, ctx.dialect)}", item,
+                      "drop_tables", hazards=(DELETES_DATA, BACKWARD_INCOMPATIBLE))]
+
+
+def renamed_table(item: DriftItem, ctx: Context) -> list[Statement]:
+    """ALTER TABLE ... RENAME TO, guarded where the engine has no IF EXISTS form."""
+    table, dialect = ctx.want, ctx.dialect
+    assert table is not None and item.actual is not None
+    old = replace(table, name=item.actual)
+    hazards = (BACKWARD_INCOMPATIBLE,)
+    if dialect.guarded_blocks:
+        sql = f"ALTER TABLE IF EXISTS {qualified_sql(old, dialect)} RENAME TO {dialect.quote(table.name)}"
+        return [Statement(sql, item, "renames", hazards)]
+    sql = f"ALTER TABLE {qualified_sql(old, dialect)} RENAME TO {dialect.quote(table.name)}"
+    return [Statement(sql, item, "renames", hazards, guard=Guard(True, old.key))]
+
+
+def comment(item: DriftItem, ctx: Context) -> list[Statement]:
+    """COMMENT ON TABLE or COLUMN, as the spec has it."""
+    table, dialect = ctx.want, ctx.dialect
+    assert table is not None
+    if item.name is None:
+        sql = table_comment_sql(table, item.expected or "", dialect)
+    else:
+        col = table.column(item.name)
+        assert col is not None
+        sql = column_comment_sql(table, col, dialect)
+    return [Statement(sql, item, "comments")]
