@@ -1,0 +1,33 @@
+"""render_script: a plan as a SQL script for a person to read or run."""
+from __future__ import annotations
+
+from typing import Mapping
+
+from auditor.dialects import Dialect
+from auditor.plan.model import Precheck, Statement
+from auditor.plan.sql import comment_text
+
+
+def render_script(statements: list[Statement], dialect: Dialect, violations: Mapping[Precheck, int] | None = None) -> str:
+    """The plan as a SQL script for a person to read or run (``psql -f``, ``sqlite3``), each
+    statement with its hazards and, where ``violations`` has them, its pre-check counts."""
+    if not statements:
+        return "-- no changes: the database matches the spec\n"
+    lines = [f"-- schema-auditor plan for {dialect.name}: {len(statements)} statement(s)"]
+    if dialect.guarded_blocks:
+        lines.append("-- every statement is idempotent: the script is safe to run twice")
+    else:
+        lines.append("-- ADD/DROP/RENAME COLUMN have no IF [NOT] EXISTS here: schema-auditor apply checks first")
+    for st in statements:
+        item = st.fixes
+        target = f"{item.label}.{item.name}" if item.name else item.label
+        note = f" [hazards: {', '.join(st.hazards)}]" if st.hazards else ""
+        what = f"table {item.label}: rebuild" if st.rebuild else f"{item.kind} {target}"
+        lines.append(f"\n-- {comment_text(what)}{note}")
+        if st.own_transaction:
+            lines.append("-- runs on its own, outside the main transaction")
+        for check in st.prechecks:
+            if violations is not None and check in violations:
+                lines.append(f"-- precheck: {comment_text(check.describe(violations[check]))}")
+        lines.append(st.sql if st.manual else f"{st.sql};")
+    return "\n".join(lines) + "\n"
