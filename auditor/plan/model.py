@@ -8,6 +8,7 @@ from auditor.diff import DriftItem
 from auditor.dialects import Dialect
 from auditor.hazards import ordered
 from auditor.model import Schema, Table
+from auditor.plan.hazard_table import hazards_of
 from auditor.plan.sql import comment_text
 from auditor.rebuild import Rebuild
 
@@ -114,7 +115,7 @@ class Statement:
 
 def manual(item: DriftItem, phase: str, why: str) -> Statement:
     """A change no engine makes in place: a comment saying why, never executed."""
-    return Statement(f"-- manual: {comment_text(why)}", item, phase, manual=True)
+    return Statement(f"-- manual: {comment_text(why)}", item, phase, hazards_of("manual"), manual=True)
 
 
 def with_hazards(statement: Statement, *hazards: str) -> Statement:

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from auditor.diff import DriftItem
 from auditor.dialects import Dialect
-from auditor.hazards import ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE
 from auditor.model import Table
+from auditor.plan.hazard_table import hazards_of
 from auditor.plan.model import Precheck, Statement
 from auditor.plan.sql import comment_text, create_table_sql, index_sql, is_rowid_alias, qualified_sql
 from auditor.rebuild import Rebuild
@@ -16,7 +16,8 @@ from auditor.rebuild import Rebuild
 _REBUILD = "SQLite cannot alter this in place; it needs a table rebuild"
 
 
-def placeholder(item: DriftItem, hazards: tuple[str, ...] = (), prechecks: tuple[Precheck, ...] = ()) -> list[Statement]:
+def placeholder(item: DriftItem, hazards: tuple[str, ...] = (),
+                prechecks: tuple[Precheck, ...] = ()) -> list[Statement]:
     """What SQLite cannot do in place: a placeholder, carrying the hazards the rebuild takes on."""
     return [Statement(f"-- manual: {_REBUILD}", item, "rebuild_tables", hazards, manual=True, prechecks=prechecks)]
 
@@ -61,7 +62,7 @@ def _rebuild_statement(items: list[DriftItem], replaced: list[Statement], table:
         rename_sql=f"ALTER TABLE {qualified_sql(temp, dialect)} RENAME TO {dialect.quote(table.name)}",
         index_sql=tuple(index_sql(i, table, dialect) for i in table.indexes))
     # The copy holds SQLite's write lock throughout, and readers wait once it spills to the file.
-    hazards = (*(h for s in replaced for h in s.hazards), ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE)
+    hazards = (*(h for s in replaced for h in s.hazards), *hazards_of("rebuild_table"))
     fixed = ", ".join(dict.fromkeys(f"{i.kind} {i.name}" if i.name else i.kind for i in items))
     sql = f"-- rebuild {comment_text(table.name)}, fixing: {comment_text(fixed)}\n" + ";\n".join(rebuild.steps())
     prechecks = tuple(dict.fromkeys(p for s in replaced for p in s.prechecks))

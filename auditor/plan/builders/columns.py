@@ -7,11 +7,9 @@ from typing import Callable
 
 from auditor.canon import render_type, tokenize
 from auditor.diff import DriftItem
-from auditor.hazards import (
-    ACQUIRES_ACCESS_EXCLUSIVE_LOCK, BACKWARD_INCOMPATIBLE, DELETES_DATA, INDEX_BUILD, INDEX_DROPPED,
-    MAY_FAIL_ON_EXISTING_DATA, TABLE_REWRITE)
 from auditor.model import Column, Table
 from auditor.plan.builders.objects import create_view, drop_view
+from auditor.plan.hazard_table import hazards_of
 from auditor.plan.model import Context, Guard, Precheck, Statement, manual, with_hazards
 from auditor.plan.prechecks import nulls_precheck, rows_precheck
 from auditor.plan.rebuild import placeholder
@@ -33,19 +31,19 @@ def missing_column(item: DriftItem, ctx: Context) -> list[Statement]:
     # NOT NULL without a default fails on a table that has rows.
     must_fill = not col.nullable and col.default is None and not col.identity and not col.generated
     prechecks = (rows_precheck(table, col.name, dialect),) if must_fill else ()
-    hazards: tuple[str, ...] = (MAY_FAIL_ON_EXISTING_DATA,) if must_fill else ()
+    hazards = hazards_of("add_column_not_null" if must_fill else "add_column")
     if dialect.add_column_needs_constant_default and (
             must_fill or col.identity or col.generated or (col.default is not None and (
                 col.default.text.lower() in _NON_CONSTANT_DEFAULTS or col.default.text.startswith("(")))):
         return placeholder(item, hazards, prechecks)
     if col.identity or col.generated or (col.default and _VOLATILE.search(col.default.text)):
-        hazards += (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE)  # every row gets its own value
+        hazards += hazards_of("add_column_volatile")  # every row gets its own value
     if_not_exists = "IF NOT EXISTS " if dialect.add_column_if_not_exists else ""
     guard = None if if_not_exists else Guard(False, table.key, col.name)
     sql = f"ALTER TABLE {qualified_sql(table, dialect)} ADD COLUMN {if_not_exists}{column_sql(col, table, dialect)}"
     out = [Statement(sql, item, "add_columns", hazards, guard=guard, prechecks=prechecks)]
     if col.comment is not None and dialect.has_comments:
-        out.append(Statement(column_comment_sql(table, col, dialect), item, "comments"))
+        out.append(Statement(column_comment_sql(table, col, dialect), item, "comments", hazards_of("comment")))
     return out
 
 
@@ -53,7 +51,7 @@ def extra_column(item: DriftItem, ctx: Context) -> list[Statement]:
     """DROP COLUMN (guarded where the engine has no IF EXISTS), or a rebuild where SQLite cannot."""
     table, dialect = ctx.have, ctx.dialect
     assert table is not None and item.name is not None
-    hazards = (DELETES_DATA, BACKWARD_INCOMPATIBLE)
+    hazards = hazards_of("drop_column")
     if not dialect.drop_constrained_column and item.name in _constrained_columns(table):
         return placeholder(item, hazards)
     if_exists = "IF EXISTS " if dialect.drop_column_if_exists else ""
@@ -76,7 +74,7 @@ def renamed_column(item: DriftItem, ctx: Context) -> list[Statement]:
     assert table is not None and item.name is not None and item.actual is not None
     sql = (f"ALTER TABLE {qualified_sql(table, dialect)} RENAME COLUMN {dialect.quote(item.actual)} "
            f"TO {dialect.quote(item.name)}")
-    hazards = (BACKWARD_INCOMPATIBLE,)
+    hazards = hazards_of("rename_column")
     if not dialect.guarded_blocks:
         return [Statement(sql, item, "renames", hazards, guard=Guard(True, table.key, item.actual))]
     condition = attribute_exists(table, item.actual, "NOT attisdropped", dialect)
@@ -86,9 +84,6 @@ def renamed_column(item: DriftItem, ctx: Context) -> list[Statement]:
 # (ALTER COLUMN clauses, hazards, pre-checks) for one column change; no clauses: not possible in place.
 _Change = tuple[list[str], tuple[str, ...], tuple[Precheck, ...]]
 _Clauses = Callable[[Column, Column, Context], _Change]
-
-_TYPE_CHANGE = (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE, MAY_FAIL_ON_EXISTING_DATA)
-KEY_CHANGE = (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, INDEX_BUILD, INDEX_DROPPED, MAY_FAIL_ON_EXISTING_DATA)
 
 
 def _columns(item: DriftItem, ctx: Context) -> tuple[Table, Column, Column]:
@@ -153,7 +148,7 @@ def type_clauses(col: Column, live: Column, ctx: Context) -> _Change:
     spelled = render_type(col.type, ctx.dialect)
     collate = f" COLLATE {ctx.dialect.quote_collation(col.collation)}" if col.collation else ""
     change = f"TYPE {spelled}{collate} USING {ctx.dialect.quote(col.name)}::{spelled}"
-    hazards = () if _widens(live.type, col.type) and not collate else _TYPE_CHANGE
+    hazards = hazards_of("widening_type_change" if _widens(live.type, col.type) and not collate else "type_change")
     if live.default is None:
         return [change], hazards, ()
     # The old default may not cast to the new type: take it off, change, put the spec's one on.
@@ -165,13 +160,12 @@ def nullable_clauses(col: Column, live: Column, ctx: Context) -> _Change:
     """SET NOT NULL (counting NULLs first) or DROP NOT NULL."""
     assert ctx.want is not None
     if not col.nullable:
-        return ["SET NOT NULL"], (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, MAY_FAIL_ON_EXISTING_DATA), \
-            (nulls_precheck(ctx.want, col.name, ctx.dialect),)
+        return ["SET NOT NULL"], hazards_of("set_not_null"), (nulls_precheck(ctx.want, col.name, ctx.dialect),)
     # A column leaving the primary key keeps NOT NULL until the key is dropped, so this waits
     # for (and is held back with) the key change.
     leaving_key = ("primary_key_mismatch", None) in ctx.pending and ctx.have is not None and \
         ctx.have.primary_key is not None and col.name in ctx.have.primary_key.columns
-    return ["DROP NOT NULL"], KEY_CHANGE if leaving_key else (), ()
+    return ["DROP NOT NULL"], hazards_of("drop_not_null_leaving_key" if leaving_key else "drop_not_null"), ()
 
 
 def default_clauses(col: Column, live: Column, ctx: Context) -> _Change:
@@ -179,7 +173,7 @@ def default_clauses(col: Column, live: Column, ctx: Context) -> _Change:
     # A new default may only fit the new type: with a type change pending, it waits for it.
     waits_for_type = ("type_mismatch", col.name) in ctx.pending
     clauses = ["DROP DEFAULT"] if col.default is None else [f"SET DEFAULT {col.default}"]
-    return clauses, _TYPE_CHANGE if waits_for_type else (), ()
+    return clauses, hazards_of("set_default_with_type_change" if waits_for_type else "set_default"), ()
 
 
 def identity(item: DriftItem, ctx: Context) -> list[Statement]:
@@ -191,10 +185,10 @@ def identity(item: DriftItem, ctx: Context) -> list[Statement]:
     table, column = qualified_sql(want, dialect), dialect.quote(col.name)
     if col.identity is None:
         return [Statement(f"ALTER TABLE {table} ALTER COLUMN {column} DROP IDENTITY IF EXISTS", item,
-                          "alter_columns", (BACKWARD_INCOMPATIBLE,))]
+                          "alter_columns", hazards_of("drop_identity"))]
     if live.identity is not None:
         return [Statement(f"ALTER TABLE {table} ALTER COLUMN {column} SET GENERATED {col.identity.upper()}",
-                          item, "alter_columns")]
+                          item, "alter_columns", hazards_of("change_identity"))]
     if live.default is not None:
         return [manual(item, "alter_columns", f"{item.label}.{col.name} has a default; drop it before it "
                                               "can become an identity column")]
@@ -203,18 +197,20 @@ def identity(item: DriftItem, ctx: Context) -> list[Statement]:
     steps = [f"ALTER TABLE {table} ALTER COLUMN {column} ADD GENERATED {col.identity.upper()} AS IDENTITY",
              f"PERFORM setval(pg_get_serial_sequence({literal(table)}, {literal(col.name)}), max({column}))"
              f" FROM {table} HAVING max({column}) IS NOT NULL"]
-    return [Statement(do_if(condition, steps), item, "alter_columns", (ACQUIRES_ACCESS_EXCLUSIVE_LOCK,))]
+    return [Statement(do_if(condition, steps), item, "alter_columns", hazards_of("add_identity"))]
 
 
 def generated_clauses(col: Column, live: Column, ctx: Context) -> _Change:
     """DROP EXPRESSION; a new expression cannot be made in place."""
     # Postgres can only stop generating a column (DROP EXPRESSION), not change what it computes.
-    return (["DROP EXPRESSION IF EXISTS"], (), ()) if col.generated is None else ([], (TABLE_REWRITE,), ())
+    if col.generated is None:
+        return ["DROP EXPRESSION IF EXISTS"], hazards_of("drop_expression"), ()
+    return [], hazards_of("change_generated_expression"), ()
 
 
 def collation_clauses(col: Column, live: Column, ctx: Context) -> _Change:
     """TYPE ... COLLATE; with a type change pending, that change carries the collation."""
-    hazards = (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE)
+    hazards = hazards_of("collation_change")
     if ("type_mismatch", col.name) in ctx.pending:
         return [], hazards, ()  # the type change carries the collation
     spelled = render_type(col.type, ctx.dialect)

@@ -7,10 +7,8 @@ from typing import Callable
 
 from auditor.diff import DriftItem, check_name, fk_name, unique_name
 from auditor.dialects import Dialect
-from auditor.hazards import (
-    ACQUIRES_ACCESS_EXCLUSIVE_LOCK, BACKWARD_INCOMPATIBLE, INDEX_BUILD, INDEX_DROPPED, MAY_FAIL_ON_EXISTING_DATA)
 from auditor.model import CheckConstraint, ForeignKey, Table, UniqueConstraint
-from auditor.plan.builders.columns import KEY_CHANGE
+from auditor.plan.hazard_table import hazards_of
 from auditor.plan.model import Context, Precheck, Statement, with_hazards
 from auditor.plan.prechecks import check_precheck, duplicates_precheck, foreign_key_precheck
 from auditor.plan.rebuild import placeholder
@@ -25,11 +23,11 @@ def primary_key(item: DriftItem, ctx: Context) -> list[Statement]:
     prechecks = (duplicates_precheck(want, want.primary_key.columns, dialect, key=True),) \
         if want.primary_key else ()
     if not dialect.alter_constraints:
-        return placeholder(item, KEY_CHANGE, prechecks)
+        return placeholder(item, hazards_of("replace_primary_key"), prechecks)
     drop = drop_constraint(have, have.primary_key.name or f"{have.name}_pkey", dialect) if have.primary_key else None
     if not want.primary_key:
         assert drop is not None
-        return [Statement(drop, item, "primary_keys", (INDEX_DROPPED, BACKWARD_INCOMPATIBLE))]
+        return [Statement(drop, item, "primary_keys", hazards_of("drop_primary_key"))]
     table = qualified_sql(want, dialect)
     name = want.primary_key.name or f"{want.name}_pkey"
     cols = ", ".join(dialect.quote(c) for c in want.primary_key.columns)
@@ -42,7 +40,7 @@ def primary_key(item: DriftItem, ctx: Context) -> list[Statement]:
         "      AND ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY AS k(num, ord)"
         " JOIN pg_attribute AS a ON a.attrelid = c.conrelid AND a.attnum = k.num ORDER BY k.ord)"
         f" = {wanted})")
-    hazards = KEY_CHANGE if drop else tuple(h for h in KEY_CHANGE if h != INDEX_DROPPED)
+    hazards = hazards_of("replace_primary_key" if drop else "add_primary_key")
     return [Statement(do_if(condition, steps), item, "primary_keys", hazards, prechecks=prechecks)]
 
 
@@ -60,7 +58,7 @@ def add_unique(item: DriftItem, ctx: Context) -> list[Statement]:
     """ADD CONSTRAINT ... UNIQUE, counting the repeated values first."""
     assert ctx.want is not None and item.name is not None
     unique = _unique_of(ctx.want, item.name)
-    hazards = (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, INDEX_BUILD, MAY_FAIL_ON_EXISTING_DATA)
+    hazards = hazards_of("add_unique")
     prechecks = (duplicates_precheck(ctx.want, unique.columns, ctx.dialect),)
     if not ctx.dialect.alter_constraints:
         return placeholder(item, hazards, prechecks)
@@ -68,16 +66,15 @@ def add_unique(item: DriftItem, ctx: Context) -> list[Statement]:
     return [Statement(sql, item, "add_constraints", hazards, prechecks=prechecks)]
 
 
-def _validated(item: DriftItem, table: Table, name: str, body: str, precheck: Precheck,
+def _validated(item: DriftItem, kind: str, table: Table, name: str, body: str, precheck: Precheck,
                dialect: Dialect) -> list[Statement]:
-    """A CHECK or foreign key on a table with rows: added NOT VALID in the main transaction (a
-    brief lock; new rows are checked from then on), then VALIDATEd in a transaction of its own,
-    whose scan blocks neither reads nor writes."""
-    hazards = (MAY_FAIL_ON_EXISTING_DATA,)
+    """A CHECK or foreign key (``kind``: its hazard table row) on a table with rows: added NOT VALID
+    in the main transaction (a brief lock; new rows are checked from then on), then VALIDATEd in a
+    transaction of its own, whose scan blocks neither reads nor writes."""
     add = Statement(add_constraint(table, name, f"{body} NOT VALID", dialect), item, "add_constraints",
-                    hazards, prechecks=(precheck,))
+                    hazards_of(kind), prechecks=(precheck,))
     validate = validate_constraint(table, name, dialect)
-    return [add, Statement(validate, item, "validate", hazards, own_transaction=True)]
+    return [add, Statement(validate, item, "validate", hazards_of("validate_constraint"), own_transaction=True)]
 
 
 def add_check(item: DriftItem, ctx: Context) -> list[Statement]:
@@ -86,13 +83,14 @@ def add_check(item: DriftItem, ctx: Context) -> list[Statement]:
     check = _check_of(ctx.want, item.name)
     precheck = check_precheck(ctx.want, check.expression, ctx.dialect)
     if not ctx.dialect.alter_constraints:
-        return placeholder(item, (MAY_FAIL_ON_EXISTING_DATA,), (precheck,))
-    return _validated(item, ctx.want, item.name, f"CHECK ({check.expression})", precheck, ctx.dialect)
+        return placeholder(item, hazards_of("add_check_not_valid"), (precheck,))
+    return _validated(item, "add_check_not_valid", ctx.want, item.name, f"CHECK ({check.expression})", precheck,
+                      ctx.dialect)
 
 
 def drop_named_constraint(item: DriftItem, ctx: Context) -> list[Statement]:
     """DROP CONSTRAINT of a unique or check constraint."""
-    hazards = (BACKWARD_INCOMPATIBLE,) + ((INDEX_DROPPED,) if "unique" in item.kind else ())
+    hazards = hazards_of("drop_unique" if "unique" in item.kind else "drop_check")
     if not ctx.dialect.alter_constraints:
         return placeholder(item, hazards)
     assert ctx.have is not None and item.name is not None
@@ -112,7 +110,7 @@ def replace_constraint(add: Callable[[DriftItem, Context], list[Statement]]
 def add_foreign_key(item: DriftItem, table: Table, fk: ForeignKey, dialect: Dialect) -> Statement:
     """A foreign key of a table this plan creates (it has no rows to check)."""
     sql = add_constraint(table, fk_name(table, fk), references_sql(fk, dialect), dialect)
-    return Statement(sql, item, "add_foreign_keys")
+    return Statement(sql, item, "add_foreign_keys", hazards_of("new_table_foreign_key"))
 
 
 def missing_foreign_key(item: DriftItem, ctx: Context) -> list[Statement]:
@@ -122,8 +120,9 @@ def missing_foreign_key(item: DriftItem, ctx: Context) -> list[Statement]:
     fk = next(f for f in table.foreign_keys if fk_name(table, f) == item.name)
     precheck = foreign_key_precheck(table, fk, dialect)
     if not dialect.alter_constraints:
-        return placeholder(item, (MAY_FAIL_ON_EXISTING_DATA,), (precheck,))
-    statements = _validated(item, table, fk_name(table, fk), references_sql(fk, dialect), precheck, dialect)
+        return placeholder(item, hazards_of("add_foreign_key_not_valid"), (precheck,))
+    statements = _validated(item, "add_foreign_key_not_valid", table, fk_name(table, fk), references_sql(fk, dialect),
+                            precheck, dialect)
     return [replace(s, phase="add_foreign_keys") if s.phase == "add_constraints" else s for s in statements]
 
 
@@ -131,7 +130,7 @@ def extra_foreign_key(item: DriftItem, ctx: Context) -> list[Statement]:
     """DROP CONSTRAINT of a foreign key."""
     table, dialect = ctx.have, ctx.dialect
     assert table is not None and item.name is not None
-    hazards = (BACKWARD_INCOMPATIBLE,)
+    hazards = hazards_of("drop_foreign_key")
     if not dialect.alter_constraints:
         return placeholder(item, hazards)
     return [Statement(drop_constraint(table, item.name, dialect), item, "drop_foreign_keys", hazards)]
@@ -146,7 +145,7 @@ def not_validated(item: DriftItem, ctx: Context) -> list[Statement]:
     precheck = check_precheck(table, check.expression, ctx.dialect) if check else \
         foreign_key_precheck(table, fk, ctx.dialect)  # type: ignore[arg-type]
     sql = validate_constraint(table, item.name, ctx.dialect)
-    return [Statement(sql, item, "validate", (MAY_FAIL_ON_EXISTING_DATA,), prechecks=(precheck,),
+    return [Statement(sql, item, "validate", hazards_of("validate_constraint"), prechecks=(precheck,),
                       own_transaction=True)]
 
 

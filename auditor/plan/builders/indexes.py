@@ -2,11 +2,18 @@
 from __future__ import annotations
 
 from auditor.diff import DriftItem
-from auditor.hazards import ACQUIRES_ACCESS_EXCLUSIVE_LOCK, ACQUIRES_SHARE_LOCK, INDEX_BUILD, INDEX_DROPPED, \
-    MAY_FAIL_ON_EXISTING_DATA
+from auditor.plan.hazard_table import hazards_of
 from auditor.plan.model import Context, Precheck, Statement, with_hazards
 from auditor.plan.prechecks import duplicates_precheck
 from auditor.plan.sql import drop_index_sql, index_sql
+
+
+def _index_kind(ctx: Context, concurrently: str, plain: str, no_concurrent_form: str) -> str:
+    """The hazard table row of an index statement, as the plan runs it: CONCURRENTLY, plain on an
+    engine that could have run it concurrently, or on one that has no concurrent form."""
+    if ctx.concurrent:
+        return concurrently
+    return plain if ctx.dialect.concurrent_indexes else no_concurrent_form
 
 
 def missing_index(item: DriftItem, ctx: Context) -> list[Statement]:
@@ -16,14 +23,13 @@ def missing_index(item: DriftItem, ctx: Context) -> list[Statement]:
     index = table.index(item.name)
     assert index is not None
     sql = index_sql(index, table, dialect)
-    hazards: tuple[str, ...] = (INDEX_BUILD,)
     if ctx.concurrent:
         sql = sql.replace(" INDEX IF NOT EXISTS ", " INDEX CONCURRENTLY IF NOT EXISTS ", 1)
-    elif dialect.concurrent_indexes:
-        hazards = (ACQUIRES_SHARE_LOCK, INDEX_BUILD)  # writes wait until the build ends
+    hazards = hazards_of(_index_kind(ctx, "create_index_concurrently", "create_index",
+                                     "create_index_no_concurrent_form"))
     prechecks: tuple[Precheck, ...] = ()
     if index.unique:
-        hazards += (MAY_FAIL_ON_EXISTING_DATA,)
+        hazards += hazards_of("unique_index")
         prechecks = (duplicates_precheck(table, index.columns, dialect, where=index.where),)
     return [Statement(sql, item, "create_indexes", hazards, prechecks=prechecks, own_transaction=ctx.concurrent)]
 
@@ -32,11 +38,9 @@ def extra_index(item: DriftItem, ctx: Context) -> list[Statement]:
     """DROP INDEX (CONCURRENTLY, on its own, when asked)."""
     assert ctx.have is not None and item.name is not None
     sql = drop_index_sql(item.name, ctx.have, ctx.dialect)
-    hazards: tuple[str, ...] = (INDEX_DROPPED,)
     if ctx.concurrent:
         sql = sql.replace("DROP INDEX IF EXISTS", "DROP INDEX CONCURRENTLY IF EXISTS", 1)
-    elif ctx.dialect.concurrent_indexes:
-        hazards += (ACQUIRES_ACCESS_EXCLUSIVE_LOCK,)
+    hazards = hazards_of(_index_kind(ctx, "drop_index_concurrently", "drop_index", "drop_index_no_concurrent_form"))
     return [Statement(sql, item, "drop_indexes", hazards, own_transaction=ctx.concurrent)]
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from auditor.diff import DriftItem
 from auditor.dialects import Dialect
-from auditor.hazards import BACKWARD_INCOMPATIBLE, DELETES_DATA, MAY_FAIL_ON_EXISTING_DATA
 from auditor.model import Enum, Schema, Sequence, View
+from auditor.plan.hazard_table import hazards_of
 from auditor.plan.model import Context, Statement, manual, with_hazards
 from auditor.plan.sql import do_block, do_if, literal, qualified_sql
 
@@ -14,7 +14,8 @@ def create_schema(item: DriftItem, schema: str | None, dialect: Dialect) -> list
     """CREATE SCHEMA for an object in a namespace that may not exist yet (plan keeps one of each)."""
     if not schema or schema == dialect.default_schema or not dialect.has_schemas:
         return []
-    return [Statement(f"CREATE SCHEMA IF NOT EXISTS {dialect.quote(schema)}", item, "create_types")]
+    return [Statement(f"CREATE SCHEMA IF NOT EXISTS {dialect.quote(schema)}", item, "create_types",
+                      hazards_of("create_schema"))]
 
 
 def _enum_of(item: DriftItem, schema: Schema) -> Enum:
@@ -28,14 +29,14 @@ def missing_enum(item: DriftItem, ctx: Context) -> list[Statement]:
     # No CREATE TYPE IF NOT EXISTS: a second run meets duplicate_object and does nothing.
     sql = do_block(f"BEGIN\n  CREATE TYPE {qualified_sql(enum, dialect)} AS ENUM ({values});\n"
                    "EXCEPTION WHEN duplicate_object THEN NULL;\nEND")
-    return create_schema(item, enum.schema, dialect) + [Statement(sql, item, "create_types")]
+    return create_schema(item, enum.schema, dialect) + [Statement(sql, item, "create_types", hazards_of("create_enum"))]
 
 
 def extra_enum(item: DriftItem, ctx: Context) -> list[Statement]:
     """DROP TYPE."""
     enum = _enum_of(item, ctx.actual)
     return [Statement(f"DROP TYPE IF EXISTS {qualified_sql(enum, ctx.dialect)}", item, "drop_types",
-                      (BACKWARD_INCOMPATIBLE,))]
+                      hazards_of("drop_enum"))]
 
 
 def enum_values(item: DriftItem, ctx: Context) -> list[Statement]:
@@ -51,7 +52,7 @@ def enum_values(item: DriftItem, ctx: Context) -> list[Statement]:
             place = f" AFTER {literal(want.values[i - 1])}" if i else f" BEFORE {literal(want.values[1])}" \
                 if len(want.values) > 1 else ""
             sql = f"ALTER TYPE {qualified_sql(want, ctx.dialect)} ADD VALUE IF NOT EXISTS {literal(value)}{place}"
-            out.append(Statement(sql, item, "create_types"))
+            out.append(Statement(sql, item, "create_types", hazards_of("add_enum_value")))
     return out
 
 
@@ -65,7 +66,7 @@ def create_view(item: DriftItem, view: View, dialect: Dialect) -> Statement:
         sql = f"CREATE MATERIALIZED VIEW IF NOT EXISTS {qualified_sql(view, dialect)} AS {view.definition}"
     else:
         sql = f"CREATE {dialect.create_or_replace_view} {qualified_sql(view, dialect)} AS {view.definition}"
-    return Statement(sql, item, "create_views")
+    return Statement(sql, item, "create_views", hazards_of("create_view"))
 
 
 def drop_view(item: DriftItem, view: View, dialect: Dialect) -> list[Statement]:
@@ -79,7 +80,7 @@ def drop_view(item: DriftItem, view: View, dialect: Dialect) -> list[Statement]:
                      f" WHERE n.nspname = {literal(view.schema or '')} AND c.relname = {literal(view.name)}"
                      f" AND c.relkind = {literal('m' if view.materialized else 'v')})")
         sql = do_if(condition, [sql])
-    return [Statement(sql, item, "drop_views", (BACKWARD_INCOMPATIBLE,))]
+    return [Statement(sql, item, "drop_views", hazards_of("drop_view"))]
 
 
 def missing_view(item: DriftItem, ctx: Context) -> list[Statement]:
@@ -95,7 +96,7 @@ def extra_view(item: DriftItem, ctx: Context) -> list[Statement]:
 
 def view_mismatch(item: DriftItem, ctx: Context) -> list[Statement]:
     """The view dropped and created again as the spec has it."""
-    return [with_hazards(s, BACKWARD_INCOMPATIBLE) for s in extra_view(item, ctx) + missing_view(item, ctx)]
+    return [with_hazards(s, *hazards_of("replace_view")) for s in extra_view(item, ctx) + missing_view(item, ctx)]
 
 
 def _sequence_of(item: DriftItem, schema: Schema) -> Sequence:
@@ -111,14 +112,15 @@ def missing_sequence(item: DriftItem, ctx: Context) -> list[Statement]:
     """CREATE SEQUENCE IF NOT EXISTS with every option."""
     seq = _sequence_of(item, ctx.expected)
     sql = f"CREATE SEQUENCE IF NOT EXISTS {qualified_sql(seq, ctx.dialect)} {_sequence_options(seq)}"
-    return create_schema(item, seq.schema, ctx.dialect) + [Statement(sql, item, "create_types")]
+    return create_schema(item, seq.schema, ctx.dialect) + [Statement(sql, item, "create_types",
+                                                                  hazards_of("create_sequence"))]
 
 
 def extra_sequence(item: DriftItem, ctx: Context) -> list[Statement]:
     """DROP SEQUENCE."""
     seq = _sequence_of(item, ctx.actual)
     return [Statement(f"DROP SEQUENCE IF EXISTS {qualified_sql(seq, ctx.dialect)}", item, "drop_types",
-                      (DELETES_DATA, BACKWARD_INCOMPATIBLE))]
+                      hazards_of("drop_sequence"))]
 
 
 def sequence_mismatch(item: DriftItem, ctx: Context) -> list[Statement]:
@@ -126,15 +128,16 @@ def sequence_mismatch(item: DriftItem, ctx: Context) -> list[Statement]:
     seq = _sequence_of(item, ctx.expected)
     # New bounds fail if the sequence's current value lies outside them.
     return [Statement(f"ALTER SEQUENCE {qualified_sql(seq, ctx.dialect)} {_sequence_options(seq)}", item,
-                      "create_types", (MAY_FAIL_ON_EXISTING_DATA,))]
+                      "create_types", hazards_of("alter_sequence"))]
 
 
 def missing_extension(item: DriftItem, ctx: Context) -> list[Statement]:
     """CREATE EXTENSION IF NOT EXISTS."""
-    return [Statement(f"CREATE EXTENSION IF NOT EXISTS {ctx.dialect.quote(item.table)}", item, "create_extensions")]
+    return [Statement(f"CREATE EXTENSION IF NOT EXISTS {ctx.dialect.quote(item.table)}", item, "create_extensions",
+                      hazards_of("create_extension"))]
 
 
 def extra_extension(item: DriftItem, ctx: Context) -> list[Statement]:
     """DROP EXTENSION."""
     return [Statement(f"DROP EXTENSION IF EXISTS {ctx.dialect.quote(item.table)}", item, "drop_extensions",
-                      (DELETES_DATA, BACKWARD_INCOMPATIBLE))]
+                      hazards_of("drop_extension"))]

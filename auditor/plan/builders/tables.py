@@ -6,10 +6,10 @@ from dataclasses import replace
 
 from auditor.diff import DriftItem
 from auditor.dialects import Dialect
-from auditor.hazards import BACKWARD_INCOMPATIBLE, DELETES_DATA
 from auditor.model import Table
 from auditor.plan.builders.constraints import add_foreign_key
 from auditor.plan.builders.objects import create_schema
+from auditor.plan.hazard_table import hazards_of
 from auditor.plan.model import Context, Guard, Statement
 from auditor.plan.sql import column_comment_sql, create_table_sql, index_sql, qualified_sql, table_comment_sql
 
@@ -19,8 +19,9 @@ def missing_table(item: DriftItem, ctx: Context) -> list[Statement]:
     table, dialect = ctx.want, ctx.dialect
     assert table is not None
     out = create_schema(item, table.schema, dialect)
-    out.append(Statement(create_table_sql(table, dialect), item, "create_tables"))
-    out += [Statement(index_sql(i, table, dialect), item, "create_indexes") for i in table.indexes]
+    out.append(Statement(create_table_sql(table, dialect), item, "create_tables", hazards_of("create_table")))
+    out += [Statement(index_sql(i, table, dialect), item, "create_indexes", hazards_of("new_table_index"))
+            for i in table.indexes]
     if dialect.alter_constraints:
         out += [add_foreign_key(item, table, fk, dialect) for fk in table.foreign_keys]
     return out + _comment_statements(item, table, dialect)
@@ -31,10 +32,10 @@ def _comment_statements(item: DriftItem, table: Table, dialect: Dialect) -> list
         return []
     out = []
     if table.comment is not None:
-        out.append(Statement(table_comment_sql(table, table.comment, dialect), item, "comments"))
+        out.append(Statement(table_comment_sql(table, table.comment, dialect), item, "comments", hazards_of("comment")))
     for col in table.columns:
         if col.comment is not None:
-            out.append(Statement(column_comment_sql(table, col, dialect), item, "comments"))
+            out.append(Statement(column_comment_sql(table, col, dialect), item, "comments", hazards_of("comment")))
     return out
 
 
@@ -42,7 +43,7 @@ def extra_table(item: DriftItem, ctx: Context) -> list[Statement]:
     """DROP TABLE."""
     assert ctx.have is not None
     return [Statement(f"DROP TABLE IF EXISTS {qualified_sql(ctx.have, ctx.dialect)}", item,
-                      "drop_tables", hazards=(DELETES_DATA, BACKWARD_INCOMPATIBLE))]
+                      "drop_tables", hazards_of("drop_table"))]
 
 
 def renamed_table(item: DriftItem, ctx: Context) -> list[Statement]:
@@ -50,7 +51,7 @@ def renamed_table(item: DriftItem, ctx: Context) -> list[Statement]:
     table, dialect = ctx.want, ctx.dialect
     assert table is not None and item.actual is not None
     old = replace(table, name=item.actual)
-    hazards = (BACKWARD_INCOMPATIBLE,)
+    hazards = hazards_of("rename_table")
     if dialect.guarded_blocks:
         sql = f"ALTER TABLE IF EXISTS {qualified_sql(old, dialect)} RENAME TO {dialect.quote(table.name)}"
         return [Statement(sql, item, "renames", hazards)]
@@ -68,4 +69,4 @@ def comment(item: DriftItem, ctx: Context) -> list[Statement]:
         col = table.column(item.name)
         assert col is not None
         sql = column_comment_sql(table, col, dialect)
-    return [Statement(sql, item, "comments")]
+    return [Statement(sql, item, "comments", hazards_of("comment"))]

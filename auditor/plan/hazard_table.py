@@ -1,0 +1,92 @@
+"""Which hazards each kind of planned statement has: the one table the builders take them from.
+
+A row is a kind of statement the planner emits, with the hazards it carries (the names are
+``auditor.hazards``' vocabulary) and, in its comment, what it is. A few rows are added to another
+one's (``unique_index``, ``replace_view``); a statement that replaces something (an index, a
+constraint, a foreign key) carries the hazards of the drop as well as its own, and a SQLite
+rebuild carries those of every change it makes besides its own row. The README's hazard table
+says the same per hazard; tests/test_hazard_table.py holds the two together.
+"""
+from __future__ import annotations
+
+from auditor.hazards import (
+    ACQUIRES_ACCESS_EXCLUSIVE_LOCK, ACQUIRES_SHARE_LOCK, BACKWARD_INCOMPATIBLE, DELETES_DATA, INDEX_BUILD,
+    INDEX_DROPPED, MAY_FAIL_ON_EXISTING_DATA, TABLE_REWRITE)
+
+STATEMENT_HAZARDS: dict[str, tuple[str, ...]] = {
+    # Tables, schemas, comments
+    "create_schema": (),  # CREATE SCHEMA IF NOT EXISTS
+    "create_table": (),  # CREATE TABLE: a new table has no rows
+    "new_table_index": (),  # an index of a table this plan creates: built over no rows
+    "new_table_foreign_key": (),  # a foreign key of a table this plan creates: no rows to check
+    "drop_table": (DELETES_DATA, BACKWARD_INCOMPATIBLE),  # DROP TABLE
+    "rename_table": (BACKWARD_INCOMPATIBLE,),  # ALTER TABLE ... RENAME TO
+    "comment": (),  # COMMENT ON TABLE or COLUMN
+    "manual": (),  # what no engine does in place: a comment saying why, never run
+    # Columns
+    "add_column": (),  # ADD COLUMN, nullable or with a constant default: a catalog change
+    "add_column_not_null": (MAY_FAIL_ON_EXISTING_DATA,),  # ADD COLUMN NOT NULL without a default
+    # ADD COLUMN with a volatile default, an identity or a stored generated column: every row gets its own value
+    "add_column_volatile": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE),
+    "drop_column": (DELETES_DATA, BACKWARD_INCOMPATIBLE),  # DROP COLUMN
+    "rename_column": (BACKWARD_INCOMPATIBLE,),  # RENAME COLUMN
+    # ALTER COLUMN ... TYPE: a scan and rewrite under the lock; values may not cast
+    "type_change": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE, MAY_FAIL_ON_EXISTING_DATA),
+    "widening_type_change": (),  # a longer varchar, or text: Postgres changes only the catalog
+    "collation_change": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE),  # ALTER COLUMN ... TYPE ... COLLATE
+    "set_not_null": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, MAY_FAIL_ON_EXISTING_DATA),  # SET NOT NULL: a scan under the lock
+    "drop_not_null": (),  # DROP NOT NULL
+    # DROP NOT NULL of a column leaving the primary key: held back with the key change it waits for
+    "drop_not_null_leaving_key": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, INDEX_BUILD, INDEX_DROPPED,
+                                  MAY_FAIL_ON_EXISTING_DATA),
+    "set_default": (),  # SET DEFAULT or DROP DEFAULT
+    # a new default that fits only the new type: held back with the type change it waits for
+    "set_default_with_type_change": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE, MAY_FAIL_ON_EXISTING_DATA),
+    "add_identity": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK,),  # ADD GENERATED ... AS IDENTITY, its sequence set past the rows
+    "change_identity": (),  # SET GENERATED ALWAYS or BY DEFAULT
+    "drop_identity": (BACKWARD_INCOMPATIBLE,),  # DROP IDENTITY: an insert that left the value to it gets none
+    "drop_expression": (),  # DROP EXPRESSION: a generated column becomes a plain one
+    "change_generated_expression": (TABLE_REWRITE,),  # a new generation expression: only a SQLite rebuild can
+    # Keys and constraints
+    # the primary key dropped and added again (or, on SQLite, any key change: in the rebuild)
+    "replace_primary_key": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, INDEX_BUILD, INDEX_DROPPED, MAY_FAIL_ON_EXISTING_DATA),
+    "add_primary_key": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, INDEX_BUILD, MAY_FAIL_ON_EXISTING_DATA),  # where none was
+    "drop_primary_key": (INDEX_DROPPED, BACKWARD_INCOMPATIBLE),  # where the spec has none
+    "add_unique": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, INDEX_BUILD, MAY_FAIL_ON_EXISTING_DATA),  # ADD CONSTRAINT ... UNIQUE
+    "drop_unique": (BACKWARD_INCOMPATIBLE, INDEX_DROPPED),  # DROP CONSTRAINT of a unique constraint
+    "add_check_not_valid": (MAY_FAIL_ON_EXISTING_DATA,),  # ADD CONSTRAINT ... CHECK NOT VALID (SQLite: in the rebuild)
+    "drop_check": (BACKWARD_INCOMPATIBLE,),  # DROP CONSTRAINT of a check
+    # ADD CONSTRAINT ... FOREIGN KEY NOT VALID (SQLite: in the rebuild)
+    "add_foreign_key_not_valid": (MAY_FAIL_ON_EXISTING_DATA,),
+    "drop_foreign_key": (BACKWARD_INCOMPATIBLE,),  # DROP CONSTRAINT of a foreign key
+    "validate_constraint": (MAY_FAIL_ON_EXISTING_DATA,),  # VALIDATE CONSTRAINT, in a transaction of its own
+    # Indexes
+    "create_index": (ACQUIRES_SHARE_LOCK, INDEX_BUILD),  # a plain CREATE INDEX on Postgres: writes wait for the build
+    "create_index_concurrently": (INDEX_BUILD,),  # CREATE INDEX CONCURRENTLY: reads and writes go on
+    "create_index_no_concurrent_form": (INDEX_BUILD,),  # CREATE INDEX where the engine has no other (SQLite)
+    "unique_index": (MAY_FAIL_ON_EXISTING_DATA,),  # added to a unique index's build: repeated values fail it
+    "drop_index": (INDEX_DROPPED, ACQUIRES_ACCESS_EXCLUSIVE_LOCK),  # a plain DROP INDEX on Postgres
+    "drop_index_concurrently": (INDEX_DROPPED,),  # DROP INDEX CONCURRENTLY
+    "drop_index_no_concurrent_form": (INDEX_DROPPED,),  # DROP INDEX where the engine has no other (SQLite)
+    # Enums, views, sequences, extensions
+    "create_enum": (),  # CREATE TYPE ... AS ENUM
+    "add_enum_value": (),  # ALTER TYPE ... ADD VALUE
+    "drop_enum": (BACKWARD_INCOMPATIBLE,),  # DROP TYPE
+    "create_view": (),  # CREATE [OR REPLACE | MATERIALIZED] VIEW
+    "drop_view": (BACKWARD_INCOMPATIBLE,),  # DROP [MATERIALIZED] VIEW
+    "replace_view": (BACKWARD_INCOMPATIBLE,),  # added to each statement of a view dropped and created anew
+    "create_sequence": (),  # CREATE SEQUENCE
+    "alter_sequence": (MAY_FAIL_ON_EXISTING_DATA,),  # ALTER SEQUENCE: fails if the current value is out of bounds
+    "drop_sequence": (DELETES_DATA, BACKWARD_INCOMPATIBLE),  # DROP SEQUENCE: its current value goes
+    "create_extension": (),  # CREATE EXTENSION
+    "drop_extension": (DELETES_DATA, BACKWARD_INCOMPATIBLE),  # DROP EXTENSION
+    # SQLite table rebuilds, besides the hazards of every change the rebuild makes: the copy holds
+    # SQLite's write lock throughout, and readers wait once it spills to the file
+    "rebuild_table": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE),
+}
+
+
+def hazards_of(*kinds: str) -> tuple[str, ...]:
+    """The hazards of a statement of these kinds (their rows together); KeyError names a kind
+    the table does not have."""
+    return tuple(hazard for kind in kinds for hazard in STATEMENT_HAZARDS[kind])
