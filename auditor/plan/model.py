@@ -123,6 +123,12 @@ def with_hazards(statement: Statement, *hazards: str) -> Statement:
     return replace(statement, hazards=(*statement.hazards, *hazards))
 
 
+def drop_then_add(drop: list[Statement], add: list[Statement]) -> list[Statement]:
+    """A replacement: the drop, then the add, which carries the drop's hazards too (it cannot run
+    without the drop)."""
+    return drop + [with_hazards(s, *drop[0].hazards) for s in add]
+
+
 @dataclass(frozen=True)
 class Context:
     """What a builder knows besides its drift item: both schemas, the item's table on each side."""

@@ -9,7 +9,7 @@ from auditor.diff import DriftItem, check_name, fk_name, unique_name
 from auditor.dialects import Dialect
 from auditor.model import CheckConstraint, ForeignKey, Table, UniqueConstraint
 from auditor.plan.hazard_table import hazards_of
-from auditor.plan.model import Context, Precheck, Statement, with_hazards
+from auditor.plan.model import Context, Precheck, Statement, drop_then_add
 from auditor.plan.prechecks import check_precheck, duplicates_precheck, foreign_key_precheck
 from auditor.plan.rebuild import placeholder
 from auditor.plan.sql import (
@@ -101,8 +101,7 @@ def replace_constraint(add: Callable[[DriftItem, Context], list[Statement]]
                        ) -> Callable[[DriftItem, Context], list[Statement]]:
     """A builder that drops the constraint and adds it again with ``add``."""
     def build(item: DriftItem, ctx: Context) -> list[Statement]:
-        drop = drop_named_constraint(item, ctx)
-        return drop + [with_hazards(s, *drop[0].hazards) for s in add(item, ctx)]
+        return drop_then_add(drop_named_constraint(item, ctx), add(item, ctx))
 
     return build
 
@@ -151,5 +150,4 @@ def not_validated(item: DriftItem, ctx: Context) -> list[Statement]:
 
 def foreign_key_mismatch(item: DriftItem, ctx: Context) -> list[Statement]:
     """The foreign key dropped and added again."""
-    drop = extra_foreign_key(item, ctx)
-    return drop + [with_hazards(s, *drop[0].hazards) for s in missing_foreign_key(item, ctx)]
+    return drop_then_add(extra_foreign_key(item, ctx), missing_foreign_key(item, ctx))

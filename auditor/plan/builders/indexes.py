@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from auditor.diff import DriftItem
 from auditor.plan.hazard_table import hazards_of
-from auditor.plan.model import Context, Precheck, Statement, with_hazards
+from auditor.plan.model import Context, Precheck, Statement, drop_then_add
 from auditor.plan.prechecks import duplicates_precheck
 from auditor.plan.sql import drop_index_sql, index_sql
 
@@ -46,5 +46,4 @@ def extra_index(item: DriftItem, ctx: Context) -> list[Statement]:
 
 def index_mismatch(item: DriftItem, ctx: Context) -> list[Statement]:
     """The index dropped and built again."""
-    drop = extra_index(item, ctx)
-    return drop + [with_hazards(s, *drop[0].hazards) for s in missing_index(item, ctx)]
+    return drop_then_add(extra_index(item, ctx), missing_index(item, ctx))

@@ -2,9 +2,11 @@
 (Postgres has them all; SQLite has views)."""
 from __future__ import annotations
 
+from typing import TypeVar
+
 from auditor.diff import DriftItem
 from auditor.dialects import Dialect
-from auditor.model import Enum, Schema, Sequence, View
+from auditor.model import Enum, Sequence, View
 from auditor.plan.hazard_table import hazards_of
 from auditor.plan.model import Context, Statement, manual, with_hazards
 from auditor.plan.sql import do_block, do_if, literal, qualified_sql
@@ -18,13 +20,17 @@ def create_schema(item: DriftItem, schema: str | None, dialect: Dialect) -> list
                       hazards_of("create_schema"))]
 
 
-def _enum_of(item: DriftItem, schema: Schema) -> Enum:
-    return next(e for e in schema.enums if e.key == item.table_key)
+_Object = TypeVar("_Object", Enum, View, Sequence)
+
+
+def _the(objects: tuple[_Object, ...], item: DriftItem) -> _Object:
+    """The enum, view or sequence the item is about."""
+    return next(o for o in objects if o.key == item.table_key)
 
 
 def missing_enum(item: DriftItem, ctx: Context) -> list[Statement]:
     """CREATE TYPE ... AS ENUM, once."""
-    enum, dialect = _enum_of(item, ctx.expected), ctx.dialect
+    enum, dialect = _the(ctx.expected.enums, item), ctx.dialect
     values = ", ".join(literal(v) for v in enum.values)
     # No CREATE TYPE IF NOT EXISTS: a second run meets duplicate_object and does nothing.
     sql = do_block(f"BEGIN\n  CREATE TYPE {qualified_sql(enum, dialect)} AS ENUM ({values});\n"
@@ -34,14 +40,14 @@ def missing_enum(item: DriftItem, ctx: Context) -> list[Statement]:
 
 def extra_enum(item: DriftItem, ctx: Context) -> list[Statement]:
     """DROP TYPE."""
-    enum = _enum_of(item, ctx.actual)
+    enum = _the(ctx.actual.enums, item)
     return [Statement(f"DROP TYPE IF EXISTS {qualified_sql(enum, ctx.dialect)}", item, "drop_types",
                       hazards_of("drop_enum"))]
 
 
 def enum_values(item: DriftItem, ctx: Context) -> list[Statement]:
     """ADD VALUE for each new value, in its place; removed or reordered values are manual."""
-    want, have = _enum_of(item, ctx.expected), _enum_of(item, ctx.actual)
+    want, have = _the(ctx.expected.enums, item), _the(ctx.actual.enums, item)
     kept = [v for v in want.values if v in have.values]
     if kept != list(have.values):
         return [manual(item, "create_types", "Postgres cannot remove or reorder enum values in place; "
@@ -54,10 +60,6 @@ def enum_values(item: DriftItem, ctx: Context) -> list[Statement]:
             sql = f"ALTER TYPE {qualified_sql(want, ctx.dialect)} ADD VALUE IF NOT EXISTS {literal(value)}{place}"
             out.append(Statement(sql, item, "create_types", hazards_of("add_enum_value")))
     return out
-
-
-def _view_of(item: DriftItem, schema: Schema) -> View:
-    return next(v for v in schema.views if v.key == item.table_key)
 
 
 def create_view(item: DriftItem, view: View, dialect: Dialect) -> Statement:
@@ -85,22 +87,18 @@ def drop_view(item: DriftItem, view: View, dialect: Dialect) -> list[Statement]:
 
 def missing_view(item: DriftItem, ctx: Context) -> list[Statement]:
     """The view as the spec has it (and its schema)."""
-    view = _view_of(item, ctx.expected)
+    view = _the(ctx.expected.views, item)
     return create_schema(item, view.schema, ctx.dialect) + [create_view(item, view, ctx.dialect)]
 
 
 def extra_view(item: DriftItem, ctx: Context) -> list[Statement]:
     """DROP VIEW."""
-    return drop_view(item, _view_of(item, ctx.actual), ctx.dialect)
+    return drop_view(item, _the(ctx.actual.views, item), ctx.dialect)
 
 
 def view_mismatch(item: DriftItem, ctx: Context) -> list[Statement]:
     """The view dropped and created again as the spec has it."""
     return [with_hazards(s, *hazards_of("replace_view")) for s in extra_view(item, ctx) + missing_view(item, ctx)]
-
-
-def _sequence_of(item: DriftItem, schema: Schema) -> Sequence:
-    return next(s for s in schema.sequences if s.key == item.table_key)
 
 
 def _sequence_options(seq: Sequence) -> str:
@@ -110,7 +108,7 @@ def _sequence_options(seq: Sequence) -> str:
 
 def missing_sequence(item: DriftItem, ctx: Context) -> list[Statement]:
     """CREATE SEQUENCE IF NOT EXISTS with every option."""
-    seq = _sequence_of(item, ctx.expected)
+    seq = _the(ctx.expected.sequences, item)
     sql = f"CREATE SEQUENCE IF NOT EXISTS {qualified_sql(seq, ctx.dialect)} {_sequence_options(seq)}"
     return create_schema(item, seq.schema, ctx.dialect) + [Statement(sql, item, "create_types",
                                                                   hazards_of("create_sequence"))]
@@ -118,14 +116,14 @@ def missing_sequence(item: DriftItem, ctx: Context) -> list[Statement]:
 
 def extra_sequence(item: DriftItem, ctx: Context) -> list[Statement]:
     """DROP SEQUENCE."""
-    seq = _sequence_of(item, ctx.actual)
+    seq = _the(ctx.actual.sequences, item)
     return [Statement(f"DROP SEQUENCE IF EXISTS {qualified_sql(seq, ctx.dialect)}", item, "drop_types",
                       hazards_of("drop_sequence"))]
 
 
 def sequence_mismatch(item: DriftItem, ctx: Context) -> list[Statement]:
     """ALTER SEQUENCE to the spec's options."""
-    seq = _sequence_of(item, ctx.expected)
+    seq = _the(ctx.expected.sequences, item)
     # New bounds fail if the sequence's current value lies outside them.
     return [Statement(f"ALTER SEQUENCE {qualified_sql(seq, ctx.dialect)} {_sequence_options(seq)}", item,
                       "create_types", hazards_of("alter_sequence"))]
