@@ -127,6 +127,17 @@ def attribute_exists(table: Table, column: str, test: str, dialect: Dialect) -> 
             f"::regclass AND attname = {literal(column)} AND {test})")
 
 
+def primary_key_differs(table: Table, columns: tuple[str, ...], dialect: Dialect) -> str:
+    """A Postgres condition: the table has no primary key on exactly ``columns``, in order."""
+    wanted = "ARRAY[" + ", ".join(literal(c) for c in columns) + "]::text[]"
+    return (
+        "NOT EXISTS (SELECT 1 FROM pg_constraint AS c WHERE c.contype = 'p'"
+        f" AND c.conrelid = {literal(qualified_sql(table, dialect))}::regclass\n"
+        "      AND ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY AS k(num, ord)"
+        " JOIN pg_attribute AS a ON a.attrelid = c.conrelid AND a.attnum = k.num ORDER BY k.ord)"
+        f" = {wanted})")
+
+
 def _constraint_absent(table: Table, name: str, dialect: Dialect) -> str:
     return (f"NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = {literal(name)}"
             f" AND conrelid = {literal(qualified_sql(table, dialect))}::regclass)")

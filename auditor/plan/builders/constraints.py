@@ -13,7 +13,8 @@ from auditor.plan.model import Context, Precheck, Statement, drop_then_add
 from auditor.plan.prechecks import check_precheck, duplicates_precheck, foreign_key_precheck
 from auditor.plan.rebuild import placeholder
 from auditor.plan.sql import (
-    add_constraint, do_if, drop_constraint, literal, qualified_sql, references_sql, unique_body, validate_constraint)
+    add_constraint, do_if, drop_constraint, primary_key_differs, qualified_sql, references_sql, unique_body,
+    validate_constraint)
 
 
 def primary_key(item: DriftItem, ctx: Context) -> list[Statement]:
@@ -33,13 +34,7 @@ def primary_key(item: DriftItem, ctx: Context) -> list[Statement]:
     cols = ", ".join(dialect.quote(c) for c in want.primary_key.columns)
     steps = ([drop] if drop else []) + [f"ALTER TABLE {table} ADD CONSTRAINT {dialect.quote(name)} PRIMARY KEY ({cols})"]
     # Guarded by the key's current columns, so that running the block again changes nothing.
-    wanted = "ARRAY[" + ", ".join(literal(c) for c in want.primary_key.columns) + "]::text[]"
-    condition = (
-        "NOT EXISTS (SELECT 1 FROM pg_constraint AS c WHERE c.contype = 'p'"
-        f" AND c.conrelid = {literal(table)}::regclass\n"
-        "      AND ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY AS k(num, ord)"
-        " JOIN pg_attribute AS a ON a.attrelid = c.conrelid AND a.attnum = k.num ORDER BY k.ord)"
-        f" = {wanted})")
+    condition = primary_key_differs(want, want.primary_key.columns, dialect)
     hazards = hazards_of("replace_primary_key" if drop else "add_primary_key")
     return [Statement(do_if(condition, steps), item, "primary_keys", hazards, prechecks=prechecks)]
 
