@@ -13,6 +13,7 @@ The modules, one concept each:
 - ``prechecks``: the queries counting the rows a new rule would reject;
 - ``builders``: one builder per drift kind (``tables``, ``columns``, ``constraints``, ``indexes``,
   ``objects``), registered in ``builders.BUILDERS``;
+- ``hazard_table``: every kind of statement with its hazards, the one place builders take them from;
 - ``rebuild``: SQLite's rebuild placeholders, and the one rebuild per table they become;
 - ``order``: phase order, tables dropped referencing ones first, each SQL once;
 - ``planner``: ``plan_changes``, the whole of it; ``render``: ``render_script``, the text form.
