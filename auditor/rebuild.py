@@ -12,6 +12,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import OperationalError
+
+from auditor.dialects import SQLITE
 from auditor.errors import ApplyError
 
 if TYPE_CHECKING:
@@ -77,8 +80,20 @@ def _has_sequence_table(conn: Connection) -> bool:
 
 
 def _foreign_key_violations(conn: Connection) -> Counter[tuple[str, str]]:
-    """Rows pointing nowhere, counted per (child table, parent table)."""
-    return Counter((row[0], row[2]) for row in conn.exec_driver_sql("PRAGMA foreign_key_check"))
+    """Rows pointing nowhere, counted per (child table, parent table). A table whose foreign key
+    names a parent key that is not (yet) unique cannot be checked: SQLite refuses the whole check
+    ("foreign key mismatch"), so each table is checked on its own and such a table is left to the
+    rebuild that gives its parent the key (that rebuild's check covers it)."""
+    found: Counter[tuple[str, str]] = Counter()
+    for (table,) in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'").all():
+        try:
+            rows = conn.exec_driver_sql(f"PRAGMA foreign_key_check({SQLITE.quote(table)})").all()
+        except OperationalError as exc:
+            if "foreign key mismatch" not in str(exc):
+                raise
+            continue
+        found.update((row[0], row[2]) for row in rows)
+    return found
 
 
 def _refuse_new_violations(table: str, before: Counter[tuple[str, str]], after: Counter[tuple[str, str]]) -> None:

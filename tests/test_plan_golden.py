@@ -27,7 +27,7 @@ def _plan(dialect_name: str):
     dialect = dialect_named(dialect_name)
     desired = normalize_schema(load_spec(GOLDEN / "desired.yaml"), dialect)
     live = normalize_schema(load_spec(GOLDEN / "live.yaml"), dialect)
-    drift = diff_schemas(desired, live)
+    drift = diff_schemas(desired, live, dialect=dialect)
     return drift, plan_changes(drift, desired, live, dialect), dialect
 
 

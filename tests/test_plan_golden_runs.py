@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from conftest import require_command, run_cli, run_psql
-from test_expression_convergence import new_db  # noqa: F401 - the fixture
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -56,7 +55,7 @@ def _run(url: str, sql_path: Path, tmp_path: Path) -> str | None:
     return None if done.returncode == 0 else done.stderr.strip()
 
 
-def _live(engine: str, how: str, new_db, tmp_path: Path) -> str:  # noqa: F811
+def _live(engine: str, how: str, new_db, tmp_path: Path) -> str:
     url = new_db(engine)
     if how == "apply":
         built = run_cli("apply", "--db", url, "--spec", str(GOLDEN / "live.yaml"))
@@ -79,7 +78,7 @@ def _assert_desired(url: str) -> None:
 
 @pytest.mark.parametrize("how", ["apply", "natural_ddl"])
 @pytest.mark.parametrize("engine", ["postgresql", "sqlite"])
-def test_golden_plan_script_runs_on_the_real_engine(engine: str, how: str, new_db, tmp_path: Path) -> None:  # noqa: F811
+def test_golden_plan_script_runs_on_the_real_engine(engine: str, how: str, new_db, tmp_path: Path) -> None:
     if engine == "postgresql":
         require_command("psql")
     url = _live(engine, how, new_db, tmp_path)
@@ -92,7 +91,7 @@ def test_golden_plan_script_runs_on_the_real_engine(engine: str, how: str, new_d
 
 @pytest.mark.parametrize("how", ["apply", "natural_ddl"])
 @pytest.mark.parametrize("engine", ["postgresql", "sqlite"])
-def test_golden_drift_healed_by_apply(engine: str, how: str, new_db, tmp_path: Path) -> None:  # noqa: F811
+def test_golden_drift_healed_by_apply(engine: str, how: str, new_db, tmp_path: Path) -> None:
     url = _live(engine, how, new_db, tmp_path)
     applied = run_cli("apply", "--db", url, "--spec", str(GOLDEN / "desired.yaml"), "--allow-hazards", "all",
                       "--allow-destructive", "--strict")
@@ -100,7 +99,7 @@ def test_golden_drift_healed_by_apply(engine: str, how: str, new_db, tmp_path: P
     _assert_desired(url)
 
 
-def test_golden_postgres_plan_equals_what_plan_prints_for_the_live_database(new_db, tmp_path: Path) -> None:  # noqa: F811
+def test_golden_postgres_plan_equals_what_plan_prints_for_the_live_database(new_db, tmp_path: Path) -> None:
     """The golden plan comes from two spec files; a live database built from live.yaml plans the same SQL."""
     url = _live("postgresql", "apply", new_db, tmp_path)
     printed = run_cli("plan", "--db", url, "--spec", str(GOLDEN / "desired.yaml")).out

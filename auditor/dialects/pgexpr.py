@@ -179,6 +179,21 @@ def _literal(node: Node) -> Node | None:
     return None
 
 
+def is_simple_default(text: str) -> bool:
+    """Whether a default can follow DEFAULT as it is (a literal, a cast literal, a function call);
+    anything else needs parentheses (``DEFAULT (now() AT TIME ZONE 'utc')``)."""
+    try:
+        node = _parse_expression(text)
+    except Unparsable:
+        return False
+    while "TypeCast" in node:
+        node = node["TypeCast"]["arg"]
+    kind = next(iter(node))
+    if kind == "FuncCall":  # a call, not SQL syntax that parses into one (AT TIME ZONE, EXTRACT)
+        return node[kind].get("funcformat") != "COERCE_SQL_SYNTAX"
+    return kind in ("A_Const", "SQLValueFunction", "ColumnRef")
+
+
 # ---------------------------------------------------------------------------------------------
 # Parsing
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from auditor.dialects import Dialect
-from auditor.model import ForeignKey, Table, display_name
+from auditor.model import Expr, ForeignKey, Table, display_name
 from auditor.plan.model import Precheck
 from auditor.plan.sql import qualified_sql
 
@@ -32,11 +32,12 @@ def rows_precheck(table: Table, column: str, dialect: Dialect) -> Precheck:
 
 
 def duplicates_precheck(table: Table, elements: tuple[str, ...], dialect: Dialect,
-                        where: str | None = None, key: bool = False) -> Precheck:
-    """Rows sharing a value of ``elements`` (and, for a primary ``key``, rows with a NULL in it)."""
+                        where: Expr | None = None, key: bool = False) -> Precheck:
+    """Rows sharing a value of ``elements`` (as written; and, for a primary ``key``, rows with a
+    NULL in it)."""
     names = {c.name for c in table.columns}
-    exprs = [dialect.quote(e) if e in names else f"({_ORDER_WORDS.sub('', e)})" for e in elements]
-    filters = [f"{e} IS NOT NULL" for e in exprs] + ([f"({where})"] if where else [])
+    exprs = [dialect.quote(e) if e in names else f"({_element_expression(e, dialect)})" for e in elements]
+    filters = [f"{e} IS NOT NULL" for e in exprs] + ([f"({where.text})"] if where else [])
     groups = (f"SELECT count(*) AS n FROM {qualified_sql(table, dialect)} WHERE {' AND '.join(filters)} "
               f"GROUP BY {', '.join(exprs)} HAVING count(*) > 1")
     sql = f"SELECT coalesce(sum(n), 0) FROM ({groups}) AS repeated"
@@ -47,10 +48,21 @@ def duplicates_precheck(table: Table, elements: tuple[str, ...], dialect: Dialec
     return Precheck(sql, f"{{count}} row(s) of {label} repeat a value of ({listed})")
 
 
-def check_precheck(table: Table, expression: str, dialect: Dialect) -> Precheck:
+def _element_expression(element: str, dialect: Dialect) -> str:
+    """An index element's expression, without its collation, operator class and order."""
+    if dialect.parse_tree_expressions:
+        from auditor.dialects import pgexpr
+
+        expression = pgexpr.element_expression_sql(element)
+        if expression is not None:
+            return expression
+    return _ORDER_WORDS.sub("", element)
+
+
+def check_precheck(table: Table, expression: Expr, dialect: Dialect) -> Precheck:
     """Rows for which a CHECK expression is false."""
-    return Precheck(_count(table, f"NOT ({expression})", dialect),
-                    f"{{count}} row(s) of {_label(table)} break CHECK ({expression})")
+    return Precheck(_count(table, f"NOT ({expression.text})", dialect),
+                    f"{{count}} row(s) of {_label(table)} break CHECK ({expression.text})")
 
 
 def foreign_key_precheck(table: Table, fk: ForeignKey, dialect: Dialect) -> Precheck:

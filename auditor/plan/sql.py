@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from auditor.canon import render_type, serial_shorthand
+from auditor.canon import default_sql, render_type, serial_shorthand
 from auditor.dialects import Dialect
-from auditor.model import Column, ForeignKey, Index, Table, UniqueConstraint
+from auditor.model import CheckConstraint, Column, ForeignKey, Index, Table, UniqueConstraint
 
 
 class _Named(Protocol):
@@ -29,13 +29,13 @@ def column_sql(col: Column, table: Table, dialect: Dialect) -> str:
     if col.collation:
         text += f" COLLATE {dialect.quote_collation(col.collation)}"
     if col.generated:
-        text += f" GENERATED ALWAYS AS ({col.generated}) {dialect.generated_storage}"
+        text += f" GENERATED ALWAYS AS ({col.generated.text}) {dialect.generated_storage}"
     if col.identity in ("always", "by default"):
         text += f" GENERATED {col.identity.upper()} AS IDENTITY"
     if col.identity == "autoincrement":
         text += " PRIMARY KEY AUTOINCREMENT"  # SQLite takes AUTOINCREMENT only here
     text += "" if col.nullable or col.identity == "autoincrement" or is_rowid_alias(col, table, dialect) else " NOT NULL"
-    return text + (f" DEFAULT {col.default}" if col.default is not None and not serial else "")
+    return text + (f" DEFAULT {default_sql(col.default, dialect)}" if col.default is not None and not serial else "")
 
 
 def is_rowid_alias(col: Column, table: Table, dialect: Dialect) -> bool:
@@ -46,7 +46,21 @@ def is_rowid_alias(col: Column, table: Table, dialect: Dialect) -> bool:
 
 def _elements_sql(elements: tuple[str, ...], table: Table, dialect: Dialect) -> str:
     names = {c.name for c in table.columns}
-    return ", ".join(dialect.quote(e) if e in names else e for e in elements)
+    return ", ".join(dialect.quote(e) if e in names else element_sql(e, dialect) for e in elements)
+
+
+def element_sql(element: str, dialect: Dialect) -> str:
+    """An index element as written, with the parentheses an expression needs in CREATE INDEX."""
+    if dialect.parse_tree_expressions:
+        from auditor.dialects import pgexpr
+
+        return pgexpr.element_sql(element)
+    return element
+
+
+def check_body(check: CheckConstraint) -> str:
+    """A check's body: CHECK (the expression as written) [NO INHERIT]."""
+    return f"CHECK ({check.expression.text})" + (" NO INHERIT" if check.no_inherit else "")
 
 
 def create_table_sql(table: Table, dialect: Dialect) -> str:
@@ -57,8 +71,7 @@ def create_table_sql(table: Table, dialect: Dialect) -> str:
         parts.append(f"PRIMARY KEY ({', '.join(dialect.quote(c) for c in table.primary_key.columns)})")
     parts += [(f"CONSTRAINT {dialect.quote(u.name)} " if u.name else "") + unique_body(u, dialect)
               for u in table.unique_constraints]
-    parts += [(f"CONSTRAINT {dialect.quote(c.name)} " if c.name else "") + f"CHECK ({c.expression})"
-              for c in table.checks]
+    parts += [(f"CONSTRAINT {dialect.quote(c.name)} " if c.name else "") + check_body(c) for c in table.checks]
     # Postgres needs the referenced tables to exist first, so its foreign keys come in a later
     # phase; SQLite can only declare them here (it checks the target lazily).
     if not dialect.alter_constraints:
@@ -73,9 +86,10 @@ def index_sql(index: Index, table: Table, dialect: Dialect) -> str:
     unique = "UNIQUE " if index.unique else ""
     method = f" USING {index.method}" if index.method and index.method != dialect.default_index_method else ""
     text = (f"CREATE {unique}INDEX IF NOT EXISTS {dialect.quote(index.name)} "
-            f"ON {qualified_sql(table, dialect)}{method} ({_elements_sql(index.columns, table, dialect)})")
+            f"ON {qualified_sql(table, dialect)}{method} ({_elements_sql(index.written, table, dialect)})")
     text += f" INCLUDE ({_elements_sql(index.include, table, dialect)})" if index.include else ""
-    return text + (f" WHERE {index.where}" if index.where else "")
+    text += " NULLS NOT DISTINCT" if index.nulls_not_distinct else ""
+    return text + (f" WHERE {index.where.text}" if index.where else "")
 
 
 def drop_index_sql(name: str, table: Table, dialect: Dialect) -> str:
@@ -97,8 +111,13 @@ def references_sql(fk: ForeignKey, dialect: Dialect) -> str:
 
 
 def unique_body(unique: UniqueConstraint, dialect: Dialect) -> str:
-    """A unique constraint's body: UNIQUE (...)."""
-    return f"UNIQUE ({', '.join(dialect.quote(c) for c in unique.columns)})"
+    """A unique constraint's body: UNIQUE [NULLS NOT DISTINCT] (...) [INCLUDE (...)] [DEFERRABLE ...]."""
+    text = "UNIQUE NULLS NOT DISTINCT" if unique.nulls_not_distinct else "UNIQUE"
+    text += f" ({', '.join(dialect.quote(c) for c in unique.columns)})"
+    text += f" INCLUDE ({', '.join(dialect.quote(c) for c in unique.include)})" if unique.include else ""
+    if unique.deferrable:
+        text += " DEFERRABLE" + (" INITIALLY DEFERRED" if unique.initially_deferred else "")
+    return text
 
 
 def literal(text: str) -> str:

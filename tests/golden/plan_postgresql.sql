@@ -11,7 +11,7 @@ DROP INDEX IF EXISTS public.idx_users_old;
 CREATE TABLE IF NOT EXISTS public.new_table (
   id integer NOT NULL,
   job_id bigint,
-  created_at timestamp NOT NULL DEFAULT current_timestamp,
+  created_at timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP,
   PRIMARY KEY (id)
 );
 

@@ -5,7 +5,7 @@
 CREATE TABLE IF NOT EXISTS new_table (
   id INTEGER,
   job_id BIGINT,
-  created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+  created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
   PRIMARY KEY (id),
   FOREIGN KEY (job_id) REFERENCES analysis_jobs (id)
 );

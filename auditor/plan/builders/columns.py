@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from auditor.canon import render_type, tokenize
+from auditor.canon import default_sql, render_type, tokenize
 from auditor.diff import DriftItem
 from auditor.model import Column, Table
 from auditor.plan.builders.objects import create_view, drop_view
@@ -34,7 +34,7 @@ def missing_column(item: DriftItem, ctx: Context) -> list[Statement]:
     hazards = hazards_of("add_column_not_null" if must_fill else "add_column")
     if dialect.add_column_needs_constant_default and (
             must_fill or col.identity or col.generated or (col.default is not None and (
-                col.default.text.lower() in _NON_CONSTANT_DEFAULTS or col.default.text.startswith("(")))):
+                col.default.text.lower() in _NON_CONSTANT_DEFAULTS or default_sql(col.default, dialect).startswith("(")))):
         return placeholder(item, hazards, prechecks)
     if col.identity or col.generated or (col.default and _VOLATILE.search(col.default.text)):
         hazards += hazards_of("add_column_volatile")  # every row gets its own value
@@ -152,7 +152,7 @@ def type_clauses(col: Column, live: Column, ctx: Context) -> _Change:
     if live.default is None:
         return [change], hazards, ()
     # The old default may not cast to the new type: take it off, change, put the spec's one on.
-    restore = [f"SET DEFAULT {col.default}"] if col.default is not None else []
+    restore = [f"SET DEFAULT {col.default.text}"] if col.default is not None else []
     return ["DROP DEFAULT", change, *restore], hazards, ()
 
 
@@ -172,7 +172,7 @@ def default_clauses(col: Column, live: Column, ctx: Context) -> _Change:
     """SET DEFAULT or DROP DEFAULT."""
     # A new default may only fit the new type: with a type change pending, it waits for it.
     waits_for_type = ("type_mismatch", col.name) in ctx.pending
-    clauses = ["DROP DEFAULT"] if col.default is None else [f"SET DEFAULT {col.default}"]
+    clauses = ["DROP DEFAULT"] if col.default is None else [f"SET DEFAULT {col.default.text}"]
     return clauses, hazards_of("set_default_with_type_change" if waits_for_type else "set_default"), ()
 
 

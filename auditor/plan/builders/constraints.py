@@ -13,7 +13,7 @@ from auditor.plan.model import Context, Precheck, Statement, drop_then_add
 from auditor.plan.prechecks import check_precheck, duplicates_precheck, foreign_key_precheck
 from auditor.plan.rebuild import placeholder
 from auditor.plan.sql import (
-    add_constraint, do_if, drop_constraint, primary_key_differs, qualified_sql, references_sql, unique_body,
+    add_constraint, check_body, do_if, drop_constraint, primary_key_differs, qualified_sql, references_sql, unique_body,
     validate_constraint)
 
 
@@ -79,8 +79,7 @@ def add_check(item: DriftItem, ctx: Context) -> list[Statement]:
     precheck = check_precheck(ctx.want, check.expression, ctx.dialect)
     if not ctx.dialect.alter_constraints:
         return placeholder(item, hazards_of("add_check_not_valid"), (precheck,))
-    return _validated(item, "add_check_not_valid", ctx.want, item.name, f"CHECK ({check.expression})", precheck,
-                      ctx.dialect)
+    return _validated(item, "add_check_not_valid", ctx.want, item.name, check_body(check), precheck, ctx.dialect)
 
 
 def drop_named_constraint(item: DriftItem, ctx: Context) -> list[Statement]:

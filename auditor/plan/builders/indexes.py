@@ -30,7 +30,7 @@ def missing_index(item: DriftItem, ctx: Context) -> list[Statement]:
     prechecks: tuple[Precheck, ...] = ()
     if index.unique:
         hazards += hazards_of("unique_index")
-        prechecks = (duplicates_precheck(table, index.columns, dialect, where=index.where),)
+        prechecks = (duplicates_precheck(table, index.written, dialect, where=index.where),)
     return [Statement(sql, item, "create_indexes", hazards, prechecks=prechecks, own_transaction=ctx.concurrent)]
 
 

@@ -55,8 +55,9 @@ def enum_values(item: DriftItem, ctx: Context) -> list[Statement]:
     out = []
     for i, value in enumerate(want.values):
         if value not in have.values:
-            place = f" AFTER {literal(want.values[i - 1])}" if i else f" BEFORE {literal(want.values[1])}" \
-                if len(want.values) > 1 else ""
+            # In order, each after the value before it (added by now); the first before the first
+            # value that exists already, since the values between may be new too.
+            place = f" AFTER {literal(want.values[i - 1])}" if i else f" BEFORE {literal(kept[0])}" if kept else ""
             sql = f"ALTER TYPE {qualified_sql(want, ctx.dialect)} ADD VALUE IF NOT EXISTS {literal(value)}{place}"
             out.append(Statement(sql, item, "create_types", hazards_of("add_enum_value")))
     return out
@@ -65,9 +66,9 @@ def enum_values(item: DriftItem, ctx: Context) -> list[Statement]:
 def create_view(item: DriftItem, view: View, dialect: Dialect) -> Statement:
     """CREATE [OR REPLACE] VIEW, or CREATE MATERIALIZED VIEW IF NOT EXISTS."""
     if view.materialized:
-        sql = f"CREATE MATERIALIZED VIEW IF NOT EXISTS {qualified_sql(view, dialect)} AS {view.definition}"
+        sql = f"CREATE MATERIALIZED VIEW IF NOT EXISTS {qualified_sql(view, dialect)} AS {view.definition.text}"
     else:
-        sql = f"CREATE {dialect.create_or_replace_view} {qualified_sql(view, dialect)} AS {view.definition}"
+        sql = f"CREATE {dialect.create_or_replace_view} {qualified_sql(view, dialect)} AS {view.definition.text}"
     return Statement(sql, item, "create_views", hazards_of("create_view"))
 
 
