@@ -47,21 +47,21 @@ def _pick(db: LiveDb, schemas: list[str]):
     from auditor.inspect import inspect_target
 
     live = inspect_target(Target("corpus", db.url), tuple(schemas[1::2]) or ("public",))
-    views = " ".join(v.definition for v in live.views)
+    views = " ".join(v.definition.text for v in live.views)
     if db.dialect == "sqlite":  # SQLite refuses to drop a column that a trigger names
         views += " ".join(str(sql) for (sql,) in db.query("SELECT sql FROM sqlite_master WHERE type = 'trigger'"))
     for table in sorted(live.tables, key=lambda t: t.key):
         used = {c for i in table.indexes for c in i.columns + i.include}
         used |= {c.name for c in table.columns for i in table.indexes
-                 if c.name in " ".join(i.columns + i.include) + (i.where or "")}
+                 if c.name in " ".join(i.written + i.include) + (i.where.text if i.where else "")}
         used |= {c for u in table.unique_constraints for c in u.columns}
         used |= {c for fk in table.foreign_keys for c in fk.columns} | set(table.primary_key.columns if table.primary_key else ())
-        checks = " ".join(c.expression for c in table.checks)
+        checks = " ".join(c.expression.text for c in table.checks)
         for col in table.columns:
             plain = col.name.isidentifier() and col.name == col.name.lower()
             # SQLite can only add back a column that is nullable or has a constant default.
-            re_addable = col.nullable or (col.default is not None and "(" not in col.default
-                                          and "current" not in col.default)
+            re_addable = col.nullable or (col.default is not None and "(" not in col.default.text
+                                          and "current" not in col.default.text.lower())
             if (plain and re_addable and col.name not in used and col.name not in checks and col.name not in views
                     and not col.generated and not col.identity):
                 index = next((i for i in table.indexes if not i.unique), None)

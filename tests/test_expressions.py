@@ -65,6 +65,7 @@ PG_EQUAL = [
     ("CAST('1.5' AS numeric)", "1.5", "numeric"),
     ("E'a\\tb'", "'a\tb'::text", "text"),
     ("'x'::text", "'x'::character varying", "varchar(5)"),
+    ("''::character varying", "(''::character varying)::text", "text"),
     ("s SIMILAR TO '[a-z]+'", "s::text ~ similar_to_escape('[a-z]+'::text)", None),
     ("b ^ 2", "b::double precision ^ 2::double precision", None),
     ("(data ->> 'n')::int > 0", "((data ->> 'n'::text))::integer > 0", None),

@@ -312,6 +312,10 @@ def _type_cast(node: Node) -> Node:
     text = _string(arg)
     if base in _TEXT_TYPES and (_column_ref(arg) is not None or _is_subscript(arg)):
         return arg  # the server casts text-like columns to text where it compares them
+    inner = arg.get("TypeCast") if isinstance(arg, dict) else None
+    if base in _TEXT_TYPES and isinstance(inner, dict) and _string(inner["arg"]) is not None \
+            and inner["type"].split("(")[0] in _TEXT_TYPES:
+        arg = inner["arg"]  # ''::character varying::text (a column's type changed under its default)
     if base in ("regclass", "unknown") and text is not None:
         return arg  # nextval('seq') takes a regclass; the server writes the cast out
     if base.endswith("[]") and base[:-2] in _TEXT_TYPES and "A_ArrayExpr" in arg:
@@ -493,7 +497,8 @@ def _as_default(tree: Node, column_type: str) -> Node:
         tree = _number_or_none(text)
     elif text is not None and base == "boolean" and text.lower() in _TRUE | _FALSE:
         tree = {"A_Const": {"boolval": text.lower() in _TRUE}}
-    return {"TypeCast": {"arg": tree, "type": base}}
+    # Text-like types hold a string literal alike: the default '' is one on varchar and text.
+    return {"TypeCast": {"arg": tree, "type": "text" if base in _TEXT_TYPES else base}}
 
 
 def _is_literal(node: Node) -> bool:
