@@ -33,13 +33,35 @@ def load_sql(url: str, path: Path) -> None:
     engine.dispose()
 
 
+def _checks_by_meaning(dump: str) -> str:
+    """pg_dump text with each CHECK's expression replaced by its canonical form: a check that
+    schema-auditor re-creates from a snapshot is the same check, though the server may print it
+    with other casts and parentheses than it printed the original."""
+    from auditor.dialects.pgexpr import canonical_expr
+
+    out, pos = [], 0
+    while (start := dump.find("CHECK (", pos)) != -1:
+        depth, i, quoted = 0, start + len("CHECK "), False
+        while i < len(dump):
+            ch = dump[i]
+            quoted = quoted != (ch == "'")
+            depth += 0 if quoted else {"(": 1, ")": -1}.get(ch, 0)
+            i += 1
+            if depth == 0 and not quoted:
+                break
+        inner = dump[start + len("CHECK ("):i - 1]
+        out += [dump[pos:start], f"CHECK <{canonical_expr(inner)}>"]
+        pos = i
+    return "".join(out) + dump[pos:]
+
+
 def pg_dump(url: str) -> str:
     """``pg_dump --schema-only``, without the lines that differ between any two databases."""
     u = make_url(url)
     done = subprocess.run(["pg_dump", "--schema-only", "-h", u.host or "", "-p", str(u.port or 5432),
                            "-U", u.username or "postgres", u.database or ""],
                           capture_output=True, text=True, timeout=120, check=True)
-    return "\n".join(line for line in done.stdout.splitlines()
+    return "\n".join(line for line in _checks_by_meaning(done.stdout).splitlines()
                      if line and not line.startswith(("--", "SET ", "SELECT pg_catalog", "\\restrict", "\\unrestrict")))
 
 
@@ -118,7 +140,7 @@ def pg_dump_covered(url: str) -> list[str]:
     done = subprocess.run(["pg_dump", "--schema-only", "--no-owner", "-h", u.host or "", "-p", str(u.port or 5432),
                            "-U", u.username or "postgres", u.database or ""],
                           capture_output=True, text=True, timeout=120, check=True)
-    blocks = re.split(r"^--\n-- (?=Name: )", done.stdout, flags=re.M)[1:]
+    blocks = re.split(r"^--\n-- (?=Name: )", _checks_by_meaning(done.stdout), flags=re.M)[1:]
     kept = []
     for block in blocks:
         header, _, body = block.partition("\n")

@@ -89,4 +89,8 @@ def test_the_readme_spec_example_is_valid_and_complete(tmp_path) -> None:
     assert table.renamed_from == "jobs" and table.column("code").renamed_from == "ref"
     assert [e.name for e in schema.enums] == ["job_status"] and schema.extensions == ("pg_trgm",)
     assert {v.materialized for v in schema.views} == {True, False}
-    assert len(table.unique_constraints) == 2 and len(table.checks) == 2 and len(table.indexes) == 3
+    assert len(table.unique_constraints) == 3 and len(table.checks) == 3 and len(table.indexes) == 4
+    long_unique = next(u for u in table.unique_constraints if u.name == "ux_jobs_ref")
+    assert (long_unique.include, long_unique.nulls_not_distinct, long_unique.deferrable) == (("status",), True, True)
+    assert next(c for c in table.checks if c.name == "ck_local").no_inherit
+    assert table.index("idx_jobs_code_prefix").columns == ("code text_pattern_ops", 'status COLLATE "C"')

@@ -35,6 +35,8 @@ Node = Any  # the JSON form of a libpg_query tree: dicts, lists and scalars
 _POSITION_KEYS = frozenset({"location", "list_start", "list_end", "rexpr_list_start", "rexpr_list_end",
                             "stmt_location", "stmt_len"})
 _TEXT_TYPES = frozenset({"text", "varchar", "char", "name", "bpchar", "character varying", "character"})
+# A string literal of these types is the same string (char pads, so it is not among them).
+_STRING_TYPES = frozenset({"text", "varchar", "name", "character varying"})
 _INTEGER_TYPES = frozenset({"integer", "bigint", "smallint"})
 _NUMERIC_TYPES = _INTEGER_TYPES | {"numeric", "real", "double"}
 _TRUE = frozenset({"t", "true", "y", "yes", "on", "1"})
@@ -326,6 +328,8 @@ def _type_cast(node: Node) -> Node:
         return {"A_Const": {"boolval": text.lower() in _TRUE}}
     if base in _NUMERIC_TYPES and text is not None and _number_or_none(text) is not None:
         arg = _number_or_none(text)  # '2'::bigint is 2::bigint, '1.50'::numeric is 1.5::numeric
+    if base in _STRING_TYPES and _string(arg) is not None:
+        type_ = "text"  # 'a'::character varying and 'a'::text are one string
     # A typed literal stays typed (2::numeric / 4 is not 2 / 4); model.Expr matches a literal
     # the other side left untyped.
     return {"TypeCast": {"arg": arg, "type": type_}}
