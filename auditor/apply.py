@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 # pg_try_advisory_lock takes one bigint; this one is ours, in every database.
 ADVISORY_LOCK_KEY = int.from_bytes(hashlib.sha256(b"schema-auditor apply").digest()[:8], "big", signed=True)
 LOCK_POLL_SECONDS = 0.2
+# A guard's question to SQLite, whose names ignore case (table_xinfo lists generated columns too).
+_SQLITE_TABLE_EXISTS = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE"
+_SQLITE_COLUMN_EXISTS = "SELECT count(*) FROM pragma_table_xinfo(?) WHERE name = ? COLLATE NOCASE"
 
 
 @dataclass(frozen=True)
@@ -205,9 +208,16 @@ class _Run:
                                  "to apply the rest; nothing was changed")
 
     def _guard_satisfied(self, conn: Connection, guard: Guard) -> bool:
-        """True when the live schema already is what the guarded statement would make it."""
-        table = read_live_schema(conn, self.dialect, self.schemas).table(guard.table_key)
-        exists = table is not None and (guard.column is None or table.column(guard.column) is not None)
+        """True when the live schema already is what the guarded statement would make it. SQLite
+        (the engine guards are for) is asked about that one table, not read whole: a plan of many
+        ADD COLUMNs would otherwise read the schema once per column."""
+        if self.dialect.has_schemas:
+            table = read_live_schema(conn, self.dialect, self.schemas).table(guard.table_key)
+            exists = table is not None and (guard.column is None or table.column(guard.column) is not None)
+        elif guard.column is None:
+            exists = bool(conn.exec_driver_sql(_SQLITE_TABLE_EXISTS, (guard.table_key,)).scalar())
+        else:
+            exists = bool(conn.exec_driver_sql(_SQLITE_COLUMN_EXISTS, (guard.table_key, guard.column)).scalar())
         return exists != guard.exists
 
     # -- running ------------------------------------------------------------------------------
