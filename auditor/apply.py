@@ -138,6 +138,7 @@ class _Run:
     executed: list[Statement] = field(default_factory=list)
     already_done: list[Statement] = field(default_factory=list)
     verified: bool = False
+    committed: int = 0  # statements of steps already committed (a plan with CONCURRENTLY or VALIDATE)
 
     def execute(self, conn: Connection, statements: list[Statement]) -> None:
         """Every segment in order: one transaction for the grouped ones, alone for the others."""
@@ -152,11 +153,13 @@ class _Run:
                     with _autocommit(conn):
                         for statement in segment:
                             self._run_alone(conn, statement)
+                            self.committed = len(self.executed)
                 else:
                     with self._transaction(conn):
                         self._verify_unchanged(conn)
                         for statement in segment:
                             self._run(conn, statement)
+                    self.committed = len(self.executed)
             if not self.verified:  # nothing to run: still tell a stale reviewed plan apart
                 self._verify_unchanged(conn)
                 _end_transaction(conn)
@@ -221,7 +224,7 @@ class _Run:
             if count:
                 raise ApplyError(f"{self.target.name}: refused '{statement.summary}': {check.describe(count)}",
                                  "fix those rows, or leave MAY_FAIL_ON_EXISTING_DATA out of --allow-hazards "
-                                 "to apply the rest; nothing was changed")
+                                 f"to apply the rest; {self._changed()}")
 
     def _guard_satisfied(self, conn: Connection, guard: Guard) -> bool:
         """True when the live schema already is what the guarded statement would make it. SQLite
@@ -271,7 +274,14 @@ class _Run:
         except DBAPIError as exc:
             reason = self._explain(conn, exc, statement)
             raise StatementError(f"{self.target.name}: '{statement.summary}' failed: {reason}; rolled back",
-                                 statement.summary, reason) from None
+                                 statement.summary, reason,
+                                 f"{self._changed()}; fix the cause and run apply again") from None
+
+    def _changed(self) -> str:
+        """What a failure leaves changed: nothing, or the steps committed before it."""
+        if not self.committed:
+            return "nothing was changed"
+        return f"the {self.committed} statement(s) of the steps before it stay committed"
 
     def _explain(self, conn: Connection, exc: DBAPIError, statement: Statement) -> str:
         text = describe_error(exc, parse_url(self.target.url))

@@ -195,6 +195,18 @@ def test_no_verify_skips_the_copy(db: LiveDb, write_spec) -> None:
     assert f"\n  plan     {expected}\n" in good.out, good.out
 
 
+def test_without_the_proof_a_plan_run_in_steps_says_what_stays_committed(pg_url: str, write_spec) -> None:
+    # What the proof spares: --concurrent-indexes commits the new column before the index fails.
+    db = LiveDb(pg_url, "postgresql")
+    db.execute(JOBS)
+    result = run_cli("apply", "--db", pg_url, "--spec", write_spec(FAILING_SPEC), "--yes", "--no-verify",
+                     "--concurrent-indexes")
+    assert result.code == 2
+    assert result.err.rstrip().endswith("(the 1 statement(s) of the steps before it stay committed; "
+                                        "fix the cause and run apply again)"), result.err
+    assert ("jobs", "note", "text") in schema_of(db)
+
+
 def test_config_dev_url_is_where_its_plans_are_verified(pg_url: str, tmp_path: Path) -> None:
     LiveDb(pg_url, "postgresql").execute(JOBS)
     (tmp_path / "spec.yaml").write_text(GOOD_SPEC)
