@@ -32,28 +32,20 @@ SCRATCH_COPY = {"sqlite": "a scratch copy (sqlite in-memory)",
                 "postgresql": f"scratch database on {PG_ADMIN_URL} (copied with pg_dump)"}
 
 JOBS = "CREATE TABLE jobs (id integer PRIMARY KEY, score integer)"
+JOBS_SPEC = """\
+tables:
+  jobs:
+    columns:
+      id: {type: integer, primary_key: true}
+      score: integer
+      note: text
+    indexes:
+      %s
+"""
 # A new column, then an index whose predicate calls a function no engine has: the index fails.
 # With --concurrent-indexes, Postgres commits the column before it builds the index.
-FAILING_SPEC = """\
-tables:
-  jobs:
-    columns:
-      id: {type: integer, primary_key: true}
-      score: integer
-      note: text
-    indexes:
-      idx_jobs_scored: {columns: [score], where: "no_such_fn(score) > 0"}
-"""
-GOOD_SPEC = """\
-tables:
-  jobs:
-    columns:
-      id: {type: integer, primary_key: true}
-      score: integer
-      note: text
-    indexes:
-      idx_jobs_score: {columns: [score]}
-"""
+FAILING_SPEC = JOBS_SPEC % 'idx_jobs_scored: {columns: [score], where: "no_such_fn(score) > 0"}'
+GOOD_SPEC = JOBS_SPEC % "idx_jobs_score: {columns: [score]}"
 
 
 def verify_options(db: LiveDb) -> list[str]:
