@@ -103,7 +103,7 @@ def _audit_target(target: Target, ignore: tuple[str, ...]) -> AuditResult:
             read_recorded(conn, d, target.version) if target.version else Recorded()))
     except AuditorError as exc:
         return AuditResult(target, error=exc.report(), seconds=time.monotonic() - started)
-    drift = tuple(diff_schemas(expected, actual, ignore + target.ignore))
+    drift = tuple(diff_schemas(expected, actual, ignore + target.ignore, dialect=dialect))
     version = check_versions(expected.version, recorded, drift, target.version, target.spec) \
         if target.version else None
     return AuditResult(target, dialect, expected, actual, drift, seconds=time.monotonic() - started,

@@ -13,7 +13,8 @@ from functools import lru_cache, wraps
 from typing import Callable, Iterable, NamedTuple, TypeVar
 
 from auditor.dialects import DIALECTS, Dialect
-from auditor.model import Column, ForeignKey, PrimaryKey, Schema, Sequence, Table, interned_column
+from auditor.model import (
+    CheckConstraint, Column, Expr, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table, View, interned_column)
 
 R = TypeVar("R")
 D = TypeVar("D")
@@ -99,7 +100,28 @@ def canonical_type(text: str, dialect: Dialect) -> str:
     args = parts.args if parts.args is not None else dialect.implicit_type_args.get(base)
     if base == "numeric" and args and "," not in args and dialect.numeric_scale_defaults_to_zero:
         args += ",0"
-    return base + (f"({args})" if args else "") + "[]" * parts.dims
+    dims = min(parts.dims, 1) if dialect.array_dimensions_ignored else parts.dims
+    return base + (f"({args})" if args else "") + "[]" * dims
+
+
+def default_sql(expr: Expr, dialect: Dialect) -> str:
+    """A default as DDL writes it after DEFAULT: the author's (or the engine's) text, in parentheses
+    where the grammar wants them (``DEFAULT (datetime('now'))``, ``DEFAULT (now() AT TIME ZONE 'utc')``)."""
+    text = expr.text
+    if dialect.parse_tree_expressions:
+        from auditor.dialects import pgexpr
+
+        return text if pgexpr.is_simple_default(text) else f"({text})"
+    tokens = tokenize(text, dialect)
+    if tokens[:1] == [Token("op", "(")] and _matching_paren(tokens, 0) == len(tokens) - 1:
+        return text
+    signed = tokens[1:] if tokens[:1] in ([Token("op", "-")], [Token("op", "+")]) else tokens
+    literal = len(signed) == 1 and (signed[0].kind in ("str", "num") or signed[0].text in _SQLITE_DEFAULT_WORDS)
+    return text if literal else f"({text})"
+
+
+# What SQLite takes after DEFAULT without parentheses, besides literals.
+_SQLITE_DEFAULT_WORDS = frozenset({"null", "true", "false", "current_time", "current_date", "current_timestamp"})
 
 
 def render_type(canonical: str, dialect: Dialect) -> str:
@@ -127,11 +149,28 @@ _TOKEN_RE = re.compile(
     r"""(?P<ws>\s+|--[^\n]*|/\*.*?\*/)
       |(?P<str>[eEnNxXbB]?'(?:[^']|'')*')
       |(?P<qid>"(?:[^"]|"")*"|`[^`]*`)
-      |(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+      |(?P<num>0[xX][0-9A-Fa-f]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
       |(?P<word>[A-Za-z_][A-Za-z0-9_$]*)
-      |(?P<op>::|<=|>=|<>|!=|==|\|\||->>|->|.)""",
+      |(?P<op>::|->>|->|<<|>>|<=|>=|<>|!=|==|\|\||.)""",
     re.X | re.S,
 )
+# Postgres operators are runs of these characters (a run ends before a trailing + or -, unless it
+# holds one of ~!@#%^&|`?): ``@>``, ``!~*``, ``#>>``, ``&&``, ``<<=``. Used where the parser refused
+# the text and it is compared as tokens.
+_PG_OPERATOR_RE = re.compile(r"[~!@#%^&|`?<>=+*/-]{2,}")
+_PG_SPECIAL = frozenset("~!@#%^&|`?")
+
+
+def _pg_operator_at(text: str, pos: int) -> str | None:
+    match = _PG_OPERATOR_RE.match(text, pos)
+    if not match:
+        return None
+    op = match.group()
+    while len(op) > 1 and op[-1] in "+-" and not _PG_SPECIAL & set(op):
+        op = op[:-1]
+    return op if len(op) > 1 and not op.startswith(("--", "/*")) else None
+
+
 _BRACKET_ID_RE = re.compile(r"\[[^\]]*\]")
 
 # Words before "(" that make it a grouping parenthesis rather than a call or a list.
@@ -170,6 +209,11 @@ def tokenize(text: str, dialect: Dialect, columns: frozenset[str] | None = None)
             tokens.append(_identifier(bracket.group()[1:-1], dialect))
             pos = bracket.end()
             continue
+        operator = _pg_operator_at(text, pos) if dialect.parse_tree_expressions else None
+        if operator:
+            tokens.append(Token("op", {"!=": "<>"}.get(operator, operator)))
+            pos += len(operator)
+            continue
         match = _TOKEN_RE.match(text, pos)
         assert match is not None  # the last alternative matches any character
         pos = match.end()
@@ -192,6 +236,10 @@ def _token(kind: str, text: str, dialect: Dialect) -> Token:
         return _identifier(text[1:-1].replace('""', '"'), dialect)
     if kind == "op":
         return Token("op", {"!=": "<>", "==": "="}.get(text, text))
+    if kind == "num" and text[:2] in ("0x", "0X"):
+        return Token("num", str(int(text, 16)))  # 0x1F is 31
+    if kind == "str" and text[0] in "xX":
+        return Token("str", "x" + text[1:].upper())  # a blob's hex digits, in either case
     return Token(kind, text)
 
 
@@ -215,12 +263,71 @@ def _merge_negative_numbers(tokens: list[Token]) -> list[Token]:
     return out
 
 
-def canonical_expr(text: str | None, dialect: Dialect, columns: frozenset[str] | None = None) -> str | None:
-    """The canonical text of a SQL expression; None for no expression or a bare NULL.
-    ``columns``: the table's column names, where the expression belongs to a table."""
+def canonical_expr(text: str | None, dialect: Dialect, columns: frozenset[str] | None = None,
+                   column_type: str | None = None) -> Expr | None:
+    """An expression with its canonical form; None for no expression or a bare NULL.
+    ``columns``: the table's column names, where the expression belongs to a table;
+    ``column_type``: the canonical type of the column, where the expression is its default."""
     if text is None or not str(text).strip():
         return None
-    return _canonical_expr(str(text), dialect, columns)
+    text = str(text).strip()
+    if dialect.parse_tree_expressions:
+        from auditor.dialects import pgexpr  # the parser loads only where an engine needs it
+
+        try:
+            canon = pgexpr.canonical_expr(text, column_type)
+        except pgexpr.Unparsable:
+            return _unproven(text, dialect, columns)
+        return None if canon is None else Expr(text, canon, pgexpr.loosened(canon))
+    canon = _canonical_expr(text, dialect, columns)
+    if canon is not None and column_type is not None:
+        canon = _literal_default(canon, column_type)
+    return None if canon is None else Expr(text, canon)
+
+
+def _unproven(text: str, dialect: Dialect, columns: frozenset[str] | None) -> Expr | None:
+    """What the parser refused, compared as canonical text (white space, case, parentheses)."""
+    canon = _canonical_expr(text, dialect, columns)
+    return None if canon is None else Expr(text, canon, proven=False)
+
+
+def canonical_view(text: str, dialect: Dialect) -> Expr:
+    """A view's query with its canonical form."""
+    text = text.strip()
+    if dialect.parse_tree_expressions:
+        from auditor.dialects import pgexpr
+
+        try:
+            canon = pgexpr.canonical_query(text)
+            return Expr(text, canon, pgexpr.loosened(canon))
+        except pgexpr.Unparsable:
+            pass
+        return Expr(text, _canonical_expr(text.rstrip(";"), dialect, None) or "", proven=False)
+    return Expr(text, _canonical_expr(text.rstrip().rstrip(";"), dialect, None) or "")
+
+
+def renamed_expr(expr: Expr | None, renames: dict[str, str], dialect: Dialect) -> Expr | None:
+    """An expression with the column names in ``renames`` (old -> new) replaced in its canonical
+    form (the text stays as it was read: it is never rendered for the renamed side)."""
+    if expr is None or not renames:
+        return expr
+    if dialect.parse_tree_expressions and expr.proven:
+        from auditor.dialects import pgexpr
+
+        canon = pgexpr.rename_columns(expr.canon, renames)
+        return Expr(expr.text, canon, pgexpr.loosened(canon), expr.proven)
+    return Expr(expr.text, rename_identifiers(expr.canon, renames, dialect) or expr.canon, None, expr.proven)
+
+
+def renamed_element(element: str, renames: dict[str, str], dialect: Dialect) -> str:
+    """A canonical index element with renamed columns (see ``renamed_expr``)."""
+    if element in renames:
+        return renames[element]
+    if dialect.parse_tree_expressions and element.startswith("{"):
+        from auditor.dialects import pgexpr
+
+        return pgexpr.rename_columns(element, renames)
+    return rename_identifiers(element, renames, dialect) or element
 
 
 @_memoized
@@ -443,6 +550,13 @@ def canonical_element(text: str, columns: frozenset[str], dialect: Dialect) -> s
     """
     if text in columns:
         return text
+    if dialect.parse_tree_expressions:
+        from auditor.dialects import pgexpr
+
+        try:
+            return pgexpr.canonical_element(text)
+        except pgexpr.Unparsable:
+            pass
     return _canonical_element(text, dialect, columns)
 
 
@@ -456,7 +570,7 @@ def _canonical_element(text: str, dialect: Dialect, columns: frozenset[str]) -> 
     elif len(tokens) == 1 and tokens[0].kind == "word":
         element = tokens[0].text
     else:
-        element = canonical_expr(render_tokens(tokens), dialect, columns) or text
+        element = _canonical_expr(render_tokens(tokens), dialect, columns) or text
     return f"{element} {order}" if order else element
 
 
@@ -488,8 +602,7 @@ def normalize_schema(schema: Schema, dialect: Dialect) -> Schema:
         schema,
         tables=tuple(_normalize_table(t, dialect) for t in schema.tables),
         enums=tuple(replace(e, schema=_namespace(e.schema, dialect)) for e in schema.enums if dialect.has_enums),
-        views=tuple(replace(v, schema=_namespace(v.schema, dialect),
-                            definition=canonical_expr(v.definition.rstrip().rstrip(";"), dialect) or "")
+        views=tuple(replace(v, schema=_namespace(v.schema, dialect), definition=canonical_view(v.definition.text, dialect))
                     for v in schema.views),
         sequences=tuple(normalize_sequence(q, dialect) for q in schema.sequences if dialect.has_sequences),
         extensions=extensions if dialect.has_extensions else None,
@@ -516,15 +629,35 @@ def _normalize_table(table: Table, dialect: Dialect) -> Table:
         schema=schema,
         columns=tuple(_normalize_column(c, c.name in pk_columns, table, names, dialect) for c in table.columns),
         primary_key=pk,
-        indexes=tuple(_updated(i, columns=elements(i.columns), include=elements(i.include),
-                               where=canonical_expr(i.where, dialect, names),
-                               method=(i.method or dialect.default_index_method or "").lower() or None)
-                      for i in table.indexes),
+        indexes=tuple(_normalize_index(i, names, dialect) for i in table.indexes),
         foreign_keys=tuple(_normalize_foreign_key(f, dialect) for f in table.foreign_keys),
-        unique_constraints=tuple(_updated(u, columns=elements(u.columns)) for u in table.unique_constraints),
-        checks=tuple(_updated(c, expression=_check_expression(c.expression, dialect, names)) for c in table.checks),
+        unique_constraints=tuple(_updated(u, columns=elements(u.columns), include=elements(u.include))
+                                 for u in table.unique_constraints),
+        checks=tuple(_normalize_check(c, names, dialect) for c in table.checks),
         comment=(table.comment or None) if dialect.has_comments else None,
     )
+
+
+def _normalize_index(index: Index, names: frozenset[str], dialect: Dialect) -> Index:
+    # Elements as written stay beside their canonical forms: DDL is made from the written ones.
+    written = index.written
+    columns = tuple(canonical_element(e, names, dialect) for e in written)
+    return _updated(index, columns=columns, elements=written if written != columns else (),
+                    include=tuple(canonical_element(c, names, dialect) for c in index.include),
+                    where=_expression_of(index.where, dialect, names),
+                    method=(index.method or dialect.default_index_method or "").lower() or None,
+                    nulls_not_distinct=index.nulls_not_distinct and dialect.nulls_not_distinct)
+
+
+def _normalize_check(check: CheckConstraint, names: frozenset[str], dialect: Dialect) -> CheckConstraint:
+    return _updated(check, expression=_check_expression(check.expression, dialect, names),
+                    no_inherit=check.no_inherit and dialect.has_inheritance)
+
+
+def _expression_of(expr: Expr | None, dialect: Dialect, names: frozenset[str] | None = None,
+                   column_type: str | None = None) -> Expr | None:
+    """A read expression made canonical (from its text: normalizing twice changes nothing)."""
+    return None if expr is None else canonical_expr(expr.text, dialect, names, column_type)
 
 
 def _updated(value: D, **changes: object) -> D:
@@ -557,7 +690,7 @@ def _plain_column(*fields_pk_and_dialect: object) -> Column:
 def _build_column(column: Column, in_primary_key: bool, table: Table, names: frozenset[str],
                   dialect: Dialect) -> Column:
     type_ = canonical_type(column.type, dialect)
-    default = _literal_default(canonical_expr(column.default, dialect), type_)
+    default = _expression_of(column.default, dialect, None, type_)
     base = type_.split("(")[0]
     if base in dialect.serial_types:
         # serial is an integer whose default draws from the sequence Postgres names after it.
@@ -575,21 +708,21 @@ def _build_column(column: Column, in_primary_key: bool, table: Table, names: fro
     # then one object, which the differ compares at a glance.
     return interned_column(
         column.name, type_, column.nullable and not not_null, default, identity,
-        canonical_expr(column.generated, dialect, names),
+        _expression_of(column.generated, dialect, names),
         None if collation in dialect.default_collations else collation,
         (column.comment or None) if dialect.has_comments else None,
         column.renamed_from,
     )
 
 
-def _literal_default(default: str | None, type_: str) -> str | None:
+def _literal_default(default: str, type_: str) -> str:
     """A quoted literal default as its column's type reads it: ``'f'`` on a boolean is false."""
-    if default is None or not (default.startswith("'") and default.endswith("'")) or "'" in default[1:-1]:
+    if not (default.startswith("'") and default.endswith("'")) or "'" in default[1:-1]:
         return default
     return _literal_as(Token("str", default), type_.split("(")[0]).text
 
 
-def serial_default(table: str, column: str, schema: str | None, dialect: Dialect) -> str | None:
+def serial_default(table: str, column: str, schema: str | None, dialect: Dialect) -> Expr | None:
     """The canonical default of a serial column: ``nextval`` of the sequence named after it,
     spelled as Postgres prints that regclass (quoted where needed, qualified outside public)."""
     sequence = dialect.qualified(schema if schema != dialect.default_schema else None, f"{table}_{column}_seq")
@@ -604,14 +737,14 @@ def serial_shorthand(col: Column, table: Table, dialect: Dialect) -> str | None:
                  if base == col.type and serial in ("serial", "bigserial", "smallserial")), None)
 
 
-def _check_expression(text: str, dialect: Dialect, columns: frozenset[str]) -> str:
-    """A CHECK's expression without the ``CHECK (...)`` and ``NOT VALID`` Postgres reports."""
-    tokens = tokenize(text, dialect, columns)
-    if tokens[:1] == [Token("word", "check")]:
-        tokens = tokens[1:]
-    if tokens[-2:] == [Token("word", "not"), Token("word", "valid")]:
-        tokens = tokens[:-2]
-    return canonical_expr(render_tokens(tokens), dialect, columns) or text
+_CHECK_WORDS = re.compile(r"^\s*check\s*\((?P<inner>.*)\)\s*(?:not\s+valid\s*)?$", re.I | re.S)
+
+
+def _check_expression(expr: Expr, dialect: Dialect, columns: frozenset[str]) -> Expr:
+    """A CHECK's expression, also where it was written with ``CHECK (...)`` around it."""
+    match = _CHECK_WORDS.match(expr.text)
+    text = match["inner"] if match else expr.text
+    return canonical_expr(text, dialect, columns) or Expr(text, text, proven=False)
 
 
 def normalize_sequence(sequence: Sequence, dialect: Dialect) -> Sequence:

@@ -14,10 +14,11 @@ from fnmatch import fnmatchcase
 from operator import attrgetter
 from typing import Callable, Hashable, Iterable, Iterator, TypeVar
 
-from auditor.canon import rename_identifiers
-from auditor.dialects import POSTGRESQL as SQL_TEXT  # canonical text reads the same with either engine's tokens
+from auditor.canon import renamed_element, renamed_expr
+from auditor.dialects import Dialect
 from auditor.model import (
-    Column, Enum, ForeignKey, Index, Schema, Sequence, Table, View, display_name, qualified_key)
+    CheckConstraint, Column, Enum, Expr, ForeignKey, Index, Schema, Sequence, Table, UniqueConstraint, View, display_name,
+    qualified_key)
 
 T = TypeVar("T")
 
@@ -130,8 +131,9 @@ def match_by_shape(want: Iterable[T], have: Iterable[T], shape: Callable[[T], Ha
 # Renames
 
 
-def resolve_renames(expected: Schema, actual: Schema) -> tuple[Schema, list[DriftItem]]:
-    """``actual`` with declared renames already made, and a ``renamed_*`` item for each.
+def resolve_renames(expected: Schema, actual: Schema, dialect: Dialect) -> tuple[Schema, list[DriftItem]]:
+    """``actual`` with declared renames already made, and a ``renamed_*`` item for each
+    (``dialect`` says how its canonical expressions name columns).
 
     A rename counts only when the new name is absent and the old one present; otherwise the
     objects are compared as they are. Foreign keys that point at a renamed table or column follow
@@ -152,7 +154,7 @@ def resolve_renames(expected: Schema, actual: Schema) -> tuple[Schema, list[Drif
     renamed_columns: dict[str, dict[str, str]] = {}  # table key -> {old column: new}
     for want in expected.tables:
         if want.key in tables:
-            tables[want.key], renames, column_items = _rename_columns(want, tables[want.key])
+            tables[want.key], renames, column_items = _rename_columns(want, tables[want.key], dialect)
             renamed_columns[want.key] = renames
             items += column_items
 
@@ -172,7 +174,7 @@ def _old_key(schema: str | None, renamed_from: str | None) -> str | None:
     return renamed_from if "." in renamed_from else qualified_key(schema, renamed_from)
 
 
-def _rename_columns(want: Table, have: Table) -> tuple[Table, dict[str, str], list[DriftItem]]:
+def _rename_columns(want: Table, have: Table, dialect: Dialect) -> tuple[Table, dict[str, str], list[DriftItem]]:
     names = {c.name for c in have.columns}
     renames = {c.renamed_from: c.name for c in want.columns
                if c.renamed_from and c.name not in names and c.renamed_from in names}
@@ -182,10 +184,10 @@ def _rename_columns(want: Table, have: Table) -> tuple[Table, dict[str, str], li
              for old, new in renames.items()]
 
     def rename(cols: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(renames[c] if c in renames else rename_identifiers(c, renames, SQL_TEXT) or c for c in cols)
+        return tuple(renamed_element(c, renames, dialect) for c in cols)
 
-    def rename_in(text: str | None) -> str | None:  # the engines rewrite expressions on RENAME COLUMN
-        return rename_identifiers(text, renames, SQL_TEXT)
+    def rename_in(expr: Expr | None) -> Expr | None:  # the engines rewrite expressions on RENAME COLUMN
+        return renamed_expr(expr, renames, dialect)
 
     renamed = replace(
         have,
@@ -195,8 +197,9 @@ def _rename_columns(want: Table, have: Table) -> tuple[Table, dict[str, str], li
         indexes=tuple(replace(i, columns=rename(i.columns), include=rename(i.include), where=rename_in(i.where))
                       for i in have.indexes),
         foreign_keys=tuple(replace(f, columns=rename(f.columns)) for f in have.foreign_keys),
-        unique_constraints=tuple(replace(u, columns=rename(u.columns)) for u in have.unique_constraints),
         checks=tuple(replace(c, expression=rename_in(c.expression) or c.expression) for c in have.checks),
+        unique_constraints=tuple(replace(u, columns=rename(u.columns), include=rename(u.include))
+                                 for u in have.unique_constraints),
     )
     return renamed, renames, items
 
@@ -205,10 +208,12 @@ def _rename_columns(want: Table, have: Table) -> tuple[Table, dict[str, str], li
 # The diff
 
 
-def diff_schemas(expected: Schema, actual: Schema, ignore: tuple[str, ...] = ()) -> list[DriftItem]:
-    """Every drift item between the spec and the live schema, minus what ``ignore`` globs match."""
+def diff_schemas(expected: Schema, actual: Schema, ignore: tuple[str, ...] = (), *,
+                 dialect: Dialect) -> list[DriftItem]:
+    """Every drift item between the spec and the live schema (both canonical for ``dialect``),
+    minus what ``ignore`` globs match."""
     patterns = tuple(expected.ignore) + tuple(ignore)
-    actual, items = resolve_renames(expected, actual)
+    actual, items = resolve_renames(expected, actual, dialect)
     missing, extra, both = match_by_key(expected.tables, actual.tables, lambda t: t.key)
     items += [_item("missing_table", t, None, "present", None, f"table {_label(t)} is missing") for t in missing]
     for want, have in both:
@@ -267,7 +272,7 @@ def _column_comments_match(want: Table, have: Table) -> bool:
 
 def _constraint_shapes(table: Table) -> tuple[set[object], ...]:
     """What unique constraints, checks and foreign keys are matched by (their names are not)."""
-    return ({u.columns for u in table.unique_constraints}, {c.expression for c in table.checks},
+    return ({u.shape for u in table.unique_constraints}, {c.shape for c in table.checks},
             {fk.shape for fk in table.foreign_keys})
 
 
@@ -317,7 +322,7 @@ def _diff_table_parts(want: Table, have: Table) -> Iterator[DriftItem]:
 def _diff_validation(want: Table, have: Table) -> Iterator[DriftItem]:
     """Checks and foreign keys that match the spec but were added NOT VALID and never validated
     (an apply stopped between the two steps): rows older than the constraint may break it."""
-    _, _, checks = match_by_key(want.checks, have.checks, lambda c: c.expression)
+    _, _, checks = match_by_key(want.checks, have.checks, lambda c: c.shape)
     _, _, keys = match_by_key(want.foreign_keys, have.foreign_keys, lambda fk: fk.shape)
     for kind, live in [*(("check", c) for _, c in checks), *(("foreign key", k) for _, k in keys)]:
         if not live.validated and live.name:
@@ -340,8 +345,17 @@ def _diff_columns(want: Table, have: Table) -> Iterator[DriftItem]:
                     f"column {_label(want)}.{col.name} ({col.type}) is not in the spec")
 
 
-# Expressions are compared as canonical text, which cannot prove every two equal spellings equal.
-_UNPROVEN = " (compared as canonical SQL text: if both mean the same, write the spec's the way the database shows it)"
+# Without the engine (--dev-url), canonical forms cannot prove every two equal spellings equal.
+_UNPROVEN = (" (compared by parse tree without the engine: if both mean the same, pass --dev-url to let the "
+             "server compare them, or write the spec's the way the database shows it)")
+_UNPARSED = " (the parser did not accept one side, so the texts were compared: check the SQL)"
+
+
+def _proof(want: Expr | None, have: Expr | None) -> str:
+    """What a message adds about how far two expressions that differ were compared."""
+    if want is None or have is None:
+        return ""
+    return _UNPROVEN if want.proven and have.proven else _UNPARSED
 
 # (kind, attribute, what the message calls it) of the column attributes compared one by one.
 _COLUMN_ATTRIBUTES = (
@@ -360,12 +374,17 @@ def _column_changes(want: Table, have: Table, col: Column, live: Column) -> Iter
             yield from _nullable_change(want, have, col, live)
         spec_value, live_value = getattr(col, attribute), getattr(live, attribute)
         if spec_value != live_value:
-            proof = _UNPROVEN if kind in ("default_mismatch", "generated_mismatch") and spec_value and live_value else ""
-            yield _item(kind, want, col.name, spec_value, live_value,
-                        f"column {where} has {called} {live_value or '(none)'}, spec says {spec_value or '(none)'}{proof}")
+            proof = _proof(spec_value, live_value) if isinstance(spec_value, Expr) else ""
+            spec_text, live_text = _shown(spec_value), _shown(live_value)
+            yield _item(kind, want, col.name, spec_text, live_text,
+                        f"column {where} has {called} {live_text or '(none)'}, spec says {spec_text or '(none)'}{proof}")
     if col.comment is not None and col.comment != live.comment:
         yield _item("comment_mismatch", want, col.name, col.comment, live.comment,
                     f"comment on column {where} is {live.comment!r}, spec says {col.comment!r}")
+
+
+def _shown(value: Expr | str | None) -> str | None:
+    return value.text if isinstance(value, Expr) else value
 
 
 def _nullable_change(want: Table, have: Table, col: Column, live: Column) -> Iterator[DriftItem]:
@@ -378,31 +397,32 @@ def _nullable_change(want: Table, have: Table, col: Column, live: Column) -> Ite
 
 def _diff_uniques(want: Table, have: Table) -> Iterator[DriftItem]:
     missing, extra, changed = match_by_shape(want.unique_constraints, have.unique_constraints,
-                                             lambda u: u.columns, lambda u: u.name)
+                                             lambda u: u.shape, lambda u: u.name)
     where = _label(want)
     for u in missing:
         yield _item("missing_unique", want, u.name or unique_name(want, u.columns), _cols(u.columns), None,
                     f"unique constraint on {where} {_cols(u.columns)} is missing")
     for u, live in changed:
-        yield _item("unique_mismatch", want, u.name, _cols(u.columns), _cols(live.columns),
-                    f"unique constraint {u.name} on {where} is {_cols(live.columns)}, spec says {_cols(u.columns)}")
+        yield _item("unique_mismatch", want, u.name, describe_unique(u), describe_unique(live),
+                    f"unique constraint {u.name} on {where} is {describe_unique(live)}, spec says {describe_unique(u)}")
     for u in extra:
         yield _item("extra_unique", want, u.name or unique_name(want, u.columns), None, _cols(u.columns),
                     f"unique constraint on {where} {_cols(u.columns)} is not in the spec")
 
 
 def _diff_checks(want: Table, have: Table) -> Iterator[DriftItem]:
-    missing, extra, changed = match_by_shape(want.checks, have.checks, lambda c: c.expression, lambda c: c.name)
+    missing, extra, changed = match_by_shape(want.checks, have.checks, lambda c: c.shape, lambda c: c.name)
     where = _label(want)
     for c in missing:
-        yield _item("missing_check", want, c.name or check_name(want, c.expression), c.expression, None,
-                    f"check ({c.expression}) on {where} is missing")
+        yield _item("missing_check", want, c.name or check_name(want, c.expression), describe_check(c), None,
+                    f"check {describe_check(c)} on {where} is missing")
     for c, live in changed:
-        yield _item("check_mismatch", want, c.name, c.expression, live.expression,
-                    f"check {c.name} on {where} is ({live.expression}), spec says ({c.expression}){_UNPROVEN}")
+        proof = _proof(c.expression, live.expression) if c.expression != live.expression else ""
+        yield _item("check_mismatch", want, c.name, describe_check(c), describe_check(live),
+                    f"check {c.name} on {where} is {describe_check(live)}, spec says {describe_check(c)}{proof}")
     for c in extra:
-        yield _item("extra_check", want, c.name or check_name(want, c.expression), None, c.expression,
-                    f"check ({c.expression}) on {where} is not in the spec")
+        yield _item("extra_check", want, c.name or check_name(want, c.expression), None, describe_check(c),
+                    f"check {describe_check(c)} on {where} is not in the spec")
 
 
 def _diff_indexes(want: Table, have: Table) -> Iterator[DriftItem]:
@@ -412,7 +432,7 @@ def _diff_indexes(want: Table, have: Table) -> Iterator[DriftItem]:
                     f"index {index.name} on {_label(want)} {_cols(index.columns)} is missing")
     for index, live in both:
         if index != live:
-            proof = _UNPROVEN if (index.where and live.where and index.where != live.where) else ""
+            proof = _proof(index.where, live.where) if index.where != live.where else ""
             yield _item("index_mismatch", want, index.name, describe_index(index), describe_index(live),
                         f"index {index.name} on {_label(want)} is {describe_index(live)}, "
                         f"spec says {describe_index(index)}{proof}")
@@ -453,15 +473,15 @@ def _diff_enums(want: tuple[Enum, ...], have: tuple[Enum, ...]) -> Iterator[Drif
 def _diff_views(want: tuple[View, ...], have: tuple[View, ...]) -> Iterator[DriftItem]:
     missing, extra, both = match_by_key(want, have, lambda v: v.key)
     for v in missing:
-        yield _item("missing_view", v, None, v.definition, None, f"{_view_kind(v)} {_label(v)} is missing")
+        yield _item("missing_view", v, None, v.definition.text, None, f"{_view_kind(v)} {_label(v)} is missing")
     for v, live in both:
         if (v.definition, v.materialized) != (live.definition, live.materialized):
-            yield _item("view_mismatch", v, None, v.definition, live.definition,
-                        f"{_view_kind(live)} {_label(v)} is defined as ({live.definition}), spec says "
-                        f"{_view_kind(v)} ({v.definition}) (Postgres stores views rewritten: copy the "
-                        "definition from 'schema-auditor snapshot' if only the spelling differs)")
+            proof = _proof(v.definition, live.definition) if v.definition != live.definition else ""
+            yield _item("view_mismatch", v, None, v.definition.text, live.definition.text,
+                        f"{_view_kind(live)} {_label(v)} is defined as ({live.definition.text}), spec says "
+                        f"{_view_kind(v)} ({v.definition.text}){proof}")
     for v in extra:
-        yield _item("extra_view", v, None, None, v.definition, f"{_view_kind(v)} {_label(v)} is not in the spec")
+        yield _item("extra_view", v, None, None, v.definition.text, f"{_view_kind(v)} {_label(v)} is not in the spec")
 
 
 def _diff_sequences(want: tuple[Sequence, ...], have: tuple[Sequence, ...]) -> Iterator[DriftItem]:
@@ -504,23 +524,40 @@ def unique_name(table: Table, columns: tuple[str, ...]) -> str:
     return f"{table.name}_{'_'.join(columns)}_key"
 
 
-def check_name(table: Table, expression: str) -> str:
-    """A stable name for an unnamed check: the table and a short hash of the expression."""
-    return f"{table.name}_check_{hashlib.sha256(expression.encode()).hexdigest()[:8]}"
+def check_name(table: Table, expression: Expr) -> str:
+    """A stable name for an unnamed check: the table and a short hash of the expression's text
+    (white space and case aside), the same on every engine."""
+    text = " ".join(expression.text.lower().split())
+    return f"{table.name}_check_{hashlib.sha256(text.encode()).hexdigest()[:8]}"
 
 
 def describe_column(col: Column) -> str:
     """``type [NOT NULL] [DEFAULT x]``, the way a column reads in DDL."""
     text = col.type + ("" if col.nullable else " NOT NULL")
-    return text + (f" DEFAULT {col.default}" if col.default is not None else "")
+    return text + (f" DEFAULT {col.default.text}" if col.default is not None else "")
 
 
 def describe_index(index: Index) -> str:
     """``[UNIQUE] [USING method] (a, b) [INCLUDE (c)] [WHERE ...]``."""
     text = ("UNIQUE " if index.unique else "") + (f"USING {index.method} " if index.method else "")
-    text += _cols(index.columns) + (f" INCLUDE {_cols(index.include)}" if index.include else "")
-    text += f" WHERE {index.where}" if index.where else ""
+    text += _cols(index.written) + (f" INCLUDE {_cols(index.include)}" if index.include else "")
+    text += " NULLS NOT DISTINCT" if index.nulls_not_distinct else ""
+    text += f" WHERE {index.where.text}" if index.where else ""
     return text + ("" if index.valid else " (INVALID: left by a failed build; no query uses it)")
+
+
+def describe_unique(unique: UniqueConstraint) -> str:
+    """``(a, b) [INCLUDE (c)] [NULLS NOT DISTINCT] [DEFERRABLE [INITIALLY DEFERRED]]``."""
+    text = _cols(unique.columns) + (f" INCLUDE {_cols(unique.include)}" if unique.include else "")
+    text += " NULLS NOT DISTINCT" if unique.nulls_not_distinct else ""
+    if unique.deferrable:
+        text += " DEFERRABLE" + (" INITIALLY DEFERRED" if unique.initially_deferred else "")
+    return text
+
+
+def describe_check(check: CheckConstraint) -> str:
+    """``(expression) [NO INHERIT]``, the expression as written or reported."""
+    return f"({check.expression.text})" + (" NO INHERIT" if check.no_inherit else "")
 
 
 def describe_foreign_key(fk: ForeignKey) -> str:

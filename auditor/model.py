@@ -8,8 +8,8 @@ objects are matched by their shape, not their name.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 
 
 def display_name(schema: str | None, name: str) -> str:
@@ -22,9 +22,79 @@ def qualified_key(schema: str | None, name: str) -> str:
     return f"{schema}.{name}" if schema else name
 
 
+@dataclass(frozen=True, eq=False)
+class Expr:
+    """A SQL expression, kept twice: ``text`` as its author wrote it (a spec) or as the engine
+    reported it (a live database), and ``canon``, its canonical form for the dialect (see
+    ``canon``). Expressions are compared by canonical form; DDL and messages are written from
+    ``text``, since a canonical form need not be valid SQL. ``proven`` is False where the canonical
+    form could not be made from a parse tree (the text was compared as it is, give or take white
+    space and case).
+
+    ``loose`` is the canonical form without the types of string literals. Two expressions whose
+    canonical forms differ only where one has an untyped string literal and the other the same
+    literal with a type are equal: an engine resolves an untyped literal from its context and
+    writes the type out (``status = 'done'`` is stored as ``status = 'done'::job_status``).
+    """
+
+    text: str
+    canon: str
+    loose: str | None = None
+    proven: bool = True
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Expr):
+            return NotImplemented
+        if self.canon == other.canon:
+            return True
+        return self._loose == other._loose and untyped_literals_match(self.canon, other.canon)
+
+    def __hash__(self) -> int:
+        return hash(self._loose)
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def _loose(self) -> str:
+        return self.canon if self.loose is None else self.loose
+
+
+def untyped_literals_match(left: str, right: str) -> bool:
+    """Whether two canonical forms (JSON trees) are the same but for literals typed on one side
+    and untyped on the other (``{"literal": s}`` against ``{"literal": s, "type": t}``)."""
+    try:
+        return _trees_match(json.loads(left), json.loads(right))
+    except ValueError:
+        return False
+
+
+def _trees_match(left: object, right: object) -> bool:
+    if isinstance(left, dict) and isinstance(right, dict):
+        if "literal" in left and "literal" in right:
+            typed = "type" in left and "type" in right
+            untyped = ({**left, "type": None}, {**right, "type": None})
+            return untyped[0] == untyped[1] and (not typed or left["type"] == right["type"])
+        return left.keys() == right.keys() and all(_trees_match(left[k], right[k]) for k in left)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(map(_trees_match, left, right))
+    return left == right
+
+
+def raw_expr(text: str | None) -> Expr | None:
+    """An expression as read, not yet canonical (its canonical form is its text, for now)."""
+    return None if text is None else Expr(text, text)
+
+
+def expr_text(expr: Expr | None) -> str | None:
+    """The expression's text as written, or None."""
+    return None if expr is None else expr.text
+
+
 @dataclass(frozen=True)
 class Column:
-    """A table column. ``type``, ``default`` and ``generated`` are canonical SQL text (see ``canon``).
+    """A table column. ``type`` is canonical type text; ``default`` and ``generated`` are
+    expressions (``Expr``: written text and canonical form, see ``canon``).
 
     ``identity`` is ``always`` or ``by default`` (Postgres identity) or ``autoincrement`` (SQLite);
     ``generated`` is the expression of a generated (computed) column; ``comment`` is compared only
@@ -34,22 +104,37 @@ class Column:
     name: str
     type: str
     nullable: bool = True
-    default: str | None = None
+    default: Expr | None = None
     identity: str | None = None
-    generated: str | None = None
+    generated: Expr | None = None
     collation: str | None = None
     comment: str | None = field(default=None, compare=False)
     renamed_from: str | None = field(default=None, compare=False)
 
 
-@lru_cache(maxsize=1 << 16)
-def interned_column(name: str, type_: str, nullable: bool, default: str | None, identity: str | None,
-                    generated: str | None, collation: str | None, comment: str | None,
+_INTERNED: dict[tuple[object, ...], Column] = {}
+
+
+def _spelled(expr: Expr | None) -> tuple[str, str, bool] | None:
+    # Expressions are equal by canonical form alone; interning must also keep their texts apart.
+    return None if expr is None else (expr.text, expr.canon, expr.proven)
+
+
+def interned_column(name: str, type_: str, nullable: bool, default: Expr | None, identity: str | None,
+                    generated: Expr | None, collation: str | None, comment: str | None,
                     renamed_from: str | None) -> Column:
-    """The one Column with these fields (every field, in order). An inspection builds tens of
-    thousands, most of them repeats (``id``, ``created_at``), and a frozen dataclass costs more to
-    build than to look up; and equal canonical columns being one object makes comparing them cheap."""
-    return Column(name, type_, nullable, default, identity, generated, collation, comment, renamed_from)
+    """The one Column with these fields (every field, in order, expressions with their texts). An
+    inspection builds tens of thousands, most of them repeats (``id``, ``created_at``), and a frozen
+    dataclass costs more to build than to look up; and equal canonical columns being one object
+    makes comparing them cheap."""
+    key = (name, type_, nullable, _spelled(default), identity, _spelled(generated), collation, comment, renamed_from)
+    column = _INTERNED.get(key)
+    if column is None:
+        if len(_INTERNED) >= 1 << 16:
+            _INTERNED.clear()
+        column = _INTERNED[key] = Column(name, type_, nullable, default, identity, generated, collation, comment,
+                                         renamed_from)
+    return column
 
 
 @dataclass(frozen=True)
@@ -62,40 +147,63 @@ class PrimaryKey:
 
 @dataclass(frozen=True)
 class UniqueConstraint:
-    """A UNIQUE constraint (not a unique index), matched by its columns."""
+    """A UNIQUE constraint (not a unique index), matched by its shape (columns and options)."""
 
     columns: tuple[str, ...]
     name: str | None = None
+    include: tuple[str, ...] = ()
+    nulls_not_distinct: bool = False
+    deferrable: bool = False
+    initially_deferred: bool = False
+
+    @property
+    def shape(self) -> tuple[object, ...]:
+        """What makes two unique constraints the same, whatever they are called."""
+        return (self.columns, self.include, self.nulls_not_distinct, self.deferrable, self.initially_deferred)
 
 
 @dataclass(frozen=True)
 class CheckConstraint:
-    """A CHECK constraint, matched by its canonical expression."""
+    """A CHECK constraint, matched by its shape: canonical expression and NO INHERIT."""
 
-    expression: str
+    expression: Expr
     name: str | None = None
     # False while added NOT VALID and not yet validated: older rows may break it. Not part of
     # what makes two checks the same; the differ reports it on its own.
     validated: bool = field(default=True, compare=False)
+    no_inherit: bool = False
+
+    @property
+    def shape(self) -> tuple[object, ...]:
+        """What makes two checks the same, whatever they are called."""
+        return (self.expression, self.no_inherit)
 
 
 @dataclass(frozen=True)
 class Index:
     """An index that is not the backing index of a primary key or constraint.
 
-    ``columns`` are elements: a column name, or a canonical expression, either followed by
-    ``desc`` / ``nulls first`` / ``nulls last`` where they differ from the default order.
-    ``method`` is the access method (``btree``, ``gin``, ...; None where the engine has one kind).
+    ``columns`` are canonical elements: a bare column name, or the canonical form of an element
+    (expression, collation, operator class, order); ``elements`` are the same elements as written
+    (spec) or reported (engine), which DDL is made from. ``method`` is the access method (``btree``,
+    ``gin``, ...; None where the engine has one kind).
     """
 
     name: str
     columns: tuple[str, ...]
     unique: bool = False
-    where: str | None = None
+    where: Expr | None = None
     method: str | None = None
     include: tuple[str, ...] = ()
     # False for an index a failed CREATE INDEX CONCURRENTLY left behind: it exists, but no query uses it.
     valid: bool = True
+    nulls_not_distinct: bool = False
+    elements: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def written(self) -> tuple[str, ...]:
+        """The elements as written or reported (the canonical ones where none were kept)."""
+        return self.elements or self.columns
 
 
 @dataclass(frozen=True)
@@ -165,11 +273,11 @@ class Enum:
 
 @dataclass(frozen=True)
 class View:
-    """A view or (Postgres) materialized view; ``definition`` is its canonical SELECT."""
+    """A view or (Postgres) materialized view; ``definition`` is its SELECT (text and canonical)."""
 
     name: str
     schema: str | None = None
-    definition: str = ""
+    definition: Expr = Expr("", "")
     materialized: bool = False
 
     @property

@@ -149,7 +149,7 @@ def plan_changes(drift: Iterable[DriftItem], expected: Schema, actual: Schema,
     """The statements that turn ``actual`` into ``expected``, in phase order, each SQL once.
     ``concurrent_indexes`` builds and drops indexes of existing Postgres tables CONCURRENTLY."""
     items = list(drift)
-    renamed, _ = resolve_renames(expected, actual)
+    renamed, _ = resolve_renames(expected, actual, dialect)
     want, have = expected.table_map(), renamed.table_map()
     pending: dict[str, set[tuple[str, str | None]]] = defaultdict(set)
     for item in items:
@@ -463,9 +463,9 @@ def _missing_column(item: DriftItem, ctx: _Context) -> list[Statement]:
     hazards = (MAY_FAIL_ON_EXISTING_DATA,) if must_fill else ()
     if dialect.add_column_needs_constant_default and (
             must_fill or col.identity or col.generated or (col.default is not None and (
-                col.default in _NON_CONSTANT_DEFAULTS or col.default.startswith("(")))):
+                col.default.text.lower() in _NON_CONSTANT_DEFAULTS or col.default.text.startswith("(")))):
         return _rebuild_placeholder(item, hazards, prechecks)
-    if col.identity or col.generated or (col.default and _VOLATILE.search(col.default)):
+    if col.identity or col.generated or (col.default and _VOLATILE.search(col.default.text)):
         hazards += (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE)  # every row gets its own value
     if_not_exists = "IF NOT EXISTS " if dialect.add_column_if_not_exists else ""
     guard = None if if_not_exists else Guard(False, table.key, col.name)
@@ -546,7 +546,7 @@ def _rebuild_views_reading(item: DriftItem, ctx: _Context, table: Table, col: Co
     out = []
     for view in ctx.actual.views:
         words = {t.text[1:-1].replace('""', '"') if t.kind == "qid" else t.text
-                 for t in tokenize(view.definition, ctx.dialect)}
+                 for t in tokenize(view.definition.text, ctx.dialect)}
         if table.name in words and col.name in words:
             out += _drop_view(item, view, ctx.dialect)
             wanted = next((v for v in ctx.expected.views if v.key == view.key), None)

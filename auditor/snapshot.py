@@ -17,7 +17,7 @@ from auditor.diff import check_name, default_fk_name, fk_name, unique_name
 from auditor.dialects import POSTGRESQL, SQLITE, Dialect
 from auditor.errors import ConnectError
 from auditor.inspect import read_live_schema, read_target
-from auditor.model import Column, ForeignKey, Index, Schema, Sequence, Table, View
+from auditor.model import CheckConstraint, Column, ForeignKey, Index, Schema, Sequence, Table, UniqueConstraint, View
 from auditor.sources import DB, ExpectedSource, load_source
 from auditor.versioning import VersionSource, read_recorded
 
@@ -87,7 +87,8 @@ def _ref(table_key: str, dialect: Dialect) -> str:
 def _table(table: Table, dialect: Dialect) -> dict[str, Any]:
     pk = table.primary_key.columns if table.primary_key else ()
     single_uniques = {u.columns[0] for u in table.unique_constraints
-                      if len(u.columns) == 1 and u.name in (None, unique_name(table, u.columns))}
+                      if len(u.columns) == 1 and u.name in (None, unique_name(table, u.columns))
+                      and u.shape == UniqueConstraint(u.columns).shape}
     column_fks = {fk.columns[0]: fk for fk in table.foreign_keys if _short_reference(table, fk)}
     body: dict[str, Any] = {}
     if table.comment is not None:
@@ -97,11 +98,12 @@ def _table(table: Table, dialect: Dialect) -> dict[str, Any]:
                        for c in table.columns}
     if len(pk) > 1:
         body["primary_key"] = list(pk)
-    uniques = [u for u in table.unique_constraints if not (len(u.columns) == 1 and u.columns[0] in single_uniques)]
+    uniques = [u for u in table.unique_constraints if not (len(u.columns) == 1 and u.columns[0] in single_uniques
+                                                           and u.shape == UniqueConstraint(u.columns).shape)]
     if uniques:
-        body["unique"] = {u.name or unique_name(table, u.columns): list(u.columns) for u in uniques}
+        body["unique"] = {u.name or unique_name(table, u.columns): _unique(u) for u in uniques}
     if table.checks:
-        body["checks"] = {c.name or check_name(table, c.expression): c.expression for c in table.checks}
+        body["checks"] = {c.name or check_name(table, c.expression): _check(c) for c in table.checks}
     if table.indexes:
         body["indexes"] = {i.name: _index(i, dialect) for i in table.indexes}
     long_fks = [fk for fk in table.foreign_keys if not _short_reference(table, fk)]
@@ -125,10 +127,10 @@ def _column(col: Column, table: Table, is_pk: bool, is_unique: bool, fk: Foreign
     if not col.nullable and not implied_not_null:
         fields["nullable"] = False
     if col.default is not None and not serial:
-        fields["default"] = col.default
+        fields["default"] = col.default.text
     for attribute in ("identity", "generated", "collation", "comment"):
         if getattr(col, attribute) is not None:
-            fields[attribute] = getattr(col, attribute)
+            fields[attribute] = str(getattr(col, attribute))
     if is_unique:
         fields["unique"] = True
     if fk is not None:
@@ -139,7 +141,7 @@ def _column(col: Column, table: Table, is_pk: bool, is_unique: bool, fk: Foreign
 
 
 def _index(index: Index, dialect: Dialect) -> dict[str, Any]:
-    fields: dict[str, Any] = {"columns": list(index.columns)}
+    fields: dict[str, Any] = {"columns": list(index.written)}
     if index.unique:
         fields["unique"] = True
     if index.method and index.method != dialect.default_index_method:
@@ -147,8 +149,22 @@ def _index(index: Index, dialect: Dialect) -> dict[str, Any]:
     if index.include:
         fields["include"] = list(index.include)
     if index.where:
-        fields["where"] = index.where
+        fields["where"] = index.where.text
+    if index.nulls_not_distinct:
+        fields["nulls_not_distinct"] = True
     return fields
+
+
+def _unique(unique: UniqueConstraint) -> Any:
+    """``[columns]``, or the long form where the constraint has options."""
+    options = {"include": list(unique.include), "nulls_not_distinct": unique.nulls_not_distinct,
+               "deferrable": unique.deferrable, "initially_deferred": unique.initially_deferred}
+    options = {key: value for key, value in options.items() if value}
+    return {"columns": list(unique.columns), **options} if options else list(unique.columns)
+
+
+def _check(check: CheckConstraint) -> Any:
+    return {"expression": check.expression.text, "no_inherit": True} if check.no_inherit else check.expression.text
 
 
 def _foreign_key(fk: ForeignKey, dialect: Dialect) -> dict[str, Any]:
@@ -164,7 +180,7 @@ def _foreign_key(fk: ForeignKey, dialect: Dialect) -> dict[str, Any]:
 
 
 def _view(view: View) -> Any:
-    return {"definition": view.definition, "materialized": True} if view.materialized else view.definition
+    return {"definition": view.definition.text, "materialized": True} if view.materialized else view.definition.text
 
 
 def _sequence(seq: Sequence, dialect: Dialect) -> dict[str, Any]:

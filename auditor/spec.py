@@ -43,7 +43,7 @@ from auditor.dialects import POSTGRESQL
 from auditor.errors import SpecError
 from auditor.model import (
     CheckConstraint, Column, Enum, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table,
-    UniqueConstraint, View)
+    Expr, UniqueConstraint, View, raw_expr)
 from auditor.yamlsrc import (
     Problems, boolean, compose_file, did_you_mean, integer, is_null, mapping_items, scalar, string_list)
 
@@ -51,7 +51,9 @@ TOP_KEYS = ("version", "ignore", "extensions", "enums", "sequences", "views", "t
 TABLE_KEYS = ("columns", "primary_key", "unique", "checks", "indexes", "foreign_keys", "comment", "renamed_from")
 COLUMN_KEYS = ("type", "nullable", "default", "primary_key", "unique", "check", "references", "on_delete",
                "on_update", "identity", "generated", "collation", "comment", "renamed_from")
-INDEX_KEYS = ("columns", "unique", "where", "method", "include")
+INDEX_KEYS = ("columns", "unique", "where", "method", "include", "nulls_not_distinct")
+UNIQUE_KEYS = ("columns", "include", "nulls_not_distinct", "deferrable", "initially_deferred")
+CHECK_KEYS = ("expression", "no_inherit")
 FOREIGN_KEY_KEYS = ("columns", "references", "on_delete", "on_update", "deferrable", "initially_deferred")
 VIEW_KEYS = ("definition", "materialized")
 SEQUENCE_KEYS = ("type", "start", "increment", "min_value", "max_value", "cycle")
@@ -141,7 +143,7 @@ def _views(node: yaml.Node, problems: Problems) -> list[View]:
             materialized = bool(_optional(fields, "materialized",
                                           lambda n: boolean(n, problems, f"view {key} materialized"), False))
         if definition:
-            out.append(View(name, schema, definition, materialized))
+            out.append(View(name, schema, Expr(definition, definition), materialized))
     return out
 
 
@@ -250,7 +252,7 @@ def _column(table: str, name: str, body: yaml.Node, parts: _TableParts, problems
         problems.add(body, f"{what}: on_delete/on_update need 'references'")
     parts.pk_from_columns += [name] if flag("primary_key", False) else []
     parts.uniques += [UniqueConstraint((name,))] if flag("unique", False) else []
-    parts.checks += [CheckConstraint(check)] if (check := text("check")) else []
+    parts.checks += [CheckConstraint(Expr(check, check))] if (check := text("check")) else []
     identity = text("identity")
     if identity is not None and identity.lower() not in IDENTITIES:
         problems.add(fields["identity"], f"{what} identity must be one of: {', '.join(IDENTITIES)}")
@@ -264,8 +266,8 @@ def _column(table: str, name: str, body: yaml.Node, parts: _TableParts, problems
         problems.add(fields["generated"], f"{what}: a column is generated or an identity, not both")
     if column_type is not None:
         parts.columns.append(Column(
-            name, column_type, flag("nullable", True), default,
-            identity=identity.lower() if identity else None, generated=text("generated"),
+            name, column_type, flag("nullable", True), raw_expr(default),
+            identity=identity.lower() if identity else None, generated=raw_expr(text("generated")),
             collation=text("collation"), comment=text("comment"), renamed_from=text("renamed_from")))
 
 
@@ -302,17 +304,39 @@ def _named_or_listed(node: yaml.Node, problems: Problems, what: str) -> list[tup
 
 
 def _unique_constraints(what: str, node: yaml.Node, parts: _TableParts, problems: Problems) -> None:
+    """``name: [columns]``, or ``name: {columns: [...], include: [...], nulls_not_distinct: true,
+    deferrable: true, initially_deferred: true}``."""
     for name, body in _named_or_listed(node, problems, f"{what} unique"):
-        columns = tuple(string_list(body, problems, f"{what} unique {name or ''}".rstrip()))
-        parts.refs.append((f"unique constraint {name or ''}".rstrip(), columns, body))
-        parts.uniques.append(UniqueConstraint(columns, name))
+        owner = f"unique constraint {name or ''}".rstrip()
+        fields = {k: v for k, _, v in mapping_items(body, problems, f"{what} {owner}", UNIQUE_KEYS)} \
+            if isinstance(body, yaml.MappingNode) else {"columns": body}
+        if "columns" not in fields:
+            problems.add(body, f"{what}: {owner} needs 'columns'")
+            continue
+        columns = tuple(string_list(fields["columns"], problems, f"{what} {owner}"))
+        include = tuple(_optional(fields, "include", lambda n: string_list(n, problems, f"{owner} include"), []))
+
+        def flag(key: str) -> bool:
+            return bool(_optional(fields, key, lambda n: boolean(n, problems, f"{what} {owner} {key}"), False))
+
+        parts.refs.append((owner, columns + include, fields["columns"]))
+        parts.uniques.append(UniqueConstraint(columns, name, include, flag("nulls_not_distinct"), flag("deferrable"),
+                                              flag("initially_deferred")))
 
 
 def _checks(what: str, node: yaml.Node, parts: _TableParts, problems: Problems) -> None:
+    """``name: expression``, or ``name: {expression: ..., no_inherit: true}``."""
     for name, body in _named_or_listed(node, problems, f"{what} checks"):
-        expression = scalar(body, problems, f"{what} check {name or ''}".rstrip())
+        owner = f"{what} check {name or ''}".rstrip()
+        fields = {k: v for k, _, v in mapping_items(body, problems, owner, CHECK_KEYS)} \
+            if isinstance(body, yaml.MappingNode) else {"expression": body}
+        if "expression" not in fields:
+            problems.add(body, f"{owner} needs an 'expression'")
+            continue
+        expression = scalar(fields["expression"], problems, owner)
+        no_inherit = bool(_optional(fields, "no_inherit", lambda n: boolean(n, problems, f"{owner} no_inherit"), False))
         if expression:
-            parts.checks.append(CheckConstraint(expression, name))
+            parts.checks.append(CheckConstraint(Expr(expression, expression), name, no_inherit=no_inherit))
 
 
 def _indexes(what: str, node: yaml.Node, parts: _TableParts, problems: Problems) -> None:
@@ -327,9 +351,11 @@ def _indexes(what: str, node: yaml.Node, parts: _TableParts, problems: Problems)
         parts.indexes.append(Index(
             name, columns,
             unique=bool(_optional(fields, "unique", lambda n: boolean(n, problems, f"index {name} unique"), False)),
-            where=_optional(fields, "where", lambda n: scalar(n, problems, f"index {name} where"), None),
+            where=raw_expr(_optional(fields, "where", lambda n: scalar(n, problems, f"index {name} where"), None)),
             method=_optional(fields, "method", lambda n: scalar(n, problems, f"index {name} method"), None),
             include=include,
+            nulls_not_distinct=bool(_optional(fields, "nulls_not_distinct",
+                                              lambda n: boolean(n, problems, f"index {name} nulls_not_distinct"), False)),
         ))
 
 
@@ -417,14 +443,20 @@ def json_schema() -> dict[str, object]:
                      "check": text, "references": text, "on_delete": action, "on_update": action,
                      "identity": {"type": "string", "enum": list(IDENTITIES)}, "generated": text,
                      "collation": text, "comment": text, "renamed_from": text}
-    index_fields = {"columns": names, "unique": flag, "where": text, "method": text, "include": names}
+    index_fields = {"columns": names, "unique": flag, "where": text, "method": text, "include": names,
+                    "nulls_not_distinct": flag}
+    unique_fields = {"columns": names, "include": names, "nulls_not_distinct": flag, "deferrable": flag,
+                     "initially_deferred": flag}
+    check_fields = {"expression": text, "no_inherit": flag}
+    unique = {"oneOf": [names, strict(unique_fields, ("columns",))]}
+    check = {"oneOf": [text, strict(check_fields, ("expression",))]}
     fk_fields = {"columns": names, "references": text, "on_delete": action, "on_update": action,
                  "deferrable": flag, "initially_deferred": flag}
     table_fields = {
         "columns": keyed({"oneOf": [text, strict(column_fields, ("type",))]}),
         "primary_key": names,
-        "unique": {"oneOf": [keyed(names), {"type": "array", "items": names}]},
-        "checks": {"oneOf": [keyed(text), {"type": "array", "items": text}]},
+        "unique": {"oneOf": [keyed(unique), {"type": "array", "items": unique}]},
+        "checks": {"oneOf": [keyed(check), {"type": "array", "items": check}]},
         "indexes": keyed(strict(index_fields, ("columns",))),
         "foreign_keys": keyed(strict(fk_fields, ("columns", "references"))),
         "comment": text,
@@ -445,6 +477,7 @@ def json_schema() -> dict[str, object]:
     assert set(top) == set(TOP_KEYS) and set(table_fields) == set(TABLE_KEYS)
     assert set(column_fields) == set(COLUMN_KEYS) and set(index_fields) == set(INDEX_KEYS)
     assert set(fk_fields) == set(FOREIGN_KEY_KEYS) and set(sequence_fields) == set(SEQUENCE_KEYS)
+    assert set(unique_fields) == set(UNIQUE_KEYS) and set(check_fields) == set(CHECK_KEYS)
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": "schema-auditor spec, format version 1",
             **strict(top, ("tables",))}

@@ -28,8 +28,8 @@ from typing import Any, Callable
 from auditor import __version__
 from auditor.gcpause import paused_collection
 from auditor.model import (
-    CheckConstraint, Enum, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table, UniqueConstraint, View,
-    interned_column)
+    CheckConstraint, Column, Enum, ForeignKey, Expr, Index, PrimaryKey, Schema, Sequence, Table, UniqueConstraint,
+    View, interned_column)
 from auditor.spec import load_spec
 
 CACHE_DIR_ENV = "SCHEMA_AUDITOR_CACHE_DIR"
@@ -191,6 +191,10 @@ def _plain(values: list[Any]) -> list[Any]:
     return [tuple(_plain(v)) if isinstance(v, list) else v for v in values]
 
 
+def _expr(row: list[Any] | None) -> Expr | None:
+    return None if row is None else Expr(*row)
+
+
 def _decode_schema(row: list[Any]) -> Schema:
     tables, version, ignore, enums, views, sequences, extensions, *rest = row
     return Schema(
@@ -198,11 +202,16 @@ def _decode_schema(row: list[Any]) -> Schema:
         version,
         tuple(ignore),
         tuple(Enum(name, schema, tuple(values), *_plain(more)) for name, schema, values, *more in enums),
-        tuple(View(*_plain(v)) for v in views),
+        tuple(View(name, schema, Expr(*definition), *_plain(more)) for name, schema, definition, *more in views),
         tuple(Sequence(*_plain(s)) for s in sequences),
         None if extensions is None else tuple(extensions),
         *_plain(rest),
     )
+
+
+def _decode_column(row: list[Any]) -> Column:
+    name, type_, nullable, default, identity, generated, *rest = row
+    return interned_column(name, type_, nullable, _expr(default), identity, _expr(generated), *_plain(rest))
 
 
 def _decode_table(row: list[Any]) -> Table:
@@ -211,12 +220,13 @@ def _decode_table(row: list[Any]) -> Table:
     name, schema, columns, pk, indexes, fks, uniques, checks, *rest = row
     return Table(
         name, schema,
-        tuple(interned_column(*_plain(c)) for c in columns),
+        tuple(_decode_column(c) for c in columns),
         PrimaryKey(tuple(pk[0]), *_plain(pk[1:])) if pk is not None else None,
-        tuple(Index(n, tuple(cols), unique, where, method, tuple(include), *_plain(more))
+        tuple(Index(n, tuple(cols), unique, _expr(where), method, tuple(include), *_plain(more))
               for n, cols, unique, where, method, include, *more in indexes),
         tuple(ForeignKey(tuple(cols), ref, tuple(ref_cols), *_plain(more)) for cols, ref, ref_cols, *more in fks),
-        tuple(UniqueConstraint(tuple(cols), *_plain(more)) for cols, *more in uniques),
-        tuple(CheckConstraint(*_plain(c)) for c in checks),
+        tuple(UniqueConstraint(tuple(cols), name, tuple(include), *_plain(more))
+              for cols, name, include, *more in uniques),
+        tuple(CheckConstraint(Expr(*expression), *_plain(more)) for expression, *more in checks),
         *_plain(rest),
     )

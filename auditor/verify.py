@@ -187,8 +187,8 @@ def verify_plan(result: AuditResult, statements: list[Statement], options: Apply
         except ApplyError as exc:
             raise VerifyError(f"{target.name}: on {copy.where}: {exc}") from None
         after = read_live_schema(copy.conn, dialect, schemas)
-    left = unconverged(diff_schemas(copy.expected, after, ignore + target.ignore), result.drift, runnable,
-                       [w.statement for w in withheld])
+    remaining = diff_schemas(copy.expected, after, ignore + target.ignore, dialect=dialect)
+    left = unconverged(remaining, result.drift, runnable, [w.statement for w in withheld])
     if left:
         raise VerifyError(f"{target.name}: the plan does not converge on {copy.where}: {_left_text(left, runnable)}")
     return Verification(True, f"verified on {copy.where}", len(runnable), time.monotonic() - started)
@@ -369,7 +369,8 @@ def _build_from_model(conn: Connection, copy: Target, dialect: Dialect, live: Sc
                       database: str, where: str) -> None:
     """Make the live schema, as the inspector read it, in the empty copy: the plan from nothing."""
     empty = read_live_schema(conn, dialect, schemas)
-    statements = [s for s in plan_changes(diff_schemas(live, empty), live, empty, dialect) if not s.manual]
+    drift = diff_schemas(live, empty, dialect=dialect)
+    statements = [s for s in plan_changes(drift, live, empty, dialect) if not s.manual]
     try:
         run_statements(conn, copy, dialect, schemas, statements, ApplyOptions(EVERY_HAZARD, lock_held=True))
     except AuditorError as exc:

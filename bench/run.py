@@ -207,7 +207,7 @@ def ours_in_process(db: str, spec: Path) -> dict[str, float]:
         actual = inspect_target(target, schemas_to_read(expected, dialect))
         times["inspect"] = time.perf_counter() - started
         started = time.perf_counter()
-        items = diff_schemas(expected, actual)
+        items = diff_schemas(expected, actual, dialect=dialect)
         times["diff"] = time.perf_counter() - started
     times["audit"] = times["inspect"] + times["diff"]
     times["drift_items"] = len(items)

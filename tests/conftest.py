@@ -9,11 +9,12 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import sqlite3
 import subprocess
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 from sqlalchemy import create_engine
@@ -140,6 +141,39 @@ def pg_url(pg_available: bool) -> Iterator[str]:
         with engine.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def new_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """A factory of fresh, empty databases (each call a new one), dropped after the test.
+
+    (conftest's ``pg_url`` is one database per test: asking for it twice returns the same one.)"""
+    made: list[str] = []
+    engine = None
+
+    def make(kind: str) -> str:
+        nonlocal engine
+        if kind == "sqlite":
+            path = tmp_path / f"db{len(made)}_{uuid.uuid4().hex[:6]}.db"
+            with sqlite3.connect(path) as conn:
+                conn.execute("PRAGMA user_version = 0")
+            made.append("")
+            return f"sqlite:///{path}"
+        if not request.getfixturevalue("pg_available"):
+            pytest.skip("Postgres is not reachable (set AUDITOR_TEST_PG_URL)")
+        name = f"auditor_conv_{uuid.uuid4().hex[:12]}"
+        engine = engine or _pg_admin_engine()
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    if engine is not None:
+        with engine.connect() as conn:
+            for name in filter(None, made):
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         engine.dispose()
 
 

@@ -121,23 +121,3 @@ def test_corpus_mutations_are_reported_exactly_and_healed(folder: str, request: 
 
 def _value(type_: str) -> str:
     return {"text": "'x'", "boolean": "true", "timestamp": "now()", "timestamptz": "now()"}.get(type_, "7")
-
-
-@pytest.mark.parametrize("folder", FOLDERS)
-def test_corpus_snapshot_rebuilds_an_empty_database(folder: str, request: pytest.FixtureRequest,
-                                                    tmp_path: Path) -> None:
-    db, schemas = _database(folder, request)
-    spec = tmp_path / "spec.yaml"
-    assert run_cli("snapshot", "--db", db.url, *schemas, "-o", str(spec)).code == 0
-    if db.dialect == "postgresql":
-        empty = LiveDb(request.getfixturevalue("pg_url"), "postgresql")
-    else:
-        empty = LiveDb(f"sqlite:///{tmp_path / 'empty.db'}", "sqlite")
-        empty.execute("PRAGMA user_version = 0")
-    applied = run_cli("apply", "--db", empty.url, "--spec", str(spec), "--strict")
-    assert applied.code == 0, applied.out + applied.err
-    assert _drift(empty, spec) == []
-    if db.dialect == "postgresql":
-        from test_snapshot import pg_dump_covered
-
-        assert pg_dump_covered(empty.url) == pg_dump_covered(db.url)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from auditor.diff import KINDS, WARNING, check_name
-from auditor.model import Table
+from auditor.model import Table, raw_expr
 from conftest import ENGINES, CliResult, LiveDb, require_command, run_cli, run_psql
 
 # ---------------------------------------------------------------------------------------------
@@ -210,7 +210,7 @@ RENAME_EMAIL = (
     spec("email: {type: varchar(255), nullable: false}", "email_address: {type: varchar(255), nullable: false, renamed_from: email}"),
     spec("ux_users_email: {columns: [email]", "ux_users_email: {columns: [email_address]"),
     spec("idx_users_active: {columns: [email]", "idx_users_active: {columns: [email_address]"))
-UNNAMED_CHECK = check_name(Table("orders"), "total >= 0")
+UNNAMED_CHECK = check_name(Table("orders"), raw_expr("total >= 0"))
 
 CASES = [
     Case("missing_table", "missing_table", "orders", None, sql("DROP TABLE orders"), engines("CREATE TABLE IF NOT EXISTS orders (", ("CREATE TABLE IF NOT EXISTS public.orders (", "CREATE INDEX IF NOT EXISTS idx_orders_big ON public.orders (user_id, total) WHERE total > 100")), lost=("orders",)),

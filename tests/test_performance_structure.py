@@ -17,7 +17,7 @@ from auditor.database import Target
 from auditor.demo import build_incident_database, spec_path
 from auditor.errors import SpecError
 from auditor.fleet import PROCESS_POOL_MIN_TARGETS, audit_fleet
-from auditor.model import Column, interned_column
+from auditor.model import Column, Expr, interned_column, raw_expr
 from auditor.spec import load_spec
 
 SPEC = """\
@@ -151,7 +151,17 @@ def test_an_interned_column_has_every_field_of_column() -> None:
     """Readers, canon and the spec cache build columns through ``interned_column``: a field added to
     Column and not to it would be lost on the way."""
     fields = [f.name for f in dataclasses.fields(Column)]
-    assert [p.rstrip("_") for p in inspect.signature(interned_column.__wrapped__).parameters] == fields
-    every = Column("a", "text", False, "'x'", "always", "upper(b)", "C", "note", "old_a")
-    assert interned_column(*dataclasses.astuple(every)) is interned_column(*dataclasses.astuple(every))
-    assert repr(interned_column(*dataclasses.astuple(every))) == repr(every)
+    assert [p.rstrip("_") for p in inspect.signature(interned_column).parameters] == fields
+    every = Column("a", "text", False, raw_expr("'x'"), "always", raw_expr("upper(b)"), "C", "note", "old_a")
+    values = [getattr(every, name) for name in fields]
+    assert interned_column(*values) is interned_column(*values)
+    assert repr(interned_column(*values)) == repr(every)
+
+
+def test_interning_keeps_the_texts_of_equal_expressions_apart() -> None:
+    """Equal canonical defaults written two ways are equal columns, yet each keeps its own text:
+    the planner writes the spec's text, never the other side's."""
+    spec = interned_column("at", "timestamptz", True, Expr("now()", "c"), None, None, None, None, None)
+    live = interned_column("at", "timestamptz", True, Expr("CURRENT_TIMESTAMP", "c"), None, None, None, None, None)
+    assert spec == live and spec is not live
+    assert (spec.default.text, live.default.text) == ("now()", "CURRENT_TIMESTAMP")

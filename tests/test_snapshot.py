@@ -60,8 +60,8 @@ def sqlite_structure(url: str) -> list[tuple[object, ...]]:
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
-def test_snapshot_round_trip(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    source = request.getfixturevalue("sqlite_url" if engine == "sqlite" else "pg_url")
+def test_snapshot_round_trip(engine: str, new_db, tmp_path: Path) -> None:
+    source = new_db(engine)
     load_sql(source, SCHEMAS / f"rich_{engine}.sql")
     spec = tmp_path / "snapshot.yaml"
     schemas = ["--schema", "public", "--schema", "billing"] if engine == "postgresql" else []
@@ -74,9 +74,7 @@ def test_snapshot_round_trip(engine: str, request: pytest.FixtureRequest, tmp_pa
     assert audit.code == 0, audit.out
 
     # (c) applied to an empty database it audits clean, with the same structure as the source
-    empty = request.getfixturevalue("pg_url") if engine == "postgresql" else f"sqlite:///{tmp_path / 'copy.db'}"
-    if engine == "sqlite":
-        LiveDb(empty, "sqlite").execute("PRAGMA user_version = 0")
+    empty = new_db(engine)  # a second database (pg_url twice would be the source again)
     applied = run_cli("apply", "--db", empty, "--spec", str(spec), "--strict")
     assert applied.code == 0, applied.out + applied.err
     assert run_cli("plan", "--db", empty, "--spec", str(spec), "--strict").code == 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from auditor.canon import normalize_schema
 from auditor.dialects import POSTGRESQL, SQLITE
-from auditor.model import Column, ForeignKey, Index, PrimaryKey
+from auditor.model import Column, ForeignKey, Index, PrimaryKey, raw_expr
 from auditor.spec import load_spec
 
 ISSUE_EXAMPLE = """\
@@ -27,9 +27,9 @@ def test_the_documented_example_loads_in_column_order(write_spec) -> None:
     (table,) = schema.tables
     assert [c.name for c in table.columns] == ["id", "status", "tickers_json", "created_at"]
     assert table.column("tickers_json") == Column("tickers_json", "text", True, None)
-    assert table.column("status") == Column("status", "varchar(20)", False, "'pending'")
+    assert table.column("status") == Column("status", "varchar(20)", False, raw_expr("'pending'"))
     assert table.primary_key == PrimaryKey(("id",))
-    assert table.index("ux_jobs_running") == Index("ux_jobs_running", ("status",), True, "status = 'running'")
+    assert table.index("ux_jobs_running") == Index("ux_jobs_running", ("status",), True, raw_expr("status = 'running'"))
 
 
 def test_schema_qualified_tables_and_references(write_spec) -> None:

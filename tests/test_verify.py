@@ -102,20 +102,24 @@ def test_plan_verify_fails_the_same_way_and_prints_no_plan(db: LiveDb, write_spe
     assert f"fails on {SCRATCH_COPY[db.dialect]}: " in result.err and "no_such_fn" in result.err
 
 
-def test_a_plan_that_does_not_converge_never_runs_on_the_database(pg_url: str, write_spec) -> None:
-    # Postgres stores a view rewritten (select jobs.id ...): a spec spelling it otherwise is created
-    # fine, and then still differs. Without the proof, every apply would drop and create it again.
-    db = LiveDb(pg_url, "postgresql")
+def test_a_plan_that_does_not_converge_never_runs_on_the_database(db: LiveDb, write_spec, tmp_path: Path) -> None:
+    # A reviewed plan someone edited: it runs fine, and fixes nothing it was made to fix.
     db.execute(JOBS)
-    spec = write_spec(FAILING_SPEC.split("    indexes:")[0] + 'views:\n  high: "select id from jobs where score > 10"\n')
+    spec, plan_file = write_spec(GOOD_SPEC), tmp_path / "plan.json"
+    assert run_cli("plan", "--db", db.url, "--spec", spec, "--out", str(plan_file)).code == 1
+    document = json.loads(plan_file.read_text())
+    add_column = document["databases"][0]["statements"][0]
+    assert add_column["fixes"]["kind"] == "missing_column"
+    add_column["sql"] = add_column["sql"].replace(" note ", " notes ")
+    plan_file.write_text(json.dumps(document))
     before = schema_of(db)
-    result = run_cli("apply", "--db", pg_url, "--spec", spec, "--yes", "--dev-url", PG_ADMIN_URL)
+    result = run_cli("apply", "--db", db.url, "--spec", spec, "--plan", str(plan_file), "--yes",
+                     "--allow-hazards", "all", *verify_options(db))
     assert result.code == 2, result.out + result.err
     (line,) = result.err.splitlines()
-    assert f"the plan does not converge on {SCRATCH_COPY['postgresql']}: " in line, line
-    assert "after 'CREATE OR REPLACE VIEW public.high AS select id from jobs where score > 10' ran there, " \
-           "view_mismatch remains" in line, line
-    assert schema_of(db) == before, "neither the view nor the column was made"
+    assert f"the plan does not converge on {SCRATCH_COPY[db.dialect]}: after '{add_column['sql']}' ran there, " \
+           "missing_column remains: column jobs.note (text) is missing" in line, line
+    assert schema_of(db) == before, "neither the misspelt column nor the index was made"
 
 
 def _item(kind: str, table: str, name: str | None = None) -> DriftItem:
@@ -211,7 +215,7 @@ def test_config_dev_url_is_where_its_plans_are_verified(pg_url: str, tmp_path: P
 
 def test_without_pg_dump_the_copy_is_built_from_the_live_schema(pg_url: str, write_spec, tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    LiveDb(pg_url, "postgresql").execute(JOBS, "CREATE INDEX idx_jobs_old ON jobs (score DESC)")
+    LiveDb(pg_url, "postgresql").execute(JOBS, "CREATE INDEX idx_jobs_old ON jobs (score)")
     monkeypatch.setenv("PATH", str(tmp_path))  # no pg_dump, no psql
     good = run_cli("plan", "--db", pg_url, "--spec", write_spec(GOOD_SPEC), "--verify", "--dev-url", PG_ADMIN_URL)
     assert good.code == 1, good.err
@@ -346,7 +350,7 @@ def test_a_postgres_statement_that_does_not_parse_is_named(statement: Statement,
 def test_every_postgres_statement_the_planner_makes_for_the_golden_drift_parses() -> None:
     desired = normalize_schema(load_spec(GOLDEN / "desired.yaml"), POSTGRES)
     live = normalize_schema(load_spec(GOLDEN / "live.yaml"), POSTGRES)
-    drift = diff_schemas(desired, live)
+    drift = diff_schemas(desired, live, dialect=POSTGRES)
     for concurrent in (False, True):
         statements = plan_changes(drift, desired, live, POSTGRES, concurrent)
         assert len(statements) > 15

@@ -93,6 +93,13 @@ class Dialect:
     add_column_needs_constant_default: bool = False
     # Lists the namespaces a database's own objects live in (None: the engine has one).
     user_schemas_sql: str | None = None
+    # Expressions compared by the engine's own parse tree (``dialects.pgexpr``), not by tokens.
+    parse_tree_expressions: bool = False
+    # UNIQUE ... NULLS NOT DISTINCT (Postgres 15); CHECK ... NO INHERIT (table inheritance).
+    nulls_not_distinct: bool = False
+    has_inheritance: bool = False
+    # integer[][] is integer[]: the engine keeps no array dimensions in a column's type.
+    array_dimensions_ignored: bool = False
 
     @cached_property
     def _preparer(self) -> Any:
@@ -173,6 +180,10 @@ POSTGRESQL = Dialect(
     concurrent_indexes=True,
     advisory_locks=True,
     lock_timeouts=True,
+    parse_tree_expressions=True,
+    nulls_not_distinct=True,
+    has_inheritance=True,
+    array_dimensions_ignored=True,
     user_schemas_sql="SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' "
                      "AND nspname <> 'information_schema' ORDER BY 1",
 )

@@ -10,9 +10,10 @@ from __future__ import annotations
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from auditor.dialects import POSTGRESQL
 from auditor.model import (
     CheckConstraint, Column, Enum, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table, UniqueConstraint, View,
-    interned_column)
+    interned_column, raw_expr)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -53,7 +54,18 @@ SELECT n.nspname, t.relname, i.relname, ix.indisunique, ix.indisprimary,
        ix.indkey::int2[], ix.indnkeyatts,
        CASE WHEN ix.indexprs IS NOT NULL
             THEN ARRAY(SELECT pg_get_indexdef(ix.indexrelid, k, true) FROM generate_series(1, ix.indnatts) AS k) END,
-       ix.indoption::int2[], con.contype, ix.indisvalid
+       ix.indoption::int2[], con.contype, ix.indisvalid, {{nulls_not_distinct}},
+       -- Per key element: its operator class unless the type's default, and its collation unless
+       -- the column's own (elements spell them as DDL does: name COLLATE "C" text_pattern_ops).
+       ARRAY(SELECT CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname END
+             FROM unnest(ix.indclass::oid[]) WITH ORDINALITY AS k(cls, n) JOIN pg_opclass AS oc ON oc.oid = k.cls
+             ORDER BY k.n),
+       ARRAY(SELECT CASE WHEN k.coll IN (0, 100) OR k.coll = a.attcollation THEN NULL
+                         ELSE (SELECT co.collname FROM pg_collation AS co WHERE co.oid = k.coll) END
+             FROM unnest(ix.indcollation::oid[]) WITH ORDINALITY AS k(coll, n)
+             LEFT JOIN pg_attribute AS a ON a.attrelid = ix.indrelid AND a.attnum = ix.indkey[k.n - 1]
+             ORDER BY k.n),
+       con.condeferrable, con.condeferred
 FROM pg_index AS ix
 JOIN pg_class AS i ON i.oid = ix.indexrelid
 JOIN pg_am AS am ON am.oid = i.relam
@@ -72,7 +84,8 @@ SELECT n.nspname, t.relname, con.conname, con.contype,
        ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY AS k(num, ord)
              JOIN pg_attribute AS a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord),
        con.confdeltype, con.confupdtype, con.condeferrable, con.condeferred,
-       CASE WHEN con.contype = 'c' THEN pg_get_constraintdef(con.oid, true) END, con.convalidated
+       CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid, true) END, con.convalidated,
+       con.connoinherit
 FROM pg_constraint AS con
 JOIN pg_class AS t ON t.oid = con.conrelid
 JOIN pg_namespace AS n ON n.oid = t.relnamespace
@@ -124,7 +137,7 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ("public",)) -> Sch
     """The objects of the given namespaces, raw (not yet canonical)."""
     params = {"schemas": list(schemas)}
     tables, column_names = _read_tables(conn.exec_driver_sql(_TABLES_AND_COLUMNS_SQL, params).all())
-    for row in conn.exec_driver_sql(_INDEXES_SQL, params).all():
+    for row in conn.exec_driver_sql(_indexes_sql(conn), params).all():
         _add_index(tables, column_names, row)
     for row in conn.exec_driver_sql(_CONSTRAINTS_SQL, params).all():
         _add_constraint(tables, row)
@@ -132,7 +145,7 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ("public",)) -> Sch
         tables=tuple(Table(name=table, schema=nsp, **parts) for (nsp, table), parts in tables.items()),
         enums=tuple(Enum(name, nsp, tuple(values))
                     for nsp, name, values in conn.exec_driver_sql(_ENUMS_SQL, params)),
-        views=tuple(View(name, nsp, definition, materialized)
+        views=tuple(View(name, nsp, raw_expr(definition), materialized)  # type: ignore[arg-type]
                     for nsp, name, materialized, definition in conn.exec_driver_sql(_VIEWS_SQL, params)),
         sequences=tuple(Sequence(name, nsp, *rest) for nsp, name, *rest in conn.exec_driver_sql(_SEQUENCES_SQL, params)),
         extensions=tuple(name for (name,) in conn.exec_driver_sql(_EXTENSIONS_SQL)),
@@ -152,8 +165,8 @@ def _read_tables(rows: Any) -> tuple[dict[_Key, dict[str, Any]], dict[_Key, dict
             comments[(nsp, table)] = table_comment
         if name is not None:  # a table without columns still has a row
             columns.append((position, interned_column(
-                name, type_, not notnull, None if generated else default, IDENTITY_CODES.get(identity),
-                default if generated else None, collation, comment, None)))
+                name, type_, not notnull, None if generated else raw_expr(default), IDENTITY_CODES.get(identity),
+                raw_expr(default) if generated else None, collation, comment, None)))
     tables = {key: _empty_table(comments[key], [c for _, c in sorted(positioned[key], key=itemgetter(0))])
               for key in sorted(positioned)}
     return tables, {key: {position: c.name for position, c in columns} for key, columns in positioned.items()}
@@ -165,7 +178,8 @@ def _empty_table(comment: str | None, columns: list[Column]) -> dict[str, Any]:
 
 
 def _add_index(tables: dict[_Key, dict[str, Any]], column_names: dict[_Key, dict[int, str]], row: Any) -> None:
-    nsp, table, index, unique, primary, where, method, numbers, key_count, deparsed, options, contype, valid = row
+    (nsp, table, index, unique, primary, where, method, numbers, key_count, deparsed, options, contype, valid,
+     nulls_not_distinct, opclasses, collations, deferrable, deferred) = row
     parts = tables.get((nsp, table))
     if parts is None:
         return
@@ -173,14 +187,33 @@ def _add_index(tables: dict[_Key, dict[str, Any]], column_names: dict[_Key, dict
     # (number 0) as the server deparsed it.
     names = column_names[(nsp, table)]
     every = [names[number] if number else deparsed[k] for k, number in enumerate(numbers)]
-    elements, include = every[:key_count], every[key_count:]
+    elements, include = every[:key_count], tuple(every[key_count:])
     if primary:
         parts["primary_key"] = PrimaryKey(tuple(elements), index)
     elif contype == "u":
-        parts["unique_constraints"].append(UniqueConstraint(tuple(elements), index))
+        parts["unique_constraints"].append(UniqueConstraint(tuple(elements), index, include, bool(nulls_not_distinct),
+                                                            bool(deferrable), bool(deferred)))
     elif contype is None:
-        ordered = tuple(e + _order_suffix(opt) for e, opt in zip(elements, options))
-        parts["indexes"].append(Index(index, ordered, unique, where, method, tuple(include), valid))
+        spelled = tuple(_element(e, bool(number), opclass, collation, option)
+                        for e, number, opclass, collation, option in zip(elements, numbers, opclasses, collations, options))
+        parts["indexes"].append(Index(index, spelled, unique, raw_expr(where), method, include, valid,
+                                      bool(nulls_not_distinct)))
+
+
+def _element(text: str, is_column: bool, opclass: str | None, collation: str | None, option: int) -> str:
+    """An index element as CREATE INDEX spells it: a bare column name where it is just that."""
+    if is_column and not (opclass or collation or _order_suffix(option)):
+        return text
+    head = POSTGRESQL.quote(text) if is_column else f"({text})"
+    if collation:
+        head += f' COLLATE "{collation.replace(chr(34), chr(34) * 2)}"'
+    return head + (f" {opclass}" if opclass else "") + _order_suffix(option)
+
+
+def _indexes_sql(conn: Connection) -> str:
+    """The index query for this server: NULLS NOT DISTINCT exists from Postgres 15 on."""
+    version = getattr(conn.dialect, "server_version_info", None) or (0,)
+    return _INDEXES_SQL.replace("{nulls_not_distinct}", "ix.indnullsnotdistinct" if version >= (15,) else "false")
 
 
 def _order_suffix(option: int) -> str:
@@ -194,12 +227,12 @@ def _order_suffix(option: int) -> str:
 
 def _add_constraint(tables: dict[_Key, dict[str, Any]], row: Any) -> None:
     (nsp, table, name, contype, cols, ref_nsp, ref_table, ref_cols, on_delete, on_update,
-     deferrable, deferred, definition, validated) = row
+     deferrable, deferred, definition, validated, no_inherit) = row
     parts = tables.get((nsp, table))
     if parts is None:
         return
     if contype == "c":
-        parts["checks"].append(CheckConstraint(definition.removesuffix(" NOT VALID"), name, validated))
+        parts["checks"].append(CheckConstraint(raw_expr(definition), name, validated, no_inherit))  # type: ignore[arg-type]
         return
     parts["foreign_keys"].append(ForeignKey(
         tuple(cols), f"{ref_nsp}.{ref_table}", tuple(ref_cols),

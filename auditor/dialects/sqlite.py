@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from auditor.canon import Token, render_tokens, tokenize
 from auditor.dialects import SQLITE
 from auditor.model import (
-    CheckConstraint, Column, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View, interned_column)
+    CheckConstraint, Column, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View, interned_column,
+    raw_expr)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -39,7 +40,7 @@ ORDER BY m.name, p.cid"""
 # origin 'c' = made by CREATE INDEX; 'u' backs a UNIQUE constraint; 'pk' the primary key
 # (which table_info gives already). key = 0 rows are the rowid the index stores, not elements.
 _INDEXES_SQL = f"""
-SELECT m.name, il.name, il.origin, il."unique", il.partial, ii.name, ii."desc", s.sql
+SELECT m.name, il.name, il.origin, il."unique", il.partial, ii.name, ii."desc", s.sql, ii.coll
 FROM sqlite_master AS m
 JOIN pragma_index_list(m.name) AS il
 JOIN pragma_index_xinfo(il.name) AS ii
@@ -67,12 +68,13 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ()) -> Schema:
             info = table_sql[table] = parse_create_table(str(sql or ""))
         extra = info.columns.get(name.lower(), ColumnSql())
         columns[table].append(interned_column(
-            name, type_ or "", not notnull, _string_default(default), "autoincrement" if extra.autoincrement else None,
-            extra.generated if hidden in (2, 3) else None, extra.collation, None, None))
+            name, type_ or "", not notnull, raw_expr(_string_default(default)),
+            "autoincrement" if extra.autoincrement else None,
+            raw_expr(extra.generated) if hidden in (2, 3) else None, extra.collation, None, None))
         if pk:
             pk_positions[table].append((pk, name))
     primary_keys = {t: tuple(name for _, name in sorted(p)) for t, p in pk_positions.items()}
-    indexes, uniques = _read_indexes(conn)
+    indexes, uniques = _read_indexes(conn, table_sql)
     foreign_keys = _read_foreign_keys(conn, primary_keys)
     for table, info in table_sql.items():
         uniques[table] = [_named(u, info.unique_names) for u in uniques.get(table, [])]
@@ -89,7 +91,7 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ()) -> Schema:
         )
         for table, cols in columns.items()
     )
-    views = tuple(View(name, None, view_body(str(sql or ""))) for name, sql in conn.exec_driver_sql(_VIEWS_SQL))
+    views = tuple(View(name, None, raw_expr(view_body(str(sql or "")))) for name, sql in conn.exec_driver_sql(_VIEWS_SQL))
     return Schema(tables=tables, views=views)
 
 
@@ -106,9 +108,12 @@ def _string_default(default: str | None) -> str | None:
     return default
 
 
-def _read_indexes(conn: Connection) -> tuple[dict[str, list[Index]], dict[str, list[UniqueConstraint]]]:
+def _read_indexes(conn: Connection, table_sql: dict[str, TableSql]
+                  ) -> tuple[dict[str, list[Index]], dict[str, list[UniqueConstraint]]]:
     rows: dict[tuple[str, str], list[tuple[Any, ...]]] = defaultdict(list)
-    for table, index, origin, unique, partial, column, desc, sql in conn.exec_driver_sql(_INDEXES_SQL).all():
+    for table, index, origin, unique, partial, column, desc, sql, collation in conn.exec_driver_sql(_INDEXES_SQL).all():
+        if origin == "c" and column is not None and collation.upper() != _declared_collation(table_sql, table, column):
+            column = f"{SQLITE.quote(column)} COLLATE {collation}"  # an element, no longer a bare name
         rows[(table, index)].append((origin, unique, partial, column, desc, sql))
     indexes: dict[str, list[Index]] = defaultdict(list)
     uniques: dict[str, list[UniqueConstraint]] = defaultdict(list)
@@ -125,8 +130,15 @@ def _read_indexes(conn: Connection) -> tuple[dict[str, list[Index]], dict[str, l
         if partial or not elements:
             parsed, where = index_sql_parts(str(sql or ""))
             elements = elements or parsed
-        indexes[table].append(Index(index, tuple(elements), bool(unique), where if partial else None))
+        indexes[table].append(Index(index, tuple(elements), bool(unique), raw_expr(where) if partial else None))
     return indexes, uniques
+
+
+def _declared_collation(table_sql: dict[str, TableSql], table: str, column: str) -> str:
+    """The collation a column's definition gives it (an index on it uses that by default)."""
+    info = table_sql.get(table)
+    declared = info.columns.get(column.lower()) if info else None
+    return (declared.collation or "BINARY").upper() if declared else "BINARY"
 
 
 def _read_foreign_keys(conn: Connection, primary_keys: dict[str, tuple[str, ...]]) -> dict[str, list[ForeignKey]]:
@@ -243,7 +255,7 @@ def _checks_in(part: list[Token], out: TableSql | None = None) -> list[CheckCons
             continue
         if tok == Token("word", "check"):
             inner, i = _group_after(part, i)
-            checks.append(CheckConstraint(render_tokens(inner), name))
+            checks.append(CheckConstraint(raw_expr(render_tokens(inner)), name))  # type: ignore[arg-type]
             name = None
             continue
         if tok.kind == "word" and tok.text in ("unique", "foreign") and name and out is not None:
