@@ -1,7 +1,8 @@
 """Apply: run a plan behind its hazard gates, one writer at a time, in one transaction; then
 read the schema again and verify.
 
-The order of events for one database:
+The order of events for one database (before it, the CLI proves the plan with
+``auditor.verify``: it runs these same steps on a scratch copy, through ``run_statements``):
 1. statements whose hazards are not all allowed, and manual ones, are withheld;
 2. the apply lock is taken: Postgres ``pg_try_advisory_lock`` (polled up to ``lock_wait``; the CLI
    takes it before it even reads the schema to plan from), SQLite ``BEGIN IMMEDIATE`` (its busy
@@ -27,7 +28,7 @@ from sqlalchemy.exc import DBAPIError
 from auditor.database import Target, connect, describe_error, dialect_of, parse_url
 from auditor.diff import DriftItem, diff_schemas
 from auditor.dialects import Dialect
-from auditor.errors import ApplyError
+from auditor.errors import ApplyError, StatementError
 from auditor.hazards import ALLOWED_BY_DEFAULT, missing_allowance
 from auditor.inspect import inspect_target, read_live_schema, schemas_to_read
 from auditor.model import Schema, fingerprint
@@ -37,9 +38,14 @@ from auditor.rebuild import run_rebuild
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
+    from auditor.verify import Verification
+
 # pg_try_advisory_lock takes one bigint; this one is ours, in every database.
 ADVISORY_LOCK_KEY = int.from_bytes(hashlib.sha256(b"schema-auditor apply").digest()[:8], "big", signed=True)
 LOCK_POLL_SECONDS = 0.2
+# A guard's question to SQLite, whose names ignore case (table_xinfo lists generated columns too).
+_SQLITE_TABLE_EXISTS = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE"
+_SQLITE_COLUMN_EXISTS = "SELECT count(*) FROM pragma_table_xinfo(?) WHERE name = ? COLLATE NOCASE"
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,7 @@ class ApplyResult:
     withheld: tuple[Withheld, ...]
     remaining: tuple[DriftItem, ...]
     seconds: float = field(default=0.0, compare=False)
+    verification: Verification | None = None  # how the plan was proven before it ran (auditor.verify)
 
 
 def withheld_reason(statement: Statement, allowed: frozenset[str]) -> str | None:
@@ -100,14 +107,26 @@ def apply_plan(target: Target, statements: list[Statement], expected: Schema,
     """Run the allowed statements (see the module's doc for how), then re-inspect and diff again."""
     started = time.monotonic()
     runnable, withheld = split_plan(statements, options.allowed)
-    url = parse_url(target.url)
-    run = _Run(target, dialect_of(url), schemas_to_read(expected, dialect_of(url)), options)
+    dialect = dialect_of(parse_url(target.url))
+    schemas = schemas_to_read(expected, dialect)
+    executed: list[Statement] = []
+    already_done: list[Statement] = []
     if runnable or options.planned_against:
         with connect(target, readonly=False) as conn:
-            run.execute(conn, runnable)
-    remaining = diff_schemas(expected, inspect_target(target, run.schemas), ignore + target.ignore, dialect=run.dialect)
-    return ApplyResult(tuple(run.executed), tuple(run.already_done), tuple(withheld), tuple(remaining),
+            executed, already_done = run_statements(conn, target, dialect, schemas, runnable, options)
+    remaining = diff_schemas(expected, inspect_target(target, schemas), ignore + target.ignore, dialect=dialect)
+    return ApplyResult(tuple(executed), tuple(already_done), tuple(withheld), tuple(remaining),
                        time.monotonic() - started)
+
+
+def run_statements(conn: Connection, target: Target, dialect: Dialect, schemas: tuple[str, ...],
+                   statements: list[Statement], options: ApplyOptions) -> tuple[list[Statement], list[Statement]]:
+    """Run statements that apply allows on an open connection, the way apply does (segments,
+    guards, pre-checks, timeouts, the apply lock unless ``options.lock_held``): (executed, found
+    already done). A failed statement raises StatementError; its transaction is rolled back."""
+    run = _Run(target, dialect, schemas, options)
+    run.execute(conn, statements)
+    return run.executed, run.already_done
 
 
 @dataclass
@@ -119,6 +138,7 @@ class _Run:
     executed: list[Statement] = field(default_factory=list)
     already_done: list[Statement] = field(default_factory=list)
     verified: bool = False
+    committed: int = 0  # statements of steps already committed (a plan with CONCURRENTLY or VALIDATE)
 
     def execute(self, conn: Connection, statements: list[Statement]) -> None:
         """Every segment in order: one transaction for the grouped ones, alone for the others."""
@@ -133,11 +153,13 @@ class _Run:
                     with _autocommit(conn):
                         for statement in segment:
                             self._run_alone(conn, statement)
+                            self.committed = len(self.executed)
                 else:
                     with self._transaction(conn):
                         self._verify_unchanged(conn)
                         for statement in segment:
                             self._run(conn, statement)
+                    self.committed = len(self.executed)
             if not self.verified:  # nothing to run: still tell a stale reviewed plan apart
                 self._verify_unchanged(conn)
                 _end_transaction(conn)
@@ -202,12 +224,19 @@ class _Run:
             if count:
                 raise ApplyError(f"{self.target.name}: refused '{statement.summary}': {check.describe(count)}",
                                  "fix those rows, or leave MAY_FAIL_ON_EXISTING_DATA out of --allow-hazards "
-                                 "to apply the rest; nothing was changed")
+                                 f"to apply the rest; {self._changed()}")
 
     def _guard_satisfied(self, conn: Connection, guard: Guard) -> bool:
-        """True when the live schema already is what the guarded statement would make it."""
-        table = read_live_schema(conn, self.dialect, self.schemas).table(guard.table_key)
-        exists = table is not None and (guard.column is None or table.column(guard.column) is not None)
+        """True when the live schema already is what the guarded statement would make it. SQLite
+        (the engine guards are for) is asked about that one table, not read whole: a plan of many
+        ADD COLUMNs would otherwise read the schema once per column."""
+        if self.dialect.has_schemas:
+            table = read_live_schema(conn, self.dialect, self.schemas).table(guard.table_key)
+            exists = table is not None and (guard.column is None or table.column(guard.column) is not None)
+        elif guard.column is None:
+            exists = bool(conn.exec_driver_sql(_SQLITE_TABLE_EXISTS, (guard.table_key,)).scalar())
+        else:
+            exists = bool(conn.exec_driver_sql(_SQLITE_COLUMN_EXISTS, (guard.table_key, guard.column)).scalar())
         return exists != guard.exists
 
     # -- running ------------------------------------------------------------------------------
@@ -243,8 +272,16 @@ class _Run:
         try:
             run_in()
         except DBAPIError as exc:
-            raise ApplyError(f"{self.target.name}: '{statement.summary}' failed: {self._explain(conn, exc, statement)}; "
-                             "rolled back") from None
+            reason = self._explain(conn, exc, statement)
+            raise StatementError(f"{self.target.name}: '{statement.summary}' failed: {reason}; rolled back",
+                                 statement.summary, reason,
+                                 f"{self._changed()}; fix the cause and run apply again") from None
+
+    def _changed(self) -> str:
+        """What a failure leaves changed: nothing, or the steps committed before it."""
+        if not self.committed:
+            return "nothing was changed"
+        return f"the {self.committed} statement(s) of the steps before it stay committed"
 
     def _explain(self, conn: Connection, exc: DBAPIError, statement: Statement) -> str:
         text = describe_error(exc, parse_url(self.target.url))

@@ -29,6 +29,7 @@ from auditor.snapshot import snapshot_source, snapshot_target
 from auditor.sources import DB, SQL, ExpectedSource
 from auditor.versioning import VERSION_UNKNOWN, VersionSource, source_problem
 from auditor.report import apply_json, apply_text, audit_json, audit_markdown, audit_text, plan_json
+from auditor.verify import EVERY_HAZARD, Verification, check_parses, verify_plan
 
 EXIT_CLEAN, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
 DEFAULT_CONFIG = "config.yaml"
@@ -65,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
         group.add_argument("--expected-sql", metavar="FILE",
                            help="a DDL file whose schema, built in a scratch database, is the expected one")
         p.add_argument("--dev-url", metavar="URL",
-                       help="Postgres server for --expected-sql's scratch database (created and dropped)")
+                       help="Postgres server for scratch databases (created and dropped): --expected-sql's, and "
+                            "the copy a plan is verified on before it runs")
 
     def versioned(p: argparse.ArgumentParser) -> None:
         p.add_argument("--version-query", metavar="SQL", help="SQL that reads the database's recorded version")
@@ -100,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="append one JSON line per apply here (default: $AUDITOR_APPLY_LOG or "
                             "~/.local/state/schema-auditor/apply.log)")
         p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+        p.add_argument("--no-verify", action="store_true",
+                       help="do not run the plan on a scratch copy of the database first (Postgres statements "
+                            "are still parsed)")
 
     audit = sub.add_parser("audit", help="compare databases with their spec")
     common(audit)
@@ -116,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     planning(plan)
     plan.add_argument("--out", metavar="PLAN.json",
                       help="also write the plan for review; apply --plan runs exactly it")
+    plan.add_argument("--verify", action="store_true",
+                      help="run the plan on a scratch copy of the database first, as apply does "
+                           "(SQLite: in memory; Postgres: a scratch database on --dev-url)")
     apply = sub.add_parser("apply", help="fix the drift, in one transaction, then verify")
     common(apply)
     applying(apply)
@@ -211,6 +219,8 @@ def resolve_targets(args: argparse.Namespace) -> tuple[list[Target], tuple[str, 
         raise ConfigError("no database given", "pass --db URL, or --config FILE listing databases")
     if spec:
         targets = [replace(t, spec=spec, source=None) for t in targets]
+    if getattr(args, "dev_url", None):
+        targets = [_with_dev_url(t, args.dev_url) for t in targets]
     source, version = _expected_source(args), _version_source(args)
     if source is not None:
         targets = [replace(t, spec=source.label, source=source) for t in targets]
@@ -219,6 +229,14 @@ def resolve_targets(args: argparse.Namespace) -> tuple[list[Target], tuple[str, 
     if getattr(args, "shard", None):
         targets = select_shard(targets, parse_shard(args.shard))
     return targets, ignore
+
+
+def _with_dev_url(target: Target, dev_url: str) -> Target:
+    """--dev-url: the server for the target's scratch databases, its --expected-sql's too."""
+    source = target.source
+    if source is not None and source.kind == SQL:
+        source = replace(source, dev_url=dev_url)
+    return replace(target, dev_url=dev_url, source=source)
 
 
 def _expected_source(args: argparse.Namespace) -> ExpectedSource | None:
@@ -356,19 +374,32 @@ def _plan(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespa
     results = _audit_all(targets, ignore, err, args)
     plans = _plans(results, args)
     failing = any(r.fails(args.strict) for r in results)
+    verifications = [_plan_verification(result, statements, ignore, args) for result, statements in plans]
     violations = [count_violations(r.target, statements) for r, statements in plans]
     if args.format == "json":
-        out.write(plan_json(plans, violations, _clean(results, failing)) + "\n")
+        out.write(plan_json(plans, violations, _clean(results, failing), verifications) + "\n")
     else:
-        for (result, statements), counts in zip(plans, violations):
+        for (result, statements), counts, verification in zip(plans, violations, verifications):
             assert result.dialect is not None
             out.write(f"-- database: {comment_text(result.target.name)}\n"
-                      + render_script(statements, result.dialect, counts))
+                      + render_script(statements, result.dialect, counts)
+                      + (f"-- {comment_text(verification.describe())}\n" if verification else ""))
     if args.out:
         write_plan_file(args.out, [plan_entry(r.target.name, r.target.url, r.dialect.name,  # type: ignore[union-attr]
                                               fingerprint(r.actual), statements)  # type: ignore[arg-type]
                                    for r, statements in plans])
     return _exit_code(results, failing)
+
+
+def _plan_verification(result: AuditResult, statements: list[Statement], ignore: tuple[str, ...],
+                       args: argparse.Namespace) -> Verification | None:
+    """Postgres statements are parsed before any is shown; with --verify, every statement but the
+    manual ones runs on a scratch copy first."""
+    assert result.dialect is not None
+    if not args.verify:
+        check_parses(statements, result.dialect, result.target.name)
+        return None
+    return verify_plan(result, statements, ApplyOptions(EVERY_HAZARD), ignore)
 
 
 def _apply(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespace,
@@ -389,9 +420,12 @@ def _apply(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namesp
                     chosen = options
                     if reviewed is not None:
                         statements, chosen = _reviewed(reviewed, result, options, args.plan)
+                    proven, verification = _proven(result, statements, chosen, ignore, args, log, err)
                     applied = None
-                    if _confirmed(result, statements, allowed, args, out):
-                        applied = _apply_one(result, statements, chosen, ignore, log, err)
+                    if not proven:
+                        apply_failed = True
+                    elif _confirmed(result, statements, allowed, args, out, verification):
+                        applied = _apply_one(result, statements, chosen, ignore, log, err, verification)
                         apply_failed = apply_failed or applied is None
                     # What apply withheld is still drift: its errors (warnings too, under --strict) exit 1.
                     remaining = applied.remaining if applied else result.drift
@@ -417,8 +451,21 @@ def _reviewed(reviewed: dict[str, tuple[str, list[Statement]]], result: AuditRes
     return statements, replace(options, planned_against=planned_against)
 
 
-def _apply_one(result: AuditResult, statements: list[Statement], options: ApplyOptions,
-               ignore: tuple[str, ...], log: Path, err: TextIO) -> ApplyResult | None:
+def _proven(result: AuditResult, statements: list[Statement], options: ApplyOptions, ignore: tuple[str, ...],
+            args: argparse.Namespace, log: Path, err: TextIO) -> tuple[bool, Verification | None]:
+    """(proven, how): the plan parsed and, unless --no-verify, ran on a scratch copy first. A plan
+    that fails its proof is said on stderr and recorded in the apply log as failed."""
+    _log(log, None)  # a refusal is recorded too: find out first that the log is writable
+    started = time.monotonic()
+    try:
+        return True, verify_plan(result, statements, options, ignore, scratch=not args.no_verify)
+    except AuditorError as exc:  # nothing ran; the other databases still get their turn
+        _failed_apply(result, statements, options, exc, time.monotonic() - started, log, err)
+        return False, None
+
+
+def _apply_one(result: AuditResult, statements: list[Statement], options: ApplyOptions, ignore: tuple[str, ...],
+               log: Path, err: TextIO, verification: Verification | None = None) -> ApplyResult | None:
     """Apply to one database and record it in the apply log; None (said on stderr) if it failed."""
     assert result.expected is not None
     _log(log, None)  # no change without a record of it: find out first that the log is writable
@@ -426,15 +473,20 @@ def _apply_one(result: AuditResult, statements: list[Statement], options: ApplyO
     try:
         applied = apply_plan(result.target, statements, result.expected, options, ignore)
     except AuditorError as exc:  # rolled back; the other databases still get their turn
-        _print_error(exc.report(), err)
-        _, withheld = split_plan(statements, options.allowed)
-        _log(log, apply_record(result.target, "failed", time.monotonic() - started, [],
-                               [w.statement for w in withheld], error=exc.report()))
+        _failed_apply(result, statements, options, exc, time.monotonic() - started, log, err)
         return None
     outcome = "applied" if applied.executed else "nothing to run"
     _log(log, apply_record(result.target, outcome, applied.seconds, list(applied.executed),
                            [w.statement for w in applied.withheld]))
-    return applied
+    return replace(applied, verification=verification)
+
+
+def _failed_apply(result: AuditResult, statements: list[Statement], options: ApplyOptions, exc: AuditorError,
+                  seconds: float, log: Path, err: TextIO) -> None:
+    """Say why on stderr, and record the failed apply (with what it withheld) in the apply log."""
+    _print_error(exc.report(), err)
+    _, withheld = split_plan(statements, options.allowed)
+    _log(log, apply_record(result.target, "failed", seconds, [], [w.statement for w in withheld], error=exc.report()))
 
 
 def _log(path: Path, entry: dict[str, object] | None) -> None:
@@ -446,13 +498,15 @@ def _log(path: Path, entry: dict[str, object] | None) -> None:
 
 
 def _confirmed(result: AuditResult, statements: list[Statement], allowed: frozenset[str],
-               args: argparse.Namespace, out: TextIO) -> bool:
+               args: argparse.Namespace, out: TextIO, verification: Verification | None = None) -> bool:
     """Ask on a terminal before changing a database; never ask when stdin is not a terminal."""
     runnable, _ = split_plan(statements, allowed)
     if not runnable or args.yes or not sys.stdin.isatty():
         return True
     assert result.dialect is not None
     out.write(render_script(statements, result.dialect, count_violations(result.target, statements)))
+    if verification is not None:
+        out.write(f"-- {comment_text(verification.describe())}\n")
     out.write(f"Apply {len(runnable)} statement(s) to {result.target.name}? [y/N] ")
     out.flush()
     return sys.stdin.readline().strip().lower() in ("y", "yes")

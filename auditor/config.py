@@ -14,8 +14,10 @@
 ``${VAR}`` (or ``${VAR:-fallback}``) is replaced from the environment, so secrets stay out of the file.
 A database's recorded version is read as ``version_query`` or ``version_table`` (+ ``version_column``,
 ``version_app``; see ``auditor.versioning``), given per database or at the top as the default; its
-expected schema may come from ``expected_db: URL`` or ``expected_sql: FILE`` (+ ``dev_url``) instead
-of a spec (see ``auditor.sources``).
+expected schema may come from ``expected_db: URL`` or ``expected_sql: FILE`` instead of a spec (see
+``auditor.sources``). ``dev_url: URL`` names a Postgres server for scratch databases: the one
+``expected_sql`` loads into, and the copy a plan is verified on before apply runs it
+(``auditor.verify``).
 """
 from __future__ import annotations
 
@@ -107,9 +109,10 @@ def _target(name: str, body: yaml.Node, base: Path, default_spec: str | None,
     ignore = string_list(fields["ignore"], problems, "ignore", allow_empty=True) if "ignore" in fields else []
     version = version_source(fields, problems, f"database {name}", body) if any(
         key in fields for key in VERSION_KEYS) else default_version
-    source = _expected_source(fields, base, problems, f"database {name}")
+    dev_url = _interpolate(fields["dev_url"], problems, f"database {name} dev_url") if "dev_url" in fields else None
+    source = _expected_source(fields, base, problems, f"database {name}", dev_url)
     return Target(name=name, url=url, spec=source.label if source else spec, ignore=tuple(ignore),
-                  source=source, version=version)
+                  source=source, version=version, dev_url=dev_url)
 
 
 def version_source(fields: dict[str, yaml.Node], problems: Problems, what: str,
@@ -128,12 +131,11 @@ def version_source(fields: dict[str, yaml.Node], problems: Problems, what: str,
 
 
 def _expected_source(fields: dict[str, yaml.Node], base: Path, problems: Problems,
-                     what: str) -> ExpectedSource | None:
+                     what: str, dev_url: str | None) -> ExpectedSource | None:
     given = [key for key in ("spec", "expected_db", "expected_sql") if key in fields]
     if len(given) > 1:
         problems.add(fields[given[1]], f"{what}: give one of spec, expected_db, expected_sql")
         return None
-    dev_url = _interpolate(fields["dev_url"], problems, f"{what} dev_url") if "dev_url" in fields else None
     if "expected_db" in fields:
         url = _interpolate(fields["expected_db"], problems, f"{what} expected_db")
         try:

@@ -36,7 +36,8 @@ class Target:
 
     ``spec`` names what the database is held to: a spec file, or the label of ``source`` when the
     expected schema comes from a reference database or a DDL file. ``version`` says how to read
-    the version the database records (None: no version cross-check).
+    the version the database records (None: no version cross-check). ``dev_url`` names the
+    Postgres server where plans are verified on a scratch copy (``auditor.verify``).
     """
 
     name: str
@@ -45,6 +46,7 @@ class Target:
     ignore: tuple[str, ...] = ()
     source: ExpectedSource | None = None
     version: VersionSource | None = None
+    dev_url: str | None = field(default=None, repr=False)  # a Postgres server for scratch databases
 
 
 def parse_url(text: str) -> URL:

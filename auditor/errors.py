@@ -23,6 +23,7 @@ class AuditorError(Exception):
             lines[-1] += f" ({self.hint})"
         return "\n".join(lines)
 
+
 class SpecError(AuditorError):
     """The spec file is malformed; the message starts with ``file:line:``."""
 
@@ -45,3 +46,18 @@ class ApplyError(AuditorError):
     """A statement failed during apply; the transaction was rolled back."""
 
     hint = "nothing was changed; fix the cause and run apply again"
+
+
+class StatementError(ApplyError):
+    """One statement failed: ``summary`` says which, ``reason`` why (one masked line)."""
+
+    def __init__(self, message: str, summary: str, reason: str, hint: str = "") -> None:
+        super().__init__(message, hint)
+        self.summary, self.reason = summary, reason
+
+
+class VerifyError(AuditorError):
+    """A plan failed its proof before it ran: a statement does not parse, or it fails (or leaves
+    the drift it fixes) on a scratch copy of the database. Nothing was run on the database."""
+
+    hint = "nothing was changed; fix the spec and plan again"

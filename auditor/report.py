@@ -9,6 +9,7 @@ from auditor.apply import ApplyResult
 from auditor.audit import AuditResult
 from auditor.diff import DriftItem
 from auditor.plan import Precheck, Statement
+from auditor.verify import Verification
 from auditor.versioning import SILENT_DRIFT, version_line
 
 
@@ -82,16 +83,21 @@ def _statement_json(statement: Statement, violations: dict[Precheck, int]) -> di
 
 
 def plan_json(results: Sequence[tuple[AuditResult, list[Statement]]], violations: Sequence[dict[Precheck, int]],
-              clean: bool) -> str:
-    """Plans as JSON: each database entry gains ``statements``, with hazards and pre-check counts."""
+              clean: bool, verifications: Sequence[Verification | None] = ()) -> str:
+    """Plans as JSON: each database entry gains ``statements``, with hazards and pre-check counts,
+    and ``verification`` when the plan was proven (``plan --verify``)."""
     databases = [{**_database_json(r), "statements": [_statement_json(s, counts) for s in plan]}
                  for (r, plan), counts in zip(results, violations)]
+    for entry, verification in zip(databases, verifications):
+        if verification is not None:
+            entry["verification"] = verification.to_dict()
     return json.dumps({"clean": clean, "databases": databases}, indent=2)
 
 
 def apply_text(result: AuditResult, applied: ApplyResult) -> str:
     """What apply did to one database, for a terminal."""
     lines = [f"{_header(result)}: applied {len(applied.executed)} statement(s)"]
+    lines += [f"  plan     {applied.verification.describe()}"] if applied.verification else []
     lines += [f"  ran      {s.summary}" for s in applied.executed]
     lines += [f"  skipped  {s.summary} (already done)" for s in applied.already_done]
     lines += [f"  withheld {w.statement.summary} ({w.reason})" for w in applied.withheld]
@@ -106,6 +112,8 @@ def apply_json(entries: Sequence[tuple[AuditResult, ApplyResult | None]], clean:
     for result, applied in entries:
         entry = _database_json(result)
         if applied is not None:
+            if applied.verification is not None:
+                entry["verification"] = applied.verification.to_dict()
             entry["executed"] = [s.to_dict() for s in applied.executed]
             entry["withheld"] = [{**w.statement.to_dict(), "reason": w.reason} for w in applied.withheld]
             entry["remaining"] = [i.to_dict() for i in applied.remaining]

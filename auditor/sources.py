@@ -10,23 +10,21 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from sqlalchemy import create_engine
-from sqlalchemy.engine import Engine
+import pglast
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import StaticPool
 
 from auditor.canon import normalize_schema
-from auditor.database import Target, connect, describe_error, dialect_of, mask_url, parse_url
+from auditor.database import Target, connect, describe_error, mask_url
 from auditor.dialects import Dialect
-from auditor.errors import ConfigError, ConnectError, SpecError
+from auditor.errors import ConfigError, SpecError
 from auditor.inspect import read_live_schema, read_target
 from auditor.model import Schema
+from auditor.scratch import postgres_scratch, sqlite_memory
 from auditor.versioning import VersionSource, read_recorded
 
 if TYPE_CHECKING:
@@ -34,19 +32,6 @@ if TYPE_CHECKING:
 
 DB, SQL = "db", "sql"
 SQL_HINT = "fix the SQL file and run again"
-
-# One statement-level token of Postgres SQL: comments, quoted text and dollar-quoted bodies are
-# taken whole, so that a ";" inside them does not end a statement.
-_TOKEN_RE = re.compile(r"""
-    --[^\n]*
-  | /\*.*?\*/
-  | '(?:[^']|'')*'
-  | "(?:[^"]|"")*"
-  | \$(?P<tag>(?:[A-Za-z_][A-Za-z0-9_]*)?)\$.*?\$(?P=tag)\$
-  | ;
-  | [^;'"$/-]+
-  | .
-""", re.S | re.X)
 
 
 @dataclass(frozen=True)
@@ -96,72 +81,41 @@ def scratch_database(source: ExpectedSource, dialect: Dialect) -> Iterator[tuple
         raise SpecError(f"{path}: cannot read the SQL file: {getattr(exc, 'strerror', None) or exc}",
                         SQL_HINT) from None
     if dialect.has_schemas:
-        with _postgres_scratch(source) as target, connect(target, readonly=False) as conn:
-            _load_postgres(conn.execution_options(isolation_level="AUTOCOMMIT"), path, ddl)
+        if not source.dev_url:
+            raise ConfigError(f"--expected-sql {source.location} on PostgreSQL needs --dev-url URL",
+                              "name a Postgres server where a scratch database may be created and dropped")
+        statements = split_statements(ddl, str(path))  # a syntax error stops the run before any database is made
+        with postgres_scratch(source.dev_url) as target, connect(target, readonly=False) as conn:
+            _load_postgres(conn.execution_options(isolation_level="AUTOCOMMIT"), path, statements)
             yield conn, dialect
         return
-    raw = sqlite3.connect(":memory:")
-    engine = create_engine("sqlite://", creator=lambda: raw, poolclass=StaticPool)
-    try:
+    with sqlite_memory() as (raw, engine):
         _load_sqlite(raw, path, ddl)
         with engine.connect() as conn:
             yield conn, dialect
-    finally:
-        engine.dispose()
-        raw.close()
 
 
-@contextmanager
-def _postgres_scratch(source: ExpectedSource) -> Iterator[Target]:
-    if not source.dev_url:
-        raise ConfigError(f"--expected-sql {source.location} on PostgreSQL needs --dev-url URL",
-                          "name a Postgres server where a scratch database may be created and dropped")
-    url = parse_url(source.dev_url)
-    if not dialect_of(url).has_schemas:
-        raise ConfigError(f"--dev-url {mask_url(url)} is not a PostgreSQL URL", "e.g. postgresql://dev@localhost/postgres")
-    name = f"schema_auditor_scratch_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 10})
-    try:
-        _admin(admin, f'CREATE DATABASE "{name}"', f"cannot create a scratch database on --dev-url {mask_url(url)}")
-        try:
-            yield Target(f"scratch database {name}", url.set(database=name).render_as_string(hide_password=False))
-        finally:
-            _admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-                   f"cannot drop the scratch database {name} on --dev-url {mask_url(url)}")
-    finally:
-        admin.dispose()
-
-
-def _admin(engine: Engine, sql: str, what: str) -> None:
-    try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(sql)
-    except DBAPIError as exc:
-        raise ConnectError(f"{what}: {describe_error(exc, engine.url)}",
-                           "the --dev-url role needs CREATEDB") from None
-
-
-def split_statements(ddl: str) -> list[tuple[int, str]]:
-    """Postgres DDL as (1-based line, statement) pairs, split at top-level semicolons; psql
-    meta-commands (lines starting with a backslash, as in pg_dump output) are left out."""
+def split_statements(ddl: str, path: str = "<sql>") -> list[tuple[int, str]]:
+    """Postgres DDL as (1-based line, statement) pairs, split by the Postgres parser itself (so
+    ``BEGIN ATOMIC`` bodies, ``E'...'`` strings, nested comments and dollar quotes are taken whole);
+    psql meta-commands (lines starting with a backslash, as in pg_dump output) are left out. A
+    statement that does not parse is a SpecError naming ``path`` and its line."""
     ddl = re.sub(r"(?m)^\\.*$", "", ddl)
-    statements: list[tuple[int, str]] = []
-    start: int | None = None
-    for match in _TOKEN_RE.finditer(ddl):
-        token = match.group(0)
-        if token == ";":
-            if start is not None:
-                statements.append((ddl.count("\n", 0, start) + 1, ddl[start:match.start()]))
-            start = None
-        elif start is None and token.strip() and not token.startswith(("--", "/*")):
-            start = match.start() + len(token) - len(token.lstrip())
-    if start is not None and ddl[start:].strip():
-        statements.append((ddl.count("\n", 0, start) + 1, ddl[start:]))
-    return statements
+    try:
+        slices = pglast.split(ddl, only_slices=True)
+    except pglast.parser.ParseError as exc:
+        message, offset = (exc.args + (0,))[:2]
+        raise SpecError(f"{path}:{_line_at(ddl, offset)}: {message}", SQL_HINT) from None
+    return [(_line_at(ddl, part.start), ddl[part]) for part in slices]
 
 
-def _load_postgres(conn: Connection, path: Path, ddl: str) -> None:
-    for line, statement in split_statements(ddl):
+def _line_at(text: str, offset: object) -> int:
+    """The 1-based line of a character offset (the first line when there is none)."""
+    return text.count("\n", 0, offset) + 1 if isinstance(offset, int) and offset > 0 else 1
+
+
+def _load_postgres(conn: Connection, path: Path, statements: list[tuple[int, str]]) -> None:
+    for line, statement in statements:
         try:
             conn.execution_options(no_parameters=True).exec_driver_sql(statement)
         except DBAPIError as exc:
