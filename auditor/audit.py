@@ -1,11 +1,12 @@
 """One audit: load the spec, read the live schema, diff. The unit every command is built from."""
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field, replace
 
 from auditor.canon import normalize_schema
-from auditor.database import Target, dialect_of, parse_url
+from auditor.database import Target, connect, dialect_of, mask_url, parse_url
 from auditor.dialects import Dialect
 from auditor.diff import KINDS, DriftItem, diff_schemas, failing_items
 from auditor.errors import AuditorError, ConfigError, SpecError
@@ -14,7 +15,9 @@ from auditor.inspect import read_live_schema, read_target, schemas_to_read
 from auditor.model import Schema
 from auditor.sources import load_source
 from auditor.spec import load_spec
-from auditor.speccache import load_cached, read_spec_file, remembered
+from auditor.exact import ENGINE, engine_canonical, mode_without_engine
+from auditor.scratch import postgres_scratch
+from auditor.speccache import load_cached, read_spec_file, recalled, remembered, store
 from auditor.versioning import Recorded, VersionCheck, check_versions, ignore_pattern, read_recorded
 
 
@@ -30,6 +33,9 @@ class AuditResult:
     error: str | None = None
     seconds: float = 0.0
     version: VersionCheck | None = None
+    # How expressions were compared (``auditor.exact``), and what the scratch database refused.
+    expressions: str = ""
+    refused: tuple[str, ...] = ()
 
     def counts(self) -> dict[str, int]:
         """Drift items per kind, only kinds that occur."""
@@ -97,7 +103,7 @@ def _audit_target(target: Target, ignore: tuple[str, ...]) -> AuditResult:
         if not target.spec:
             raise ConfigError(f"{target.name}: no spec given", "pass --spec FILE or set 'spec' in the config")
         dialect = dialect_of(parse_url(target.url))
-        expected = expected_for(target, dialect)
+        expected, expressions, refused = expected_with_mode(target, dialect)
         actual, recorded = read_target(target, lambda conn, d: (
             read_live_schema(conn, d, schemas_to_read(expected, d)),
             read_recorded(conn, d, target.version) if target.version else Recorded()))
@@ -107,7 +113,25 @@ def _audit_target(target: Target, ignore: tuple[str, ...]) -> AuditResult:
     version = check_versions(expected.version, recorded, drift, target.version, target.spec) \
         if target.version else None
     return AuditResult(target, dialect, expected, actual, drift, seconds=time.monotonic() - started,
-                       version=version)
+                       version=version, expressions=expressions, refused=refused)
+
+
+def expected_with_mode(target: Target, dialect: Dialect) -> tuple[Schema, str, tuple[str, ...]]:
+    """``expected_for``, in exact mode where the target names a dev server (``--dev-url``) and the
+    expected schema is a spec: with how its expressions are compared, and what the server refused."""
+    expected = expected_for(target, dialect)
+    if not (target.dev_url and dialect.parse_tree_expressions and target.source is None and target.spec):
+        return expected, mode_without_engine(dialect), ()
+    key = f"{read_spec_file(target.spec)[0]}-{dialect.name}-served-" + \
+        hashlib.sha256(mask_url(target.dev_url).encode()).hexdigest()[:16]
+    cached = recalled(key)
+    if cached is not None:
+        return replace(cached, ignore=expected.ignore), ENGINE, ()
+    with postgres_scratch(target.dev_url) as scratch, connect(scratch, readonly=False) as conn:
+        served = engine_canonical(expected, dialect, conn)
+    if not served.refused:  # a refusal is reported on every run, until the spec is fixed
+        store(key, served.schema)
+    return served.schema, ENGINE, served.refused
 
 
 def expected_for(target: Target, dialect: Dialect) -> Schema:

@@ -8,6 +8,7 @@ from typing import Sequence
 from auditor.apply import ApplyResult
 from auditor.audit import AuditResult
 from auditor.diff import DriftItem
+from auditor.exact import ENGINE
 from auditor.plan import Precheck, Statement
 from auditor.verify import Verification
 from auditor.versioning import SILENT_DRIFT, version_line
@@ -47,8 +48,24 @@ def audit_text(results: Sequence[AuditResult]) -> str:
             continue
         lines.append(f"{_header(result)}: {_summary(result.drift)}")
         lines += [f"  {version_line(result.version)}"] if result.version and version_line(result.version) else []
+        lines += _expressions_lines(result)
         lines += drift_lines(sorted(result.drift, key=lambda i: i.table_key))
     return "\n".join(lines) + "\n"
+
+
+# Kinds whose comparison is one of expressions: where it matters how they were compared.
+_EXPRESSION_KINDS = frozenset({"default_mismatch", "generated_mismatch", "check_mismatch", "index_mismatch",
+                               "view_mismatch", "missing_check", "extra_check"})
+
+
+def _expressions_lines(result: AuditResult) -> list[str]:
+    """How expressions were compared, where it matters: in exact mode, or when one differs."""
+    if result.expressions != ENGINE and not any(i.kind in _EXPRESSION_KINDS for i in result.drift):
+        return []
+    how = {ENGINE: "by the engine, in a scratch database on --dev-url"}.get(result.expressions,
+                                                                        f"by {result.expressions}")
+    lines = [f"  expressions compared {how}"]
+    return lines + [f"  not compared by the engine (the scratch database refused it): {r}" for r in result.refused]
 
 
 def _database_json(result: AuditResult) -> dict[str, object]:
@@ -59,7 +76,10 @@ def _database_json(result: AuditResult) -> dict[str, object]:
         "drift": [item.to_dict() for item in result.drift],
         "counts": result.counts(),
         "seconds": round(result.seconds, 4),
+        "expressions": result.expressions,
     }
+    if result.refused:
+        entry["refused_by_scratch_database"] = list(result.refused)
     if result.version:
         entry["version"] = result.version.to_dict()
     if result.error:

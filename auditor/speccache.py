@@ -115,17 +115,33 @@ def read_spec_file(path: str | Path) -> tuple[str, bytes]:
 def remembered(key: str, make: Callable[[], Schema]) -> Schema:
     """The schema stored under ``key``, from memory or disk; else ``make()``, then stored.
     Nothing is stored when ``make`` raises."""
+    schema = recalled(key)
+    if schema is None:
+        with paused_collection():
+            schema = make()
+        store(key, schema)
+    return schema
+
+
+def recalled(key: str) -> Schema | None:
+    """The schema stored under ``key``, from memory or disk, or None."""
     schema = _memory.get(key)
     if schema is None:
         directory = cache_dir()
         with paused_collection():
             schema = _read_entry(directory, key) if directory else None
-            if schema is None:
-                schema = make()
-                if directory:
-                    _write_entry(directory, key, schema)
-        _memory.put(key, schema)
+        if schema is not None:
+            _memory.put(key, schema)
     return schema
+
+
+def store(key: str, schema: Schema) -> None:
+    """Keep ``schema`` under ``key``, in memory and on disk."""
+    directory = cache_dir()
+    if directory:
+        with paused_collection():
+            _write_entry(directory, key, schema)
+    _memory.put(key, schema)
 
 
 def load_cached(path: str | Path) -> tuple[str, Schema]:
