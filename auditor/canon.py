@@ -622,7 +622,8 @@ def _normalize_table(table: Table, dialect: Dialect) -> Table:
 
     pk = table.primary_key
     if pk is not None:
-        pk = PrimaryKey(elements(pk.columns), pk.name)
+        deferrable = pk.deferrable and dialect.deferrable_keys
+        pk = PrimaryKey(elements(pk.columns), pk.name, deferrable, deferrable and pk.initially_deferred)
     pk_columns = set(pk.columns) if pk else set()
     return replace(
         table,
@@ -631,7 +632,9 @@ def _normalize_table(table: Table, dialect: Dialect) -> Table:
         primary_key=pk,
         indexes=tuple(_normalize_index(i, names, dialect) for i in table.indexes),
         foreign_keys=tuple(_normalize_foreign_key(f, dialect) for f in table.foreign_keys),
-        unique_constraints=tuple(_updated(u, columns=elements(u.columns), include=elements(u.include))
+        unique_constraints=tuple(_updated(u, columns=elements(u.columns), include=elements(u.include),
+                                          deferrable=u.deferrable and dialect.deferrable_keys,
+                                          initially_deferred=u.initially_deferred and dialect.deferrable_keys)
                                  for u in table.unique_constraints),
         checks=tuple(_normalize_check(c, names, dialect) for c in table.checks),
         comment=(table.comment or None) if dialect.has_comments else None,

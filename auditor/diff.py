@@ -250,7 +250,7 @@ def _unchanged(want: Table, have: Table) -> bool:
     match them by (as ``match_by_key`` does: in any order), comments the spec gives are equal, and
     no constraint is NOT VALID. Most tables of a healthy database are unchanged, and comparing them
     part by part was most of the differ's time."""
-    return (_same_by_name(want.columns, have.columns) and _pk(want) == _pk(have)
+    return (_same_by_name(want.columns, have.columns) and _pk_shape(want) == _pk_shape(have)
             and _same_by_name(want.indexes, have.indexes)
             and _constraint_shapes(want) == _constraint_shapes(have)
             and (want.comment is None or want.comment == have.comment)
@@ -304,11 +304,10 @@ def _columns_of(table: Table, item: DriftItem) -> tuple[str, ...]:
 
 def _diff_table_parts(want: Table, have: Table) -> Iterator[DriftItem]:
     yield from _diff_columns(want, have)
-    want_pk, have_pk = _pk(want), _pk(have)
-    if want_pk != have_pk:
-        yield _item("primary_key_mismatch", want, None, _cols(want_pk) or None, _cols(have_pk) or None,
-                    f"primary key of {_label(want)} is {_cols(have_pk) or 'absent'}, "
-                    f"spec says {_cols(want_pk) or 'none'}")
+    if _pk_shape(want) != _pk_shape(have):
+        want_pk, have_pk = describe_primary_key(want), describe_primary_key(have)
+        yield _item("primary_key_mismatch", want, None, want_pk or None, have_pk or None,
+                    f"primary key of {_label(want)} is {have_pk or 'absent'}, spec says {want_pk or 'none'}")
     if want.comment is not None and want.comment != have.comment:
         yield _item("comment_mismatch", want, None, want.comment, have.comment,
                     f"comment on table {_label(want)} is {have.comment!r}, spec says {want.comment!r}")
@@ -582,6 +581,19 @@ def _view_kind(view: View) -> str:
 
 def _values(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def _pk_shape(table: Table) -> tuple[object, ...]:
+    return table.primary_key.shape if table.primary_key else ()
+
+
+def describe_primary_key(table: Table) -> str:
+    """``(a, b) [DEFERRABLE [INITIALLY DEFERRED]]``, or empty without a key."""
+    pk = table.primary_key
+    if pk is None:
+        return ""
+    return _cols(pk.columns) + (" DEFERRABLE" + (" INITIALLY DEFERRED" if pk.initially_deferred else "")
+                                if pk.deferrable else "")
 
 
 def _pk(table: Table) -> tuple[str, ...]:

@@ -143,6 +143,13 @@ class PrimaryKey:
 
     columns: tuple[str, ...]
     name: str | None = None
+    deferrable: bool = False
+    initially_deferred: bool = False
+
+    @property
+    def shape(self) -> tuple[object, ...]:
+        """What makes two primary keys the same, whatever they are called."""
+        return (self.columns, self.deferrable, self.initially_deferred)
 
 
 @dataclass(frozen=True)

@@ -93,10 +93,18 @@ def _table(table: Table, dialect: Dialect) -> dict[str, Any]:
     body: dict[str, Any] = {}
     if table.comment is not None:
         body["comment"] = table.comment
-    body["columns"] = {c.name: _column(c, table, len(pk) == 1 and c.name in pk, c.name in single_uniques,
+    short_pk = len(pk) == 1 and table.primary_key is not None and not table.primary_key.deferrable \
+        and table.primary_key.name in (None, f"{table.name}_pkey")
+    body["columns"] = {c.name: _column(c, table, short_pk and c.name in pk, c.name in single_uniques,
                                        column_fks.get(c.name), dialect)
                        for c in table.columns}
-    if len(pk) > 1:
+    key = table.primary_key
+    named = key is not None and key.name not in (None, f"{table.name}_pkey")
+    if key is not None and (named or key.deferrable):
+        options = {"name": key.name if named else None, "deferrable": key.deferrable,
+                   "initially_deferred": key.initially_deferred}
+        body["primary_key"] = {"columns": list(pk), **{k: v for k, v in options.items() if v}}
+    elif len(pk) > 1:
         body["primary_key"] = list(pk)
     uniques = [u for u in table.unique_constraints if not (len(u.columns) == 1 and u.columns[0] in single_uniques
                                                            and u.shape == UniqueConstraint(u.columns).shape)]

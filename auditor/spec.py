@@ -52,6 +52,7 @@ TABLE_KEYS = ("columns", "primary_key", "unique", "checks", "indexes", "foreign_
 COLUMN_KEYS = ("type", "nullable", "default", "primary_key", "unique", "check", "references", "on_delete",
                "on_update", "identity", "generated", "collation", "comment", "renamed_from")
 INDEX_KEYS = ("columns", "unique", "where", "method", "include", "nulls_not_distinct")
+PRIMARY_KEY_KEYS = ("columns", "name", "deferrable", "initially_deferred")
 UNIQUE_KEYS = ("columns", "include", "nulls_not_distinct", "deferrable", "initially_deferred")
 CHECK_KEYS = ("expression", "no_inherit")
 FOREIGN_KEY_KEYS = ("columns", "references", "on_delete", "on_update", "deferrable", "initially_deferred")
@@ -175,6 +176,7 @@ class _TableParts:
         self.declared: set[str] = set()  # every column named, including ones whose definition is broken
         self.pk_from_columns: list[str] = []
         self.pk_from_table: list[str] | None = None
+        self.pk_options: tuple[str | None, bool, bool] = (None, False, False)  # name, deferrable, deferred
         self.indexes: list[Index] = []
         self.fks: list[ForeignKey] = []
         self.uniques: list[UniqueConstraint] = []
@@ -192,8 +194,7 @@ def _table(key: str, key_node: yaml.Node, body: yaml.Node, problems: Problems) -
             parts.declared.add(col_name)
             _column(key, col_name, col_body, parts, problems)
     if "primary_key" in fields:
-        parts.pk_from_table = string_list(fields["primary_key"], problems, f"{what} primary_key")
-        parts.refs.append(("primary key", tuple(parts.pk_from_table), fields["primary_key"]))
+        parts.pk_options = _primary_key(what, fields["primary_key"], parts, problems)
     if "unique" in fields:
         _unique_constraints(what, fields["unique"], parts, problems)
     if "checks" in fields:
@@ -216,7 +217,7 @@ def _table(key: str, key_node: yaml.Node, body: yaml.Node, problems: Problems) -
         name=name,
         schema=schema,
         columns=tuple(parts.columns),
-        primary_key=PrimaryKey(tuple(pk_columns)) if pk_columns else None,
+        primary_key=PrimaryKey(tuple(pk_columns), *parts.pk_options) if pk_columns else None,
         indexes=tuple(parts.indexes),
         foreign_keys=tuple(parts.fks),
         unique_constraints=tuple(parts.uniques),
@@ -301,6 +302,24 @@ def _named_or_listed(node: yaml.Node, problems: Problems, what: str) -> list[tup
     if isinstance(node, yaml.SequenceNode):
         return [(None, item) for item in node.value]
     return [(name, body) for name, _, body in mapping_items(node, problems, what)]
+
+
+def _primary_key(what: str, node: yaml.Node, parts: _TableParts, problems: Problems) -> tuple[str | None, bool, bool]:
+    """``[columns]``, or ``{columns: [...], name: ..., deferrable: true, initially_deferred: true}``;
+    the columns go to ``parts``, the rest is returned."""
+    fields = {k: v for k, _, v in mapping_items(node, problems, f"{what} primary_key", PRIMARY_KEY_KEYS)} \
+        if isinstance(node, yaml.MappingNode) else {"columns": node}
+    if "columns" not in fields:
+        problems.add(node, f"{what}: primary_key needs 'columns'")
+        return None, False, False
+    parts.pk_from_table = string_list(fields["columns"], problems, f"{what} primary_key")
+    parts.refs.append(("primary key", tuple(parts.pk_from_table), fields["columns"]))
+
+    def flag(key: str) -> bool:
+        return bool(_optional(fields, key, lambda n: boolean(n, problems, f"{what} primary_key {key}"), False))
+
+    name = _optional(fields, "name", lambda n: scalar(n, problems, f"{what} primary_key name"), None)
+    return name, flag("deferrable"), flag("initially_deferred")
 
 
 def _unique_constraints(what: str, node: yaml.Node, parts: _TableParts, problems: Problems) -> None:
@@ -449,12 +468,13 @@ def json_schema() -> dict[str, object]:
                      "initially_deferred": flag}
     check_fields = {"expression": text, "no_inherit": flag}
     unique = {"oneOf": [names, strict(unique_fields, ("columns",))]}
+    primary_key_fields = {"columns": names, "name": text, "deferrable": flag, "initially_deferred": flag}
     check = {"oneOf": [text, strict(check_fields, ("expression",))]}
     fk_fields = {"columns": names, "references": text, "on_delete": action, "on_update": action,
                  "deferrable": flag, "initially_deferred": flag}
     table_fields = {
         "columns": keyed({"oneOf": [text, strict(column_fields, ("type",))]}),
-        "primary_key": names,
+        "primary_key": {"oneOf": [names, strict(primary_key_fields, ("columns",))]},
         "unique": {"oneOf": [keyed(unique), {"type": "array", "items": unique}]},
         "checks": {"oneOf": [keyed(check), {"type": "array", "items": check}]},
         "indexes": keyed(strict(index_fields, ("columns",))),
@@ -478,6 +498,7 @@ def json_schema() -> dict[str, object]:
     assert set(column_fields) == set(COLUMN_KEYS) and set(index_fields) == set(INDEX_KEYS)
     assert set(fk_fields) == set(FOREIGN_KEY_KEYS) and set(sequence_fields) == set(SEQUENCE_KEYS)
     assert set(unique_fields) == set(UNIQUE_KEYS) and set(check_fields) == set(CHECK_KEYS)
+    assert set(primary_key_fields) == set(PRIMARY_KEY_KEYS)
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": "schema-auditor spec, format version 1",
             **strict(top, ("tables",))}

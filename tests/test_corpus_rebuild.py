@@ -28,7 +28,24 @@ def _schemas(url: str) -> list[str]:
     return args
 
 
-@pytest.mark.parametrize("folder", FOLDERS)
+# Schemas whose snapshot cannot rebuild them yet, and why (README, "What it detects"): specs hold no
+# functions (issue 15), no empty schemas and no partitions (issue 14). Strict: once one rebuilds,
+# the test fails until it is taken off this list.
+CANNOT_REBUILD_YET = {
+    "danbooru_postgres": "an index calls public.lower(text[]), a function the schema defines",
+    "graphile_starter_postgres": "defaults call app_public.current_user_id(), a function the schema defines",
+    "temporal_visibility_postgres": "generated columns call convert_ts(), a function the schema defines",
+    "hasura_postgres": "an empty schema (hdb_views) is not an object of the model",
+    "lago_postgres": "a partitioned table and its default partition are compared as a parent only",
+}
+
+
+def _folders() -> list[object]:
+    return [pytest.param(f, marks=pytest.mark.xfail(strict=True, reason=CANNOT_REBUILD_YET[f]))
+            if f in CANNOT_REBUILD_YET else f for f in FOLDERS]
+
+
+@pytest.mark.parametrize("folder", _folders())
 def test_corpus_snapshot_rebuilds_a_really_empty_database(folder: str, new_db, tmp_path: Path) -> None:
     engine = "postgresql" if folder.endswith("_postgres") else "sqlite"
     source, empty = new_db(engine), new_db(engine)

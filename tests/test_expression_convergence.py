@@ -144,7 +144,7 @@ CASES = [
     ("pg_unique_index_tablespace", PG, """CREATE TABLE t (a int, b int, CONSTRAINT uq_ab UNIQUE (a, b) USING INDEX TABLESPACE pg_default)""", """columns: {a: integer, b: integer}, unique: {uq_ab: [a, b]}"""),
     ("pg_unique_deferrable_deferred", PG, """CREATE TABLE t (a int, CONSTRAINT uq_a UNIQUE (a) DEFERRABLE INITIALLY DEFERRED)""", """columns: {a: integer}, unique: {uq_a: {columns: [a], deferrable: true, initially_deferred: true}}"""),
     ("pg_unique_deferrable_immediate", PG, """CREATE TABLE t (a int, CONSTRAINT uq_a UNIQUE (a) DEFERRABLE)""", """columns: {a: integer}, unique: {uq_a: {columns: [a], deferrable: true}}"""),
-    ("pg_pk_deferrable", PG, """CREATE TABLE t (id int, CONSTRAINT t_pkey PRIMARY KEY (id) DEFERRABLE INITIALLY DEFERRED)""", """columns: {id: integer}, primary_key: [id]"""),
+    ("pg_pk_deferrable", PG, """CREATE TABLE t (id int, CONSTRAINT t_pkey PRIMARY KEY (id) DEFERRABLE INITIALLY DEFERRED)""", """columns: {id: integer}, primary_key: {columns: [id], deferrable: true, initially_deferred: true}"""),
     ("pg_checks_duplicate_named_and_unnamed", PG, """CREATE TABLE t (n int CHECK (n > 0), CONSTRAINT ck_pos CHECK (n > 0))""", """columns: {n: {type: integer, check: "n > 0"}}, checks: {ck_pos: "n > 0"}"""),
     ("pg_checks_duplicate_unnamed", PG, """CREATE TABLE t (n int, CHECK (n > 0), CHECK (n > 0))""", """columns: {n: integer}, checks: ["n > 0", "n > 0"]"""),
     ("pg_checks_duplicate_named", PG, """CREATE TABLE t (n int, CONSTRAINT ck_a CHECK (n > 0), CONSTRAINT ck_b CHECK (n > 0))""", """columns: {n: integer}, checks: {ck_a: "n > 0", ck_b: "n > 0"}"""),
@@ -411,7 +411,16 @@ def test_plan_for_an_empty_database_runs_as_a_script(case: str, engine: str, ddl
     assert_clean(url, spec_path, "database built by the plan script vs hand-written spec")
 
 
-@pytest.mark.parametrize(("case", "engine", "ddl", "spec"), CASES, ids=_ids(CASES))
+# What a snapshot does not carry yet (README, "Not covered yet"); strict, so a fix shows.
+STRUCTURE_NOT_CARRIED = {"sq_generated_stored": "the stored/virtual kind of a SQLite generated column"}
+
+
+def _structure_cases() -> list[object]:
+    return [pytest.param(*c, id=c[0], marks=pytest.mark.xfail(strict=True, reason=STRUCTURE_NOT_CARRIED[c[0]]))
+            if c[0] in STRUCTURE_NOT_CARRIED else pytest.param(*c, id=c[0]) for c in CASES]
+
+
+@pytest.mark.parametrize(("case", "engine", "ddl", "spec"), _structure_cases())
 def test_snapshot_rebuild_has_the_source_structure(case: str, engine: str, ddl: str, spec: str,
                                                    new_db, tmp_path: Path) -> None:
     source, empty = new_db(engine), new_db(engine)

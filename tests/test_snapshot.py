@@ -52,7 +52,8 @@ def _checks_by_meaning(dump: str) -> str:
         inner = dump[start + len("CHECK ("):i - 1]
         out += [dump[pos:start], f"CHECK <{canonical_expr(inner)}>"]
         pos = i
-    return "".join(out) + dump[pos:]
+    # DEFAULT NULL::type is no default: schema-auditor models it as none, and writes none.
+    return re.sub(r" DEFAULT NULL(?:::[a-z ]+(?:\(\d+\))?)?(?=[ ,\n])", "", "".join(out) + dump[pos:])
 
 
 def pg_dump(url: str) -> str:

@@ -100,6 +100,8 @@ class Dialect:
     has_inheritance: bool = False
     # integer[][] is integer[]: the engine keeps no array dimensions in a column's type.
     array_dimensions_ignored: bool = False
+    # PRIMARY KEY / UNIQUE ... DEFERRABLE (SQLite defers foreign keys only).
+    deferrable_keys: bool = False
 
     @cached_property
     def _preparer(self) -> Any:
@@ -184,6 +186,7 @@ POSTGRESQL = Dialect(
     nulls_not_distinct=True,
     has_inheritance=True,
     array_dimensions_ignored=True,
+    deferrable_keys=True,
     user_schemas_sql="SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' "
                      "AND nspname <> 'information_schema' ORDER BY 1",
 )

@@ -189,7 +189,7 @@ def _add_index(tables: dict[_Key, dict[str, Any]], column_names: dict[_Key, dict
     every = [names[number] if number else deparsed[k] for k, number in enumerate(numbers)]
     elements, include = every[:key_count], tuple(every[key_count:])
     if primary:
-        parts["primary_key"] = PrimaryKey(tuple(elements), index)
+        parts["primary_key"] = PrimaryKey(tuple(elements), index, bool(deferrable), bool(deferred))
     elif contype == "u":
         parts["unique_constraints"].append(UniqueConstraint(tuple(elements), index, include, bool(nulls_not_distinct),
                                                             bool(deferrable), bool(deferred)))

@@ -72,7 +72,7 @@ class Precheck:
 
     def describe(self, count: int) -> str:
         """The message for ``count`` offending rows."""
-        return self.message.format(count=count)
+        return self.message.replace("{count}", str(count))  # not format: a CHECK may hold braces
 
 
 @dataclass(frozen=True)

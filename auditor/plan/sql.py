@@ -6,7 +6,7 @@ from typing import Protocol
 
 from auditor.canon import default_sql, render_type, serial_shorthand
 from auditor.dialects import Dialect
-from auditor.model import CheckConstraint, Column, ForeignKey, Index, Table, UniqueConstraint
+from auditor.model import CheckConstraint, Column, ForeignKey, Index, PrimaryKey, Table, UniqueConstraint
 
 
 class _Named(Protocol):
@@ -68,7 +68,9 @@ def create_table_sql(table: Table, dialect: Dialect) -> str:
     parts = [column_sql(c, table, dialect) for c in table.columns]
     autoincrement = any(c.identity == "autoincrement" for c in table.columns)
     if table.primary_key and not autoincrement:
-        parts.append(f"PRIMARY KEY ({', '.join(dialect.quote(c) for c in table.primary_key.columns)})")
+        named = table.primary_key.name and dialect.alter_constraints  # SQLite keeps no key names
+        parts.append((f"CONSTRAINT {dialect.quote(table.primary_key.name)} " if named else "")  # type: ignore[arg-type]
+                     + primary_key_body(table.primary_key, dialect))
     parts += [(f"CONSTRAINT {dialect.quote(u.name)} " if u.name else "") + unique_body(u, dialect)
               for u in table.unique_constraints]
     parts += [(f"CONSTRAINT {dialect.quote(c.name)} " if c.name else "") + check_body(c) for c in table.checks]
@@ -110,6 +112,12 @@ def references_sql(fk: ForeignKey, dialect: Dialect) -> str:
     return text
 
 
+def primary_key_body(key: PrimaryKey, dialect: Dialect) -> str:
+    """A primary key's body: PRIMARY KEY (...) [DEFERRABLE [INITIALLY DEFERRED]]."""
+    text = f"PRIMARY KEY ({', '.join(dialect.quote(c) for c in key.columns)})"
+    return text + (" DEFERRABLE" + (" INITIALLY DEFERRED" if key.initially_deferred else "") if key.deferrable else "")
+
+
 def unique_body(unique: UniqueConstraint, dialect: Dialect) -> str:
     """A unique constraint's body: UNIQUE [NULLS NOT DISTINCT] (...) [INCLUDE (...)] [DEFERRABLE ...]."""
     text = "UNIQUE NULLS NOT DISTINCT" if unique.nulls_not_distinct else "UNIQUE"
@@ -146,12 +154,14 @@ def attribute_exists(table: Table, column: str, test: str, dialect: Dialect) -> 
             f"::regclass AND attname = {literal(column)} AND {test})")
 
 
-def primary_key_differs(table: Table, columns: tuple[str, ...], dialect: Dialect) -> str:
-    """A Postgres condition: the table has no primary key on exactly ``columns``, in order."""
-    wanted = "ARRAY[" + ", ".join(literal(c) for c in columns) + "]::text[]"
+def primary_key_differs(table: Table, key: PrimaryKey, dialect: Dialect) -> str:
+    """A Postgres condition: the table has no primary key on exactly ``key``'s columns, in order,
+    deferred as it says."""
+    wanted = "ARRAY[" + ", ".join(literal(c) for c in key.columns) + "]::text[]"
     return (
         "NOT EXISTS (SELECT 1 FROM pg_constraint AS c WHERE c.contype = 'p'"
-        f" AND c.conrelid = {literal(qualified_sql(table, dialect))}::regclass\n"
+        f" AND c.conrelid = {literal(qualified_sql(table, dialect))}::regclass"
+        f" AND c.condeferrable = {str(key.deferrable).lower()} AND c.condeferred = {str(key.initially_deferred).lower()}\n"
         "      AND ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY AS k(num, ord)"
         " JOIN pg_attribute AS a ON a.attrelid = c.conrelid AND a.attnum = k.num ORDER BY k.ord)"
         f" = {wanted})")

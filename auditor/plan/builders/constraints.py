@@ -13,7 +13,8 @@ from auditor.plan.model import Context, Precheck, Statement, drop_then_add
 from auditor.plan.prechecks import check_precheck, duplicates_precheck, foreign_key_precheck
 from auditor.plan.rebuild import placeholder
 from auditor.plan.sql import (
-    add_constraint, check_body, do_if, drop_constraint, primary_key_differs, qualified_sql, references_sql, unique_body,
+    add_constraint, check_body, do_if, drop_constraint, primary_key_body, primary_key_differs, qualified_sql,
+    references_sql, unique_body,
     validate_constraint)
 
 
@@ -31,10 +32,10 @@ def primary_key(item: DriftItem, ctx: Context) -> list[Statement]:
         return [Statement(drop, item, "primary_keys", hazards_of("drop_primary_key"))]
     table = qualified_sql(want, dialect)
     name = want.primary_key.name or f"{want.name}_pkey"
-    cols = ", ".join(dialect.quote(c) for c in want.primary_key.columns)
-    steps = ([drop] if drop else []) + [f"ALTER TABLE {table} ADD CONSTRAINT {dialect.quote(name)} PRIMARY KEY ({cols})"]
+    body = primary_key_body(want.primary_key, dialect)
+    steps = ([drop] if drop else []) + [f"ALTER TABLE {table} ADD CONSTRAINT {dialect.quote(name)} {body}"]
     # Guarded by the key's current columns, so that running the block again changes nothing.
-    condition = primary_key_differs(want, want.primary_key.columns, dialect)
+    condition = primary_key_differs(want, want.primary_key, dialect)
     hazards = hazards_of("replace_primary_key" if drop else "add_primary_key")
     return [Statement(do_if(condition, steps), item, "primary_keys", hazards, prechecks=prechecks)]
 
