@@ -86,11 +86,6 @@ def raw_expr(text: str | None) -> Expr | None:
     return None if text is None else Expr(text, text)
 
 
-def expr_text(expr: Expr | None) -> str | None:
-    """The expression's text as written, or None."""
-    return None if expr is None else expr.text
-
-
 @dataclass(frozen=True)
 class Column:
     """A table column. ``type`` is canonical type text; ``default`` and ``generated`` are

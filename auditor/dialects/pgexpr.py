@@ -4,19 +4,21 @@ An expression is parsed, its tree normalized, and the normalized tree, serialize
 form. Parentheses vanish by construction; what else the server changes when it stores an
 expression is undone here, each rule a small transform on one node kind:
 
-- casts it adds: on literals to the type they resolve to (``'a'::character varying``), on text
-  columns compared with text (``status::text``), on integer columns compared with numerics;
+- casts it adds: on text columns compared with text (``status::text``), on integer columns
+  compared with numerics, on arrays of text (``ARRAY[...]::text[]``); a literal keeps its type
+  (``'2024-01-01'::date`` is not ``'2024-01-01'::timestamptz``), and ``model.Expr`` matches a
+  literal the author left untyped with the type the server wrote out for it;
 - forms it rewrites: ``x IN (a, b)`` is ``x = ANY (ARRAY[a, b])``, ``x IN (a)`` is ``x = a``,
-  ``BETWEEN`` is two comparisons, ``LIKE`` is ``~~``, ``now()`` is ``CURRENT_TIMESTAMP``,
-  ``AT TIME ZONE`` is ``timezone()``;
+  ``BETWEEN`` is two comparisons, ``LIKE`` is ``~~``, ``SIMILAR TO`` is ``~``, ``now()`` is
+  ``CURRENT_TIMESTAMP``, ``AT TIME ZONE`` is ``timezone()``, nested ANDs and ORs are flat;
 - spelling: type synonyms (``int8``, ``bigint``), ``pg_catalog.`` prefixes, literal forms
-  (``'2'::bigint`` and ``2::int8``), array bounds Postgres ignores (``integer[][]``).
+  (``'2'::bigint`` and ``2::int8``, ``'1.50'::numeric`` and ``1.5::numeric``), array bounds
+  Postgres ignores (``integer[][]``).
 
-What is not undone keeps two expressions apart (a reported difference, never a missed one): a cast
-the author wrote to a type other than the one the literal would resolve to stays. A default is
-read as the value it gives its column: a literal cast to the column's own type is that literal.
-Views are parsed as queries; a single-table query's column qualifiers and the output names Postgres
-writes out (``t.id AS id``) are dropped.
+What is not undone keeps two expressions apart (a reported difference, never a missed one). A
+default is read as the value it gives its column: a literal, bare or cast to the column's type, is
+a literal of that type. Views are parsed as queries; a single-table query's column qualifiers and
+the output names Postgres writes out (``t.id AS id``) are dropped.
 
 Canonical forms are cached per text: a schema repeats the same defaults across its tables.
 """
@@ -118,15 +120,6 @@ def parses(sql: str) -> bool:
     except Unparsable:
         return False
     return True
-
-
-def parse_error(sql: str) -> str | None:
-    """The parser's message for ``sql``, or None when it parses."""
-    try:
-        parser.parse_sql_json(sql)
-    except parser.ParseError as exc:
-        return str(exc)
-    return None
 
 
 def rename_columns(canon: str, renames: dict[str, str]) -> str:

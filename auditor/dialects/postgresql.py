@@ -57,14 +57,18 @@ SELECT n.nspname, t.relname, i.relname, ix.indisunique, ix.indisprimary,
        ix.indoption::int2[], con.contype, ix.indisvalid, {{nulls_not_distinct}},
        -- Per key element: its operator class unless the type's default, and its collation unless
        -- the column's own (elements spell them as DDL does: name COLLATE "C" text_pattern_ops).
-       ARRAY(SELECT CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname END
-             FROM unnest(ix.indclass::oid[]) WITH ORDINALITY AS k(cls, n) JOIN pg_opclass AS oc ON oc.oid = k.cls
-             ORDER BY k.n),
-       ARRAY(SELECT CASE WHEN k.coll IN (0, 100) OR k.coll = a.attcollation THEN NULL
-                         ELSE (SELECT co.collname FROM pg_collation AS co WHERE co.oid = k.coll) END
-             FROM unnest(ix.indcollation::oid[]) WITH ORDINALITY AS k(coll, n)
-             LEFT JOIN pg_attribute AS a ON a.attrelid = ix.indrelid AND a.attnum = ix.indkey[k.n - 1]
-             ORDER BY k.n),
+       -- Both are looked up only where one is not the default (most indexes: none is), which
+       -- an array test tells at once; the default operator classes are read once for the query.
+       CASE WHEN NOT ix.indclass::oid[] <@ (SELECT array_agg(oid) FROM pg_opclass WHERE opcdefault)
+            THEN ARRAY(SELECT CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname END
+                       FROM unnest(ix.indclass::oid[]) WITH ORDINALITY AS k(cls, n)
+                       JOIN pg_opclass AS oc ON oc.oid = k.cls ORDER BY k.n) END,
+       CASE WHEN NOT ix.indcollation::oid[] <@ ARRAY[0, 100]::oid[]
+            THEN ARRAY(SELECT CASE WHEN k.coll IN (0, 100) OR k.coll = a.attcollation THEN NULL
+                              ELSE (SELECT co.collname FROM pg_collation AS co WHERE co.oid = k.coll) END
+                       FROM unnest(ix.indcollation::oid[]) WITH ORDINALITY AS k(coll, n)
+                       LEFT JOIN pg_attribute AS a ON a.attrelid = ix.indrelid AND a.attnum = ix.indkey[k.n - 1]
+                       ORDER BY k.n) END,
        con.condeferrable, con.condeferred
 FROM pg_index AS ix
 JOIN pg_class AS i ON i.oid = ix.indexrelid
@@ -194,8 +198,9 @@ def _add_index(tables: dict[_Key, dict[str, Any]], column_names: dict[_Key, dict
         parts["unique_constraints"].append(UniqueConstraint(tuple(elements), index, include, bool(nulls_not_distinct),
                                                             bool(deferrable), bool(deferred)))
     elif contype is None:
-        spelled = tuple(_element(e, bool(number), opclass, collation, option)
-                        for e, number, opclass, collation, option in zip(elements, numbers, opclasses, collations, options))
+        defaults = [None] * len(elements)
+        spelled = tuple(_element(e, bool(number), opclass, collation, option) for e, number, opclass, collation, option
+                        in zip(elements, numbers, opclasses or defaults, collations or defaults, options))
         parts["indexes"].append(Index(index, spelled, unique, raw_expr(where), method, include, valid,
                                       bool(nulls_not_distinct)))
 
