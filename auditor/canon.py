@@ -598,7 +598,7 @@ def normalize_schema(schema: Schema, dialect: Dialect) -> Schema:
     if extensions is not None:
         extensions = tuple(sorted(set(extensions) - set(dialect.builtin_extensions)))
     # What the engine does not have is not compared there: one spec serves SQLite and Postgres.
-    return replace(
+    normalized = replace(
         schema,
         tables=tuple(_normalize_table(t, dialect) for t in schema.tables),
         enums=tuple(replace(e, schema=_namespace(e.schema, dialect)) for e in schema.enums if dialect.has_enums),
@@ -607,6 +607,11 @@ def normalize_schema(schema: Schema, dialect: Dialect) -> Schema:
         sequences=tuple(normalize_sequence(q, dialect) for q in schema.sequences if dialect.has_sequences),
         extensions=extensions if dialect.has_extensions else None,
     )
+    if dialect.parse_tree_expressions:
+        from auditor.dialects import pgmemo
+
+        pgmemo.save()  # the texts this schema brought, for the next process
+    return normalized
 
 
 def _namespace(schema: str | None, dialect: Dialect) -> str | None:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-import pglast
 from sqlalchemy.exc import DBAPIError
 
 from auditor.canon import normalize_schema
@@ -100,6 +99,8 @@ def split_statements(ddl: str, path: str = "<sql>") -> list[tuple[int, str]]:
     ``BEGIN ATOMIC`` bodies, ``E'...'`` strings, nested comments and dollar quotes are taken whole);
     psql meta-commands (lines starting with a backslash, as in pg_dump output) are left out. A
     statement that does not parse is a SpecError naming ``path`` and its line."""
+    import pglast  # loaded only where a Postgres DDL file is split
+
     ddl = re.sub(r"(?m)^\\.*$", "", ddl)
     try:
         slices = pglast.split(ddl, only_slices=True)

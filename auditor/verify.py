@@ -26,8 +26,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-import pglast
-from pglast import ast
 from sqlalchemy.engine import URL
 
 from auditor.apply import ApplyOptions, run_statements, split_plan
@@ -42,6 +40,7 @@ from auditor.plan import Statement, plan_changes
 from auditor.scratch import postgres_scratch, sqlite_memory
 
 if TYPE_CHECKING:
+    from pglast import ast
     from sqlalchemy.engine import Connection
 
     from auditor.audit import AuditResult
@@ -134,6 +133,9 @@ def check_parses(statements: Iterable[Statement], dialect: Dialect, database: st
 
 def parse_problem(sql: str) -> str | None:
     """Why the Postgres parser refuses ``sql`` (None: it parses, ``DO`` blocks' PL/pgSQL too)."""
+    import pglast  # loaded only where a Postgres plan is checked (SQLite runs never need it)
+    from pglast import ast
+
     try:
         for raw in pglast.parser.parse_sql(sql):
             if isinstance(raw.stmt, ast.DoStmt):
@@ -145,6 +147,8 @@ def parse_problem(sql: str) -> str | None:
 
 def _parse_do(stmt: ast.DoStmt) -> None:
     """Parse a DO block's PL/pgSQL body (and the SQL in it), as a function of that body."""
+    import pglast
+
     options = {arg.defname: arg.arg.sval for arg in stmt.args or ()}
     if options.get("language", "plpgsql") != "plpgsql":
         return

@@ -78,3 +78,17 @@ def test_golden_postgres_script_heals_a_real_database_and_runs_twice(pg_url: str
         assert done.returncode == 0, done.stderr
     result = run_cli("audit", "--db", pg_url, "--spec", str(GOLDEN / "desired.yaml"), "--strict")
     assert result.code == 0, result.out
+
+
+def test_drop_order_survives_a_foreign_key_chain_thousands_of_tables_deep() -> None:
+    """A referencing table drops first, however deep the chain (a recursive walk overflowed at ~1,000)."""
+    from auditor.model import ForeignKey, Schema, Table
+    from auditor.plan.order import drop_order
+
+    chain = tuple(Table(f"t{i}", None, foreign_keys=(ForeignKey(("p",), f"t{i - 1}", ("id",)),) if i else ())
+                  for i in range(3000))
+    rank = drop_order(Schema(chain))
+    assert all(rank[f"t{i}"] > rank[f"t{i + 1}"] for i in range(2999))
+    cycle = (Table("a", None, foreign_keys=(ForeignKey(("x",), "b", ("id",)),)),
+             Table("b", None, foreign_keys=(ForeignKey(("x",), "a", ("id",)),)))
+    assert set(drop_order(Schema(cycle))) == {"a", "b"}

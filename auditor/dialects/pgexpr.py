@@ -29,7 +29,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Callable
 
-from pglast import parser
+from auditor.dialects import pgmemo
 
 Node = Any  # the JSON form of a libpg_query tree: dicts, lists and scalars
 
@@ -57,7 +57,23 @@ def canonical_expr(text: str, column_type: str | None = None) -> str | None:
     return _canonical_expr(text, column_type)
 
 
-@lru_cache(maxsize=1 << 16)
+def _known(kind: str) -> Callable[[Callable[..., str | None]], Callable[..., str | None]]:
+    """``fn(text, context=None)`` remembered in this process and across processes (``pgmemo``)."""
+
+    def wrap(fn: Callable[..., str | None]) -> Callable[..., str | None]:
+        @lru_cache(maxsize=1 << 16)
+        def remembered(text: str, context: str | None = None) -> str | None:
+            try:
+                return pgmemo.remembered(kind, text, context, lambda: fn(text, context))
+            except pgmemo.Refused as exc:
+                raise Unparsable(str(exc)) from None
+
+        return remembered
+
+    return wrap
+
+
+@_known("expr")
 def _canonical_expr(text: str, column_type: str | None) -> str | None:
     tree = _normalize(_parse_expression(text))
     if column_type is not None:
@@ -65,9 +81,13 @@ def _canonical_expr(text: str, column_type: str | None) -> str | None:
     return None if tree == _NULL else _serialized(_neutral(tree))
 
 
-@lru_cache(maxsize=1 << 12)
 def canonical_query(text: str) -> str:
     """The canonical form of a view's query. Raises Unparsable."""
+    return str(_canonical_query(text))
+
+
+@_known("query")
+def _canonical_query(text: str, _: None = None) -> str:
     statements = _parse(text.strip().rstrip(";"))
     if len(statements) != 1:
         raise Unparsable("a view is one query")
@@ -90,10 +110,14 @@ def loosened(canon: str) -> str:
     return _serialized(loosen(json.loads(canon)))
 
 
-@lru_cache(maxsize=1 << 14)
 def canonical_element(text: str) -> str:
     """The canonical form of an index element (expression or column, collation, operator class,
     order): the bare column name where it is a column in the default order. Raises Unparsable."""
+    return str(_canonical_element(text))
+
+
+@_known("element")
+def _canonical_element(text: str, _: None = None) -> str:
     statement = _parse(f"CREATE INDEX _ ON _ ({text})")[0]["stmt"]
     params = statement["IndexStmt"]["indexParams"]
     if len(params) != 1:
@@ -194,6 +218,8 @@ def is_simple_default(text: str) -> bool:
 
 
 def _parse(sql: str) -> list[Node]:
+    from pglast import parser  # loaded on the first text no earlier process has met (pgmemo)
+
     try:
         return json.loads(parser.parse_sql_json(sql)).get("stmts", [])
     except parser.ParseError as exc:
@@ -584,10 +610,11 @@ def element_expression_sql(text: str) -> str | None:
     """The expression of an index element, without collation, operator class and order, as SQL
     (for queries such as a duplicate count); None where the element is a bare column."""
     from pglast import parse_sql
+    from pglast.parser import ParseError
     from pglast.stream import RawStream
 
     try:
         element = parse_sql(f"CREATE INDEX _ ON _ ({element_sql(text)})")[0].stmt.indexParams[0]
-    except parser.ParseError:
+    except ParseError:
         return None
     return None if element.expr is None else RawStream()(element.expr)
