@@ -52,7 +52,21 @@ def test_help_and_sqlite_runs_do_not_import_psycopg(tmp_path: Path) -> None:
     build_incident_database(f"sqlite:///{db}")
     modules = _imports_after("audit", "--db", str(db), "--spec", str(spec_path()), cwd=tmp_path)
     assert "auditor" in modules and "sqlalchemy" in modules
-    assert "psycopg" not in modules and "prometheus_client" not in modules
+    assert "psycopg" not in modules and "prometheus_client" not in modules and "pglast" not in modules
+
+
+def test_a_second_postgres_audit_does_not_load_the_parser(tmp_path: Path, pg_url: str, monkeypatch) -> None:
+    """Canonical forms of the texts one audit met are remembered (auditor.dialects.pgmemo): the
+    next process compares the same database without loading pglast, and finds the same drift."""
+    monkeypatch.setenv(speccache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    build_incident_database(pg_url)
+    args = ("audit", "--db", pg_url, "--spec", str(spec_path()), "--format", "json")
+    first = _imports_after(*args, cwd=tmp_path)
+    assert "pglast" in first and list((tmp_path / "cache").glob("pgexpr-*.json"))
+    assert "pglast" not in _imports_after(*args, cwd=tmp_path)
+    for memo in (tmp_path / "cache").glob("pgexpr-*.json"):
+        memo.write_text("{not json")  # a damaged memo is ignored: the parser runs again
+    assert "pglast" in _imports_after(*args, cwd=tmp_path)
 
 
 def test_the_disk_cache_is_used_and_keyed_by_content(tmp_path: Path, write_spec, monkeypatch) -> None:
