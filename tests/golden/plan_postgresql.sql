@@ -24,7 +24,7 @@ ALTER TABLE public.analysis_jobs ADD COLUMN IF NOT EXISTS "Order" integer;
 -- primary_key_mismatch analysis_jobs [hazards: ACQUIRES_ACCESS_EXCLUSIVE_LOCK, MAY_FAIL_ON_EXISTING_DATA, INDEX_BUILD]
 DO $$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_constraint AS c WHERE c.contype = 'p' AND c.conrelid = 'public.analysis_jobs'::regclass
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint AS c WHERE c.contype = 'p' AND c.conrelid = 'public.analysis_jobs'::regclass AND c.condeferrable = false AND c.condeferred = false
       AND ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY AS k(num, ord) JOIN pg_attribute AS a ON a.attrelid = c.conrelid AND a.attnum = k.num ORDER BY k.ord) = ARRAY['id']::text[]) THEN
     ALTER TABLE public.analysis_jobs ADD CONSTRAINT analysis_jobs_pkey PRIMARY KEY (id);
   END IF;
