@@ -14,7 +14,7 @@ from typing import Callable, Iterable, NamedTuple, TypeVar
 
 from auditor.dialects import DIALECTS, Dialect
 from auditor.model import (
-    CheckConstraint, Column, Expr, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table, View, interned_column)
+    CheckConstraint, Column, Expr, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table, interned_column)
 
 R = TypeVar("R")
 D = TypeVar("D")
