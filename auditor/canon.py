@@ -301,9 +301,9 @@ def canonical_view(text: str, dialect: Dialect) -> Expr:
             canon = pgexpr.canonical_query(text)
             return Expr(text, canon, pgexpr.loosened(canon))
         except pgexpr.Unparsable:
-            pass
-        return Expr(text, _canonical_expr(text.rstrip(";"), dialect, None) or "", proven=False)
-    return Expr(text, _canonical_expr(text.rstrip().rstrip(";"), dialect, None) or "")
+            pass  # compared as text, below, and saying so
+    canon = _canonical_expr(text.rstrip(";"), dialect, None) or ""
+    return Expr(text, canon, proven=not dialect.parse_tree_expressions)
 
 
 def renamed_expr(expr: Expr | None, renames: dict[str, str], dialect: Dialect) -> Expr | None:

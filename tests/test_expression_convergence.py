@@ -294,6 +294,13 @@ def _ids(cases: list[tuple[str, ...]]) -> list[str]:
 
 # --- helpers ------------------------------------------------------------------------------------
 
+def assert_script_runs(url: str, engine: str, script: str, tmp_path: Path) -> None:
+    """The plan runs as a script: on Postgres twice (it must be idempotent), on SQLite once."""
+    for attempt in (1, 2) if engine == PG else (1,):
+        error = run_script(url, script, tmp_path / "plan.sql")
+        assert error is None, f"plan script, run {attempt}: {error}\n--- plan ---\n{script}"
+
+
 def spec_text(spec: str) -> str:
     """A case's spec as a document: a whole one, or the body of table t."""
     return spec if spec.lstrip().startswith("{") else "tables: {t: {" + spec + "}}\n"
@@ -404,10 +411,7 @@ def test_plan_for_an_empty_database_runs_as_a_script(case: str, engine: str, ddl
         require_command("psql")
     url = new_db(engine)
     spec_path = write(tmp_path / "spec.yaml", spec_text(spec))
-    script = plan(url, spec_path)
-    for attempt in (1, 2) if engine == PG else (1,):
-        error = run_script(url, script, tmp_path / "plan.sql")
-        assert error is None, f"plan script, run {attempt}: {error}\n--- plan ---\n{script}"
+    assert_script_runs(url, engine, plan(url, spec_path), tmp_path)
     assert_clean(url, spec_path, "database built by the plan script vs hand-written spec")
 
 
@@ -458,10 +462,7 @@ def test_heal_plan_runs_as_a_script(case: str, engine: str, ddl: str, spec: str,
     url = new_db(engine)
     build(url, ddl, tmp_path)
     spec_path = write(tmp_path / "spec.yaml", spec_text(spec))
-    script = plan(url, spec_path)
-    for attempt in (1, 2) if engine == PG else (1,):
-        error = run_script(url, script, tmp_path / "plan.sql")
-        assert error is None, f"plan script, run {attempt}: {error}\n--- plan ---\n{script}"
+    assert_script_runs(url, engine, plan(url, spec_path), tmp_path)
     assert_clean(url, spec_path, "database healed by the plan script vs spec")
 
 
