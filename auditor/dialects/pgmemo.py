@@ -14,6 +14,7 @@ import json
 import os
 import tempfile
 import threading
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Callable
@@ -53,6 +54,8 @@ def remembered(kind: str, text: str, context: str | None, make: Callable[[], str
 def save() -> None:
     """Write what this process added (atomically; an unwritable folder only costs speed)."""
     global _added
+    if not _added:  # the common case, every audit: nothing new, no file touched
+        return
     path = _path()
     with _lock:
         if not _added or path is None or _known is None:
@@ -92,6 +95,7 @@ def _path() -> Path | None:
     return directory / f"pgexpr-{_fingerprint()}.json" if directory else None
 
 
+@cache
 def _fingerprint() -> str:
     digest = hashlib.sha256(metadata.version("pglast").encode())
     for name in ("pgexpr.py", "pgmemo.py"):
