@@ -244,6 +244,20 @@ class Table:
     comment: str | None = field(default=None, compare=False)
     # Old names this table or its columns had, so that the plan can RENAME instead of drop + add.
     renamed_from: str | None = field(default=None, compare=False)
+    # Postgres declarative partitioning: the partition key of a partitioned table (``range
+    # (created_at)``), the parent table key of a partition and its bounds (``FOR VALUES`` text
+    # without those words, or ``DEFAULT``), as written or as the server deparses them.
+    partition_by: str | None = None
+    partition_of: str | None = None
+    for_values: str | None = None
+    # Table inheritance (Postgres): the parents' table keys, in order.
+    inherits: tuple[str, ...] = ()
+    # Glob patterns (``schema.name`` or ``name``) of children that someone else creates on a
+    # schedule (pg_partman, the application): expected by pattern, built like this table.
+    partitions: tuple[str, ...] = ()
+    # SQLite table kinds.
+    without_rowid: bool = False
+    strict: bool = False
 
     @property
     def key(self) -> str:
@@ -319,6 +333,9 @@ class Schema:
     sequences: tuple[Sequence, ...] = ()
     # None: the spec does not say, so installed extensions are not compared.
     extensions: tuple[str, ...] | None = None
+    # The namespaces the spec manages (every table in them is its business); None: the ones its
+    # objects are in.
+    schemas: tuple[str, ...] | None = None
 
     def table(self, key: str) -> Table | None:
         """The table whose key is ``key``, if any."""
