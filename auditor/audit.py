@@ -13,6 +13,7 @@ from auditor.errors import AuditorError, ConfigError, SpecError
 from auditor.gcpause import paused_collection
 from auditor.inspect import read_live_schema, read_target, schemas_to_read
 from auditor.model import Schema
+from auditor.partitions import with_parents_parts
 from auditor.sources import load_source
 from auditor.spec import load_spec
 from auditor.exact import ENGINE, engine_canonical, mode_without_engine
@@ -66,7 +67,7 @@ def expected_schema(spec_path: str, dialect: Dialect) -> Schema:
     key, data = read_spec_file(spec_path)
 
     def make() -> Schema:
-        expected = normalize_schema(remembered(key, lambda: load_spec(spec_path, data)), dialect)
+        expected = with_parents_parts(normalize_schema(remembered(key, lambda: load_spec(spec_path, data)), dialect))
         check_identifier_lengths(expected, dialect, spec_path)
         return expected
 

@@ -291,6 +291,20 @@ def _unproven(text: str, dialect: Dialect, columns: frozenset[str] | None) -> Ex
     return None if canon is None else Expr(text, canon, proven=False)
 
 
+def canonical_partitioning(text: str | None, dialect: Dialect, bounds: bool) -> Expr | None:
+    """A partition key (``bounds`` False) or a partition's bounds with its canonical form; the
+    text, folded, where the parser refuses it."""
+    if text is None or not text.strip():
+        return None
+    text = " ".join(text.split())
+    from auditor.dialects import pgexpr  # only engines with partitions (Postgres) get here
+
+    try:
+        return Expr(text, pgexpr.canonical_bounds(text) if bounds else pgexpr.canonical_partition_key(text))
+    except pgexpr.Unparsable:
+        return Expr(text, text.lower(), proven=False)
+
+
 def canonical_view(text: str, dialect: Dialect) -> Expr:
     """A view's query with its canonical form."""
     text = text.strip()
@@ -643,7 +657,28 @@ def _normalize_table(table: Table, dialect: Dialect) -> Table:
                                  for u in table.unique_constraints),
         checks=tuple(_normalize_check(c, names, dialect) for c in table.checks),
         comment=(table.comment or None) if dialect.has_comments else None,
+        **_partitioning(table, dialect),
     )
+
+
+def _partitioning(table: Table, dialect: Dialect) -> dict[str, object]:
+    """A table's partition key, parent, bounds and inheritance parents, canonical (parents by
+    table key); none where the engine has no partitions."""
+    if not dialect.has_partitions:
+        return {"partition_by": None, "partition_of": None, "for_values": None, "inherits": (), "partitions": ()}
+    if not (table.partition_by or table.partition_of or table.inherits):
+        return {}
+    return {"partition_by": canonical_partitioning(table.partition_by and table.partition_by.text, dialect, False),
+            "partition_of": table.partition_of and _table_key(table.partition_of, dialect),
+            "for_values": canonical_partitioning(table.for_values and table.for_values.text, dialect, True),
+            "inherits": tuple(_table_key(key, dialect) for key in table.inherits)}
+
+
+def _table_key(key: str, dialect: Dialect) -> str:
+    """A table named in a spec (``name`` or ``schema.name``) by its key in ``dialect``."""
+    if dialect.has_schemas and "." not in key:
+        return f"{dialect.default_schema}.{key}"
+    return key.split(".", 1)[1] if not dialect.has_schemas and "." in key else key
 
 
 def _normalize_index(index: Index, names: frozenset[str], dialect: Dialect) -> Index:
@@ -773,14 +808,9 @@ _INTEGER_MAX = {"smallint": 2**15 - 1, "integer": 2**31 - 1, "bigint": 2**63 - 1
 
 
 def _normalize_foreign_key(fk: ForeignKey, dialect: Dialect) -> ForeignKey:
-    ref = fk.ref_table
-    if dialect.has_schemas and "." not in ref:
-        ref = f"{dialect.default_schema}.{ref}"
-    elif not dialect.has_schemas and "." in ref:
-        ref = ref.split(".", 1)[1]
     return _updated(
         fk,
-        ref_table=ref,
+        ref_table=_table_key(fk.ref_table, dialect),
         on_delete=" ".join(fk.on_delete.upper().split()),
         on_update=" ".join(fk.on_update.upper().split()),
     )

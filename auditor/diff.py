@@ -16,6 +16,7 @@ from typing import Callable, Hashable, Iterable, Iterator, TypeVar
 
 from auditor.canon import renamed_element, renamed_expr
 from auditor.dialects import Dialect
+from auditor.partitions import with_rolling_children
 from auditor.model import (
     CheckConstraint, Column, Enum, Expr, ForeignKey, Index, Schema, Sequence, Table, UniqueConstraint, View, display_name,
     qualified_key)
@@ -56,6 +57,7 @@ KINDS: dict[str, str] = {
     "extra_foreign_key": WARNING,
     "foreign_key_mismatch": ERROR,
     "constraint_not_validated": ERROR,
+    "partition_mismatch": ERROR,
     "missing_enum": ERROR,
     "extra_enum": WARNING,
     "enum_values_mismatch": ERROR,
@@ -213,6 +215,7 @@ def diff_schemas(expected: Schema, actual: Schema, ignore: tuple[str, ...] = (),
     """Every drift item between the spec and the live schema (both canonical for ``dialect``),
     minus what ``ignore`` globs match."""
     patterns = tuple(expected.ignore) + tuple(ignore)
+    expected = with_rolling_children(expected, actual)
     actual, items = resolve_renames(expected, actual, dialect)
     missing, extra, both = match_by_key(expected.tables, actual.tables, lambda t: t.key)
     items += [_item("missing_table", t, None, "present", None, f"table {_label(t)} is missing") for t in missing]
@@ -254,8 +257,9 @@ def _unchanged(want: Table, have: Table) -> bool:
             and _same_by_name(want.indexes, have.indexes)
             and _constraint_shapes(want) == _constraint_shapes(have)
             and (want.comment is None or want.comment == have.comment)
+            and _partitioning(want) == _partitioning(have)
             and _column_comments_match(want, have)
-            and all(c.validated for c in have.checks) and all(fk.validated for fk in have.foreign_keys))
+            and not _unvalidated(want, have))
 
 
 def _same_by_name(want: tuple[Column, ...] | tuple[Index, ...], have: tuple[Column, ...] | tuple[Index, ...]) -> bool:
@@ -302,7 +306,38 @@ def _columns_of(table: Table, item: DriftItem) -> tuple[str, ...]:
     return ("",)
 
 
+def _partitioning(table: Table) -> tuple[object, ...]:
+    return (table.partition_by, table.partition_of, table.for_values, table.inherits)
+
+
+def _diff_partitioning(want: Table, have: Table) -> Iterator[DriftItem]:
+    """The partition key; a partition's parent and bounds (one item: ATTACH takes both); the
+    parents of an inheritance child."""
+    if want.partition_by != have.partition_by:
+        yield _item("partition_mismatch", want, "partition_by", _shown(want.partition_by), _shown(have.partition_by),
+                    f"partition key of {_label(want)} is {_shown(have.partition_by) or 'none'}, spec says "
+                    f"{_shown(want.partition_by) or 'none'}{_proof(want.partition_by, have.partition_by)}")
+    if (want.partition_of, want.for_values) != (have.partition_of, have.for_values):
+        wanted, live = _partition_of(want), _partition_of(have)
+        proof = _proof(want.for_values, have.for_values) if want.partition_of == have.partition_of else ""
+        yield _item("partition_mismatch", want, "partition_of", wanted, live,
+                    f"{_label(want)} is {live or 'not a partition'}, spec says {wanted or 'not a partition'}{proof}")
+    if want.inherits != have.inherits:
+        wanted, live = ", ".join(want.inherits) or None, ", ".join(have.inherits) or None
+        yield _item("partition_mismatch", want, "inherits", wanted, live,
+                    f"{_label(want)} inherits from {live or 'no table'}, spec says {wanted or 'none'}")
+
+
+def _partition_of(table: Table) -> str | None:
+    if not table.partition_of:
+        return None
+    return f"partition of {table.partition_of} " + (
+        "DEFAULT" if table.for_values and table.for_values.text.upper() == "DEFAULT" else
+        f"FOR VALUES {_shown(table.for_values)}")
+
+
 def _diff_table_parts(want: Table, have: Table) -> Iterator[DriftItem]:
+    yield from _diff_partitioning(want, have)
     yield from _diff_columns(want, have)
     if _pk_shape(want) != _pk_shape(have):
         want_pk, have_pk = describe_primary_key(want), describe_primary_key(have)
@@ -313,18 +348,29 @@ def _diff_table_parts(want: Table, have: Table) -> Iterator[DriftItem]:
                     f"comment on table {_label(want)} is {have.comment!r}, spec says {want.comment!r}")
     yield from _diff_uniques(want, have)
     yield from _diff_checks(want, have)
-    yield from _diff_indexes(want, have)
+    # A detached partition keeps the copies of its parent's indexes, which ATTACH adopts again.
+    if want.partition_of == have.partition_of:
+        yield from _diff_indexes(want, have)
     yield from _diff_foreign_keys(want, have)
     yield from _diff_validation(want, have)
+
+
+def _unvalidated(want: Table, have: Table) -> list[tuple[str, CheckConstraint | ForeignKey]]:
+    """The live checks and foreign keys that match the spec's but are NOT VALID where the spec
+    says validated (the default; ``validated: false`` keeps a constraint NOT VALID on purpose)."""
+    if all(c.validated for c in have.checks) and all(fk.validated for fk in have.foreign_keys):
+        return []
+    _, _, checks = match_by_key(want.checks, have.checks, lambda c: c.shape)
+    _, _, keys = match_by_key(want.foreign_keys, have.foreign_keys, lambda fk: fk.shape)
+    pairs = [*(("check", c) for c in checks), *(("foreign key", k) for k in keys)]
+    return [(kind, live) for kind, (spec, live) in pairs if spec.validated and not live.validated]
 
 
 def _diff_validation(want: Table, have: Table) -> Iterator[DriftItem]:
     """Checks and foreign keys that match the spec but were added NOT VALID and never validated
     (an apply stopped between the two steps): rows older than the constraint may break it."""
-    _, _, checks = match_by_key(want.checks, have.checks, lambda c: c.shape)
-    _, _, keys = match_by_key(want.foreign_keys, have.foreign_keys, lambda fk: fk.shape)
-    for kind, live in [*(("check", c) for _, c in checks), *(("foreign key", k) for _, k in keys)]:
-        if not live.validated and live.name:
+    for kind, live in _unvalidated(want, have):
+        if live.name:
             yield _item("constraint_not_validated", want, live.name, "validated", "NOT VALID",
                         f"{kind} {live.name} on {_label(want)} is NOT VALID: rows older than it are unchecked")
 

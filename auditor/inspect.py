@@ -18,12 +18,20 @@ T = TypeVar("T")
 
 
 def schemas_to_read(expected: Schema, dialect: Dialect) -> tuple[str, ...]:
-    """The namespaces an audit reads: those the spec's objects are in, else the engine's default one."""
+    """The namespaces an audit reads, those the spec manages: the ones its ``schemas:`` lists and
+    the ones its objects are in; else the engine's default one."""
     objects = (*expected.tables, *expected.enums, *expected.views, *expected.sequences)
-    names = {o.schema for o in objects if o.schema}
+    names = {o.schema for o in objects if o.schema} | set(expected.schemas or ())
     if not names and dialect.default_schema:
         names = {dialect.default_schema}
     return tuple(sorted(names))
+
+
+def user_schemas(conn: Connection, dialect: Dialect) -> tuple[str, ...]:
+    """Every namespace that holds a database's own objects (none on engines without namespaces)."""
+    if not dialect.user_schemas_sql:
+        return ()
+    return tuple(row[0] for row in conn.exec_driver_sql(dialect.user_schemas_sql))
 
 
 def read_live_schema(conn: Connection, dialect: Dialect, schemas: tuple[str, ...]) -> Schema:

@@ -245,11 +245,11 @@ class Table:
     # Old names this table or its columns had, so that the plan can RENAME instead of drop + add.
     renamed_from: str | None = field(default=None, compare=False)
     # Postgres declarative partitioning: the partition key of a partitioned table (``range
-    # (created_at)``), the parent table key of a partition and its bounds (``FOR VALUES`` text
-    # without those words, or ``DEFAULT``), as written or as the server deparses them.
-    partition_by: str | None = None
+    # (created_at)``), the parent table key of a partition and its bounds (what follows ``FOR
+    # VALUES``, or ``DEFAULT``), as written or as the server deparses them (see ``partitions``).
+    partition_by: Expr | None = None
     partition_of: str | None = None
-    for_values: str | None = None
+    for_values: Expr | None = None
     # Table inheritance (Postgres): the parents' table keys, in order.
     inherits: tuple[str, ...] = ()
     # Glob patterns (``schema.name`` or ``name``) of children that someone else creates on a

@@ -16,20 +16,22 @@ from auditor.database import Target, dialect_of, parse_url
 from auditor.diff import check_name, default_fk_name, fk_name, unique_name
 from auditor.dialects import POSTGRESQL, SQLITE, Dialect
 from auditor.errors import ConnectError
-from auditor.inspect import read_live_schema, read_target
+from auditor.inspect import read_live_schema, read_target, user_schemas
+from auditor.partitions import is_child, own_parts, parents_of
 from auditor.model import CheckConstraint, Column, ForeignKey, Index, Schema, Sequence, Table, UniqueConstraint, View
 from auditor.sources import DB, ExpectedSource, load_source
 from auditor.versioning import VersionSource, read_recorded
 
 
 def snapshot_target(target: Target, schemas: tuple[str, ...] = ()) -> str:
-    """The spec of a live database (read-only): its named schemas, or the engine's default one,
-    and the version it records when ``target.version`` says how to read it."""
+    """The spec of a live database (read-only): its named schemas, or every schema of its own
+    (``inspect.user_schemas``), and the version it records when ``target.version`` says how to
+    read it."""
     dialect = dialect_of(parse_url(target.url))
-    names = schemas or ((dialect.default_schema,) if dialect.default_schema else ())
 
     def read(conn: Any, d: Dialect) -> Schema:
-        live = read_live_schema(conn, d, names)
+        names = schemas or user_schemas(conn, d)
+        live = replace(read_live_schema(conn, d, names), schemas=names or None)
         if target.version is None:
             return live
         recorded = read_recorded(conn, d, target.version)
@@ -61,6 +63,8 @@ def write_spec(schema: Schema, dialect: Dialect, header: str = "") -> str:
     doc: dict[str, Any] = {}
     if schema.version is not None:
         doc["version"] = int(schema.version) if schema.version.isdigit() else schema.version
+    if schema.schemas:
+        doc["schemas"] = list(schema.schemas)
     if schema.extensions:
         doc["extensions"] = list(schema.extensions)
     if schema.enums:
@@ -69,7 +73,9 @@ def write_spec(schema: Schema, dialect: Dialect, header: str = "") -> str:
         doc["sequences"] = {_key(s.schema, s.name, dialect): _sequence(s, dialect) for s in schema.sequences}
     if schema.views:
         doc["views"] = {_key(v.schema, v.name, dialect): _view(v) for v in schema.views}
-    doc["tables"] = {_key(t.schema, t.name, dialect): _table(t, dialect) for t in schema.tables}
+    tables = schema.table_map()
+    doc["tables"] = {_key(t.schema, t.name, dialect): _child(t, tables, dialect) if is_child(t) else _table(t, dialect)
+                     for t in schema.tables}
     # Flow style for collections of scalars only: a column reads {type: text, nullable: false}.
     text = yaml.safe_dump(doc, default_flow_style=None, sort_keys=False, allow_unicode=True, width=120)
     return "".join(f"# {line}\n" for line in header.splitlines()) + text
@@ -84,17 +90,45 @@ def _ref(table_key: str, dialect: Dialect) -> str:
     return _key(schema or None, name, dialect)
 
 
+def _child(table: Table, tables: dict[str, Table], dialect: Dialect) -> dict[str, Any]:
+    """A partition or inheritance child: its parents and bounds, and only what it has beyond what
+    its parents give it (``partitions.with_parents_parts`` fills in the rest)."""
+    parents = [tables[key] for key in parents_of(table) if key in tables]
+    own = own_parts(table, parents) if len(parents) == len(parents_of(table)) else table
+    body: dict[str, Any] = {}
+    if table.partition_of:
+        body["partition_of"] = _ref(table.partition_of, dialect)
+    if table.inherits:
+        body["inherits"] = [_ref(key, dialect) for key in table.inherits]
+    if table.for_values:
+        body["for_values"] = table.for_values.text
+    body.update(_table(own, dialect))
+    if not own.columns:
+        body.pop("columns", None)
+    return body
+
+
+def _partitioning(table: Table, dialect: Dialect) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if table.partition_by:
+        body["partition_by"] = table.partition_by.text
+    if table.partitions:
+        body["partitions"] = {"pattern": list(table.partitions)}
+    return body
+
+
 def _table(table: Table, dialect: Dialect) -> dict[str, Any]:
     pk = table.primary_key.columns if table.primary_key else ()
+    names = {c.name for c in table.columns}  # a child's are its own only: its keys may name others
     single_uniques = {u.columns[0] for u in table.unique_constraints
                       if len(u.columns) == 1 and u.name in (None, unique_name(table, u.columns))
-                      and u.shape == UniqueConstraint(u.columns).shape}
+                      and u.shape == UniqueConstraint(u.columns).shape and u.columns[0] in names}
     column_fks = {fk.columns[0]: fk for fk in table.foreign_keys if _short_reference(table, fk)}
-    body: dict[str, Any] = {}
+    body: dict[str, Any] = _partitioning(table, dialect)
     if table.comment is not None:
         body["comment"] = table.comment
     short_pk = len(pk) == 1 and table.primary_key is not None and not table.primary_key.deferrable \
-        and table.primary_key.name in (None, f"{table.name}_pkey")
+        and table.primary_key.name in (None, f"{table.name}_pkey") and pk[0] in names
     body["columns"] = {c.name: _column(c, table, short_pk and c.name in pk, c.name in single_uniques,
                                        column_fks.get(c.name), dialect)
                        for c in table.columns}
@@ -104,7 +138,7 @@ def _table(table: Table, dialect: Dialect) -> dict[str, Any]:
         options = {"name": key.name if named else None, "deferrable": key.deferrable,
                    "initially_deferred": key.initially_deferred}
         body["primary_key"] = {"columns": list(pk), **{k: v for k, v in options.items() if v}}
-    elif len(pk) > 1:
+    elif pk and not short_pk:
         body["primary_key"] = list(pk)
     uniques = [u for u in table.unique_constraints if not (len(u.columns) == 1 and u.columns[0] in single_uniques
                                                            and u.shape == UniqueConstraint(u.columns).shape)]
@@ -122,7 +156,8 @@ def _table(table: Table, dialect: Dialect) -> dict[str, Any]:
 
 def _short_reference(table: Table, fk: ForeignKey) -> bool:
     """Whether ``references: table.column`` on the column says all there is to say."""
-    return len(fk.columns) == 1 and not fk.deferrable and fk.name in (None, default_fk_name(table, fk.columns))
+    return len(fk.columns) == 1 and not fk.deferrable and fk.validated and table.column(fk.columns[0]) is not None \
+        and fk.name in (None, default_fk_name(table, fk.columns))
 
 
 def _column(col: Column, table: Table, is_pk: bool, is_unique: bool, fk: ForeignKey | None,
@@ -172,7 +207,9 @@ def _unique(unique: UniqueConstraint) -> Any:
 
 
 def _check(check: CheckConstraint) -> Any:
-    return {"expression": check.expression.text, "no_inherit": True} if check.no_inherit else check.expression.text
+    """The expression, or the long form where the check is NO INHERIT or NOT VALID."""
+    options = {**({"no_inherit": True} if check.no_inherit else {}), **({} if check.validated else {"validated": False})}
+    return {"expression": check.expression.text, **options} if options else check.expression.text
 
 
 def _foreign_key(fk: ForeignKey, dialect: Dialect) -> dict[str, Any]:
@@ -184,6 +221,8 @@ def _foreign_key(fk: ForeignKey, dialect: Dialect) -> dict[str, Any]:
         fields["deferrable"] = True
     if fk.initially_deferred:
         fields["initially_deferred"] = True
+    if not fk.validated:
+        fields["validated"] = False
     return fields
 
 

@@ -21,7 +21,7 @@ from auditor.canon import normalize_schema
 from auditor.database import Target, connect, describe_error, mask_url
 from auditor.dialects import Dialect
 from auditor.errors import ConfigError, SpecError
-from auditor.inspect import read_live_schema, read_target
+from auditor.inspect import read_live_schema, read_target, user_schemas
 from auditor.model import Schema
 from auditor.scratch import postgres_scratch, sqlite_memory
 from auditor.versioning import VersionSource, read_recorded
@@ -62,9 +62,8 @@ def load_source(source: ExpectedSource, dialect: Dialect, version: VersionSource
 
 
 def _read_expected(conn: Connection, dialect: Dialect, version: VersionSource | None) -> Schema:
-    schemas = tuple(row[0] for row in conn.exec_driver_sql(dialect.user_schemas_sql)) \
-        if dialect.user_schemas_sql else ()
-    schema = read_live_schema(conn, dialect, schemas)
+    schemas = user_schemas(conn, dialect)
+    schema = replace(read_live_schema(conn, dialect, schemas), schemas=schemas or None)
     recorded = read_recorded(conn, dialect, version) if version is not None else None
     return replace(schema, version=recorded.text if recorded is not None else None)
 

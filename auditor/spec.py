@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 import yaml
 
@@ -47,15 +47,18 @@ from auditor.model import (
 from auditor.yamlsrc import (
     Problems, boolean, compose_file, did_you_mean, integer, is_null, mapping_items, scalar, string_list)
 
-TOP_KEYS = ("version", "ignore", "extensions", "enums", "sequences", "views", "tables")
-TABLE_KEYS = ("columns", "primary_key", "unique", "checks", "indexes", "foreign_keys", "comment", "renamed_from")
+TOP_KEYS = ("version", "schemas", "ignore", "extensions", "enums", "sequences", "views", "tables")
+TABLE_KEYS = ("columns", "primary_key", "unique", "checks", "indexes", "foreign_keys", "comment", "renamed_from",
+              "partition_by", "partition_of", "for_values", "inherits", "partitions")
+PARTITIONS_KEYS = ("pattern",)
 COLUMN_KEYS = ("type", "nullable", "default", "primary_key", "unique", "check", "references", "on_delete",
                "on_update", "identity", "generated", "collation", "comment", "renamed_from")
 INDEX_KEYS = ("columns", "unique", "where", "method", "include", "nulls_not_distinct")
 PRIMARY_KEY_KEYS = ("columns", "name", "deferrable", "initially_deferred")
 UNIQUE_KEYS = ("columns", "include", "nulls_not_distinct", "deferrable", "initially_deferred")
-CHECK_KEYS = ("expression", "no_inherit")
-FOREIGN_KEY_KEYS = ("columns", "references", "on_delete", "on_update", "deferrable", "initially_deferred")
+CHECK_KEYS = ("expression", "no_inherit", "validated")
+FOREIGN_KEY_KEYS = ("columns", "references", "on_delete", "on_update", "deferrable", "initially_deferred",
+                    "validated")
 VIEW_KEYS = ("definition", "materialized")
 SEQUENCE_KEYS = ("type", "start", "increment", "min_value", "max_value", "cycle")
 FK_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
@@ -110,6 +113,7 @@ def _schema(root: yaml.Node, problems: Problems) -> Schema | None:
         sequences=tuple(_sequences(fields["sequences"], problems)) if "sequences" in fields else (),
         extensions=tuple(string_list(fields["extensions"], problems, "extensions", True))
         if "extensions" in fields else None,
+        schemas=tuple(string_list(fields["schemas"], problems, "schemas", True)) if "schemas" in fields else None,
     )
 
 
@@ -203,13 +207,15 @@ def _table(key: str, key_node: yaml.Node, body: yaml.Node, problems: Problems) -
         _indexes(what, fields["indexes"], parts, problems)
     if "foreign_keys" in fields:
         _foreign_keys(what, fields["foreign_keys"], parts, problems)
-    if not parts.declared:
+    partitioning = _partitioning(what, key_node, fields, problems)
+    if not parts.declared and not (partitioning.get("partition_of") or partitioning.get("inherits")):
         problems.add(key_node, f"{what} has no columns")
         return None
     if parts.pk_from_table is not None and parts.pk_from_columns:
         problems.add(key_node, f"{what}: give the primary key either as 'primary_key: [...]' "
                                "or as 'primary_key: true' on columns, not both")
-    _check_columns_exist(what, parts.declared, parts.refs, problems)
+    if not (partitioning.get("partition_of") or partitioning.get("inherits")):  # else the parents have more
+        _check_columns_exist(what, parts.declared, parts.refs, problems)
     if len(parts.columns) < len(parts.declared):
         return None  # the broken columns were reported already
     pk_columns = parts.pk_from_table if parts.pk_from_table is not None else parts.pk_from_columns
@@ -224,7 +230,31 @@ def _table(key: str, key_node: yaml.Node, body: yaml.Node, problems: Problems) -
         checks=tuple(parts.checks),
         comment=_optional(fields, "comment", lambda n: scalar(n, problems, f"{what} comment"), None),
         renamed_from=_optional(fields, "renamed_from", lambda n: scalar(n, problems, f"{what} renamed_from"), None),
+        **partitioning,
     )
+
+
+def _partitioning(what: str, key_node: yaml.Node, fields: dict[str, yaml.Node], problems: Problems) -> dict[str, Any]:
+    """``partition_by: range (col)``; ``partition_of: parent`` with ``for_values: FROM (..) TO (..)``
+    (or ``DEFAULT``); ``inherits: [parents]``; ``partitions: {pattern: glob}``: the children
+    someone else creates, expected by name."""
+    def text(key: str) -> str | None:
+        return _optional(fields, key, lambda n: scalar(n, problems, f"{what} {key}"), None)
+
+    out: dict[str, Any] = {"partition_by": raw_expr(text("partition_by")), "partition_of": text("partition_of"),
+                           "for_values": raw_expr(text("for_values"))}
+    if bool(out["partition_of"]) != bool(out["for_values"]):
+        problems.add(key_node, f"{what}: a partition needs both 'partition_of' (its parent) and 'for_values' "
+                               "(its bounds, e.g. FROM ('2024-01-01') TO ('2025-01-01'), or DEFAULT)")
+    out["inherits"] = tuple(_optional(fields, "inherits", lambda n: string_list(n, problems, f"{what} inherits"), []))
+    if "partitions" in fields:
+        body = {k: v for k, _, v in mapping_items(fields["partitions"], problems, f"{what} partitions",
+                                                  PARTITIONS_KEYS)}
+        if "pattern" not in body:
+            problems.add(fields["partitions"], f"{what}: partitions needs a 'pattern' (e.g. events_p*)")
+        else:
+            out["partitions"] = tuple(string_list(body["pattern"], problems, f"{what} partitions pattern"))
+    return out
 
 
 def _column(table: str, name: str, body: yaml.Node, parts: _TableParts, problems: Problems) -> None:
@@ -344,7 +374,7 @@ def _unique_constraints(what: str, node: yaml.Node, parts: _TableParts, problems
 
 
 def _checks(what: str, node: yaml.Node, parts: _TableParts, problems: Problems) -> None:
-    """``name: expression``, or ``name: {expression: ..., no_inherit: true}``."""
+    """``name: expression``, or ``name: {expression: ..., no_inherit: true, validated: false}``."""
     for name, body in _named_or_listed(node, problems, f"{what} checks"):
         owner = f"{what} check {name or ''}".rstrip()
         fields = {k: v for k, _, v in mapping_items(body, problems, owner, CHECK_KEYS)} \
@@ -354,8 +384,9 @@ def _checks(what: str, node: yaml.Node, parts: _TableParts, problems: Problems) 
             continue
         expression = scalar(fields["expression"], problems, owner)
         no_inherit = bool(_optional(fields, "no_inherit", lambda n: boolean(n, problems, f"{owner} no_inherit"), False))
+        validated = bool(_optional(fields, "validated", lambda n: boolean(n, problems, f"{owner} validated"), True))
         if expression:
-            parts.checks.append(CheckConstraint(Expr(expression, expression), name, no_inherit=no_inherit))
+            parts.checks.append(CheckConstraint(Expr(expression, expression), name, validated, no_inherit))
 
 
 def _indexes(what: str, node: yaml.Node, parts: _TableParts, problems: Problems) -> None:
@@ -388,8 +419,10 @@ def _foreign_keys(what: str, node: yaml.Node, parts: _TableParts, problems: Prob
         parts.refs.append((f"foreign key {name}", columns, fields["columns"]))
         fk = _reference(f"foreign key {name}", fields["references"], columns, fields, problems)
         if fk:
+            validated = _optional(fields, "validated", lambda n: boolean(n, problems, f"foreign key {name} validated"),
+                                  True)
             parts.fks.append(ForeignKey(fk.columns, fk.ref_table, fk.ref_columns, fk.on_delete, fk.on_update,
-                                        name, fk.deferrable, fk.initially_deferred))
+                                        name, fk.deferrable, fk.initially_deferred, bool(validated)))
 
 
 def _reference(what: str, node: yaml.Node, columns: tuple[str, ...],
@@ -466,12 +499,12 @@ def json_schema() -> dict[str, object]:
                     "nulls_not_distinct": flag}
     unique_fields = {"columns": names, "include": names, "nulls_not_distinct": flag, "deferrable": flag,
                      "initially_deferred": flag}
-    check_fields = {"expression": text, "no_inherit": flag}
+    check_fields = {"expression": text, "no_inherit": flag, "validated": flag}
     unique = {"oneOf": [names, strict(unique_fields, ("columns",))]}
     primary_key_fields = {"columns": names, "name": text, "deferrable": flag, "initially_deferred": flag}
     check = {"oneOf": [text, strict(check_fields, ("expression",))]}
     fk_fields = {"columns": names, "references": text, "on_delete": action, "on_update": action,
-                 "deferrable": flag, "initially_deferred": flag}
+                 "deferrable": flag, "initially_deferred": flag, "validated": flag}
     table_fields = {
         "columns": keyed({"oneOf": [text, strict(column_fields, ("type",))]}),
         "primary_key": {"oneOf": [names, strict(primary_key_fields, ("columns",))]},
@@ -481,18 +514,27 @@ def json_schema() -> dict[str, object]:
         "foreign_keys": keyed(strict(fk_fields, ("columns", "references"))),
         "comment": text,
         "renamed_from": text,
+        "partition_by": {"type": "string", "description": "the partition key, e.g. range (created_at)"},
+        "partition_of": {"type": "string", "description": "the parent of this partition"},
+        "for_values": {"type": "string", "description": "the partition's bounds: FROM (..) TO (..), IN (..), "
+                                                        "WITH (MODULUS n, REMAINDER r), or DEFAULT"},
+        "inherits": {"oneOf": [text, names]},
+        "partitions": strict({"pattern": {"oneOf": [text, names]}}, ("pattern",)),
     }
     integer = {"type": "integer"}
     sequence_fields = {"type": text, "start": integer, "increment": integer, "min_value": integer,
                        "max_value": integer, "cycle": flag}
     top = {
         "version": {"type": ["string", "integer", "number"]},
+        "schemas": {"type": "array", "items": text, "description": "the schemas the spec manages"},
         "ignore": {"type": "array", "items": text},
         "extensions": {"type": "array", "items": text},
         "enums": keyed(names),
         "sequences": keyed({"oneOf": [{"type": "null"}, strict(sequence_fields)]}),
         "views": keyed({"oneOf": [text, strict({"definition": text, "materialized": flag}, ("definition",))]}),
-        "tables": keyed(strict(table_fields, ("columns",))),
+        # A partition or an inheritance child may leave its columns to its parents.
+        "tables": keyed({**strict(table_fields), "anyOf": [{"required": [key]}
+                                                           for key in ("columns", "partition_of", "inherits")]}),
     }
     assert set(top) == set(TOP_KEYS) and set(table_fields) == set(TABLE_KEYS)
     assert set(column_fields) == set(COLUMN_KEYS) and set(index_fields) == set(INDEX_KEYS)

@@ -33,7 +33,7 @@ from auditor.model import (
 from auditor.spec import load_spec
 
 CACHE_DIR_ENV = "SCHEMA_AUDITOR_CACHE_DIR"
-FORMAT = 1
+FORMAT = 2
 _MEMORY_ENTRIES = 32
 # What the cached model depends on besides the spec: a change to any of these makes new keys.
 _LOADER_MODULES = ("auditor.model", "auditor.spec", "auditor.yamlsrc", "auditor.canon", "auditor.dialects",
@@ -233,7 +233,8 @@ def _decode_column(row: list[Any]) -> Column:
 def _decode_table(row: list[Any]) -> Table:
     # Every model class is a list of its fields in order; fields after the nested ones are passed
     # through as they are, so that a field added to the model needs no change here.
-    name, schema, columns, pk, indexes, fks, uniques, checks, *rest = row
+    name, schema, columns, pk, indexes, fks, uniques, checks, comment, renamed_from, partition_by, partition_of, \
+        for_values, *rest = row
     return Table(
         name, schema,
         tuple(_decode_column(c) for c in columns),
@@ -244,5 +245,6 @@ def _decode_table(row: list[Any]) -> Table:
         tuple(UniqueConstraint(tuple(cols), name, tuple(include), *_plain(more))
               for cols, name, include, *more in uniques),
         tuple(CheckConstraint(Expr(*expression), *_plain(more)) for expression, *more in checks),
+        comment, renamed_from, _expr(partition_by), partition_of, _expr(for_values),
         *_plain(rest),
     )

@@ -212,6 +212,14 @@ RENAME_EMAIL = (
     spec("ux_users_email: {columns: [email]", "ux_users_email: {columns: [email_address]"),
     spec("idx_users_active: {columns: [email]", "idx_users_active: {columns: [email_address]"))
 UNNAMED_CHECK = check_name(Table("orders"), raw_expr("total >= 0"))
+# A partitioned table with a partition, and an inheritance child of users.
+PARTITION_SETUP = (
+    spec("tables:\n", "tables:\n  events:\n    partition_by: range (id)\n    columns: {id: integer, note: text}\n"
+                      "  events_low:\n    partition_of: events\n    for_values: FROM (0) TO (1000)\n"
+                      "  staff:\n    inherits: [users]\n    columns: {badge: text}\n"),
+    sql("CREATE TABLE events (id integer, note text) PARTITION BY RANGE (id)",
+        "CREATE TABLE events_low PARTITION OF events FOR VALUES FROM (0) TO (1000)",
+        "INSERT INTO events VALUES (1, 'one')", "CREATE TABLE staff (badge text) INHERITS (users)"))
 
 CASES = [
     Case("missing_table", "missing_table", "orders", None, sql("DROP TABLE orders"), engines("CREATE TABLE IF NOT EXISTS orders (", ("CREATE TABLE IF NOT EXISTS public.orders (", "CREATE INDEX IF NOT EXISTS idx_orders_big ON public.orders (user_id, total) WHERE total > 100")), lost=("orders",)),
@@ -266,6 +274,12 @@ CASES = [
     Case("foreign_key_mismatch", "foreign_key_mismatch", "orders", "fk_orders_user", edit("on_delete: cascade", "on_delete: set null"), ("ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS fk_orders_user", "ALTER TABLE public.orders ADD CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE SET NULL"), destructive=True, setup=FK_SETUP, only=PG_ONLY),
     Case("check_not_validated", "constraint_not_validated", "orders", "ck_orders_total", sql("ALTER TABLE orders DROP CONSTRAINT ck_orders_total", "ALTER TABLE orders ADD CONSTRAINT ck_orders_total CHECK (total >= 0) NOT VALID"), "ALTER TABLE public.orders VALIDATE CONSTRAINT ck_orders_total", destructive=True, setup=CHECK_SETUP, only=PG_ONLY),
     Case("foreign_key_not_validated", "constraint_not_validated", "orders", "fk_orders_user", sql("ALTER TABLE orders DROP CONSTRAINT fk_orders_user", "ALTER TABLE orders ADD CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE NOT VALID"), "ALTER TABLE public.orders VALIDATE CONSTRAINT fk_orders_user", destructive=True, setup=FK_SETUP, only=PG_ONLY),
+    # Partitions and inheritance children.
+    Case("partition_detached", "partition_mismatch", "events_low", "partition_of", sql("ALTER TABLE events DETACH PARTITION events_low"), "ALTER TABLE public.events ATTACH PARTITION public.events_low FOR VALUES FROM (0) TO (1000)", destructive=True, setup=PARTITION_SETUP, only=PG_ONLY),
+    Case("partition_bounds_spec", "partition_mismatch", "events_low", "partition_of", edit("FROM (0) TO (1000)", "FROM (0) TO (2000)"), ("ALTER TABLE public.events DETACH PARTITION public.events_low", "ALTER TABLE public.events ATTACH PARTITION public.events_low FOR VALUES FROM (0) TO (2000)"), destructive=True, setup=PARTITION_SETUP, only=PG_ONLY),
+    Case("missing_partition", "missing_table", "events_low", None, sql("ALTER TABLE events DETACH PARTITION events_low", "DROP TABLE events_low"), "CREATE TABLE IF NOT EXISTS public.events_low PARTITION OF public.events FOR VALUES FROM (0) TO (1000)", setup=PARTITION_SETUP, only=PG_ONLY),
+    Case("partition_key_spec", "partition_mismatch", "events", "partition_by", edit("range (id)", "list (id)"), "-- manual: public.events's partition key cannot change in place", unfixable=("postgresql",), setup=PARTITION_SETUP, only=PG_ONLY),
+    Case("inheritance_dropped", "partition_mismatch", "staff", "inherits", sql("ALTER TABLE staff NO INHERIT users"), "ALTER TABLE public.staff INHERIT public.users", destructive=True, setup=PARTITION_SETUP, only=PG_ONLY),
     # Enums, views, sequences, extensions.
     Case("missing_enum", "missing_enum", "order_status", None, ENUM_SETUP[0], "CREATE TYPE public.order_status AS ENUM ('new', 'paid', 'shipped');", only=PG_ONLY),
     Case("extra_enum", "extra_enum", "order_status", None, sql("CREATE TYPE order_status AS ENUM ('new', 'paid')"), "DROP TYPE IF EXISTS public.order_status", destructive=True, only=PG_ONLY),
@@ -442,7 +456,8 @@ PSQL_CASES = (
     "unique_mismatch", "missing_check", "missing_check_unnamed", "extra_check", "check_mismatch",
     "foreign_key_mismatch", "missing_enum", "extra_enum", "enum_values_mismatch", "missing_view", "extra_view",
     "view_mismatch", "view_to_materialized", "missing_sequence", "extra_sequence", "sequence_mismatch",
-    "missing_extension", "extra_extension",
+    "missing_extension", "extra_extension", "partition_detached", "partition_bounds_spec", "missing_partition",
+    "inheritance_dropped",
 )
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES if c.id in PSQL_CASES])
 def test_printed_postgres_plan_runs_twice_with_psql(case: Case, pg_url: str, write_spec, tmp_path: Path,

@@ -102,6 +102,8 @@ class Dialect:
     array_dimensions_ignored: bool = False
     # PRIMARY KEY / UNIQUE ... DEFERRABLE (SQLite defers foreign keys only).
     deferrable_keys: bool = False
+    # Declarative partitioning and table inheritance (``partitions``).
+    has_partitions: bool = False
 
     @cached_property
     def _preparer(self) -> Any:
@@ -187,8 +189,12 @@ POSTGRESQL = Dialect(
     has_inheritance=True,
     array_dimensions_ignored=True,
     deferrable_keys=True,
-    user_schemas_sql="SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' "
-                     "AND nspname <> 'information_schema' ORDER BY 1",
+    has_partitions=True,
+    # Not pg_catalog, pg_toast*, pg_temp*, information_schema, nor a schema an extension made.
+    user_schemas_sql="SELECT n.nspname FROM pg_namespace AS n WHERE n.nspname !~ '^pg_' "
+                     "AND n.nspname <> 'information_schema' AND NOT EXISTS (SELECT 1 FROM pg_depend AS d "
+                     "WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e') "
+                     "ORDER BY 1",
 )
 
 DIALECTS: Mapping[str, Dialect] = MappingProxyType({d.name: d for d in (SQLITE, POSTGRESQL)})

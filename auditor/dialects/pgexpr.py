@@ -618,3 +618,64 @@ def element_expression_sql(text: str) -> str | None:
     except ParseError:
         return None
     return None if element.expr is None else RawStream()(element.expr)
+
+
+# ---------------------------------------------------------------------------------------------
+# Partitioning: the key of a partitioned table, the bounds of a partition
+
+def canonical_partition_key(text: str) -> str:
+    """The canonical form of a partition key (``RANGE (created_at)``): its strategy and its
+    elements, each a column name or a canonical expression. Raises Unparsable."""
+    return str(_canonical_partition_key(text))
+
+
+@_known("partition_key")
+def _canonical_partition_key(text: str, _: None = None) -> str:
+    statement = _parse(f"CREATE TABLE _ () PARTITION BY {text}")[0]["stmt"]["CreateStmt"]
+    spec = statement["partspec"]
+    elements = []
+    for param in spec.get("partParams", []):
+        element = _normalize(param["PartitionElem"])
+        expression = element.pop("expr", None)
+        ref = _column_ref(expression) if expression is not None else None
+        if ref is not None and len(ref) == 1:
+            element["name"] = ref[0]
+        elif expression is not None:
+            element["expr"] = expression
+        elements.append(element)
+    return loosened(_serialized(_neutral({"strategy": spec["strategy"], "elements": elements})))
+
+
+def canonical_bounds(text: str) -> str:
+    """The canonical form of a partition's bounds (what follows ``FOR VALUES``, or ``DEFAULT``):
+    values compared as the literals they are, dates and timestamps by the instant they name
+    (``'2024-01-01'`` is ``'2024-01-01 00:00:00'``). Raises Unparsable."""
+    return str(_canonical_bounds(text))
+
+
+@_known("bounds")
+def _canonical_bounds(text: str, _: None = None) -> str:
+    clause = "DEFAULT" if text.strip().upper() == "DEFAULT" else f"FOR VALUES {text}"
+    statement = _parse(f"CREATE TABLE _ PARTITION OF _ {clause}")[0]["stmt"]["CreateStmt"]
+    return _serialized(_bound_values(_neutral(_normalize(statement["partbound"]))))
+
+
+def _bound_values(node: Node) -> Node:
+    # The server casts each bound to the key's type and prints it back as a string literal
+    # (FROM (5) may come back as FROM (5), a date as '2024-01-01'): only the value counts.
+    if isinstance(node, dict) and "literal" in node:
+        return {"literal": _instant(str(node["literal"]))}
+    return _mapped(node, _bound_values)
+
+
+def _instant(value: str) -> str:
+    """A date or timestamp literal in one spelling (naive ones stay naive); other values as they are."""
+    from datetime import datetime, timezone
+
+    if not (len(value) >= 10 and value[4] == "-" and value[7] == "-" and value[:4].isdigit()):
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return (moment.astimezone(timezone.utc) if moment.tzinfo else moment).isoformat(sep=" ")

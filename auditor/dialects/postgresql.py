@@ -30,22 +30,30 @@ SELECT n.nspname, c.relname, a.attnum, a.attname, format_type(a.atttypid, a.attt
        -- A subquery, not a join: only the rare column with a collation of its own looks it up.
        CASE WHEN a.attcollation <> ty.typcollation
             THEN (SELECT co.collname FROM pg_collation AS co WHERE co.oid = a.attcollation) END,
-       cd.description, td.description
+       cd.description, td.description,
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
+       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, c.relispartition, inh.parents
 FROM pg_class AS c
 JOIN pg_namespace AS n ON n.oid = c.relnamespace
+-- Partitions and inheritance children name their parents (few tables have any: one small join).
+LEFT JOIN (SELECT i.inhrelid, array_agg(pn.nspname || '.' || pc.relname ORDER BY i.inhseqno) AS parents
+           FROM pg_inherits AS i JOIN pg_class AS pc ON pc.oid = i.inhparent
+           JOIN pg_namespace AS pn ON pn.oid = pc.relnamespace
+           WHERE pc.relkind IN ('r', 'p') GROUP BY i.inhrelid) AS inh ON inh.inhrelid = c.oid
 LEFT JOIN pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 LEFT JOIN pg_type AS ty ON ty.oid = a.atttypid
 LEFT JOIN pg_attrdef AS d ON d.adrelid = c.oid AND d.adnum = a.attnum
 LEFT JOIN pg_description AS cd
        ON cd.classoid = 'pg_class'::regclass AND cd.objoid = c.oid AND cd.objsubid = a.attnum
 LEFT JOIN pg_description AS td ON td.classoid = 'pg_class'::regclass AND td.objoid = c.oid AND td.objsubid = 0
-WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY(%(schemas)s)
+WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%(schemas)s)
   AND {_NOT_FROM_EXTENSION.format(catalog="'pg_class'", oid="c.oid")}
 -- No ORDER BY: sorting every column row by collated names is a fifth of this query's time, and
 -- at 2,000 tables spills to disk; read_schema orders the tables and columns itself."""
 
 # Indexes that back a unique or exclusion constraint belong to that constraint, not to the
-# table's index list; the primary key's index gives the key itself.
+# table's index list; the primary key's index gives the key itself. A partition's copy of its
+# parent's index (attached: the index is itself a partition) is the parent's index.
 _INDEXES_SQL = f"""
 SELECT n.nspname, t.relname, i.relname, ix.indisunique, ix.indisprimary,
        pg_get_expr(ix.indpred, ix.indrelid), am.amname,
@@ -76,7 +84,7 @@ JOIN pg_am AS am ON am.oid = i.relam
 JOIN pg_class AS t ON t.oid = ix.indrelid
 JOIN pg_namespace AS n ON n.oid = t.relnamespace
 LEFT JOIN pg_constraint AS con ON con.conindid = ix.indexrelid AND con.contype IN ('p', 'u', 'x')
-WHERE t.relkind IN ('r', 'p') AND NOT t.relispartition AND n.nspname = ANY(%(schemas)s)
+WHERE t.relkind IN ('r', 'p') AND n.nspname = ANY(%(schemas)s) AND NOT (i.relispartition AND con.contype IS NULL)
   AND {_NOT_FROM_EXTENSION.format(catalog="'pg_class'", oid="t.oid")}
 ORDER BY n.nspname, t.relname, i.relname"""
 
@@ -96,6 +104,10 @@ JOIN pg_namespace AS n ON n.oid = t.relnamespace
 LEFT JOIN pg_class AS rt ON rt.oid = con.confrelid
 LEFT JOIN pg_namespace AS rn ON rn.oid = rt.relnamespace
 WHERE con.contype IN ('f', 'c') AND n.nspname = ANY(%(schemas)s)
+  -- A foreign key to a partitioned table has a clone per partition it references, on the same
+  -- table: those are the key's own business (a partition's clone of its parent's key is kept).
+  AND NOT (con.contype = 'f' AND con.conparentid <> 0
+           AND con.conrelid = (SELECT p.conrelid FROM pg_constraint AS p WHERE p.oid = con.conparentid))
   AND {_NOT_FROM_EXTENSION.format(catalog="'pg_class'", oid="t.oid")}
 ORDER BY n.nspname, t.relname, con.conname"""
 
@@ -161,19 +173,33 @@ def _read_tables(rows: Any) -> tuple[dict[_Key, dict[str, Any]], dict[_Key, dict
     each table's column names by attnum."""
     positioned: dict[_Key, list[tuple[int, Column]]] = {}
     comments: dict[_Key, str | None] = {}
+    kinds: dict[_Key, dict[str, Any]] = {}
     for nsp, table, position, name, type_, notnull, default, identity, generated, collation, comment, \
-            table_comment in rows:
+            table_comment, partition_key, bounds, is_partition, parents in rows:
         columns = positioned.get((nsp, table))
         if columns is None:
             columns = positioned[(nsp, table)] = []
             comments[(nsp, table)] = table_comment
+            if partition_key or parents:
+                kinds[(nsp, table)] = _partitioning(partition_key, bounds, is_partition, parents or [])
         if name is not None:  # a table without columns still has a row
             columns.append((position, interned_column(
                 name, type_, not notnull, None if generated else raw_expr(default), IDENTITY_CODES.get(identity),
                 raw_expr(default) if generated else None, collation, comment, None)))
-    tables = {key: _empty_table(comments[key], [c for _, c in sorted(positioned[key], key=itemgetter(0))])
+    tables = {key: {**_empty_table(comments[key], [c for _, c in sorted(positioned[key], key=itemgetter(0))]),
+                    **kinds.get(key, {})}
               for key in sorted(positioned)}
     return tables, {key: {position: c.name for position, c in columns} for key, columns in positioned.items()}
+
+
+def _partitioning(partition_key: str | None, bounds: str | None, is_partition: bool,
+                  parents: list[str]) -> dict[str, Any]:
+    """A table's partition key, and its parent and bounds (``FOR VALUES`` left out) or parents."""
+    if bounds and bounds.upper().startswith("FOR VALUES "):
+        bounds = bounds[len("FOR VALUES "):]
+    return {"partition_by": raw_expr(partition_key), "for_values": raw_expr(bounds),
+            "partition_of": parents[0] if is_partition and parents else None,
+            "inherits": tuple(parents[1:] if is_partition else parents)}
 
 
 def _empty_table(comment: str | None, columns: list[Column]) -> dict[str, Any]:

@@ -80,6 +80,14 @@ STATEMENT_HAZARDS: dict[str, tuple[str, ...]] = {
     "drop_sequence": (DELETES_DATA, BACKWARD_INCOMPATIBLE),  # DROP SEQUENCE: its current value goes
     "create_extension": (),  # CREATE EXTENSION
     "drop_extension": (DELETES_DATA, BACKWARD_INCOMPATIBLE),  # DROP EXTENSION
+    # Partitions and inheritance children
+    "create_partition": (),  # CREATE TABLE ... PARTITION OF / INHERITS: a new table has no rows
+    # ATTACH PARTITION: the partition is locked and scanned for rows outside its bounds (and a
+    # default partition for rows that now belong to it)
+    "attach_partition": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, MAY_FAIL_ON_EXISTING_DATA),
+    "detach_partition": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, BACKWARD_INCOMPATIBLE),  # its rows leave the parent
+    "inherit": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, MAY_FAIL_ON_EXISTING_DATA),  # INHERIT: columns and checks must match
+    "no_inherit": (BACKWARD_INCOMPATIBLE,),  # NO INHERIT: the child's rows leave the parent's queries
     # SQLite table rebuilds, besides the hazards of every change the rebuild makes: the copy holds
     # SQLite's write lock throughout, and readers wait once it spills to the file
     "rebuild_table": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE),

@@ -5,20 +5,41 @@ from __future__ import annotations
 from collections import defaultdict
 
 from auditor.model import Schema
+from auditor.partitions import is_child, parents_of
 from auditor.plan.model import PHASES, Statement
 
 _RANK = {phase: i for i, phase in enumerate(PHASES)}
 
 
-def in_phase_order(statements: list[Statement], actual: Schema) -> list[Statement]:
+def in_phase_order(statements: list[Statement], actual: Schema, expected: Schema | None = None) -> list[Statement]:
     """``statements`` in phase order, each SQL once (manual notes all kept). Within a phase, drift
-    order, except that a table referencing another (in ``actual``) drops before it."""
+    order, except that a table referencing another (in ``actual``) drops before it, and a parent
+    (in ``expected``) is created before its partitions and children."""
     drops = drop_order(actual) if any(s.phase == "drop_tables" for s in statements) else {}
-    # Stable sort: drift order within a phase, except that tables drop referencing ones first.
-    ordered = sorted(statements, key=lambda s: (_RANK[s.phase], drops.get(s.fixes.table_key, 0)
-                                                if s.phase == "drop_tables" else 0))
+    creates = create_order(expected) if expected is not None and any(map(is_child, expected.tables)) else {}
+
+    def rank(s: Statement) -> int:
+        if s.phase == "drop_tables":
+            return drops.get(s.fixes.table_key, 0)
+        return creates.get(s.fixes.table_key, 0) if s.phase == "create_tables" else 0
+
+    # Stable sort: drift order within a phase, but for those two orders.
+    ordered = sorted(statements, key=lambda s: (_RANK[s.phase], rank(s)))
     seen: set[str] = set()  # e.g. two new tables in one new schema: CREATE SCHEMA once
     return [s for s in ordered if s.manual or not (s.sql in seen or seen.add(s.sql))]  # type: ignore[func-returns-value]
+
+
+def create_order(expected: Schema) -> dict[str, int]:
+    """Table key -> its depth below the parents it is created from (0 for a plain table)."""
+    tables = expected.table_map()
+    depth: dict[str, int] = {}
+    for key in tables:
+        chain, seen = key, {key}
+        while (parents := [p for p in parents_of(tables[chain]) if p in tables and p not in seen]):
+            chain = parents[0]
+            seen.add(chain)
+        depth[key] = len(seen) - 1
+    return depth
 
 
 def drop_order(actual: Schema) -> dict[str, int]:
@@ -31,6 +52,8 @@ def drop_order(actual: Schema) -> dict[str, int]:
         for fk in table.foreign_keys:
             if fk.ref_table != table.key:
                 referenced_by[fk.ref_table].add(table.key)
+        for parent in parents_of(table):  # a child drops before its parent, as a referencing table
+            referenced_by[parent].add(table.key)
     rank: dict[str, int] = {}
     for root in (t.key for t in actual.tables if t.key not in rank):
         stack, on_path = [(root, iter(sorted(referenced_by[root])))], {root}

@@ -80,7 +80,8 @@ def create_table_sql(table: Table, dialect: Dialect) -> str:
         parts += [(f"CONSTRAINT {dialect.quote(fk.name)} " if fk.name else "") + references_sql(fk, dialect)
                   for fk in table.foreign_keys]
     body = ",\n  ".join(parts)
-    return f"CREATE TABLE IF NOT EXISTS {qualified_sql(table, dialect)} (\n  {body}\n)"
+    partitioned = f" PARTITION BY {table.partition_by.text}" if table.partition_by else ""
+    return f"CREATE TABLE IF NOT EXISTS {qualified_sql(table, dialect)} (\n  {body}\n){partitioned}"
 
 
 def index_sql(index: Index, table: Table, dialect: Dialect) -> str:

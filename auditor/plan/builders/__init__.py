@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from auditor.diff import DriftItem
-from auditor.plan.builders import columns, constraints, indexes, objects, tables
+from auditor.plan.builders import columns, constraints, indexes, objects, partitions, tables
 from auditor.plan.model import Context, Statement
 
 Builder = Callable[[DriftItem, Context], list[Statement]]
@@ -38,6 +38,7 @@ BUILDERS: dict[str, Builder] = {
     "extra_foreign_key": constraints.extra_foreign_key,
     "foreign_key_mismatch": constraints.foreign_key_mismatch,
     "constraint_not_validated": constraints.not_validated,
+    "partition_mismatch": partitions.partition_mismatch,
     "missing_enum": objects.missing_enum,
     "extra_enum": objects.extra_enum,
     "enum_values_mismatch": objects.enum_values,

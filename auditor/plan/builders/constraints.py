@@ -63,12 +63,15 @@ def add_unique(item: DriftItem, ctx: Context) -> list[Statement]:
 
 
 def _validated(item: DriftItem, kind: str, table: Table, name: str, body: str, precheck: Precheck,
-               dialect: Dialect) -> list[Statement]:
+               dialect: Dialect, validated: bool = True) -> list[Statement]:
     """A CHECK or foreign key (``kind``: its hazard table row) on a table with rows: added NOT VALID
     in the main transaction (a brief lock; new rows are checked from then on), then VALIDATEd in a
-    transaction of its own, whose scan blocks neither reads nor writes."""
+    transaction of its own, whose scan blocks neither reads nor writes. A constraint the spec keeps
+    NOT VALID (``validated: false``) takes the first step only, and older rows need not pass."""
     add = Statement(add_constraint(table, name, f"{body} NOT VALID", dialect), item, "add_constraints",
-                    hazards_of(kind), prechecks=(precheck,))
+                    hazards_of(kind), prechecks=(precheck,) if validated else ())
+    if not validated:
+        return [add]
     validate = validate_constraint(table, name, dialect)
     return [add, Statement(validate, item, "validate", hazards_of("validate_constraint"), own_transaction=True)]
 
@@ -80,7 +83,8 @@ def add_check(item: DriftItem, ctx: Context) -> list[Statement]:
     precheck = check_precheck(ctx.want, check.expression, ctx.dialect)
     if not ctx.dialect.alter_constraints:
         return placeholder(item, hazards_of("add_check_not_valid"), (precheck,))
-    return _validated(item, "add_check_not_valid", ctx.want, item.name, check_body(check), precheck, ctx.dialect)
+    return _validated(item, "add_check_not_valid", ctx.want, item.name, check_body(check), precheck, ctx.dialect,
+                      check.validated)
 
 
 def drop_named_constraint(item: DriftItem, ctx: Context) -> list[Statement]:
@@ -116,7 +120,7 @@ def missing_foreign_key(item: DriftItem, ctx: Context) -> list[Statement]:
     if not dialect.alter_constraints:
         return placeholder(item, hazards_of("add_foreign_key_not_valid"), (precheck,))
     statements = _validated(item, "add_foreign_key_not_valid", table, fk_name(table, fk), references_sql(fk, dialect),
-                            precheck, dialect)
+                            precheck, dialect, fk.validated)
     return [replace(s, phase="add_foreign_keys") if s.phase == "add_constraints" else s for s in statements]
 
 

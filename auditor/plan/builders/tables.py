@@ -8,7 +8,9 @@ from auditor.diff import DriftItem
 from auditor.dialects import Dialect
 from auditor.model import Table
 from auditor.plan.builders.constraints import add_foreign_key
+from auditor.partitions import is_child, own_parts
 from auditor.plan.builders.objects import create_schema
+from auditor.plan.builders.partitions import create_child_sql, parents_in
 from auditor.plan.hazard_table import hazards_of
 from auditor.plan.model import Context, Guard, Statement
 from auditor.plan.sql import column_comment_sql, create_table_sql, index_sql, qualified_sql, table_comment_sql
@@ -19,11 +21,18 @@ def missing_table(item: DriftItem, ctx: Context) -> list[Statement]:
     table, dialect = ctx.want, ctx.dialect
     assert table is not None
     out = create_schema(item, table.schema, dialect)
-    out.append(Statement(create_table_sql(table, dialect), item, "create_tables", hazards_of("create_table")))
+    parents = parents_in(table, ctx) if is_child(table) else None
+    if parents is not None:  # made from its parents: only its own parts are added
+        out.append(Statement(create_child_sql(table, parents, dialect), item, "create_tables",
+                             hazards_of("create_partition")))
+        own = own_parts(table, parents)
+    else:
+        out.append(Statement(create_table_sql(table, dialect), item, "create_tables", hazards_of("create_table")))
+        own = table
     out += [Statement(index_sql(i, table, dialect), item, "create_indexes", hazards_of("new_table_index"))
             for i in table.indexes]
     if dialect.alter_constraints:
-        out += [add_foreign_key(item, table, fk, dialect) for fk in table.foreign_keys]
+        out += [add_foreign_key(item, table, fk, dialect) for fk in own.foreign_keys]
     return out + _comment_statements(item, table, dialect)
 
 
