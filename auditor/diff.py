@@ -222,13 +222,26 @@ def diff_schemas(expected: Schema, actual: Schema, ignore: tuple[str, ...] = (),
     for want, have in both:
         if not _unchanged(want, have):
             items.extend(_diff_table(want, have))
-    items += [_item("extra_table", t, None, None, "present", f"table {_label(t)} is not in the spec") for t in extra]
+    items += _extra_tables(extra)
     items += _diff_enums(expected.enums, actual.enums)
     items += _diff_views(expected.views, actual.views)
     items += _diff_sequences(expected.sequences, actual.sequences)
     if expected.extensions is not None:
         items += _diff_extensions(expected.extensions, actual.extensions or ())
     return [item for item in items if not is_ignored(item, patterns)]
+
+
+def _extra_tables(extra: list[Table]) -> list[DriftItem]:
+    """One item per extra table; the partitions of an extra partitioned table go with it (they
+    are dropped with it), and its message counts them."""
+    keys = {t.key for t in extra}
+    partitions: dict[str, int] = {}
+    for table in extra:
+        if table.partition_of in keys:
+            partitions[table.partition_of] = partitions.get(table.partition_of, 0) + 1
+    return [_item("extra_table", t, None, None, "present", f"table {_label(t)} is not in the spec"
+                  + (f" (nor its {partitions[t.key]} partition(s))" if t.key in partitions else ""))
+            for t in extra if t.partition_of not in keys]
 
 
 def is_ignored(item: DriftItem, patterns: tuple[str, ...]) -> bool:

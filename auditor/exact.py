@@ -98,6 +98,8 @@ def _table(table: Table, named: Table, served: Table | None) -> Table:
         columns=tuple(_column(c, served.column(c.name)) for c in table.columns),
         indexes=tuple(_index(i, served.index(i.name)) for i in table.indexes),
         checks=tuple(_check(c, checks.get(n.name)) for c, n in zip(table.checks, named.checks)),
+        partition_by=_served(table.partition_by, served.partition_by),
+        for_values=_served(table.for_values, served.for_values),
     )
 
 

@@ -122,17 +122,20 @@ def with_rolling_children(expected: Schema, actual: Schema) -> Schema:
     from its parent with the bounds and partition key it has (rolling partitions are created on a
     schedule; what they hold is the parent's business, where their bounds fall is not)."""
     tables = expected.table_map()
-    patterned = {key for key, t in tables.items() if t.partitions}
-    if not patterned:
+    if not any(t.partitions for t in tables.values()):
         return expected
-    rolling = []
-    for live in actual.tables:
-        parent = next((tables[p] for p in parents_of(live) if p in patterned), None)
-        if live.key in tables or parent is None or not matches_pattern(parent, live.key):
-            continue
-        # Its own indexes (a pg_partman template's, say) are taken as they are; the parent's
-        # attached ones are the parent's.
-        shell = Table(live.name, live.schema, partition_of=live.partition_of, for_values=live.for_values,
-                      inherits=live.inherits, partition_by=live.partition_by, indexes=live.indexes)
-        rolling.append(built_child(shell, [tables[p] for p in parents_of(live) if p in tables]))
-    return expected.with_tables(expected.tables + tuple(rolling)) if rolling else expected
+    added = True
+    while added:  # a rolling child partitioned again expects its own children by the same patterns
+        added = False
+        for live in actual.tables:
+            parent = next((tables[p] for p in parents_of(live) if p in tables and tables[p].partitions), None)
+            if live.key in tables or parent is None or not matches_pattern(parent, live.key):
+                continue
+            # Its own indexes (a pg_partman template's, say) are taken as they are; the parent's
+            # attached ones are the parent's.
+            shell = Table(live.name, live.schema, partition_of=live.partition_of, for_values=live.for_values,
+                          inherits=live.inherits, partition_by=live.partition_by, indexes=live.indexes,
+                          partitions=parent.partitions)
+            tables[live.key] = built_child(shell, [tables[p] for p in parents_of(live) if p in tables])
+            added = True
+    return expected.with_tables(tuple(tables.values()))

@@ -115,6 +115,9 @@ MUTATIONS = [
     # (id, SQL, the one drift item)
     ("column_in_other_schema", "ALTER TABLE journal.entries DROP COLUMN note", ("missing_column", "journal.entries", "note")),
     ("table_in_managed_schema", "CREATE TABLE queue.stray (id int)", ("extra_table", "queue.stray", None)),
+    ("extra_partitioned_table", "CREATE TABLE queue.logs (at date) PARTITION BY RANGE (at); CREATE TABLE queue.logs_1 "
+                                "PARTITION OF queue.logs FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')",
+     ("extra_table", "queue.logs", None)),
     ("partition_detached", "ALTER TABLE public.events DETACH PARTITION parts.events_2024",
      ("partition_mismatch", "parts.events_2024", "partition_of")),
     ("default_partition_dropped", "DROP TABLE public.events_default", ("missing_table", "events_default", None)),
@@ -156,6 +159,11 @@ def test_rolling_partitions_are_expected_by_pattern(whole_db: tuple[LiveDb, Path
     db.execute("CREATE TABLE public.metrics_p20260103 PARTITION OF public.metrics "
                "FOR VALUES FROM ('2026-01-03') TO ('2026-01-04')")
     assert audit(db, spec) == (0, [])
+    db.execute("CREATE TABLE public.metrics_p20260104 PARTITION OF public.metrics "
+               "FOR VALUES FROM ('2026-01-04') TO ('2026-01-05') PARTITION BY RANGE (at)",
+               "CREATE TABLE public.metrics_p20260104_am PARTITION OF public.metrics_p20260104 "
+               "FOR VALUES FROM ('2026-01-04') TO ('2026-01-05')")
+    assert audit(db, spec) == (0, [])
     db.execute("ALTER TABLE public.metrics_p20260103 ALTER COLUMN value SET NOT NULL")
     assert audit(db, spec)[1] == [("nullable_mismatch", "metrics_p20260103", "value")]
 
@@ -180,3 +188,37 @@ def test_an_empty_database_is_built_from_the_snapshot(whole_db: tuple[LiveDb, Pa
     assert result.code == 0, result.out + result.err
     assert audit(target, spec) == (0, [])
     assert target.query("SELECT count(*) FROM pg_inherits")[0][0] >= 9
+
+
+# One line per case: two spellings of bounds (or of a partition key) and whether they mean the same.
+BOUNDS = [
+    ("FROM ('2024-01-01') TO ('2025-01-01')", "FROM ('2024-01-01 00:00:00+00') TO ('2025-01-01 00:00:00+00')", True),
+    ("FROM ('2024-01-01') TO ('2025-01-01')", "FROM ('2024-01-01 00:00:00') TO ('2025-01-01 00:00:00')", True),
+    ("FROM ('2024-01-01 01:00:00+01') TO (MAXVALUE)", "FROM ('2024-01-01 00:00:00+00') TO (maxvalue)", True),
+    ("FROM ('2024-01-01') TO ('2025-01-01')", "FROM ('2024-01-01') TO ('2025-01-02')", False),
+    ("FROM (0) TO (1000)", "FROM ('0') TO ('1000')", True),
+    ("FROM (0) TO (1000)", "FROM (0) TO (100)", False),
+    ("IN ('eu', 'uk')", "IN ('eu','uk')", True),
+    ("IN ('eu', 'uk')", "IN ('uk', 'eu')", False),
+    ("WITH (MODULUS 4, REMAINDER 0)", "WITH (modulus 4, remainder 0)", True),
+    ("WITH (MODULUS 4, REMAINDER 0)", "WITH (MODULUS 4, REMAINDER 1)", False),
+    ("DEFAULT", "default", True),
+    ("DEFAULT", "FROM (0) TO (1)", False),
+]
+KEYS = [
+    ("range (created_at)", "RANGE (created_at)", True),
+    ("list (lower(region))", "LIST (lower(region))", True),
+    ("range (created_at)", "list (created_at)", False),
+    ("hash (id)", "hash (account_id)", False),
+]
+
+
+@pytest.mark.parametrize("left, right, same", BOUNDS + [(a, b, s) for a, b, s in KEYS],
+                         ids=[f"{a} | {b}" for a, b, _ in BOUNDS + KEYS])
+def test_bounds_and_keys_compare_by_meaning(left: str, right: str, same: bool) -> None:
+    from auditor.canon import canonical_partitioning
+    from auditor.dialects import POSTGRESQL
+
+    is_key = (left, right, same) in KEYS
+    assert (canonical_partitioning(left, POSTGRESQL, not is_key)
+            == canonical_partitioning(right, POSTGRESQL, not is_key)) is same

@@ -649,7 +649,7 @@ def _canonical_partition_key(text: str, _: None = None) -> str:
 def canonical_bounds(text: str) -> str:
     """The canonical form of a partition's bounds (what follows ``FOR VALUES``, or ``DEFAULT``):
     values compared as the literals they are, dates and timestamps by the instant they name
-    (``'2024-01-01'`` is ``'2024-01-01 00:00:00'``). Raises Unparsable."""
+    (``'2024-01-01'`` is ``'2024-01-01 00:00:00+00'``). Raises Unparsable."""
     return str(_canonical_bounds(text))
 
 
@@ -669,7 +669,9 @@ def _bound_values(node: Node) -> Node:
 
 
 def _instant(value: str) -> str:
-    """A date or timestamp literal in one spelling (naive ones stay naive); other values as they are."""
+    """A date or timestamp literal in one spelling, zoned ones in UTC (and a naive one taken as
+    UTC: the server prints a timestamptz bound in the reading session's zone, and an author
+    writes '2024-01-01'); other values as they are."""
     from datetime import datetime, timezone
 
     if not (len(value) >= 10 and value[4] == "-" and value[7] == "-" and value[:4].isdigit()):
@@ -678,4 +680,4 @@ def _instant(value: str) -> str:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return value
-    return (moment.astimezone(timezone.utc) if moment.tzinfo else moment).isoformat(sep=" ")
+    return (moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment).isoformat(sep=" ")
