@@ -85,7 +85,13 @@ def test_the_readme_spec_example_is_valid_and_complete(tmp_path) -> None:
     example = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
     (tmp_path / "readme.yaml").write_text(example)
     schema = load_spec(tmp_path / "readme.yaml")
-    (table,) = schema.tables
+    table, events, partition, invoices = schema.tables
+    assert schema.schemas == ("public", "audit")
+    assert (events.partition_by.text, events.partitions) == ("range (created_at)", ("events_p*",))
+    assert (partition.schema, partition.partition_of, partition.for_values.text, partition.partition_by.text) == (
+        "audit", "events", "FROM ('2024-01-01') TO ('2025-01-01')", "list (region)")
+    assert invoices.inherits == ("documents",)
+    assert not next(fk for fk in table.foreign_keys if fk.name == "fk_jobs_legacy").validated
     assert table.renamed_from == "jobs" and table.column("code").renamed_from == "ref"
     assert [e.name for e in schema.enums] == ["job_status"] and schema.extensions == ("pg_trgm",)
     assert {v.materialized for v in schema.views} == {True, False}
