@@ -30,16 +30,9 @@ SELECT n.nspname, c.relname, a.attnum, a.attname, format_type(a.atttypid, a.attt
        -- A subquery, not a join: only the rare column with a collation of its own looks it up.
        CASE WHEN a.attcollation <> ty.typcollation
             THEN (SELECT co.collname FROM pg_collation AS co WHERE co.oid = a.attcollation) END,
-       cd.description, td.description,
-       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
-       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, c.relispartition, inh.parents
+       cd.description, td.description
 FROM pg_class AS c
 JOIN pg_namespace AS n ON n.oid = c.relnamespace
--- Partitions and inheritance children name their parents (few tables have any: one small join).
-LEFT JOIN (SELECT i.inhrelid, array_agg(pn.nspname || '.' || pc.relname ORDER BY i.inhseqno) AS parents
-           FROM pg_inherits AS i JOIN pg_class AS pc ON pc.oid = i.inhparent
-           JOIN pg_namespace AS pn ON pn.oid = pc.relnamespace
-           WHERE pc.relkind IN ('r', 'p') GROUP BY i.inhrelid) AS inh ON inh.inhrelid = c.oid
 LEFT JOIN pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 LEFT JOIN pg_type AS ty ON ty.oid = a.atttypid
 LEFT JOIN pg_attrdef AS d ON d.adrelid = c.oid AND d.adnum = a.attnum
@@ -50,6 +43,21 @@ WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%(schemas)s)
   AND {_NOT_FROM_EXTENSION.format(catalog="'pg_class'", oid="c.oid")}
 -- No ORDER BY: sorting every column row by collated names is a fifth of this query's time, and
 -- at 2,000 tables spills to disk; read_schema orders the tables and columns itself."""
+
+# Partitioned tables, partitions and inheritance children, with their key, bounds and parents: a
+# query of its own, since few tables are any of those (on every column row they cost a fifth
+# of the column query's time).
+_PARTITIONING_SQL = f"""
+SELECT n.nspname, c.relname,
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
+       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, c.relispartition,
+       ARRAY(SELECT pn.nspname || '.' || pc.relname FROM pg_inherits AS i
+             JOIN pg_class AS pc ON pc.oid = i.inhparent JOIN pg_namespace AS pn ON pn.oid = pc.relnamespace
+             WHERE i.inhrelid = c.oid ORDER BY i.inhseqno)
+FROM pg_class AS c
+JOIN pg_namespace AS n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%(schemas)s)
+  AND (c.relkind = 'p' OR c.relispartition OR c.oid IN (SELECT inhrelid FROM pg_inherits))"""
 
 # Indexes that back a unique or exclusion constraint belong to that constraint, not to the
 # table's index list; the primary key's index gives the key itself. A partition's copy of its
@@ -144,7 +152,7 @@ FK_ACTION_CODES = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET 
 IDENTITY_CODES = {"a": "always", "d": "by default"}
 
 # The number of catalog queries one inspection runs, whatever the table count.
-QUERY_COUNT = 7
+QUERY_COUNT = 8
 
 _Key = tuple[str, str]
 
@@ -153,6 +161,9 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ("public",)) -> Sch
     """The objects of the given namespaces, raw (not yet canonical)."""
     params = {"schemas": list(schemas)}
     tables, column_names = _read_tables(conn.exec_driver_sql(_TABLES_AND_COLUMNS_SQL, params).all())
+    for nsp, table, partition_key, bounds, is_partition, parents in conn.exec_driver_sql(_PARTITIONING_SQL, params):
+        if (nsp, table) in tables:
+            tables[(nsp, table)].update(_partitioning(partition_key, bounds, is_partition, parents))
     for row in conn.exec_driver_sql(_indexes_sql(conn), params).all():
         _add_index(tables, column_names, row)
     for row in conn.exec_driver_sql(_CONSTRAINTS_SQL, params).all():
@@ -173,21 +184,17 @@ def _read_tables(rows: Any) -> tuple[dict[_Key, dict[str, Any]], dict[_Key, dict
     each table's column names by attnum."""
     positioned: dict[_Key, list[tuple[int, Column]]] = {}
     comments: dict[_Key, str | None] = {}
-    kinds: dict[_Key, dict[str, Any]] = {}
     for nsp, table, position, name, type_, notnull, default, identity, generated, collation, comment, \
-            table_comment, partition_key, bounds, is_partition, parents in rows:
+            table_comment in rows:
         columns = positioned.get((nsp, table))
         if columns is None:
             columns = positioned[(nsp, table)] = []
             comments[(nsp, table)] = table_comment
-            if partition_key or parents:
-                kinds[(nsp, table)] = _partitioning(partition_key, bounds, is_partition, parents or [])
         if name is not None:  # a table without columns still has a row
             columns.append((position, interned_column(
                 name, type_, not notnull, None if generated else raw_expr(default), IDENTITY_CODES.get(identity),
                 raw_expr(default) if generated else None, collation, comment, None)))
-    tables = {key: {**_empty_table(comments[key], [c for _, c in sorted(positioned[key], key=itemgetter(0))]),
-                    **kinds.get(key, {})}
+    tables = {key: _empty_table(comments[key], [c for _, c in sorted(positioned[key], key=itemgetter(0))])
               for key in sorted(positioned)}
     return tables, {key: {position: c.name for position, c in columns} for key, columns in positioned.items()}
 
