@@ -218,11 +218,11 @@ def diff_schemas(expected: Schema, actual: Schema, ignore: tuple[str, ...] = (),
     expected = with_rolling_children(expected, actual)
     actual, items = resolve_renames(expected, actual, dialect)
     missing, extra, both = match_by_key(expected.tables, actual.tables, lambda t: t.key)
-    items += [_item("missing_table", t, None, "present", None, f"table {_label(t)} is missing") for t in missing]
+    items += _whole_tables("missing_table", missing, "is missing")
     for want, have in both:
         if not _unchanged(want, have):
             items.extend(_diff_table(want, have))
-    items += _extra_tables(extra)
+    items += _whole_tables("extra_table", extra, "is not in the spec")
     items += _diff_enums(expected.enums, actual.enums)
     items += _diff_views(expected.views, actual.views)
     items += _diff_sequences(expected.sequences, actual.sequences)
@@ -231,17 +231,18 @@ def diff_schemas(expected: Schema, actual: Schema, ignore: tuple[str, ...] = (),
     return [item for item in items if not is_ignored(item, patterns)]
 
 
-def _extra_tables(extra: list[Table]) -> list[DriftItem]:
-    """One item per extra table; the partitions of an extra partitioned table go with it (they
-    are dropped with it), and its message counts them."""
-    keys = {t.key for t in extra}
+def _whole_tables(kind: str, tables: list[Table], what: str) -> list[DriftItem]:
+    """One item per missing or extra table; the partitions of a partitioned table in the list go
+    with it (made or dropped with it), and its message counts them."""
+    keys = {t.key for t in tables}
     partitions: dict[str, int] = {}
-    for table in extra:
+    for table in tables:
         if table.partition_of in keys:
             partitions[table.partition_of] = partitions.get(table.partition_of, 0) + 1
-    return [_item("extra_table", t, None, None, "present", f"table {_label(t)} is not in the spec"
-                  + (f" (nor its {partitions[t.key]} partition(s))" if t.key in partitions else ""))
-            for t in extra if t.partition_of not in keys]
+    expected, actual = ("present", None) if kind.startswith("missing") else (None, "present")
+    return [_item(kind, t, None, expected, actual, f"table {_label(t)} {what}"
+                  + (f", with its {partitions[t.key]} partition(s)" if t.key in partitions else ""))
+            for t in tables if t.partition_of not in keys]
 
 
 def is_ignored(item: DriftItem, patterns: tuple[str, ...]) -> bool:

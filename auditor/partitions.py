@@ -109,6 +109,19 @@ def _without(parts: tuple[T, ...], given: tuple[T, ...], shape: Callable[[T], Ha
     return tuple(p for p in parts if shape(p) not in shapes)
 
 
+def partitions_of(parent: Table, schema: Schema) -> list[Table]:
+    """The partitions of ``parent`` in ``schema``, and theirs, each after its own parent."""
+    if not parent.partition_by:
+        return []
+    out: list[Table] = []
+    level = {parent.key}
+    while level:
+        children = [t for t in schema.tables if t.partition_of in level]
+        out += children
+        level = {t.key for t in children} - level
+    return out
+
+
 def matches_pattern(parent: Table, child_key: str) -> bool:
     """Whether a live child is one the parent's ``partitions`` patterns expect: a pattern with a
     schema matches ``schema.name``, one without matches a name in the parent's schema."""

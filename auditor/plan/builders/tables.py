@@ -8,7 +8,7 @@ from auditor.diff import DriftItem
 from auditor.dialects import Dialect
 from auditor.model import Table
 from auditor.plan.builders.constraints import add_foreign_key
-from auditor.partitions import is_child, own_parts
+from auditor.partitions import is_child, own_parts, partitions_of
 from auditor.plan.builders.objects import create_schema
 from auditor.plan.builders.partitions import create_child_sql, parents_in
 from auditor.plan.hazard_table import hazards_of
@@ -17,9 +17,17 @@ from auditor.plan.sql import column_comment_sql, create_table_sql, index_sql, qu
 
 
 def missing_table(item: DriftItem, ctx: Context) -> list[Statement]:
-    """The table as the spec has it: schema, table, indexes, foreign keys (Postgres) and comments."""
-    table, dialect = ctx.want, ctx.dialect
-    assert table is not None
+    """The table as the spec has it: schema, table, indexes, foreign keys (Postgres) and comments;
+    and its partitions, which the differ reports with it."""
+    assert ctx.want is not None
+    out = _created(item, ctx.want, ctx)
+    for partition in partitions_of(ctx.want, ctx.expected):  # parents first, by depth
+        out += _created(item, partition, ctx)
+    return out
+
+
+def _created(item: DriftItem, table: Table, ctx: Context) -> list[Statement]:
+    dialect = ctx.dialect
     out = create_schema(item, table.schema, dialect)
     parents = parents_in(table, ctx) if is_child(table) else None
     if parents is not None:  # made from its parents: only its own parts are added
