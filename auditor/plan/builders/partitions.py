@@ -28,10 +28,11 @@ def _table_sql(key: str, dialect: Dialect) -> str:
 def create_child_sql(table: Table, parents: list[Table], dialect: Dialect) -> str:
     """CREATE TABLE ... PARTITION OF (or INHERITS) with only what the parents do not give it."""
     own = own_parts(table, parents)
-    inherited = {c.name for p in parents for c in p.columns}
+    inherited = {c.name: c for p in parents for c in p.columns}
     # A partition takes no columns of its own; one it has otherwise than its parent (a default of
     # its own) is said WITH OPTIONS. An inheritance child may declare a parent's column again.
-    parts = [_with_options(c, dialect) if table.partition_of and c.name in inherited else column_sql(c, own, dialect)
+    parts = [_with_options(c, inherited[c.name], dialect) if table.partition_of and c.name in inherited
+             else _without_parent_default(column_sql(c, own, dialect), c, inherited.get(c.name))
              for c in own.columns]
     parts = [p for p in parts if p]
     if own.primary_key:
@@ -49,10 +50,17 @@ def create_child_sql(table: Table, parents: list[Table], dialect: Dialect) -> st
     return sql + (f" PARTITION BY {table.partition_by.text}" if table.partition_by else "")
 
 
-def _with_options(col: Column, dialect: Dialect) -> str:
-    options = ("" if col.nullable else " NOT NULL") + \
+def _with_options(col: Column, parent: Column, dialect: Dialect) -> str:
+    options = _without_parent_default("" if col.nullable else " NOT NULL", col, parent) + \
         (f" DEFAULT {default_sql(col.default, dialect)}" if col.default is not None else "")
     return f"{dialect.quote(col.name)} WITH OPTIONS{options}" if options else ""
+
+
+def _without_parent_default(sql: str, col: Column, parent: Column | None) -> str:
+    """A child column without a default, whose parent has one, says ``DEFAULT NULL``: a child
+    created from its parent takes the parent's default otherwise (a partition made with LIKE and
+    then attached has none). Postgres stores no default for a plain NULL."""
+    return sql + " DEFAULT NULL" if parent and parent.default is not None and col.default is None else sql
 
 
 def _is_parent(child: str, parent: str, dialect: Dialect) -> str:
