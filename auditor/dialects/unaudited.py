@@ -109,11 +109,11 @@ _KINDS: Mapping[str, tuple[UnauditedKind, ...]] = {POSTGRESQL.name: POSTGRES_KIN
 
 
 def unaudited_kinds(dialect: Dialect) -> tuple[str, ...]:
-    """The names of the kinds a dialect's audits count and do not compare, in report order."""
+    """The names of the kinds a dialect's audits count and do not compare, in the order of their list."""
     return tuple(kind.name for kind in _KINDS.get(dialect.name, ()))
 
 
-def count_sql(dialect: Dialect) -> str | None:
+def _count_sql(dialect: Dialect) -> str | None:
     """The one query counting every unaudited kind of ``dialect``: one row, a column per kind."""
     kinds = _KINDS.get(dialect.name, ())
     return "SELECT " + ",\n       ".join(f"({kind.count_sql})" for kind in kinds) if kinds else None
@@ -122,7 +122,7 @@ def count_sql(dialect: Dialect) -> str | None:
 def count_unaudited(conn: Connection, dialect: Dialect, schemas: tuple[str, ...]) -> dict[str, int]:
     """The live objects of each kind the audit does not compare, in the schemas it reads: only
     kinds with at least one, in the dialect's order."""
-    sql = count_sql(dialect)
+    sql = _count_sql(dialect)
     if sql is None:
         return {}
     row = conn.exec_driver_sql(sql, {"schemas": list(schemas)} if dialect.has_schemas else ()).one()
