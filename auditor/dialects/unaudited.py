@@ -36,9 +36,10 @@ class UnauditedKind:
 def _own(catalog: str, oid: str) -> str:
     """The condition that an object (``oid`` in ``catalog``) is the database's own: neither an
     extension's (deptype 'e') nor made as part of another object (deptype 'i': the constructor
-    functions and casts of a range type, which go with it)."""
+    functions and casts of a range type, which go with it). Whole objects only: a partition key's
+    column is an internal part of its table (objsubid = its number), the table is still its own."""
     return (f"NOT EXISTS (SELECT 1 FROM pg_depend AS dep WHERE dep.classid = '{catalog}'::regclass "
-            f"AND dep.objid = {oid} AND dep.deptype IN ('e', 'i'))")
+            f"AND dep.objid = {oid} AND dep.objsubid = 0 AND dep.deptype IN ('e', 'i'))")
 
 
 def _in_schemas(catalog: str, alias: str, namespace_column: str, where: str = "TRUE") -> str:
