@@ -222,6 +222,8 @@ def test_sqlite_counts_triggers_and_virtual_tables_not_their_shadows(sqlite_url:
     strict = run_cli("audit", "--db", sqlite_url, "--spec", spec, "--strict-coverage")
     assert strict.code == 1 and strict.err.endswith(": fails --strict-coverage: not audited: 1 trigger, "
                                                     "1 virtual_table\n")
+    healed = run_cli("audit", "--db", sqlite_url, "--spec", spec, "--strict-coverage", "--apply", "--yes")
+    assert healed.code == 1 and "fails --strict-coverage" in healed.err, "the remediation run says it too"
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
