@@ -11,7 +11,7 @@ from auditor.dialects import Dialect
 from auditor.diff import KINDS, DriftItem, diff_schemas, failing_items
 from auditor.errors import AuditorError, ConfigError, SpecError
 from auditor.gcpause import paused_collection
-from auditor.inspect import read_live_schema, read_target, schemas_to_read
+from auditor.inspect import read_audited_schema, read_target, schemas_to_read
 from auditor.model import Schema
 from auditor.partitions import with_parents_parts
 from auditor.sources import load_source
@@ -37,6 +37,8 @@ class AuditResult:
     # How expressions were compared (``auditor.exact``), and what the scratch database refused.
     expressions: str = ""
     refused: tuple[str, ...] = ()
+    # Live objects of kinds the audit does not compare, per kind (only kinds with some).
+    not_audited: dict[str, int] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         """Drift items per kind, only kinds that occur."""
@@ -105,8 +107,8 @@ def _audit_target(target: Target, ignore: tuple[str, ...]) -> AuditResult:
             raise ConfigError(f"{target.name}: no spec given", "pass --spec FILE or set 'spec' in the config")
         dialect = dialect_of(parse_url(target.url))
         expected, expressions, refused = expected_with_mode(target, dialect)
-        actual, recorded = read_target(target, lambda conn, d: (
-            read_live_schema(conn, d, schemas_to_read(expected, d)),
+        (actual, not_audited), recorded = read_target(target, lambda conn, d: (
+            read_audited_schema(conn, d, schemas_to_read(expected, d)),
             read_recorded(conn, d, target.version) if target.version else Recorded()))
     except AuditorError as exc:
         return AuditResult(target, error=exc.report(), seconds=time.monotonic() - started)
@@ -114,7 +116,7 @@ def _audit_target(target: Target, ignore: tuple[str, ...]) -> AuditResult:
     version = check_versions(expected.version, recorded, drift, target.version, target.spec) \
         if target.version else None
     return AuditResult(target, dialect, expected, actual, drift, seconds=time.monotonic() - started,
-                       version=version, expressions=expressions, refused=refused)
+                       version=version, expressions=expressions, refused=refused, not_audited=not_audited)
 
 
 def expected_with_mode(target: Target, dialect: Dialect) -> tuple[Schema, str, tuple[str, ...]]:

@@ -28,7 +28,7 @@ from auditor.planfile import plan_entry, read_plan_file, write_plan_file
 from auditor.snapshot import snapshot_source, snapshot_target
 from auditor.sources import DB, SQL, ExpectedSource
 from auditor.versioning import VERSION_UNKNOWN, VersionSource, source_problem
-from auditor.report import apply_json, apply_text, audit_json, audit_markdown, audit_text, plan_json
+from auditor.report import apply_json, apply_text, audit_json, audit_markdown, audit_text, not_audited_line, plan_json
 from auditor.verify import EVERY_HAZARD, Verification, check_parses, verify_plan
 
 EXIT_CLEAN, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
@@ -114,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--push-job", default="schema_auditor", metavar="NAME", help="Pushgateway job name")
     audit.add_argument("--metrics-detail", action="store_true",
                        help="also export one series per drifted object (small fleets only)")
+    audit.add_argument("--strict-coverage", action="store_true",
+                       help="objects of kinds the audit does not compare (functions, rules, ...) fail too")
     audit.add_argument("--apply", action="store_true", help="fix the drift found (same as apply)")
     applying(audit)
     plan = sub.add_parser("plan", help="print the SQL that would fix the drift, with its hazards")
@@ -321,7 +323,7 @@ def _clean(results: Sequence[AuditResult], failing: bool) -> bool:
 def _audit(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespace,
            out: TextIO, err: TextIO) -> int:
     results = _audit_all(targets, ignore, err, args)
-    failing = any(r.fails(args.strict) for r in results)
+    failing = any(r.fails(args.strict) for r in results) | _uncovered(results, args, err)
     ok = [r for r in results if not r.error]
     if args.format == "json":
         out.write(audit_json(results, _clean(results, failing)) + "\n")
@@ -329,6 +331,17 @@ def _audit(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namesp
         out.write(audit_markdown(results) if args.format == "markdown" else audit_text(ok))
     export_failed = _export_metrics(results, args, err)
     return EXIT_ERROR if export_failed else _exit_code(results, failing)
+
+
+def _uncovered(results: Sequence[AuditResult], args: argparse.Namespace, err: TextIO) -> bool:
+    """--strict-coverage: whether a database holds objects the audit does not compare, said on
+    stderr in one line per such database."""
+    if not getattr(args, "strict_coverage", False):
+        return False
+    uncovered = [r for r in results if r.not_audited]
+    for result in uncovered:
+        err.write(f"{result.target.name}: fails --strict-coverage: {not_audited_line(result.not_audited)}\n")
+    return bool(uncovered)
 
 
 def _export_metrics(results: list[AuditResult], args: argparse.Namespace, err: TextIO) -> bool:
@@ -429,7 +442,7 @@ def _apply(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namesp
                         apply_failed = apply_failed or applied is None
                     # What apply withheld is still drift: its errors (warnings too, under --strict) exit 1.
                     remaining = applied.remaining if applied else result.drift
-                    failing = failing or bool(failing_items(remaining, args.strict))
+                    failing = failing | bool(failing_items(remaining, args.strict)) | _uncovered([result], args, err)
                     entries.append((result, applied))
                     if applied and args.format == "text":
                         out.write(apply_text(result, applied))

@@ -8,6 +8,7 @@ from sqlalchemy.exc import DBAPIError
 from auditor.canon import normalize_schema
 from auditor.database import Target, connect, describe_error, dialect_of, parse_url
 from auditor.dialects import Dialect
+from auditor.dialects.unaudited import count_unaudited
 from auditor.errors import ConnectError
 from auditor.model import Schema
 
@@ -37,6 +38,13 @@ def user_schemas(conn: Connection, dialect: Dialect) -> tuple[str, ...]:
 def read_live_schema(conn: Connection, dialect: Dialect, schemas: tuple[str, ...]) -> Schema:
     """The canonical schema of an open connection."""
     return normalize_schema(dialect.reader(conn, schemas), dialect)
+
+
+def read_audited_schema(conn: Connection, dialect: Dialect,
+                        schemas: tuple[str, ...]) -> tuple[Schema, dict[str, int]]:
+    """What an audit reads: the canonical schema of an open connection, and the count per kind of
+    the live objects it does not compare (``dialects.unaudited``), in one more query."""
+    return read_live_schema(conn, dialect, schemas), count_unaudited(conn, dialect, schemas)
 
 
 def inspect_target(target: Target, schemas: tuple[str, ...]) -> Schema:

@@ -8,6 +8,9 @@ depend on them; keep them stable):
                                                                 was inspected, else 0
 ``schema_auditor_drift_items{database,kind,severity}``          drift items per kind; every kind in
                                                                 ``auditor.diff.KINDS``, 0 when absent
+``schema_auditor_unaudited_objects{database,kind}``             live objects of kinds the audit does
+                                                                not compare; every kind of the
+                                                                database's dialect, 0 when absent
 ``schema_auditor_last_run_timestamp_seconds{database}``         when this run finished
 ``schema_auditor_last_success_timestamp_seconds{database}``     the last run with ``up`` = 1; kept
                                                                 across failed runs
@@ -21,8 +24,8 @@ depend on them; keep them stable):
 ``schema_auditor_recorded_version_info{database,version}``      1; the version the database records
 ==============================================================  =====================================
 
-A database that could not be audited exports ``up`` 0 and no ``drift_items``: its drift is unknown,
-not zero. ``last_success`` comes from the caller's ``previous_success`` for such a database, since
+A database that could not be audited exports ``up`` 0 and no ``drift_items`` nor
+``unaudited_objects``: its drift is unknown, not zero. ``last_success`` comes from the caller's ``previous_success`` for such a database, since
 each output starts from an empty registry (a Pushgateway PUT and a textfile rewrite replace the
 whole previous state); :func:`parse_last_success` reads it back from a previous exposition.
 prometheus-client does the exposition, the atomic textfile write and the push.
@@ -41,6 +44,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from auditor.audit import AuditResult, load_expected
 from auditor.database import secrets_of
 from auditor.diff import KINDS
+from auditor.dialects.unaudited import unaudited_kinds
 from auditor.errors import AuditorError
 
 PREFIX = "schema_auditor"
@@ -68,6 +72,9 @@ def build_registry(results: Iterable[AuditResult], *, detail: bool = False,
     drift = Gauge(f"{PREFIX}_drift_items", "Drift items found by the last audit, per kind "
                   "(every kind is exported, 0 when absent; none when the audit failed).",
                   ["database", "kind", "severity"], registry=registry)
+    unaudited = Gauge(f"{PREFIX}_unaudited_objects", "Live objects of kinds the last audit does not compare, "
+                      "per kind (every kind of the database's engine, 0 when absent; none when the audit failed).",
+                      ["database", "kind"], registry=registry)
     last_run = Gauge(f"{PREFIX}_last_run_timestamp_seconds",
                      "Unix time of the last audit run, successful or not.", ["database"], registry=registry)
     last_success = Gauge(LAST_SUCCESS, "Unix time of the last audit run that inspected the database "
@@ -114,6 +121,8 @@ def build_registry(results: Iterable[AuditResult], *, detail: bool = False,
         counts = result.counts()
         for kind, severity in KINDS.items():
             drift.labels(database, kind, severity).set(counts.get(kind, 0))
+        for kind in unaudited_kinds(result.dialect) if result.dialect else ():
+            unaudited.labels(database, kind).set(result.not_audited.get(kind, 0))
         if objects is not None:
             for item in result.drift:
                 objects.labels(database, item.kind, item.label, item.name or "").inc()

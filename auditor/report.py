@@ -28,6 +28,13 @@ def _summary(drift: Sequence[DriftItem]) -> str:
     return f"{len(drift)} drift item(s): {', '.join(parts)}"
 
 
+def not_audited_line(not_audited: dict[str, int]) -> str:
+    """``not audited: 3 function, 1 rule``: the objects of kinds the audit does not compare, most
+    first ("" when there are none)."""
+    kinds = sorted(not_audited.items(), key=lambda kind: (-kind[1], kind[0]))
+    return f"not audited: {', '.join(f'{count} {kind}' for kind, count in kinds)}" if kinds else ""
+
+
 def drift_lines(drift: Sequence[DriftItem]) -> list[str]:
     """Drift grouped by table, one line an item, aligned for a terminal."""
     lines: list[str] = []
@@ -49,6 +56,7 @@ def audit_text(results: Sequence[AuditResult]) -> str:
         lines.append(f"{_header(result)}: {_summary(result.drift)}")
         lines += [f"  {version_line(result.version)}"] if result.version and version_line(result.version) else []
         lines += _expressions_lines(result)
+        lines += [f"  {not_audited_line(result.not_audited)}"] if result.not_audited else []
         lines += drift_lines(sorted(result.drift, key=lambda i: i.table_key))
     return "\n".join(lines) + "\n"
 
@@ -75,6 +83,7 @@ def _database_json(result: AuditResult) -> dict[str, object]:
         "spec": result.target.spec,
         "drift": [item.to_dict() for item in result.drift],
         "counts": result.counts(),
+        "not_audited": dict(result.not_audited),
         "seconds": round(result.seconds, 4),
         "expressions": result.expressions,
     }
@@ -163,8 +172,9 @@ def audit_markdown(results: Sequence[AuditResult]) -> str:
         version = version_line(r.version) if r.version else ""
         if r.error:
             lines += ["", f"### {_cell(r.target.name)}", "", f"> {_cell(r.error)}"]
-        elif r.drift or version:
+        elif r.drift or version or r.not_audited:
             lines += ["", f"### {_cell(r.target.name)}"] + (["", f"> **{_cell(version)}**"] if version else [])
+            lines += ["", _cell(not_audited_line(r.not_audited))] if r.not_audited else []
         if r.drift and not r.error:
             lines += ["", "| severity | kind | table | object | message |", "|---|---|---|---|---|"]
             lines += [f"| {i.severity} | `{i.kind}` | {_cell(i.label)} | {_cell(i.name)} | {_cell(i.message)} |"

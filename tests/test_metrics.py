@@ -44,7 +44,7 @@ COMMAND = ("schema-auditor audit --config /etc/schema-auditor/config.yaml "
 METRICS = ("schema_auditor_up", "schema_auditor_drift_items", "schema_auditor_last_run_timestamp_seconds",
            "schema_auditor_last_success_timestamp_seconds", "schema_auditor_audit_duration_seconds",
            "schema_auditor_spec_info", "schema_auditor_drift_object", "schema_auditor_version_match",
-           "schema_auditor_recorded_version_info")
+           "schema_auditor_recorded_version_info", "schema_auditor_unaudited_objects")
 ALERTS = ("SchemaDriftDetected", "SchemaAuditFailing", "SchemaAuditStale", "SchemaAuditAbsent", "SchemaSilentDrift")
 
 APP_SPEC = """\
@@ -99,9 +99,10 @@ def fixed_results() -> list[AuditResult]:
     pending = VersionCheck("migrations_pending", "2024.12.1", "2024.11.2", "recorded version 2024.11.2 is behind ...")
     return [
         AuditResult(Target("demo", "sqlite:///demo-run/production.db", "schema/app.yaml"),
-                    sqlite, app, app, drift, seconds=0.042, version=silent),
+                    sqlite, app, app, drift, seconds=0.042, version=silent, not_audited={"trigger": 1}),
         AuditResult(Target(mask_url(REPORTING_URL), REPORTING_URL, "schema/reporting.yaml"),
-                    postgres, load_spec("schema/reporting.yaml"), None, (), seconds=0.25, version=pending),
+                    postgres, load_spec("schema/reporting.yaml"), None, (), seconds=0.25, version=pending,
+                    not_audited={"function": 3, "rule": 1, "unmanaged_schema": 1}),
         AuditResult(Target("billing", BILLING_URL, "schema/app.yaml"),
                     error="billing: cannot connect: connection refused (check the URL, the server and the "
                           "credentials)", seconds=10.0),
