@@ -47,6 +47,8 @@ class Target:
     source: ExpectedSource | None = None
     version: VersionSource | None = None
     dev_url: str | None = field(default=None, repr=False)  # a Postgres server for scratch databases
+    # A glob of schema names: each matching schema is one tenant, audited against the spec on its own.
+    tenant_schemas: str | None = None
 
 
 def parse_url(text: str) -> URL:
