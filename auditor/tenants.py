@@ -16,7 +16,7 @@ from fnmatch import fnmatchcase
 
 from auditor.canon import serial_default
 from auditor.dialects import Dialect
-from auditor.model import Column, ForeignKey, Schema, Table
+from auditor.model import Column, Expr, ForeignKey, Schema, Table
 
 
 def tenant_spec_problem(spec: Schema) -> str | None:
@@ -56,58 +56,94 @@ class TenantTemplate:
     """A canonical tenant spec, prepared once to be moved into any number of tenant schemas."""
 
     spec: Schema
-    home: str
-    keys: frozenset[str]
-    # Per table key, the names of its serial columns (their default names a sequence in the schema).
-    serials: dict[str, frozenset[str]]
+    keys: frozenset[str]  # its tables' keys, in the dialect's default schema
+    relations: frozenset[str]  # the names of its tables and views (a view may select from them)
+    enums: frozenset[str]
+    # Per table key, the columns that name the schema: serials (their default names a sequence
+    # in it) and enum-typed columns (the type is the tenant's own).
+    homed_columns: dict[str, frozenset[str]]
 
 
 def tenant_template(spec: Schema, dialect: Dialect) -> TenantTemplate:
     """The canonical spec (its tables in the dialect's default schema) ready for ``rehomed``."""
     home = dialect.default_schema or ""
-    serials = {t.key: frozenset(c.name for c in t.columns
-                                if c.default is not None and c.default == serial_default(t.name, c.name, home, dialect))
-               for t in spec.tables}
-    return TenantTemplate(spec, home, frozenset(t.key for t in spec.tables),
-                          {k: v for k, v in serials.items() if v})
+    enums = frozenset(e.name for e in spec.enums)
+
+    def homed(table: Table, column: Column) -> bool:
+        serial = column.default is not None and column.default == serial_default(table.name, column.name, home, dialect)
+        return serial or _base_type(column.type) in enums
+
+    columns = {t.key: frozenset(c.name for c in t.columns if homed(t, c)) for t in spec.tables}
+    return TenantTemplate(spec, frozenset(t.key for t in spec.tables),
+                          frozenset(o.name for o in (*spec.tables, *spec.views)), enums,
+                          {k: v for k, v in columns.items() if v})
 
 
 def rehomed(template: TenantTemplate, tenant: str, dialect: Dialect) -> Schema:
     """The tenant spec with everything in schema ``tenant``: its tables, enums, views and
-    sequences, and what names the spec's own tables (foreign keys, partition parents,
-    inheritance parents). Extensions are the database's, compared once, not per tenant."""
+    sequences, and what names the spec's own objects (foreign keys, partition and inheritance
+    parents, serial sequences, enum types, the tables a view selects from). Extensions are the
+    database's, compared once, not per tenant."""
     spec = template.spec
-
-    def key(table_key: str) -> str:
-        return f"{tenant}.{table_key.split('.', 1)[1]}" if table_key in template.keys else table_key
+    home = _Home(template, tenant, dialect)
 
     def table(t: Table) -> Table:
         changes: dict[str, object] = {"schema": tenant}
         if t.foreign_keys:
-            changes["foreign_keys"] = tuple(_fk(fk, key(fk.ref_table)) for fk in t.foreign_keys)
+            changes["foreign_keys"] = tuple(_fk(fk, home.key(fk.ref_table)) for fk in t.foreign_keys)
         if t.partition_of:
-            changes["partition_of"] = key(t.partition_of)
+            changes["partition_of"] = home.key(t.partition_of)
         if t.inherits:
-            changes["inherits"] = tuple(map(key, t.inherits))
-        serial = template.serials.get(t.key)
-        if serial:
-            changes["columns"] = tuple(_serial(c, t.name, tenant, dialect) if c.name in serial else c
-                                       for c in t.columns)
+            changes["inherits"] = tuple(map(home.key, t.inherits))
+        homed = template.homed_columns.get(t.key)
+        if homed:
+            changes["columns"] = tuple(home.column(t, c) if c.name in homed else c for c in t.columns)
         return replace(t, **changes)
 
     return replace(spec, tables=tuple(map(table, spec.tables)),
                    enums=tuple(replace(e, schema=tenant) for e in spec.enums),
-                   views=tuple(replace(v, schema=tenant) for v in spec.views),
+                   views=tuple(replace(v, schema=tenant, definition=home.expr(v.definition) or v.definition)
+                               for v in spec.views),
                    sequences=tuple(replace(s, schema=tenant) for s in spec.sequences),
                    schemas=(tenant,), extensions=None)
 
 
+@dataclass(frozen=True)
+class _Home:
+    """How the spec's names read in one tenant's schema."""
+
+    template: TenantTemplate
+    tenant: str
+    dialect: Dialect
+
+    def key(self, table_key: str) -> str:
+        """A table key of the spec's, in the tenant; another table's as it is (a shared one)."""
+        return f"{self.tenant}.{table_key.split('.', 1)[1]}" if table_key in self.template.keys else table_key
+
+    def column(self, table: Table, column: Column) -> Column:
+        """A serial or enum-typed column as the tenant's schema has it."""
+        if _base_type(column.type) in self.template.enums:
+            return replace(column, type=f"{self.dialect.quote(self.tenant)}.{column.type}",
+                           default=self.expr(column.default))
+        return replace(column, default=serial_default(table.name, column.name, self.tenant, self.dialect))
+
+    def expr(self, expr: Expr | None) -> Expr | None:
+        """An expression (a view's query, an enum default) naming the tenant's tables and types."""
+        if expr is None or not (self.dialect.parse_tree_expressions and expr.proven):
+            return expr
+        from auditor.dialects import pgexpr  # engines with schemas parse their SQL (Postgres)
+
+        canon = pgexpr.rehomed(expr.canon, self.tenant, self.template.relations, self.template.enums,
+                               self.dialect.quote(self.tenant))
+        return replace(expr, canon=canon, loose=pgexpr.loosened(canon))
+
+
+def _base_type(type_: str) -> str:
+    return type_.split("[", 1)[0]
+
+
 def _fk(fk: ForeignKey, ref_table: str) -> ForeignKey:
     return fk if ref_table == fk.ref_table else replace(fk, ref_table=ref_table)
-
-
-def _serial(column: Column, table: str, tenant: str, dialect: Dialect) -> Column:
-    return replace(column, default=serial_default(table, column.name, tenant, dialect))
 
 
 def database_wide(spec: Schema, live: Schema) -> tuple[Schema, Schema]:

@@ -139,6 +139,39 @@ def test_catalog_queries_do_not_grow_with_tenants(pg_url: str, spec: str) -> Non
     assert few[0] == many[0], f"{few[0]} queries for 2 tenants, {many[0]} for 62"
 
 
+ENUM_AND_VIEW_SPEC = """\
+enums:
+  order_status: [open, paid]
+views:
+  open_orders: "select id, status from orders where status = 'open'"
+tables:
+  orders:
+    columns:
+      id: bigserial
+      status: {type: order_status, nullable: false, default: "'open'"}
+      tags: order_status[]
+    primary_key: [id]
+"""
+
+
+def test_enum_types_defaults_and_views_follow_each_tenant(pg_url: str, tmp_path: Path) -> None:
+    db = LiveDb(pg_url, "postgresql")
+    db.execute("".join(f"CREATE SCHEMA {s}; CREATE TYPE {s}.order_status AS ENUM ('open', 'paid'); "
+                       f"CREATE TABLE {s}.orders (id bigserial PRIMARY KEY, status {s}.order_status NOT NULL "
+                       f"DEFAULT 'open', tags {s}.order_status[]); CREATE VIEW {s}.open_orders AS "
+                       f"SELECT id, status FROM {s}.orders WHERE status = 'open';" for s in ("tenant_a", "tenant_b")))
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(ENUM_AND_VIEW_SPEC)
+    clean = run_cli("audit", "--db", pg_url, "--spec", str(spec), "--tenant-schemas", "tenant_*")
+    assert clean.code == 0, clean.out
+    db.execute("CREATE OR REPLACE VIEW tenant_b.open_orders AS SELECT id, status FROM tenant_b.orders "
+               "WHERE status = 'paid'")
+    report = json.loads(run_cli("audit", "--format", "json", "--db", pg_url, "--spec", str(spec),
+                                "--tenant-schemas", "tenant_*").out)
+    drift = {e["database"].rsplit("/", 1)[1]: [i["kind"] for i in e["drift"]] for e in report["databases"][1:]}
+    assert drift == {"tenant_a": [], "tenant_b": ["view_mismatch"]}
+
+
 def test_no_matching_schema_is_reported_with_count_zero_and_is_not_drift(pg_url: str, spec: str) -> None:
     db = LiveDb(pg_url, "postgresql")
     db.execute("CREATE SCHEMA customer_a")
