@@ -183,7 +183,7 @@ def main() -> None:
         path = BENCH / "results.json"
         results = json.loads(path.read_text()) if path.exists() else {}
         results["tenants"] = result
-        path.write_text(json.dumps(results, indent=1) + "\n")
+        path.write_text(json.dumps(results, indent=2) + "\n")
         print(json.dumps(result, indent=1))
 
 
