@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Sequence
 
 from auditor.canon import normalize_schema
 from auditor.database import Target, connect, dialect_of, mask_url, parse_url
@@ -11,15 +12,20 @@ from auditor.dialects import Dialect
 from auditor.diff import KINDS, DriftItem, diff_schemas, failing_items
 from auditor.errors import AuditorError, ConfigError, SpecError
 from auditor.gcpause import paused_collection
-from auditor.inspect import read_audited_schema, read_target, schemas_to_read
+from auditor.inspect import read_audited_schema, read_target, schemas_to_read, user_schemas
 from auditor.model import Schema
 from auditor.partitions import with_parents_parts
 from auditor.sources import load_source
 from auditor.spec import load_spec
 from auditor.exact import ENGINE, engine_canonical, mode_without_engine
 from auditor.scratch import postgres_scratch
+from auditor.tenants import (
+    database_wide, matching_schemas, rehomed, split_by_schema, tenant_spec_problem, tenant_template)
 from auditor.speccache import load_cached, read_spec_file, recalled, remembered, store
 from auditor.versioning import Recorded, VersionCheck, check_versions, ignore_pattern, read_recorded
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,11 @@ class AuditResult:
     refused: tuple[str, ...] = ()
     # Live objects of kinds the audit does not compare, per kind (only kinds with some).
     not_audited: dict[str, int] = field(default_factory=dict)
+    # A database of tenant schemas (``tenant_schemas``): how many schemas matched, and each one's
+    # own audit (named ``DATABASE/SCHEMA``); this result holds what the database has once.
+    tenant_schemas_found: int | None = None
+    tenants: tuple[AuditResult, ...] = field(default=(), repr=False)
+    tenant: str | None = None  # the schema, on a tenant's own result
 
     def counts(self) -> dict[str, int]:
         """Drift items per kind, only kinds that occur."""
@@ -56,6 +67,11 @@ class AuditResult:
         (spec_outdated, version_mismatch)."""
         warned = self.version is not None and self.version.severity == "warning"
         return bool(self.failing(strict)) or (strict and warned)
+
+
+def with_tenants(results: Sequence[AuditResult]) -> list[AuditResult]:
+    """The results with each tenant database's tenant audits after it: one entry each."""
+    return [entry for result in results for entry in (result, *result.tenants)]
 
 
 def load_expected(spec_path: str) -> Schema:
@@ -107,6 +123,8 @@ def _audit_target(target: Target, ignore: tuple[str, ...]) -> AuditResult:
             raise ConfigError(f"{target.name}: no spec given", "pass --spec FILE or set 'spec' in the config")
         dialect = dialect_of(parse_url(target.url))
         expected, expressions, refused = expected_with_mode(target, dialect)
+        if target.tenant_schemas:
+            return _audit_tenants(target, ignore, dialect, expected, (expressions, refused), started)
         (actual, not_audited), recorded = read_target(target, lambda conn, d: (
             read_audited_schema(conn, d, schemas_to_read(expected, d)),
             read_recorded(conn, d, target.version) if target.version else Recorded()))
@@ -117,6 +135,54 @@ def _audit_target(target: Target, ignore: tuple[str, ...]) -> AuditResult:
         if target.version else None
     return AuditResult(target, dialect, expected, actual, drift, seconds=time.monotonic() - started,
                        version=version, expressions=expressions, refused=refused, not_audited=not_audited)
+
+
+def _audit_tenants(target: Target, ignore: tuple[str, ...], dialect: Dialect, expected: Schema,
+                   mode: tuple[str, tuple[str, ...]], started: float) -> AuditResult:
+    """Every schema matching ``target.tenant_schemas``, read with one set of catalog queries and
+    compared with the spec moved into it; the database's own result holds the extensions."""
+    glob = _tenant_glob(target, dialect)
+    template = tenant_template(expected, dialect)
+    tenants, (live, not_audited) = read_target(target, lambda conn, d: _read_tenants(conn, d, glob))
+    patterns = ignore + target.ignore
+    results = []
+    for schema, actual in split_by_schema(live, tenants).items():
+        began = time.monotonic()
+        want = rehomed(template, schema, dialect)
+        drift = tuple(diff_schemas(want, actual, patterns, dialect=dialect))
+        results.append(AuditResult(replace(target, name=f"{target.name}/{schema}", tenant_schemas=None), dialect,
+                                   want, actual, drift, seconds=time.monotonic() - began,
+                                   expressions=mode[0], refused=mode[1], tenant=schema))
+    wide_expected, wide_actual = database_wide(expected, live)
+    drift = tuple(diff_schemas(wide_expected, wide_actual, patterns, dialect=dialect))
+    return AuditResult(target, dialect, wide_expected, wide_actual, drift, seconds=time.monotonic() - started,
+                       expressions=mode[0], refused=mode[1], tenant_schemas_found=len(tenants),
+                       tenants=tuple(results), not_audited=not_audited)
+
+
+def _read_tenants(conn: Connection, dialect: Dialect,
+                  glob: str) -> tuple[tuple[str, ...], tuple[Schema, dict[str, int]]]:
+    """The tenant schemas, read at once; what they hold and the rest of the database does that is
+    not compared is counted once, on the database's own result."""
+    tenants = matching_schemas(user_schemas(conn, dialect), glob)
+    return tenants, read_audited_schema(conn, dialect, tenants)
+
+
+def _tenant_glob(target: Target, dialect: Dialect) -> str:
+    """The target's tenant glob, once its spec is known to describe one tenant (ConfigError if not)."""
+    assert target.tenant_schemas is not None and target.spec is not None
+    what = f"{target.name}: tenant_schemas {target.tenant_schemas!r}"
+    if not dialect.has_schemas:
+        raise ConfigError(f"{what}: {dialect.name} has no schemas", "tenant_schemas is for Postgres")
+    if target.source is not None:
+        raise ConfigError(f"{what} needs a spec, not {target.spec}", "pass --spec FILE")
+    if target.version is not None:
+        raise ConfigError(f"{what}: the version cross-check is not supported per tenant",
+                          "leave out version_query / version_table for this database")
+    problem = tenant_spec_problem(load_expected(target.spec))
+    if problem:
+        raise ConfigError(f"{target.spec}: {problem}", "write the tables as one tenant's, without a schema")
+    return target.tenant_schemas
 
 
 def expected_with_mode(target: Target, dialect: Dialect) -> tuple[Schema, str, tuple[str, ...]]:

@@ -15,7 +15,7 @@ from typing import NoReturn, Sequence, TextIO
 
 from auditor.apply import ApplyOptions, ApplyResult, apply_lock, apply_plan, count_violations, split_plan
 from auditor.applylog import append_record, apply_record, default_log_path
-from auditor.audit import AuditResult
+from auditor.audit import AuditResult, with_tenants
 from auditor.fleet import audit_fleet, parse_shard, select_shard
 from auditor.config import Config, load_config, target_from_url
 from auditor.database import Target
@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--ignore", action="append", default=[], metavar="GLOB",
                        help="ignore tables or objects (table.object) matching GLOB; repeatable")
         p.add_argument("--strict", action="store_true", help="warnings (extra objects) fail too")
+        p.add_argument("--tenant-schemas", metavar="GLOB",
+                       help="Postgres: audit each schema matching GLOB against the spec (its tables unqualified), "
+                            "reported as DATABASE/SCHEMA")
         expected_sources(p)
         versioned(p)
         fleet(p)
@@ -221,6 +224,10 @@ def resolve_targets(args: argparse.Namespace) -> tuple[list[Target], tuple[str, 
         raise ConfigError("no database given", "pass --db URL, or --config FILE listing databases")
     if spec:
         targets = [replace(t, spec=spec, source=None) for t in targets]
+    if getattr(args, "tenant_schemas", None) is not None:
+        if not args.tenant_schemas.strip():
+            raise ConfigError("--tenant-schemas is empty", 'give a glob such as "tenant_*"')
+        targets = [replace(t, tenant_schemas=args.tenant_schemas) for t in targets]
     if getattr(args, "dev_url", None):
         targets = [_with_dev_url(t, args.dev_url) for t in targets]
     source, version = _expected_source(args), _version_source(args)
@@ -282,7 +289,7 @@ def _audit_all(targets: list[Target], ignore: tuple[str, ...], err: TextIO,
                args: argparse.Namespace | None = None) -> list[AuditResult]:
     jobs, timeout = (args.jobs, args.timeout) if args is not None else (1, None)
     progress = _progress(len(targets), err) if len(targets) > 1 and err.isatty() else None
-    results = audit_fleet(targets, ignore, jobs=jobs, timeout=timeout, on_done=progress)
+    results = with_tenants(audit_fleet(targets, ignore, jobs=jobs, timeout=timeout, on_done=progress))
     if progress:
         err.write("\n")
     # Databases sharing a broken spec fail alike: say it once.
@@ -378,8 +385,9 @@ def _read_url(url: str) -> str:
 
 def _plans(results: list[AuditResult], args: argparse.Namespace) -> list[tuple[AuditResult, list[Statement]]]:
     concurrent = getattr(args, "concurrent_indexes", False)
+    # A tenant schema is planned only when it drifted: a database of 1,000 tenants is one plan each.
     return [(r, plan_changes(r.drift, r.expected, r.actual, r.dialect, concurrent))  # type: ignore[arg-type]
-            for r in results if not r.error]
+            for r in results if not r.error and (r.drift or r.tenant is None)]
 
 
 def _plan(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespace,

@@ -17,13 +17,14 @@ A database's recorded version is read as ``version_query`` or ``version_table`` 
 expected schema may come from ``expected_db: URL`` or ``expected_sql: FILE`` instead of a spec (see
 ``auditor.sources``). ``dev_url: URL`` names a Postgres server for scratch databases: the one
 ``expected_sql`` loads into, and the copy a plan is verified on before apply runs it
-(``auditor.verify``).
+(``auditor.verify``). ``tenant_schemas: GLOB`` (per database, or at the top as the default) makes
+each matching schema a tenant audited against the spec on its own (``auditor.tenants``).
 """
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -37,8 +38,8 @@ from auditor.yamlsrc import Problems, compose_file, mapping_items, scalar, strin
 
 VERSION_KEYS = ("version_query", "version_table", "version_column", "version_app")
 SOURCE_KEYS = ("expected_db", "expected_sql", "dev_url")
-TOP_KEYS = ("databases", "spec", "ignore", *VERSION_KEYS)
-DATABASE_KEYS = ("url", "password_file", "spec", "ignore", *VERSION_KEYS, *SOURCE_KEYS)
+TOP_KEYS = ("databases", "spec", "ignore", "tenant_schemas", *VERSION_KEYS)
+DATABASE_KEYS = ("url", "password_file", "spec", "ignore", "tenant_schemas", *VERSION_KEYS, *SOURCE_KEYS)
 _ENV_RE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<fallback>[^}]*))?\}")
 
 
@@ -76,10 +77,13 @@ def _config(path: Path, root: yaml.Node, problems: Problems) -> Config:
         elif key == "databases":
             databases = value
     default_version = version_source(top, problems, "config", root)
+    default_tenants = tenant_glob(top["tenant_schemas"], problems, "config") if "tenant_schemas" in top else None
     targets: dict[str, Target] = {}
     if databases is not None:
         for name, _, body in mapping_items(databases, problems, "databases"):
             target = _target(name, body, base, default_spec, problems, default_version)
+            if target is not None and target.tenant_schemas is None and default_tenants:
+                target = replace(target, tenant_schemas=default_tenants)
             if target is not None:
                 targets[name] = target
     return Config(str(path), targets, tuple(ignore))
@@ -111,8 +115,18 @@ def _target(name: str, body: yaml.Node, base: Path, default_spec: str | None,
         key in fields for key in VERSION_KEYS) else default_version
     dev_url = _interpolate(fields["dev_url"], problems, f"database {name} dev_url") if "dev_url" in fields else None
     source = _expected_source(fields, base, problems, f"database {name}", dev_url)
+    tenants = tenant_glob(fields["tenant_schemas"], problems, f"database {name}") if "tenant_schemas" in fields else None
     return Target(name=name, url=url, spec=source.label if source else spec, ignore=tuple(ignore),
-                  source=source, version=version, dev_url=dev_url)
+                  source=source, version=version, dev_url=dev_url, tenant_schemas=tenants)
+
+
+def tenant_glob(node: yaml.Node, problems: Problems, what: str) -> str | None:
+    """A ``tenant_schemas`` glob: a non-empty string."""
+    glob = scalar(node, problems, f"{what} tenant_schemas")
+    if glob is not None and not glob.strip():
+        problems.add(node, f"{what}: tenant_schemas is empty; give a glob such as \"tenant_*\"")
+        return None
+    return glob
 
 
 def version_source(fields: dict[str, yaml.Node], problems: Problems, what: str,

@@ -121,7 +121,8 @@ def _audit_in_worker(target: Target, ignore: tuple[str, ...]) -> AuditResult:
     file: the same for every database of that spec, and unpickling it once per database was most
     of the parent's work."""
     result = audit_target(target, ignore)
-    return replace(result, expected=None) if target.source is None else result
+    # A tenant database's expected schemas are made from its spec per tenant: they come back.
+    return replace(result, expected=None) if target.source is None and not target.tenant_schemas else result
 
 
 def _with_expected(result: AuditResult) -> AuditResult:

@@ -22,6 +22,9 @@ depend on them; keep them stable):
                                                                 is the expected one, else 0; only
                                                                 with a version source
 ``schema_auditor_recorded_version_info{database,version}``      1; the version the database records
+``schema_auditor_tenant_schemas_found{database}``               schemas matching the database's
+                                                                ``tenant_schemas`` glob (each one's
+                                                                series carry ``DATABASE/SCHEMA``)
 ==============================================================  =====================================
 
 A database that could not be audited exports ``up`` 0 and no ``drift_items`` nor
@@ -89,6 +92,8 @@ def build_registry(results: Iterable[AuditResult], *, detail: bool = False,
                           ["database"], registry=registry)
     recorded_version = Gauge(f"{PREFIX}_recorded_version_info", "1; the migration version the database records.",
                              ["database", "version"], registry=registry)
+    tenants = Gauge(f"{PREFIX}_tenant_schemas_found", "Tenant schemas found: the schemas matching the "
+                    "database's tenant_schemas glob (only for such databases).", ["database"], registry=registry)
     objects = Gauge(f"{PREFIX}_drift_object", "Drift items per object (only with detail; "
                     "one series per drifted table, column, index or constraint).",
                     ["database", "kind", "table", "name"], registry=registry) if detail else None
@@ -118,6 +123,8 @@ def build_registry(results: Iterable[AuditResult], *, detail: bool = False,
             version_match.labels(database).set(1 if result.version.versions_match else 0)
         if result.version is not None and result.version.recorded is not None:
             recorded_version.labels(database, result.version.recorded).set(1)
+        if result.tenant_schemas_found is not None:
+            tenants.labels(database).set(result.tenant_schemas_found)
         counts = result.counts()
         for kind, severity in KINDS.items():
             drift.labels(database, kind, severity).set(counts.get(kind, 0))

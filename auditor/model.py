@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 
 def display_name(schema: str | None, name: str) -> str:
@@ -60,9 +61,11 @@ class Expr:
         return self.canon if self.loose is None else self.loose
 
 
+@lru_cache(maxsize=1 << 14)
 def untyped_literals_match(left: str, right: str) -> bool:
     """Whether two canonical forms (JSON trees) are the same but for literals typed on one side
-    and untyped on the other (``{"literal": s}`` against ``{"literal": s, "type": t}``)."""
+    and untyped on the other (``{"literal": s}`` against ``{"literal": s, "type": t}``).
+    Remembered: the same pair meets again in every table (and tenant) that repeats a check."""
     try:
         return _trees_match(json.loads(left), json.loads(right))
     except ValueError:

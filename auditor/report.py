@@ -54,11 +54,18 @@ def audit_text(results: Sequence[AuditResult]) -> str:
             lines.append(f"{result.target.name}: ERROR: {result.error}")
             continue
         lines.append(f"{_header(result)}: {_summary(result.drift)}")
+        lines += [f"  {tenants_line(result)}"] if result.tenant_schemas_found is not None else []
         lines += [f"  {version_line(result.version)}"] if result.version and version_line(result.version) else []
         lines += _expressions_lines(result)
         lines += [f"  {not_audited_line(result.not_audited)}"] if result.not_audited else []
         lines += drift_lines(sorted(result.drift, key=lambda i: i.table_key))
     return "\n".join(lines) + "\n"
+
+
+def tenants_line(result: AuditResult) -> str:
+    """How many tenant schemas a tenant database has (its glob's matches)."""
+    return (f"{result.tenant_schemas_found} tenant schema(s) match {result.target.tenant_schemas!r}"
+            + (": none audited" if not result.tenant_schemas_found else ""))
 
 
 # Kinds whose comparison is one of expressions: where it matters how they were compared.
@@ -87,6 +94,8 @@ def _database_json(result: AuditResult) -> dict[str, object]:
         "seconds": round(result.seconds, 4),
         "expressions": result.expressions,
     }
+    if result.tenant_schemas_found is not None:
+        entry["tenant_schemas_found"] = result.tenant_schemas_found
     if result.refused:
         entry["refused_by_scratch_database"] = list(result.refused)
     if result.version:
@@ -168,6 +177,9 @@ def audit_markdown(results: Sequence[AuditResult]) -> str:
             status = "**silent drift**"
         lines.append(f"| {_cell(r.target.name)} | {r.dialect.name if r.dialect else ''} | {status} | "
                      f"{errors} | {len(r.drift) - errors} |")
+    tenant_lines = [f"- {_cell(r.target.name)}: {_cell(tenants_line(r))}" for r in results
+                    if r.tenant_schemas_found is not None]
+    lines += ["", *tenant_lines] if tenant_lines else []
     for r in results:
         version = version_line(r.version) if r.version else ""
         if r.error:

@@ -32,7 +32,7 @@ from typing import Any, Callable, Mapping, Sequence, TextIO
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from auditor import metrics
-from auditor.audit import AuditResult
+from auditor.audit import AuditResult, with_tenants
 from auditor.database import Target, mask_text, secrets_of
 from auditor.errors import ConfigError
 from auditor.fleet import audit_fleet
@@ -100,7 +100,7 @@ class Exporter:
             return False
         try:
             started = self._monotonic()
-            results = self._audit(self.targets, self.ignore, jobs=self.jobs, timeout=self.timeout)
+            results = with_tenants(self._audit(self.targets, self.ignore, jobs=self.jobs, timeout=self.timeout))
             finished, finished_monotonic = self._clock(), self._monotonic()
             previous = self.snapshot
             last_success = dict(previous.last_success)

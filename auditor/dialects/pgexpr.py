@@ -681,3 +681,22 @@ def _instant(value: str) -> str:
     except ValueError:
         return value
     return (moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment).isoformat(sep=" ")
+
+
+def rehomed(canon: str, schema: str, relations: frozenset[str], types: frozenset[str], quoted: str) -> str:
+    """A canonical form with the relations and types it names unqualified, of those in
+    ``relations`` and ``types``, placed in ``schema`` (``quoted``: its name as the server prints
+    it before a type): a tenant's copy of a spec's view or default, as the server deparses it there."""
+
+    def home(node: Node) -> Node:
+        node = _mapped(node, home)
+        if isinstance(node, dict):
+            var = node.get("RangeVar")
+            if isinstance(var, dict) and "schemaname" not in var and var.get("relname") in relations:
+                node = {**node, "RangeVar": {**var, "schemaname": schema}}
+            kind = node.get("type")
+            if "literal" in node and isinstance(kind, str) and kind.split("[", 1)[0] in types:
+                node = {**node, "type": f"{quoted}.{kind}"}
+        return node
+
+    return _serialized(home(json.loads(canon)))

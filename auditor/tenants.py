@@ -1,0 +1,153 @@
+"""Schema-per-tenant databases: one spec of unqualified tables, held by every schema a glob matches.
+
+A SaaS database often keeps one schema per customer (``tenant_0001``, ``tenant_0002``, ...), each
+with the same tables. The config says which schemas are tenants (``tenant_schemas: "tenant_*"``)
+and the spec describes one tenant, its tables unqualified. An audit reads every matching schema
+with one set of catalog queries, splits the live schema by namespace (``split_by_schema``) and
+compares each tenant with the spec moved into that tenant's namespace (``rehomed``): the spec is
+loaded and made canonical once, and moving it is a cheap copy of its tables with their schema,
+the foreign keys and parents that name the spec's own tables, and the serial defaults (whose
+sequence is named in the tenant's schema) changed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from fnmatch import fnmatchcase
+
+from auditor.canon import serial_default
+from auditor.dialects import Dialect
+from auditor.model import Column, Expr, ForeignKey, Schema, Table
+
+
+def tenant_spec_problem(spec: Schema) -> str | None:
+    """Why a spec (as loaded, before canonical form) cannot describe one tenant, if it cannot:
+    its tables must be unqualified, since each tenant's are in its own schema."""
+    named = [o.key for o in (*spec.tables, *spec.enums, *spec.views, *spec.sequences) if o.schema]
+    if named:
+        return (f"a spec for tenant_schemas names its tables without a schema, but it has {named[0]}"
+                + (f" (and {len(named) - 1} more)" if len(named) > 1 else ""))
+    if spec.schemas:
+        return "a spec for tenant_schemas cannot list 'schemas:' (each tenant is audited in its own schema)"
+    return None
+
+
+def matching_schemas(schemas: tuple[str, ...], glob: str) -> tuple[str, ...]:
+    """The schemas whose names match the tenant glob (fnmatch, case-sensitive), sorted."""
+    return tuple(sorted(s for s in schemas if fnmatchcase(s, glob)))
+
+
+def split_by_schema(live: Schema, schemas: tuple[str, ...]) -> dict[str, Schema]:
+    """The live schema as one schema per namespace in ``schemas`` (each with the database-wide
+    extensions left out: they are compared once for the database)."""
+    parts: dict[str, dict[str, list[object]]] = {s: {"tables": [], "enums": [], "views": [], "sequences": []}
+                                                 for s in schemas}
+    for kind in ("tables", "enums", "views", "sequences"):
+        for obj in getattr(live, kind):
+            if obj.schema in parts:
+                parts[obj.schema][kind].append(obj)
+    return {s: Schema(tables=tuple(p["tables"]), enums=tuple(p["enums"]),  # type: ignore[arg-type]
+                      views=tuple(p["views"]), sequences=tuple(p["sequences"]),  # type: ignore[arg-type]
+                      schemas=(s,))
+            for s, p in parts.items()}
+
+
+@dataclass(frozen=True)
+class TenantTemplate:
+    """A canonical tenant spec, prepared once to be moved into any number of tenant schemas."""
+
+    spec: Schema
+    keys: frozenset[str]  # its tables' keys, in the dialect's default schema
+    relations: frozenset[str]  # the names of its tables and views (a view may select from them)
+    enums: frozenset[str]
+    # Per table key, the columns that name the schema: serials (their default names a sequence
+    # in it) and enum-typed columns (the type is the tenant's own).
+    homed_columns: dict[str, frozenset[str]]
+
+
+def tenant_template(spec: Schema, dialect: Dialect) -> TenantTemplate:
+    """The canonical spec (its tables in the dialect's default schema) ready for ``rehomed``."""
+    home = dialect.default_schema or ""
+    enums = frozenset(e.name for e in spec.enums)
+
+    def homed(table: Table, column: Column) -> bool:
+        serial = column.default is not None and column.default == serial_default(table.name, column.name, home, dialect)
+        return serial or _base_type(column.type) in enums
+
+    columns = {t.key: frozenset(c.name for c in t.columns if homed(t, c)) for t in spec.tables}
+    return TenantTemplate(spec, frozenset(t.key for t in spec.tables),
+                          frozenset(o.name for o in (*spec.tables, *spec.views)), enums,
+                          {k: v for k, v in columns.items() if v})
+
+
+def rehomed(template: TenantTemplate, tenant: str, dialect: Dialect) -> Schema:
+    """The tenant spec with everything in schema ``tenant``: its tables, enums, views and
+    sequences, and what names the spec's own objects (foreign keys, partition and inheritance
+    parents, serial sequences, enum types, the tables a view selects from). Extensions are the
+    database's, compared once, not per tenant."""
+    spec = template.spec
+    home = _Home(template, tenant, dialect)
+
+    def table(t: Table) -> Table:
+        changes: dict[str, object] = {"schema": tenant}
+        if t.foreign_keys:
+            changes["foreign_keys"] = tuple(_fk(fk, home.key(fk.ref_table)) for fk in t.foreign_keys)
+        if t.partition_of:
+            changes["partition_of"] = home.key(t.partition_of)
+        if t.inherits:
+            changes["inherits"] = tuple(map(home.key, t.inherits))
+        homed = template.homed_columns.get(t.key)
+        if homed:
+            changes["columns"] = tuple(home.column(t, c) if c.name in homed else c for c in t.columns)
+        return replace(t, **changes)
+
+    return replace(spec, tables=tuple(map(table, spec.tables)),
+                   enums=tuple(replace(e, schema=tenant) for e in spec.enums),
+                   views=tuple(replace(v, schema=tenant, definition=home.expr(v.definition) or v.definition)
+                               for v in spec.views),
+                   sequences=tuple(replace(s, schema=tenant) for s in spec.sequences),
+                   schemas=(tenant,), extensions=None)
+
+
+@dataclass(frozen=True)
+class _Home:
+    """How the spec's names read in one tenant's schema."""
+
+    template: TenantTemplate
+    tenant: str
+    dialect: Dialect
+
+    def key(self, table_key: str) -> str:
+        """A table key of the spec's, in the tenant; another table's as it is (a shared one)."""
+        return f"{self.tenant}.{table_key.split('.', 1)[1]}" if table_key in self.template.keys else table_key
+
+    def column(self, table: Table, column: Column) -> Column:
+        """A serial or enum-typed column as the tenant's schema has it."""
+        if _base_type(column.type) in self.template.enums:
+            return replace(column, type=f"{self.dialect.quote(self.tenant)}.{column.type}",
+                           default=self.expr(column.default))
+        return replace(column, default=serial_default(table.name, column.name, self.tenant, self.dialect))
+
+    def expr(self, expr: Expr | None) -> Expr | None:
+        """An expression (a view's query, an enum default) naming the tenant's tables and types."""
+        if expr is None or not (self.dialect.parse_tree_expressions and expr.proven):
+            return expr
+        from auditor.dialects import pgexpr  # engines with schemas parse their SQL (Postgres)
+
+        canon = pgexpr.rehomed(expr.canon, self.tenant, self.template.relations, self.template.enums,
+                               self.dialect.quote(self.tenant))
+        return replace(expr, canon=canon, loose=pgexpr.loosened(canon))
+
+
+def _base_type(type_: str) -> str:
+    return type_.split("[", 1)[0]
+
+
+def _fk(fk: ForeignKey, ref_table: str) -> ForeignKey:
+    return fk if ref_table == fk.ref_table else replace(fk, ref_table=ref_table)
+
+
+def database_wide(spec: Schema, live: Schema) -> tuple[Schema, Schema]:
+    """(expected, actual) of what a tenant database holds once, not per tenant: its extensions.
+    Both manage no schema, so that reading them again (after apply) reads no table."""
+    return (Schema(extensions=spec.extensions, schemas=(), ignore=spec.ignore, version=spec.version),
+            Schema(extensions=live.extensions, schemas=()))
