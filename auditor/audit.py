@@ -164,8 +164,9 @@ def _read_tenants(conn: Connection, dialect: Dialect,
                   glob: str) -> tuple[tuple[str, ...], tuple[Schema, dict[str, int]]]:
     """The tenant schemas, read at once; what they hold and the rest of the database does that is
     not compared is counted once, on the database's own result."""
-    tenants = matching_schemas(user_schemas(conn, dialect), glob)
-    return tenants, read_audited_schema(conn, dialect, tenants)
+    present = user_schemas(conn, dialect)
+    tenants = matching_schemas(present, glob)
+    return tenants, read_audited_schema(conn, dialect, tenants, present)
 
 
 def _tenant_glob(target: Target, dialect: Dialect) -> str:

@@ -30,6 +30,7 @@ WARNING = "warning"
 # application, and a pending rename is a change to make (error); extra ones are usually harmless
 # leftovers (warning).
 KINDS: dict[str, str] = {
+    "missing_schema": ERROR,
     "missing_table": ERROR,
     "extra_table": WARNING,
     "renamed_table": ERROR,
@@ -218,6 +219,7 @@ def diff_schemas(expected: Schema, actual: Schema, ignore: tuple[str, ...] = (),
     expected = with_rolling_children(expected, actual)
     actual, items = resolve_renames(expected, actual, dialect)
     missing, extra, both = match_by_key(expected.tables, actual.tables, lambda t: t.key)
+    items += _missing_schemas(expected, actual)
     items += _whole_tables("missing_table", missing, "is missing")
     for want, have in both:
         if not _unchanged(want, have):
@@ -229,6 +231,15 @@ def diff_schemas(expected: Schema, actual: Schema, ignore: tuple[str, ...] = (),
     if expected.extensions is not None:
         items += _diff_extensions(expected.extensions, actual.extensions or ())
     return [item for item in items if not is_ignored(item, patterns)]
+
+
+def _missing_schemas(expected: Schema, actual: Schema) -> list[DriftItem]:
+    """A schema the spec manages (``schemas:``) that the database lacks; known only where the live
+    side says which schemas it has (``actual.schemas`` is None otherwise)."""
+    if expected.schemas is None or actual.schemas is None:
+        return []
+    return [DriftItem("missing_schema", None, name, None, "present", None, f"schema {name} is missing")
+            for name in expected.schemas if name not in actual.schemas]
 
 
 def _whole_tables(kind: str, tables: list[Table], what: str) -> list[DriftItem]:

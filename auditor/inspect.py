@@ -1,6 +1,7 @@
 """The inspector: a live database read (read-only) into the canonical schema model."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Callable, TypeVar
 
 from sqlalchemy.exc import DBAPIError
@@ -41,16 +42,33 @@ def read_live_schema(conn: Connection, dialect: Dialect, schemas: tuple[str, ...
     return normalize_schema(dialect.reader(conn, schemas), dialect)
 
 
-def read_audited_schema(conn: Connection, dialect: Dialect,
-                        schemas: tuple[str, ...]) -> tuple[Schema, dict[str, int]]:
-    """What an audit reads: the canonical schema of an open connection, and the count per kind of
-    the live objects it does not compare (``dialects.unaudited``), in one more query."""
-    return read_live_schema(conn, dialect, schemas), count_unaudited(conn, dialect, schemas)
+def read_audited_schema(conn: Connection, dialect: Dialect, schemas: tuple[str, ...],
+                        present: tuple[str, ...] | None = None) -> tuple[Schema, dict[str, int]]:
+    """What an audit reads: the canonical schema of an open connection, with the schemas it reads
+    that exist as ``Schema.schemas`` (so that a managed one that is missing is drift), and the count
+    per kind of the live objects it does not compare (``dialects.unaudited``), the database's other
+    schemas among them. ``present`` is ``user_schemas``, when the caller has read it already."""
+    if present is None:
+        present = user_schemas(conn, dialect)
+    unmanaged = len(set(present) - set(schemas))
+    return (read_managed_schema(conn, dialect, schemas, present),
+            count_unaudited(conn, dialect, schemas, {"unmanaged_schema": unmanaged}))
+
+
+def read_managed_schema(conn: Connection, dialect: Dialect, schemas: tuple[str, ...],
+                        present: tuple[str, ...] | None = None) -> Schema:
+    """The canonical schema of ``schemas``, with those of them that exist as ``Schema.schemas``: a
+    schema the spec manages that is missing is drift (``missing_schema``)."""
+    live = read_live_schema(conn, dialect, schemas)
+    if not dialect.has_schemas:
+        return live
+    present = user_schemas(conn, dialect) if present is None else present
+    return replace(live, schemas=tuple(s for s in schemas if s in present))
 
 
 def inspect_target(target: Target, schemas: tuple[str, ...]) -> Schema:
     """Read a target's live schema in one read-only transaction."""
-    return read_target(target, lambda conn, dialect: read_live_schema(conn, dialect, schemas))
+    return read_target(target, lambda conn, dialect: read_managed_schema(conn, dialect, schemas))
 
 
 def read_target(target: Target, read: Callable[[Connection, Dialect], T]) -> T:

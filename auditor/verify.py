@@ -34,7 +34,7 @@ from auditor.diff import DriftItem, diff_schemas, failing_items
 from auditor.dialects import POSTGRESQL, Dialect
 from auditor.errors import ApplyError, AuditorError, StatementError, VerifyError
 from auditor.hazards import HAZARDS
-from auditor.inspect import read_live_schema, schemas_to_read
+from auditor.inspect import read_live_schema, read_managed_schema, schemas_to_read
 from auditor.model import Schema, fingerprint
 from auditor.plan import Statement, plan_changes
 from auditor.scratch import postgres_scratch, sqlite_memory
@@ -190,7 +190,7 @@ def verify_plan(result: AuditResult, statements: list[Statement], options: Apply
             raise VerifyError(f"{target.name}: '{exc.summary}' fails on {copy.where}: {exc.reason}") from None
         except ApplyError as exc:
             raise VerifyError(f"{target.name}: on {copy.where}: {exc}") from None
-        after = read_live_schema(copy.conn, dialect, schemas)
+        after = read_managed_schema(copy.conn, dialect, schemas)
     remaining = diff_schemas(copy.expected, after, ignore + target.ignore, dialect=dialect)
     left = unconverged(remaining, result.drift, runnable, [w.statement for w in withheld])
     if left:

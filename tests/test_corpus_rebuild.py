@@ -35,7 +35,6 @@ CANNOT_REBUILD_YET = {
     "danbooru_postgres": "an index calls public.lower(text[]), a function the schema defines",
     "graphile_starter_postgres": "defaults call app_public.current_user_id(), a function the schema defines",
     "temporal_visibility_postgres": "generated columns call convert_ts(), a function the schema defines",
-    "hasura_postgres": "an empty schema (hdb_views) is not an object of the model",
     "hatchet_postgres": "a column's type is a range type (uuidrange) the schema defines",
 }
 

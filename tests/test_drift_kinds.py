@@ -280,6 +280,8 @@ CASES = [
     Case("missing_partition", "missing_table", "events_low", None, sql("ALTER TABLE events DETACH PARTITION events_low", "DROP TABLE events_low"), "CREATE TABLE IF NOT EXISTS public.events_low PARTITION OF public.events FOR VALUES FROM (0) TO (1000)", setup=PARTITION_SETUP, only=PG_ONLY),
     Case("partition_key_spec", "partition_mismatch", "events", "partition_by", edit("range (id)", "list (id)"), "-- manual: public.events's partition key cannot change in place", unfixable=("postgresql",), setup=PARTITION_SETUP, only=PG_ONLY),
     Case("inheritance_dropped", "partition_mismatch", "staff", "inherits", sql("ALTER TABLE staff NO INHERIT users"), "ALTER TABLE public.staff INHERIT public.users", destructive=True, setup=PARTITION_SETUP, only=PG_ONLY),
+    # Schemas the spec manages.
+    Case("missing_schema", "missing_schema", "archive", None, spec("version: 1\n", "version: 1\nschemas: [public, archive]\n"), "CREATE SCHEMA IF NOT EXISTS archive", only=PG_ONLY),
     # Enums, views, sequences, extensions.
     Case("missing_enum", "missing_enum", "order_status", None, ENUM_SETUP[0], "CREATE TYPE public.order_status AS ENUM ('new', 'paid', 'shipped');", only=PG_ONLY),
     Case("extra_enum", "extra_enum", "order_status", None, sql("CREATE TYPE order_status AS ENUM ('new', 'paid')"), "DROP TYPE IF EXISTS public.order_status", destructive=True, only=PG_ONLY),
@@ -457,7 +459,7 @@ PSQL_CASES = (
     "foreign_key_mismatch", "missing_enum", "extra_enum", "enum_values_mismatch", "missing_view", "extra_view",
     "view_mismatch", "view_to_materialized", "missing_sequence", "extra_sequence", "sequence_mismatch",
     "missing_extension", "extra_extension", "partition_detached", "partition_bounds_spec", "missing_partition",
-    "inheritance_dropped",
+    "inheritance_dropped", "missing_schema",
 )
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES if c.id in PSQL_CASES])
 def test_printed_postgres_plan_runs_twice_with_psql(case: Case, pg_url: str, write_spec, tmp_path: Path,

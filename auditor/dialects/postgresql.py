@@ -152,8 +152,9 @@ FK_ACTION_CODES = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET 
 IDENTITY_CODES = {"a": "always", "d": "by default"}
 
 # The number of catalog queries an audit's inspection runs, whatever the table count: eight read
-# the schema, and one counts the objects it does not compare (``unaudited``).
-QUERY_COUNT = 9
+# the schema, one lists the database's schemas (``inspect.user_schemas``) and one counts the
+# objects it does not compare (``unaudited``).
+QUERY_COUNT = 10
 
 _Key = tuple[str, str]
 

@@ -30,7 +30,7 @@ class UnauditedKind:
     """One kind of object that audits do not compare, and the SQL subquery counting it live."""
 
     name: str
-    count_sql: str
+    count_sql: str | None  # None: counted by the caller (``count_unaudited``'s ``counted``)
 
 
 def _own(catalog: str, oid: str) -> str:
@@ -96,8 +96,7 @@ POSTGRES_KINDS: tuple[UnauditedKind, ...] = (
     UnauditedKind("foreign_server", _database_wide("pg_foreign_server", "srv")),
     UnauditedKind("cast", _database_wide("pg_cast", "ca", f"ca.oid >= {_FIRST_USER_OID}")),
     # A schema of the database's own that the audit does not read (see ``inspect.user_schemas``).
-    UnauditedKind("unmanaged_schema", f"SELECT count(*) FROM ({POSTGRESQL.user_schemas_sql}) AS us(nspname) "
-                                      "WHERE us.nspname <> ALL(%(schemas)s)"),
+    UnauditedKind("unmanaged_schema", None),
 )
 
 SQLITE_KINDS: tuple[UnauditedKind, ...] = (
@@ -116,15 +115,18 @@ def unaudited_kinds(dialect: Dialect) -> tuple[str, ...]:
 
 def _count_sql(dialect: Dialect) -> str | None:
     """The one query counting every unaudited kind of ``dialect``: one row, a column per kind."""
-    kinds = _KINDS.get(dialect.name, ())
+    kinds = [kind for kind in _KINDS.get(dialect.name, ()) if kind.count_sql]
     return "SELECT " + ",\n       ".join(f"({kind.count_sql})" for kind in kinds) if kinds else None
 
 
-def count_unaudited(conn: Connection, dialect: Dialect, schemas: tuple[str, ...]) -> dict[str, int]:
+def count_unaudited(conn: Connection, dialect: Dialect, schemas: tuple[str, ...],
+                    counted: Mapping[str, int] | None = None) -> dict[str, int]:
     """The live objects of each kind the audit does not compare, in the schemas it reads: only
-    kinds with at least one, in the dialect's order."""
+    kinds with at least one, in the dialect's order. ``counted`` gives the kinds the caller
+    counted itself (those without SQL of their own here)."""
+    kinds = _KINDS.get(dialect.name, ())
     sql = _count_sql(dialect)
-    if sql is None:
-        return {}
-    row = conn.exec_driver_sql(sql, {"schemas": list(schemas)} if dialect.has_schemas else ()).one()
-    return {name: int(count) for name, count in zip(unaudited_kinds(dialect), row) if count}
+    row = iter(conn.exec_driver_sql(sql, {"schemas": list(schemas)} if dialect.has_schemas else ()).one()
+               if sql else ())
+    counts = {kind.name: int(next(row)) if kind.count_sql else (counted or {}).get(kind.name, 0) for kind in kinds}
+    return {name: count for name, count in counts.items() if count}

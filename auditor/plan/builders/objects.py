@@ -20,6 +20,11 @@ def create_schema(item: DriftItem, schema: str | None, dialect: Dialect) -> list
                       hazards_of("create_schema"))]
 
 
+def missing_schema(item: DriftItem, ctx: Context) -> list[Statement]:
+    """CREATE SCHEMA for a managed schema that is missing (its tables, if any, come with theirs)."""
+    return create_schema(item, item.table, ctx.dialect)
+
+
 _Object = TypeVar("_Object", Enum, View, Sequence)
 
 
