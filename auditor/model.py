@@ -258,6 +258,9 @@ class Table:
     # SQLite table kinds.
     without_rowid: bool = False
     strict: bool = False
+    # The live table's CREATE TABLE statement as the engine stores it (SQLite; None for a spec): a
+    # rebuild takes the definitions of the columns it does not change from it, word for word.
+    sql: str | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:

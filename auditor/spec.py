@@ -49,7 +49,7 @@ from auditor.yamlsrc import (
 
 TOP_KEYS = ("version", "schemas", "ignore", "extensions", "enums", "sequences", "views", "tables")
 TABLE_KEYS = ("columns", "primary_key", "unique", "checks", "indexes", "foreign_keys", "comment", "renamed_from",
-              "partition_by", "partition_of", "for_values", "inherits", "partitions")
+              "partition_by", "partition_of", "for_values", "inherits", "partitions", "without_rowid", "strict")
 PARTITIONS_KEYS = ("pattern",)
 COLUMN_KEYS = ("type", "nullable", "default", "primary_key", "unique", "check", "references", "on_delete",
                "on_update", "identity", "generated", "collation", "comment", "renamed_from")
@@ -231,6 +231,8 @@ def _table(key: str, key_node: yaml.Node, body: yaml.Node, problems: Problems) -
         comment=_optional(fields, "comment", lambda n: scalar(n, problems, f"{what} comment"), None),
         renamed_from=_optional(fields, "renamed_from", lambda n: scalar(n, problems, f"{what} renamed_from"), None),
         **partitioning,
+        **{kind: bool(_optional(fields, kind, lambda n: boolean(n, problems, f"{what} {kind}"), False))
+           for kind in ("without_rowid", "strict")},
     )
 
 
@@ -520,6 +522,8 @@ def json_schema() -> dict[str, object]:
                                                         "WITH (MODULUS n, REMAINDER r), or DEFAULT"},
         "inherits": {"oneOf": [text, names]},
         "partitions": strict({"pattern": {"oneOf": [text, names]}}, ("pattern",)),
+        "without_rowid": {**flag, "description": "SQLite: a WITHOUT ROWID table"},
+        "strict": {**flag, "description": "SQLite: a STRICT table"},
     }
     integer = {"type": "integer"}
     sequence_fields = {"type": text, "start": integer, "increment": integer, "min_value": integer,

@@ -39,6 +39,7 @@ BUILDERS: dict[str, Builder] = {
     "foreign_key_mismatch": constraints.foreign_key_mismatch,
     "constraint_not_validated": constraints.not_validated,
     "partition_mismatch": partitions.partition_mismatch,
+    "table_kind_mismatch": tables.table_kind,
     "missing_enum": objects.missing_enum,
     "extra_enum": objects.extra_enum,
     "enum_values_mismatch": objects.enum_values,
