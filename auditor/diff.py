@@ -354,8 +354,7 @@ def _partition_of(table: Table) -> str | None:
 
 def _kind(table: Table) -> str:
     """A SQLite table's kind: ``STRICT``, ``WITHOUT ROWID``, both, or ``rowid`` (an ordinary table)."""
-    return ", ".join(k for k, on in (("STRICT", table.strict), ("WITHOUT ROWID", table.without_rowid)) if on) \
-        or "rowid"
+    return table.options or "rowid"
 
 
 def _diff_table_parts(want: Table, have: Table) -> Iterator[DriftItem]:

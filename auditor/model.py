@@ -267,6 +267,12 @@ class Table:
         """The table's identity: ``schema.name`` or ``name``."""
         return qualified_key(self.schema, self.name)
 
+    @property
+    def options(self) -> str:
+        """SQLite's table options, as a CREATE TABLE ends with them: ``STRICT``, ``WITHOUT ROWID``,
+        ``STRICT, WITHOUT ROWID``, or nothing (an ordinary rowid table)."""
+        return ", ".join(option for option, on in (("STRICT", self.strict), ("WITHOUT ROWID", self.without_rowid)) if on)
+
     def column(self, name: str) -> Column | None:
         """The column called ``name``, if the table has one."""
         return next((c for c in self.columns if c.name == name), None)

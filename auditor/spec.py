@@ -219,6 +219,8 @@ def _table(key: str, key_node: yaml.Node, body: yaml.Node, problems: Problems) -
     if len(parts.columns) < len(parts.declared):
         return None  # the broken columns were reported already
     pk_columns = parts.pk_from_table if parts.pk_from_table is not None else parts.pk_from_columns
+    if not pk_columns and "without_rowid" in fields and boolean(fields["without_rowid"], problems, what):
+        problems.add(fields["without_rowid"], f"{what}: a WITHOUT ROWID table needs a primary key")
     return Table(
         name=name,
         schema=schema,
