@@ -280,6 +280,8 @@ CASES = [
     Case("missing_partition", "missing_table", "events_low", None, sql("ALTER TABLE events DETACH PARTITION events_low", "DROP TABLE events_low"), "CREATE TABLE IF NOT EXISTS public.events_low PARTITION OF public.events FOR VALUES FROM (0) TO (1000)", setup=PARTITION_SETUP, only=PG_ONLY),
     Case("partition_key_spec", "partition_mismatch", "events", "partition_by", edit("range (id)", "list (id)"), "-- manual: public.events's partition key cannot change in place", unfixable=("postgresql",), setup=PARTITION_SETUP, only=PG_ONLY),
     Case("inheritance_dropped", "partition_mismatch", "staff", "inherits", sql("ALTER TABLE staff NO INHERIT users"), "ALTER TABLE public.staff INHERIT public.users", destructive=True, setup=PARTITION_SETUP, only=PG_ONLY),
+    # SQLite table kinds: the rebuild makes users WITHOUT ROWID (its rows keep their keys).
+    Case("table_kind_mismatch", "table_kind_mismatch", "users", None, spec("  users:\n    columns:\n", "  users:\n    without_rowid: true\n    columns:\n"), (REBUILD, ") WITHOUT ROWID;"), destructive=True, only=SQLITE_ONLY),
     # Enums, views, sequences, extensions.
     Case("missing_enum", "missing_enum", "order_status", None, ENUM_SETUP[0], "CREATE TYPE public.order_status AS ENUM ('new', 'paid', 'shipped');", only=PG_ONLY),
     Case("extra_enum", "extra_enum", "order_status", None, sql("CREATE TYPE order_status AS ENUM ('new', 'paid')"), "DROP TYPE IF EXISTS public.order_status", destructive=True, only=PG_ONLY),
