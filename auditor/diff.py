@@ -443,7 +443,8 @@ def _column_changes(want: Table, have: Table, col: Column, live: Column) -> Iter
             yield from _nullable_change(want, have, col, live)
         spec_value, live_value = getattr(col, attribute), getattr(live, attribute)
         if spec_value != live_value:
-            proof = _proof(spec_value, live_value) if isinstance(spec_value, Expr) else _rowid_alias_note(want, col, live)
+            proof = _proof(spec_value, live_value) if isinstance(spec_value, Expr) else \
+                _rowid_alias_note(want, col, live)
             spec_text, live_text = _shown(spec_value), _shown(live_value)
             yield _item(kind, want, col.name, spec_text, live_text,
                         f"column {where} has {called} {live_text or '(none)'}, spec says {spec_text or '(none)'}{proof}")

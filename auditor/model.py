@@ -271,7 +271,8 @@ class Table:
     def options(self) -> str:
         """SQLite's table options, as a CREATE TABLE ends with them: ``STRICT``, ``WITHOUT ROWID``,
         ``STRICT, WITHOUT ROWID``, or nothing (an ordinary rowid table)."""
-        return ", ".join(option for option, on in (("STRICT", self.strict), ("WITHOUT ROWID", self.without_rowid)) if on)
+        options = (("STRICT", self.strict), ("WITHOUT ROWID", self.without_rowid))
+        return ", ".join(option for option, on in options if on)
 
     def column(self, name: str) -> Column | None:
         """The column called ``name``, if the table has one."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -81,7 +82,15 @@ def test_snapshot_of_without_rowid_and_strict_tables_audits_clean(kinds_db: Live
     _assert_clean(kinds_db.url, spec)
 
 
-# (case, SQL run on the live database, or a (old, new) edit of the snapshot, the one item expected)
+@dataclass(frozen=True)
+class Edit:
+    """The snapshot with ``old`` (which occurs once) replaced by ``new``."""
+
+    old: str
+    new: str
+
+
+# (case, SQL run on the live database or an Edit of the snapshot, the one item expected)
 MUTATIONS = [
     ("without_rowid_dropped", _copy_as("settings", "name TEXT PRIMARY KEY, value TEXT NOT NULL DEFAULT '', "
                                                    "changed_at TEXT DEFAULT (datetime('now'))", ""),
@@ -97,22 +106,24 @@ MUTATIONS = [
     # WITHOUT ROWID table, which apply used to refuse.
     ("column_missing_without_rowid", ("ALTER TABLE settings DROP COLUMN changed_at",),
      ("missing_column", "settings", "changed_at")),
-    ("spec_says_not_strict", ("  events:\n    strict: true\n", "  events:\n"), ("table_kind_mismatch", "events", None)),
-    ("spec_says_without_rowid", ("  events:\n    strict: true\n", "  events:\n    strict: true\n    without_rowid: true\n"),
+    ("spec_says_not_strict", Edit("  events:\n    strict: true\n", "  events:\n"),
+     ("table_kind_mismatch", "events", None)),
+    ("spec_says_without_rowid",
+     Edit("  events:\n    strict: true\n", "  events:\n    strict: true\n    without_rowid: true\n"),
      ("table_kind_mismatch", "events", None)),
 ]
 
 
 @pytest.mark.parametrize(("case", "mutation", "item"), MUTATIONS, ids=[m[0] for m in MUTATIONS])
-def test_a_changed_kind_is_one_item_and_apply_heals_it(case: str, mutation: tuple[str, ...],
+def test_a_changed_kind_is_one_item_and_apply_heals_it(case: str, mutation: tuple[str, ...] | Edit,
                                                        item: tuple[str, str, str | None],
                                                        kinds_db: LiveDb, tmp_path: Path) -> None:
     spec = _snapshot(kinds_db.url, tmp_path / "spec.yaml")
     rows = {table: kinds_db.query(query) for table, query in ROW_QUERIES.items()}
-    if len(mutation) == 2 and mutation[0].startswith("  "):  # an edit of the spec
+    if isinstance(mutation, Edit):
         text = Path(spec).read_text()
-        assert text.count(mutation[0]) == 1
-        Path(spec).write_text(text.replace(*mutation))
+        assert text.count(mutation.old) == 1
+        Path(spec).write_text(text.replace(mutation.old, mutation.new))
     else:
         kinds_db.execute(*mutation)
     assert _items(kinds_db.url, spec) == [item]
@@ -216,8 +227,8 @@ ALIASES = [
     ("ordinary column", "id INTEGER PRIMARY KEY, v INT", "", "id: {type: integer, primary_key: true}, v: integer", []),
     ("composite key", "id INT, v INT, PRIMARY KEY (id, v)", "", "id: {type: integer, primary_key: true}, "
                                                                  "v: {type: integer, primary_key: true}", []),
-    ("without rowid: no alias", "id INT PRIMARY KEY, v TEXT", " WITHOUT ROWID", "id: {type: integer, primary_key: true}",
-     []),
+    ("without rowid: no alias", "id INT PRIMARY KEY, v TEXT", " WITHOUT ROWID",
+     "id: {type: integer, primary_key: true}", []),
 ]
 
 
@@ -270,4 +281,5 @@ def test_a_without_rowid_table_needs_a_primary_key(write_spec, sqlite_url: str) 
     spec = write_spec("tables:\n  t:\n    without_rowid: true\n    columns: {a: text}\n")
     result = run_cli("audit", "--db", sqlite_url, "--spec", spec)
     assert result.code == 2 and result.out.strip() == ""
-    assert result.err.strip().splitlines() == [f"{spec}:3:20: table t: a WITHOUT ROWID table needs a primary key (fix the spec and run again)"]
+    assert result.err.strip().splitlines() == [
+        f"{spec}:3:20: table t: a WITHOUT ROWID table needs a primary key (fix the spec and run again)"]

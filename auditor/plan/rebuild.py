@@ -57,7 +57,8 @@ def _rebuild_statement(items: list[DriftItem], replaced: list[Statement], table:
     temp = replace(rest, name=f"_auditor_rebuild_{table.name}")
     # Rowids are kept too: something outside the table (an FTS index, a cache) may point at them.
     # A WITHOUT ROWID table has none to give or take.
-    no_rowid = table.without_rowid or live.without_rowid or any(is_rowid_alias(c, table, dialect) for c in table.columns)
+    no_rowid = table.without_rowid or live.without_rowid or any(is_rowid_alias(c, table, dialect)
+                                                                for c in table.columns)
     targets = [] if no_rowid else ["rowid"]
     columns = targets + [dialect.quote(c) for c in copied]
     sources = targets + [dialect.quote(old_names.get(c) or c) for c in copied]
