@@ -283,3 +283,14 @@ def test_a_without_rowid_table_needs_a_primary_key(write_spec, sqlite_url: str) 
     assert result.code == 2 and result.out.strip() == ""
     assert result.err.strip().splitlines() == [
         f"{spec}:3:20: table t: a WITHOUT ROWID table needs a primary key (fix the spec and run again)"]
+
+
+def test_a_strict_table_takes_only_strict_types(write_spec, sqlite_url: str) -> None:
+    spec = write_spec("tables:\n  t:\n    strict: true\n    columns: {a: {type: INT, primary_key: true}, b: text,"
+                      " c: varchar(20), d: any, e: {type: '', generated: a + 1}}\n")
+    result = run_cli("audit", "--db", sqlite_url, "--spec", spec)
+    assert result.code == 2 and result.out.strip() == ""
+    takes = "and a STRICT table takes only INT, INTEGER, REAL, TEXT, BLOB, ANY"
+    assert result.err.strip().splitlines() == [f"{spec}:3:13: table t: column c has type 'varchar(20)', {takes}",
+                                               f"{spec}:3:13: table t: column e has type '', {takes} "
+                                               "(fix the spec and run again)"]
