@@ -294,3 +294,25 @@ def test_a_strict_table_takes_only_strict_types(write_spec, sqlite_url: str) -> 
     assert result.err.strip().splitlines() == [f"{spec}:3:13: table t: column c has type 'varchar(20)', {takes}",
                                                f"{spec}:3:13: table t: column e has type '', {takes} "
                                                "(fix the spec and run again)"]
+
+
+def test_a_renamed_column_keeps_its_definition_under_the_new_name(sqlite_url: str, tmp_path: Path) -> None:
+    db = LiveDb(sqlite_url, "sqlite")
+    db.execute("CREATE TABLE t (id INT PRIMARY KEY, x INT DEFAULT NULL CHECK (x > 0), w TEXT)",
+               "INSERT INTO t VALUES (1, 2, '3')")
+    spec = _snapshot(sqlite_url, tmp_path / "spec.yaml")
+    text = Path(spec).read_text()
+    for old, new in (("      x: integer\n", "      x2: {type: integer, renamed_from: x}\n"),
+                     ("      w: text\n", "      w: integer\n"), ("x > 0", "x2 > 0")):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    Path(spec).write_text(text)
+    assert sorted(_items(sqlite_url, spec)) == [("renamed_column", "t", "x2"), ("type_mismatch", "t", "w")]
+    code, report = _json("apply", "--db", sqlite_url, "--spec", spec, "--yes", "--allow-hazards", "all",
+                         "--allow-destructive")
+    assert code == 0, report
+    after = _table_sql(sqlite_url, "t")
+    # The check names the old column: it is written from the spec, the rest of x's definition kept.
+    assert "id INT PRIMARY KEY,\n  x2 INT DEFAULT NULL,\n  w INTEGER,\n" in after and "CHECK (x2 > 0)" in after, after
+    assert db.query("SELECT id, x2, w FROM t") == [(1, 2, 3)]
+    _assert_clean(sqlite_url, spec)
