@@ -316,3 +316,35 @@ def test_a_renamed_column_keeps_its_definition_under_the_new_name(sqlite_url: st
     assert "id INT PRIMARY KEY,\n  x2 INT DEFAULT NULL,\n  w INTEGER,\n" in after and "CHECK (x2 > 0)" in after, after
     assert db.query("SELECT id, x2, w FROM t") == [(1, 2, 3)]
     _assert_clean(sqlite_url, spec)
+
+
+# ---------------------------------------------------------------------------------------------
+# The same on real schemas: every table of each SQLite corpus rebuilt at once.
+
+CORPUS = Path(__file__).parent / "corpus"
+SQLITE_CORPUS = sorted(p.name for p in CORPUS.iterdir() if p.name.endswith("_sqlite"))
+
+
+@pytest.mark.parametrize("folder", SQLITE_CORPUS)
+def test_corpus_rebuilds_keep_every_column_definition(folder: str, sqlite_url: str, tmp_path: Path) -> None:
+    import yaml
+
+    from auditor.dialects.sqlitedefs import column_definitions
+    from test_snapshot import load_sql
+
+    load_sql(sqlite_url, CORPUS / folder / "schema.sql")
+    with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as conn:
+        before = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())
+    spec_path = Path(_snapshot(sqlite_url, tmp_path / "spec.yaml"))
+    spec = yaml.safe_load(spec_path.read_text())
+    for table in spec["tables"].values():  # a column SQLite cannot add in place: every table is rebuilt
+        table["columns"]["zz_added"] = {"type": "text", "default": "(lower('X'))"}
+    spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    code, report = _json("apply", "--db", sqlite_url, "--spec", str(spec_path), "--yes", "--allow-hazards", "all")
+    assert code == 0, report
+    with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as conn:
+        after = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())
+    changed = {(name, d.text) for name in spec["tables"] for d in column_definitions(before[name]).values()
+               if d.text not in after[name]}
+    assert changed == set() and all("zz_added TEXT DEFAULT (lower('X'))" in after[name] for name in spec["tables"])
+    _assert_clean(sqlite_url, str(spec_path))
