@@ -644,10 +644,12 @@ def _normalize_table(table: Table, dialect: Dialect) -> Table:
         deferrable = pk.deferrable and dialect.deferrable_keys
         pk = PrimaryKey(elements(pk.columns), pk.name, deferrable, deferrable and pk.initially_deferred)
     pk_columns = set(pk.columns) if pk else set()
+    columns = tuple(_normalize_column(c, c.name in pk_columns, table, names, dialect) for c in table.columns)
+    kinds = dialect.has_table_kinds
     return replace(
         table,
         schema=schema,
-        columns=tuple(_normalize_column(c, c.name in pk_columns, table, names, dialect) for c in table.columns),
+        columns=_with_rowid_alias_types(table, pk, columns, dialect),
         primary_key=pk,
         indexes=tuple(_normalize_index(i, names, dialect) for i in table.indexes),
         foreign_keys=tuple(_normalize_foreign_key(f, dialect) for f in table.foreign_keys),
@@ -658,7 +660,24 @@ def _normalize_table(table: Table, dialect: Dialect) -> Table:
         checks=tuple(_normalize_check(c, names, dialect) for c in table.checks),
         comment=(table.comment or None) if dialect.has_comments else None,
         **_partitioning(table, dialect),
+        without_rowid=table.without_rowid and kinds,
+        strict=table.strict and kinds,
     )
+
+
+def _with_rowid_alias_types(table: Table, pk: PrimaryKey | None, columns: tuple[Column, ...],
+                            dialect: Dialect) -> tuple[Column, ...]:
+    """The columns, with SQLite's one case where two spellings of a type differ: a rowid table's
+    single-column primary key is an alias of the rowid only when declared exactly ``INTEGER``.
+    ``INT PRIMARY KEY`` (or ``INT4``, ``int``) is an ordinary key column, so its type stays ``int``;
+    everywhere else ``INT`` is ``INTEGER``."""
+    if not (dialect.integer_pk_is_rowid and pk and len(pk.columns) == 1) or table.without_rowid:
+        return columns
+    raw = next((c.type for c in table.columns if c.name == pk.columns[0]), None)
+    parts = parse_type(raw) if raw else None
+    if parts is None or parts.base == "integer" or parts.args or parts.dims:
+        return columns
+    return tuple(replace(c, type="int") if c.name == pk.columns[0] and c.type == "integer" else c for c in columns)
 
 
 def _partitioning(table: Table, dialect: Dialect) -> dict[str, object]:

@@ -59,6 +59,7 @@ KINDS: dict[str, str] = {
     "foreign_key_mismatch": ERROR,
     "constraint_not_validated": ERROR,
     "partition_mismatch": ERROR,
+    "table_kind_mismatch": ERROR,
     "missing_enum": ERROR,
     "extra_enum": WARNING,
     "enum_values_mismatch": ERROR,
@@ -283,6 +284,7 @@ def _unchanged(want: Table, have: Table) -> bool:
             and _constraint_shapes(want) == _constraint_shapes(have)
             and (want.comment is None or want.comment == have.comment)
             and _partitioning(want) == _partitioning(have)
+            and _kind(want) == _kind(have)
             and _column_comments_match(want, have)
             and not _unvalidated(want, have))
 
@@ -361,7 +363,15 @@ def _partition_of(table: Table) -> str | None:
         f"FOR VALUES {_shown(table.for_values)}")
 
 
+def _kind(table: Table) -> str:
+    """A SQLite table's kind: ``STRICT``, ``WITHOUT ROWID``, both, or ``rowid`` (an ordinary table)."""
+    return table.options or "rowid"
+
+
 def _diff_table_parts(want: Table, have: Table) -> Iterator[DriftItem]:
+    if _kind(want) != _kind(have):
+        yield _item("table_kind_mismatch", want, None, _kind(want), _kind(have),
+                    f"table {_label(want)} is a {_kind(have)} table, spec says {_kind(want)}")
     yield from _diff_partitioning(want, have)
     yield from _diff_columns(want, have)
     if _pk_shape(want) != _pk_shape(have):
@@ -444,13 +454,24 @@ def _column_changes(want: Table, have: Table, col: Column, live: Column) -> Iter
             yield from _nullable_change(want, have, col, live)
         spec_value, live_value = getattr(col, attribute), getattr(live, attribute)
         if spec_value != live_value:
-            proof = _proof(spec_value, live_value) if isinstance(spec_value, Expr) else ""
+            proof = _proof(spec_value, live_value) if isinstance(spec_value, Expr) else \
+                _rowid_alias_note(want, col, live)
             spec_text, live_text = _shown(spec_value), _shown(live_value)
             yield _item(kind, want, col.name, spec_text, live_text,
                         f"column {where} has {called} {live_text or '(none)'}, spec says {spec_text or '(none)'}{proof}")
     if col.comment is not None and col.comment != live.comment:
         yield _item("comment_mismatch", want, col.name, col.comment, live.comment,
                     f"comment on column {where} is {live.comment!r}, spec says {col.comment!r}")
+
+
+def _rowid_alias_note(want: Table, col: Column, live: Column) -> str:
+    """What a message adds where the types differ only in being SQLite's rowid alias (canonical
+    forms keep ``int`` for a single-column primary key declared otherwise than ``INTEGER``)."""
+    if {col.type, live.type} != {"int", "integer"} or _pk(want) != (col.name,):
+        return ""
+    alias = "spec's" if col.type == "integer" else "database's"
+    return (f" (INTEGER PRIMARY KEY is an alias of the rowid, INT PRIMARY KEY is not: the {alias} column is the "
+            "rowid itself)")
 
 
 def _shown(value: Expr | str | None) -> str | None:

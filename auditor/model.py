@@ -261,11 +261,21 @@ class Table:
     # SQLite table kinds.
     without_rowid: bool = False
     strict: bool = False
+    # The live table's CREATE TABLE statement as the engine stores it (SQLite; None for a spec): a
+    # rebuild takes the definitions of the columns it does not change from it, word for word.
+    sql: str | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:
         """The table's identity: ``schema.name`` or ``name``."""
         return qualified_key(self.schema, self.name)
+
+    @property
+    def options(self) -> str:
+        """SQLite's table options, as a CREATE TABLE ends with them: ``STRICT``, ``WITHOUT ROWID``,
+        ``STRICT, WITHOUT ROWID``, or nothing (an ordinary rowid table)."""
+        options = (("STRICT", self.strict), ("WITHOUT ROWID", self.without_rowid))
+        return ", ".join(option for option, on in options if on)
 
     def column(self, name: str) -> Column | None:
         """The column called ``name``, if the table has one."""

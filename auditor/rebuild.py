@@ -29,7 +29,7 @@ class Rebuild:
     table: str
     source: str
     create_sql: str  # CREATE TABLE <temporary name> (...), as the spec has the table
-    copy_sql: str  # INSERT INTO <temporary name> (rowid, ...) SELECT rowid, ... FROM <source>
+    copy_sql: str  # INSERT INTO <temporary name> ([rowid,] ...) SELECT [rowid,] ... FROM <source>
     drop_sql: str
     rename_sql: str
     index_sql: tuple[str, ...]
@@ -41,9 +41,6 @@ class Rebuild:
 
 def run_rebuild(conn: Connection, rebuild: Rebuild) -> None:
     """Rebuild one table inside the caller's transaction (foreign keys must be off)."""
-    if _without_rowid(conn, rebuild.source):
-        raise ApplyError(f"{rebuild.source} is a WITHOUT ROWID table; schema-auditor does not rebuild those",
-                         "make this change by hand")
     triggers = [row[0] for row in conn.exec_driver_sql(
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND sql IS NOT NULL",
         (rebuild.source,))]
@@ -66,12 +63,6 @@ def run_rebuild(conn: Connection, rebuild: Rebuild) -> None:
 
 def _run(conn: Connection, sql: str) -> None:
     conn.execution_options(no_parameters=True).exec_driver_sql(sql)
-
-
-def _without_rowid(conn: Connection, table: str) -> bool:
-    row = conn.exec_driver_sql("SELECT wr FROM pragma_table_list WHERE name = ? AND schema = 'main'",
-                               (table,)).first()
-    return bool(row and row[0])
 
 
 def _has_sequence_table(conn: Connection) -> bool:

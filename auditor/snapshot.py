@@ -125,6 +125,7 @@ def _table(table: Table, dialect: Dialect) -> dict[str, Any]:
                       and u.shape == UniqueConstraint(u.columns).shape and u.columns[0] in names}
     column_fks = {fk.columns[0]: fk for fk in table.foreign_keys if _short_reference(table, fk)}
     body: dict[str, Any] = _partitioning(table, dialect)
+    body.update({kind: True for kind in ("without_rowid", "strict") if getattr(table, kind)})  # SQLite table kinds
     if table.comment is not None:
         body["comment"] = table.comment
     short_pk = len(pk) == 1 and table.primary_key is not None and not table.primary_key.deferrable \

@@ -49,7 +49,7 @@ from auditor.yamlsrc import (
 
 TOP_KEYS = ("version", "schemas", "ignore", "extensions", "enums", "sequences", "views", "tables")
 TABLE_KEYS = ("columns", "primary_key", "unique", "checks", "indexes", "foreign_keys", "comment", "renamed_from",
-              "partition_by", "partition_of", "for_values", "inherits", "partitions")
+              "partition_by", "partition_of", "for_values", "inherits", "partitions", "without_rowid", "strict")
 PARTITIONS_KEYS = ("pattern",)
 COLUMN_KEYS = ("type", "nullable", "default", "primary_key", "unique", "check", "references", "on_delete",
                "on_update", "identity", "generated", "collation", "comment", "renamed_from")
@@ -219,6 +219,7 @@ def _table(key: str, key_node: yaml.Node, body: yaml.Node, problems: Problems) -
     if len(parts.columns) < len(parts.declared):
         return None  # the broken columns were reported already
     pk_columns = parts.pk_from_table if parts.pk_from_table is not None else parts.pk_from_columns
+    kinds = _table_kinds(what, fields, parts.columns, bool(pk_columns), problems)
     return Table(
         name=name,
         schema=schema,
@@ -231,7 +232,28 @@ def _table(key: str, key_node: yaml.Node, body: yaml.Node, problems: Problems) -
         comment=_optional(fields, "comment", lambda n: scalar(n, problems, f"{what} comment"), None),
         renamed_from=_optional(fields, "renamed_from", lambda n: scalar(n, problems, f"{what} renamed_from"), None),
         **partitioning,
+        **kinds,
     )
+
+
+# The types a STRICT table's columns may have (SQLite refuses the table otherwise).
+STRICT_TYPES = ("int", "integer", "real", "text", "blob", "any")
+
+
+def _table_kinds(what: str, fields: dict[str, yaml.Node], columns: list[Column], has_key: bool,
+                 problems: Problems) -> dict[str, bool]:
+    """``without_rowid: true`` (the table needs a primary key) and ``strict: true`` (its columns
+    need one of the types STRICT takes), SQLite's table kinds."""
+    kinds = {kind: bool(_optional(fields, kind, lambda n: boolean(n, problems, f"{what} {kind}"), False))
+             for kind in ("without_rowid", "strict")}
+    if kinds["without_rowid"] and not has_key:
+        problems.add(fields["without_rowid"], f"{what}: a WITHOUT ROWID table needs a primary key")
+    for col in columns if kinds["strict"] else ():
+        parts = parse_type(col.type) if col.type.strip() else None
+        if parts is None or parts.base not in STRICT_TYPES or parts.args or parts.dims:
+            problems.add(fields["strict"], f"{what}: column {col.name} has type '{col.type}', and a STRICT table "
+                                           f"takes only {', '.join(t.upper() for t in STRICT_TYPES)}")
+    return kinds
 
 
 def _partitioning(what: str, key_node: yaml.Node, fields: dict[str, yaml.Node], problems: Problems) -> dict[str, Any]:
@@ -520,6 +542,8 @@ def json_schema() -> dict[str, object]:
                                                         "WITH (MODULUS n, REMAINDER r), or DEFAULT"},
         "inherits": {"oneOf": [text, names]},
         "partitions": strict({"pattern": {"oneOf": [text, names]}}, ("pattern",)),
+        "without_rowid": {**flag, "description": "SQLite: a WITHOUT ROWID table"},
+        "strict": {**flag, "description": "SQLite: a STRICT table"},
     }
     integer = {"type": "integer"}
     sequence_fields = {"type": text, "start": integer, "increment": integer, "min_value": integer,

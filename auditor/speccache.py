@@ -33,7 +33,7 @@ from auditor.model import (
 from auditor.spec import load_spec
 
 CACHE_DIR_ENV = "SCHEMA_AUDITOR_CACHE_DIR"
-FORMAT = 2
+FORMAT = 3
 _MEMORY_ENTRIES = 32
 # What the cached model depends on besides the spec: a change to any of these makes new keys.
 _LOADER_MODULES = ("auditor.model", "auditor.spec", "auditor.yamlsrc", "auditor.canon", "auditor.dialects",

@@ -87,7 +87,8 @@ def test_every_field_equality_leaves_out_is_known_to_the_differ() -> None:
                 if dataclasses.is_dataclass(cls) and isinstance(cls, type) for f in dataclasses.fields(cls) if not f.compare}
     assert left_out == {"Column.comment", "Column.renamed_from", "CheckConstraint.validated", "ForeignKey.validated",
                         "Index.elements",
-                        "Table.comment", "Table.renamed_from", "Schema.ignore"}
+                        "Table.comment", "Table.renamed_from", "Schema.ignore",
+                        "Table.sql"}  # the live CREATE text, which rebuilds copy from: the differ never reads it
 
 
 def test_missing_foreign_key_is_matched_by_shape_not_name() -> None:

@@ -282,6 +282,8 @@ CASES = [
     Case("inheritance_dropped", "partition_mismatch", "staff", "inherits", sql("ALTER TABLE staff NO INHERIT users"), "ALTER TABLE public.staff INHERIT public.users", destructive=True, setup=PARTITION_SETUP, only=PG_ONLY),
     # Schemas the spec manages.
     Case("missing_schema", "missing_schema", "archive", None, spec("version: 1\n", "version: 1\nschemas: [public, archive]\n"), "CREATE SCHEMA IF NOT EXISTS archive", only=PG_ONLY),
+    # SQLite table kinds: the rebuild makes users WITHOUT ROWID (its rows keep their keys).
+    Case("table_kind_mismatch", "table_kind_mismatch", "users", None, spec("  users:\n    columns:\n", "  users:\n    without_rowid: true\n    columns:\n"), (REBUILD, ") WITHOUT ROWID;"), destructive=True, only=SQLITE_ONLY),
     # Enums, views, sequences, extensions.
     Case("missing_enum", "missing_enum", "order_status", None, ENUM_SETUP[0], "CREATE TYPE public.order_status AS ENUM ('new', 'paid', 'shipped');", only=PG_ONLY),
     Case("extra_enum", "extra_enum", "order_status", None, sql("CREATE TYPE order_status AS ENUM ('new', 'paid')"), "DROP TYPE IF EXISTS public.order_status", destructive=True, only=PG_ONLY),

@@ -85,7 +85,8 @@ def test_the_readme_spec_example_is_valid_and_complete(tmp_path) -> None:
     example = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
     (tmp_path / "readme.yaml").write_text(example)
     schema = load_spec(tmp_path / "readme.yaml")
-    table, events, partition, invoices = schema.tables
+    table, events, partition, invoices, settings = schema.tables
+    assert (settings.without_rowid, settings.strict, table.without_rowid, table.strict) == (True, True, False, False)
     assert schema.schemas == ("public", "audit")
     assert (events.partition_by.text, events.partitions) == ("range (created_at)", ("events_p*",))
     assert (partition.schema, partition.partition_of, partition.for_values.text, partition.partition_by.text) == (

@@ -69,6 +69,8 @@ class Dialect:
     quote_collations: bool = False
     generated_storage: str = "STORED"
     integer_pk_is_rowid: bool = False
+    # SQLite's WITHOUT ROWID and STRICT tables.
+    has_table_kinds: bool = False
     # Longer names are silently truncated by the engine (None: no limit).
     max_identifier_bytes: int | None = None
     create_or_replace_view: str = "VIEW IF NOT EXISTS"
@@ -150,6 +152,7 @@ SQLITE = Dialect(
     identities=("autoincrement",),
     generated_storage="VIRTUAL",
     integer_pk_is_rowid=True,
+    has_table_kinds=True,
     # Python's sqlite3 opens no transaction for DDL; IMMEDIATE also takes the write lock up
     # front, so no other writer slips in between our statements.
     begin_statement="BEGIN IMMEDIATE",

@@ -6,6 +6,7 @@ constraints, partial-index predicates, view bodies) is read from the stored CREA
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -29,11 +30,21 @@ _USER_TABLES = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
 _PLAIN_TABLES = (f"{_USER_TABLES} AND m.name IN "
                  "(SELECT tl.name FROM pragma_table_list AS tl WHERE tl.schema = 'main' AND tl.type = 'table')")
 
-# The CREATE TABLE text only on each table's first row: repeated on every column row, copying it
-# was most of the query's time on large schemas.
+# pragma_table_list reports WITHOUT ROWID (wr) and STRICT since SQLite 3.37; before, they are
+# read from the end of the CREATE TABLE text.
+# (A join: as a subquery per table, pragma_table_list cost the query a third more at 500 tables,
+# joined a tenth.)
+_KINDS_FROM_PRAGMA = sqlite3.sqlite_version_info >= (3, 37)
+_KINDS_SQL, _KINDS_JOIN = (
+    ("tl.wr + 2 * tl.strict", "JOIN pragma_table_list AS tl ON tl.name = m.name AND tl.schema = 'main'")
+    if _KINDS_FROM_PRAGMA else ("NULL", ""))
+
+# The CREATE TABLE text and the table's kind only on each table's first row: repeated on every
+# column row, copying the text was most of the query's time on large schemas.
 _COLUMNS_SQL = f"""
-SELECT m.name, CASE WHEN p.cid = 0 THEN m.sql END, p.name, p.type, p."notnull", p.dflt_value, p.pk, p.hidden
-FROM sqlite_master AS m JOIN pragma_table_xinfo(m.name) AS p
+SELECT m.name, CASE WHEN p.cid = 0 THEN m.sql END, CASE WHEN p.cid = 0 THEN {_KINDS_SQL} END,
+       p.name, p.type, p."notnull", p.dflt_value, p.pk, p.hidden
+FROM sqlite_master AS m {_KINDS_JOIN} JOIN pragma_table_xinfo(m.name) AS p
 WHERE {_PLAIN_TABLES}
 ORDER BY m.name, p.cid"""
 
@@ -62,10 +73,12 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ()) -> Schema:
     columns: dict[str, list[Column]] = defaultdict(list)
     pk_positions: dict[str, list[tuple[int, str]]] = defaultdict(list)
     table_sql: dict[str, TableSql] = {}
-    for table, sql, name, type_, notnull, default, pk, hidden in conn.exec_driver_sql(_COLUMNS_SQL).all():
+    created: dict[str, tuple[str | None, int]] = {}  # the CREATE text and the kind bits, per table
+    for table, sql, kinds, name, type_, notnull, default, pk, hidden in conn.exec_driver_sql(_COLUMNS_SQL).all():
         info = table_sql.get(table)
         if info is None:  # once per table, not per column
             info = table_sql[table] = parse_create_table(str(sql or ""))
+            created[table] = (sql, kinds if kinds is not None else table_kind_bits(str(sql or "")))
         extra = info.columns.get(name.lower(), ColumnSql())
         columns[table].append(interned_column(
             name, type_ or "", not notnull, raw_expr(_string_default(default)),
@@ -88,6 +101,9 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ()) -> Schema:
             foreign_keys=tuple(foreign_keys.get(table, ())),
             unique_constraints=tuple(uniques.get(table, ())),
             checks=tuple(table_sql[table].checks),
+            without_rowid=bool(created[table][1] & 1),
+            strict=bool(created[table][1] & 2),
+            sql=created[table][0],
         )
         for table, cols in columns.items()
     )
@@ -288,6 +304,17 @@ def _column_sql(part: list[Token]) -> ColumnSql:
             continue
         i += 1
     return info
+
+
+def table_kind_bits(sql: str) -> int:
+    """WITHOUT ROWID (1) and STRICT (2) from the table options after a CREATE TABLE's column list
+    (where pragma_table_list does not report them)."""
+    tokens = tokenize(sql, SQLITE)
+    if Token("op", "(") not in tokens:
+        return 0  # CREATE TABLE ... AS SELECT
+    _, after = _group_after(tokens, 0)
+    words = {t.text for t in tokens[after:] if t.kind == "word"}
+    return (1 if "rowid" in words else 0) | (2 if "strict" in words else 0)
 
 
 def view_body(sql: str) -> str:

@@ -91,6 +91,9 @@ STATEMENT_HAZARDS: dict[str, tuple[str, ...]] = {
     # SQLite table rebuilds, besides the hazards of every change the rebuild makes: the copy holds
     # SQLite's write lock throughout, and readers wait once it spills to the file
     "rebuild_table": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE),
+    # a SQLite table made STRICT or WITHOUT ROWID, or no longer so (in the rebuild): STRICT refuses
+    # values of another type, WITHOUT ROWID a NULL key, and queries that read the rowid lose it
+    "change_table_kind": (MAY_FAIL_ON_EXISTING_DATA, BACKWARD_INCOMPATIBLE),
 }
 
 

@@ -2,7 +2,7 @@
 DO blocks, literals and comments. Pure text from model values; no statement is decided here."""
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Mapping, Protocol
 
 from auditor.canon import default_sql, render_type, serial_shorthand
 from auditor.dialects import Dialect
@@ -39,9 +39,9 @@ def column_sql(col: Column, table: Table, dialect: Dialect) -> str:
 
 
 def is_rowid_alias(col: Column, table: Table, dialect: Dialect) -> bool:
-    """SQLite's INTEGER PRIMARY KEY: NOT NULL by nature, and reported without the flag."""
+    """SQLite's INTEGER PRIMARY KEY of a rowid table: NOT NULL by nature, and reported without the flag."""
     pk = table.primary_key.columns if table.primary_key else ()
-    return dialect.integer_pk_is_rowid and pk == (col.name,) and col.type == "integer"
+    return dialect.integer_pk_is_rowid and pk == (col.name,) and col.type == "integer" and not table.without_rowid
 
 
 def _elements_sql(elements: tuple[str, ...], table: Table, dialect: Dialect) -> str:
@@ -63,9 +63,12 @@ def check_body(check: CheckConstraint) -> str:
     return f"CHECK ({check.expression.text})" + (" NO INHERIT" if check.no_inherit else "")
 
 
-def create_table_sql(table: Table, dialect: Dialect) -> str:
-    """CREATE TABLE IF NOT EXISTS with every column, key and constraint the engine declares inline."""
-    parts = [column_sql(c, table, dialect) for c in table.columns]
+def create_table_sql(table: Table, dialect: Dialect, definitions: Mapping[str, str] | None = None) -> str:
+    """CREATE TABLE IF NOT EXISTS with every column, key and constraint the engine declares inline,
+    and SQLite's table options. ``definitions`` are column definitions to take as they are, by
+    column name (the constraints they carry must not be in ``table`` again)."""
+    definitions = definitions or {}
+    parts = [definitions.get(c.name) or column_sql(c, table, dialect) for c in table.columns]
     autoincrement = any(c.identity == "autoincrement" for c in table.columns)
     if table.primary_key and not autoincrement:
         named = table.primary_key.name and dialect.alter_constraints  # SQLite keeps no key names
@@ -81,7 +84,8 @@ def create_table_sql(table: Table, dialect: Dialect) -> str:
                   for fk in table.foreign_keys]
     body = ",\n  ".join(parts)
     partitioned = f" PARTITION BY {table.partition_by.text}" if table.partition_by else ""
-    return f"CREATE TABLE IF NOT EXISTS {qualified_sql(table, dialect)} (\n  {body}\n){partitioned}"
+    options = f" {table.options}" if table.options else ""
+    return f"CREATE TABLE IF NOT EXISTS {qualified_sql(table, dialect)} (\n  {body}\n){partitioned}{options}"
 
 
 def index_sql(index: Index, table: Table, dialect: Dialect) -> str:

@@ -40,6 +40,7 @@ BUILDERS: dict[str, Builder] = {
     "constraint_not_validated": constraints.not_validated,
     "partition_mismatch": partitions.partition_mismatch,
     "missing_schema": objects.missing_schema,
+    "table_kind_mismatch": tables.table_kind,
     "missing_enum": objects.missing_enum,
     "extra_enum": objects.extra_enum,
     "enum_values_mismatch": objects.enum_values,

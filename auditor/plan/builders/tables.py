@@ -13,6 +13,7 @@ from auditor.plan.builders.objects import create_schema
 from auditor.plan.builders.partitions import create_child_sql, parents_in
 from auditor.plan.hazard_table import hazards_of
 from auditor.plan.model import Context, Guard, Statement
+from auditor.plan.rebuild import placeholder
 from auditor.plan.sql import column_comment_sql, create_table_sql, index_sql, qualified_sql, table_comment_sql
 
 
@@ -87,3 +88,8 @@ def comment(item: DriftItem, ctx: Context) -> list[Statement]:
         assert col is not None
         sql = column_comment_sql(table, col, dialect)
     return [Statement(sql, item, "comments", hazards_of("comment"))]
+
+
+def table_kind(item: DriftItem, ctx: Context) -> list[Statement]:
+    """A SQLite table made (or no longer) STRICT or WITHOUT ROWID: only a rebuild can."""
+    return placeholder(item, hazards_of("change_table_kind"))
