@@ -131,8 +131,9 @@ PARTITIONED = [f for f in FOLDERS if f.endswith("_postgres") and "PARTITION BY" 
 @pytest.mark.parametrize("folder", PARTITIONED)
 def test_corpus_partition_mutations_are_reported_exactly_and_healed(folder: str, request: pytest.FixtureRequest,
                                                                     tmp_path: Path) -> None:
-    """A partition detached, another dropped and a third given a default of its own: exactly those
-    three items, and ``apply`` makes the partitions again as the application made them."""
+    """A partition detached, another dropped and a third given a default of its own (as many of
+    these as the schema has partitions for): exactly those items, and ``apply`` makes the
+    partitions again as the application made them."""
     db, _ = _database(folder, request)
     spec = tmp_path / "spec.yaml"
     assert run_cli("snapshot", "--db", db.url, "-o", str(spec)).code == 0
@@ -142,15 +143,18 @@ def test_corpus_partition_mutations_are_reported_exactly_and_healed(folder: str,
                     "FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
                     "WHERE c.relkind = 'r' AND p.relkind = 'p' AND c.relnamespace = 'public'::regnamespace "
                     "ORDER BY p.relname, c.relname")
-    if len(rows) < 3:
-        pytest.skip(f"{folder} has {len(rows)} partition(s) in public")
-    (detached, parent, _), (dropped, _, _) = rows[0], rows[-1]
-    defaulted, column = next((child, col) for child, _, col in rows[1:-1] if col)
-    db.execute(f"ALTER TABLE {parent} DETACH PARTITION {detached}", f"DROP TABLE {dropped}",
-               f"ALTER TABLE {defaulted} ALTER COLUMN {column} SET DEFAULT 7")
-    assert sorted(_drift(db, spec)) == sorted([("partition_mismatch", detached, "partition_of"),
-                                               ("missing_table", dropped, None),
-                                               ("default_mismatch", defaulted, column)])
+    assert rows, f"{folder} has no partition in public"
+    detached, parent, _ = rows[0]
+    mutations, expected = [f"ALTER TABLE {parent} DETACH PARTITION {detached}"], [("partition_mismatch", detached, "partition_of")]
+    if len(rows) > 1:
+        mutations.append(f"DROP TABLE {rows[-1][0]}")
+        expected.append(("missing_table", rows[-1][0], None))
+    defaulted = next(((child, col) for child, _, col in rows[1:-1] if col), None)
+    if defaulted:
+        mutations.append(f"ALTER TABLE {defaulted[0]} ALTER COLUMN {defaulted[1]} SET DEFAULT 7")
+        expected.append(("default_mismatch", *defaulted))
+    db.execute(*mutations)
+    assert sorted(_drift(db, spec)) == sorted(expected)
 
     applied = run_cli("apply", "--db", db.url, "--spec", str(spec), "--allow-hazards", "all", "--strict")
     assert applied.code == 0, applied.out + applied.err
