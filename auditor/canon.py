@@ -660,8 +660,7 @@ def _normalize_table(table: Table, dialect: Dialect) -> Table:
         checks=tuple(_normalize_check(c, names, dialect) for c in table.checks),
         comment=(table.comment or None) if dialect.has_comments else None,
         **_partitioning(table, dialect),
-        without_rowid=table.without_rowid and kinds,
-        strict=table.strict and kinds,
+        **({} if kinds or not (table.without_rowid or table.strict) else {"without_rowid": False, "strict": False}),
     )
 
 
@@ -673,20 +672,25 @@ def _with_rowid_alias_types(table: Table, pk: PrimaryKey | None, columns: tuple[
     everywhere else ``INT`` is ``INTEGER``."""
     if not (dialect.integer_pk_is_rowid and pk and len(pk.columns) == 1) or table.without_rowid:
         return columns
-    raw = next((c.type for c in table.columns if c.name == pk.columns[0]), None)
-    parts = parse_type(raw) if raw else None
+    name = pk.columns[0]
+    if next((c.type for c in columns if c.name == name), None) != "integer":
+        return columns
+    raw = next((c.type for c in table.columns if c.name == name), None)
+    if not raw or raw.strip().lower() == "integer":  # the common case, without parsing
+        return columns
+    parts = parse_type(raw)
     if parts is None or parts.base == "integer" or parts.args or parts.dims:
         return columns
-    return tuple(replace(c, type="int") if c.name == pk.columns[0] and c.type == "integer" else c for c in columns)
+    return tuple(replace(c, type="int") if c.name == name else c for c in columns)
 
 
 def _partitioning(table: Table, dialect: Dialect) -> dict[str, object]:
     """A table's partition key, parent, bounds and inheritance parents, canonical (parents by
     table key); none where the engine has no partitions."""
+    if not (table.partition_by or table.partition_of or table.for_values or table.inherits or table.partitions):
+        return {}  # the common case: nothing to change (replace() costs per keyword)
     if not dialect.has_partitions:
         return {"partition_by": None, "partition_of": None, "for_values": None, "inherits": (), "partitions": ()}
-    if not (table.partition_by or table.partition_of or table.inherits):
-        return {}
     return {"partition_by": canonical_partitioning(table.partition_by and table.partition_by.text, dialect, False),
             "partition_of": table.partition_of and _table_key(table.partition_of, dialect),
             "for_values": canonical_partitioning(table.for_values and table.for_values.text, dialect, True),

@@ -35,9 +35,12 @@ _PLAIN_TABLES = (f"{_USER_TABLES} AND m.name IN "
 # (A join: as a subquery per table, pragma_table_list cost the query a third more at 500 tables,
 # joined a tenth.)
 _KINDS_FROM_PRAGMA = sqlite3.sqlite_version_info >= (3, 37)
-_KINDS_SQL, _KINDS_JOIN = (
-    ("tl.wr + 2 * tl.strict", "JOIN pragma_table_list AS tl ON tl.name = m.name AND tl.schema = 'main'")
-    if _KINDS_FROM_PRAGMA else ("NULL", ""))
+# Joined, pragma_table_list also says which tables are plain ones, in place of _PLAIN_TABLES's
+# subquery.
+_KINDS_SQL, _KINDS_JOIN, _COLUMN_TABLES = (
+    ("tl.wr + 2 * tl.strict",
+     "JOIN pragma_table_list AS tl ON tl.name = m.name AND tl.schema = 'main' AND tl.type = 'table'", _USER_TABLES)
+    if _KINDS_FROM_PRAGMA else ("NULL", "", _PLAIN_TABLES))
 
 # The CREATE TABLE text and the table's kind only on each table's first row: repeated on every
 # column row, copying the text was most of the query's time on large schemas.
@@ -45,7 +48,7 @@ _COLUMNS_SQL = f"""
 SELECT m.name, CASE WHEN p.cid = 0 THEN m.sql END, CASE WHEN p.cid = 0 THEN {_KINDS_SQL} END,
        p.name, p.type, p."notnull", p.dflt_value, p.pk, p.hidden
 FROM sqlite_master AS m {_KINDS_JOIN} JOIN pragma_table_xinfo(m.name) AS p
-WHERE {_PLAIN_TABLES}
+WHERE {_COLUMN_TABLES}
 ORDER BY m.name, p.cid"""
 
 # origin 'c' = made by CREATE INDEX; 'u' backs a UNIQUE constraint; 'pk' the primary key
