@@ -284,7 +284,7 @@ def _unchanged(want: Table, have: Table) -> bool:
             and _constraint_shapes(want) == _constraint_shapes(have)
             and (want.comment is None or want.comment == have.comment)
             and _partitioning(want) == _partitioning(have)
-            and _kind(want) == _kind(have)
+            and want.without_rowid == have.without_rowid and want.strict == have.strict
             and _column_comments_match(want, have)
             and not _unvalidated(want, have))
 

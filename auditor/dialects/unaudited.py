@@ -77,7 +77,8 @@ POSTGRES_KINDS: tuple[UnauditedKind, ...] = (
     # Standalone composite types, not the row types every table and view has.
     UnauditedKind("composite_type", _in_schemas(
         "pg_type", "ty", "typnamespace",
-        "ty.typtype = 'c' AND (SELECT rc.relkind FROM pg_class AS rc WHERE rc.oid = ty.typrelid) = 'c'")),
+        # (IN, not a lookup per row: every table has a row type, and this ran once per table.)
+        "ty.typtype = 'c' AND ty.typrelid IN (SELECT rc.oid FROM pg_class AS rc WHERE rc.relkind = 'c')")),
     UnauditedKind("range_type", _in_schemas("pg_type", "ty", "typnamespace", "ty.typtype = 'r'")),
     # CREATE TYPE with input and output functions; not the array types made for every type.
     UnauditedKind("base_type", _in_schemas("pg_type", "ty", "typnamespace", "ty.typtype = 'b' AND ty.typcategory <> 'A'")),
