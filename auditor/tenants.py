@@ -133,9 +133,10 @@ class _Home:
             return expr
         from auditor.dialects import pgexpr  # engines with schemas parse their SQL (Postgres)
 
-        canon = pgexpr.rehomed(expr.canon, self.tenant, self.template.relations, self.template.enums,
-                               self.dialect.quote(self.tenant))
-        return replace(expr, canon=canon, loose=pgexpr.loosened(canon))
+        quoted = self.dialect.quote(self.tenant)
+        canon = pgexpr.rehomed(expr.canon, self.tenant, self.template.relations, self.template.enums, quoted)
+        text = pgexpr.qualified_text(expr.text, quoted, self.template.relations, self.template.enums)
+        return replace(expr, text=text, canon=canon, loose=pgexpr.loosened(canon))
 
 
 def _base_type(type_: str) -> str:

@@ -172,6 +172,23 @@ def test_enum_types_defaults_and_views_follow_each_tenant(pg_url: str, tmp_path:
     assert drift == {"tenant_a": [], "tenant_b": ["view_mismatch"]}
 
 
+def test_a_tenant_view_is_made_again_over_the_tenants_own_tables(pg_url: str, tmp_path: Path) -> None:
+    """The spec's view names its tables unqualified; made again in a tenant, it reads that
+    tenant's tables whatever the search path (there is no public.orders at all here)."""
+    db = LiveDb(pg_url, "postgresql")
+    db.execute("".join(f"CREATE SCHEMA {s}; CREATE TYPE {s}.order_status AS ENUM ('open', 'paid'); "
+                       f"CREATE TABLE {s}.orders (id bigserial PRIMARY KEY, status {s}.order_status NOT NULL "
+                       f"DEFAULT 'open', tags {s}.order_status[]);" for s in ("tenant_a", "tenant_b")),
+               "INSERT INTO tenant_b.orders DEFAULT VALUES")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(ENUM_AND_VIEW_SPEC)
+    applied = run_cli("apply", "--db", pg_url, "--spec", str(spec), "--tenant-schemas", "tenant_*")
+    assert applied.code == 0, applied.out + applied.err
+    assert db.query("SELECT count(*) FROM tenant_a.open_orders") == [(0,)]
+    assert db.query("SELECT count(*) FROM tenant_b.open_orders") == [(1,)]
+    assert run_cli("audit", "--db", pg_url, "--spec", str(spec), "--tenant-schemas", "tenant_*").code == 0
+
+
 def test_no_matching_schema_is_reported_with_count_zero_and_is_not_drift(pg_url: str, spec: str) -> None:
     db = LiveDb(pg_url, "postgresql")
     db.execute("CREATE SCHEMA customer_a")
@@ -230,3 +247,18 @@ def test_config_tenant_schemas_per_database_and_as_the_default(tmp_path: Path) -
                       "  b:\n    url: postgresql://u@h/b\n    tenant_schemas: 'customer_*'\n")
     targets = load_config(config).targets
     assert (targets["a"].tenant_schemas, targets["b"].tenant_schemas) == ("tenant_*", "customer_*")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("select id from orders", 'select id from "t-1".orders'),
+    ('select o.id from "Orders" o join orders p using (id)', 'select o.id from "t-1"."Orders" o join "t-1".orders p using (id)'),
+    ("with orders as (select 1 as id) select id from orders", "with orders as (select 1 as id) select id from orders"),
+    ("select id from public.orders union select id from shared_table", "select id from public.orders union select id from shared_table"),
+    ("select 'é' as x, id from orders where s = 'open'::status", "select 'é' as x, id from \"t-1\".orders where s = 'open'::\"t-1\".status"),
+    ("'open'::status", "'open'::\"t-1\".status"),
+    ("not sql ((", "not sql (("),
+])
+def test_tenant_text_names_the_tenants_own_tables_and_types(text: str, expected: str) -> None:
+    from auditor.dialects.pgexpr import qualified_text
+
+    assert qualified_text(text, '"t-1"', frozenset({"orders", "Orders"}), frozenset({"status"})) == expected

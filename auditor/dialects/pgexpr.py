@@ -683,6 +683,58 @@ def _instant(value: str) -> str:
     return (moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment).isoformat(sep=" ")
 
 
+def qualified_text(text: str, quoted: str, relations: frozenset[str], types: frozenset[str]) -> str:
+    """The author's ``text`` with ``quoted.`` written before each relation of ``relations`` and
+    type of ``types`` it names without a schema (a CTE of the same name excepted): the text a
+    tenant's copy of a view or default is created from, so that it names the tenant's own tables
+    whatever the search path. Where the parser refuses the text, it is returned as it is."""
+    offsets = _unqualified_offsets(text, relations, types)
+    if not offsets:
+        return text
+    raw, prefix = text.encode(), f"{quoted}.".encode()
+    for offset in reversed(offsets):  # the parser's locations are byte offsets
+        raw = raw[:offset] + prefix + raw[offset:]
+    return raw.decode()
+
+
+@lru_cache(maxsize=4096)
+def _unqualified_offsets(text: str, relations: frozenset[str], types: frozenset[str]) -> tuple[int, ...]:
+    from pglast import parser
+
+    head = ""
+    for head in ("", "SELECT "):  # a view's query, or an expression (a default)
+        try:
+            tree = json.loads(parser.parse_sql_json(head + text))
+            break
+        except parser.ParseError:
+            continue
+    else:
+        return ()
+    shift = len(head)
+    ctes: set[str] = set()
+    found: list[tuple[str, int]] = []  # (the relation's name, or "" for a type; its location)
+
+    def visit(node: Node) -> None:
+        if isinstance(node, list):
+            for item in node:
+                visit(item)
+        elif isinstance(node, dict):
+            cte = node.get("CommonTableExpr")
+            if isinstance(cte, dict):
+                ctes.add(cte.get("ctename", ""))
+            var = node.get("RangeVar")
+            if isinstance(var, dict) and "schemaname" not in var and var.get("relname") in relations:
+                found.append((var["relname"], var.get("location", -1)))
+            names = node.get("names") if "typemod" in node else None
+            if isinstance(names, list) and len(names) == 1 and names[0].get("String", {}).get("sval") in types:
+                found.append(("", node.get("location", -1)))
+            for value in node.values():
+                visit(value)
+
+    visit(tree.get("stmts", []))
+    return tuple(sorted({at - shift for name, at in found if at >= shift and name not in ctes}))
+
+
 def rehomed(canon: str, schema: str, relations: frozenset[str], types: frozenset[str], quoted: str) -> str:
     """A canonical form with the relations and types it names unqualified, of those in
     ``relations`` and ``types``, placed in ``schema`` (``quoted``: its name as the server prints
