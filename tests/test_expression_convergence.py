@@ -35,7 +35,6 @@ import re
 import sqlite3
 import uuid
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 from sqlalchemy.engine import make_url

@@ -47,7 +47,7 @@ WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%(schemas)s)
 # Partitioned tables, partitions and inheritance children, with their key, bounds and parents: a
 # query of its own, since few tables are any of those (on every column row they cost a fifth
 # of the column query's time).
-_PARTITIONING_SQL = f"""
+_PARTITIONING_SQL = """
 SELECT n.nspname, c.relname,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, c.relispartition,
