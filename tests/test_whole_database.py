@@ -60,6 +60,18 @@ CREATE TABLE public.metrics_default PARTITION OF public.metrics DEFAULT;
 -- Inheritance.
 CREATE TABLE public.documents (id int NOT NULL, title text CHECK (title <> ''));
 CREATE TABLE public.invoices (total numeric, PRIMARY KEY (id)) INHERITS (public.documents);
+
+-- Inheritance children as pg_partman 4 (trigger-based) makes them: LIKE the parent with its own
+-- key, indexes and a range check, then INHERITS, in the parent's schema.
+CREATE TABLE journal.applications (id bigserial, created_at timestamptz NOT NULL DEFAULT now(), name text,
+                                   CONSTRAINT applications_pkey PRIMARY KEY (id));
+CREATE INDEX applications_created_idx ON journal.applications (created_at);
+CREATE TABLE journal.applications_p2015_10 (LIKE journal.applications INCLUDING DEFAULTS INCLUDING CONSTRAINTS
+    INCLUDING INDEXES, CONSTRAINT applications_p2015_10_partition_check
+    CHECK (created_at >= '2015-10-01' AND created_at < '2015-11-01')) INHERITS (journal.applications);
+CREATE TABLE journal.applications_p2015_11 (LIKE journal.applications INCLUDING DEFAULTS INCLUDING CONSTRAINTS
+    INCLUDING INDEXES, CONSTRAINT applications_p2015_11_partition_check
+    CHECK (created_at >= '2015-11-01' AND created_at < '2015-12-01')) INHERITS (journal.applications);
 """
 
 ALL_HAZARDS = ("--allow-hazards", "all")
@@ -133,6 +145,15 @@ MUTATIONS = [
                          "TO ('2027-01-02')", ("extra_table", "metrics_tmp", None)),
     ("inheritance_dropped", "ALTER TABLE public.invoices NO INHERIT public.documents",
      ("partition_mismatch", "invoices", "inherits")),
+    ("inheritance_child_extra_column", "ALTER TABLE journal.applications_p2015_10 ADD COLUMN zz int",
+     ("extra_column", "journal.applications_p2015_10", "zz")),
+    ("inheritance_child_index_dropped", "DROP INDEX journal.applications_p2015_11_created_at_idx",
+     ("missing_index", "journal.applications_p2015_11", "applications_p2015_11_created_at_idx")),
+    ("inheritance_child_check_dropped", "ALTER TABLE journal.applications_p2015_11 DROP CONSTRAINT "
+                                        "applications_p2015_11_partition_check",
+     ("missing_check", "journal.applications_p2015_11", "applications_p2015_11_partition_check")),
+    ("inheritance_child_dropped", "DROP TABLE journal.applications_p2015_10",
+     ("missing_table", "journal.applications_p2015_10", None)),
     ("not_valid_check_dropped", "ALTER TABLE journal.entries DROP CONSTRAINT entries_amount_positive",
      ("missing_check", "journal.entries", "entries_amount_positive")),
     ("not_valid_foreign_key_dropped", "ALTER TABLE queue.jobs DROP CONSTRAINT jobs_account_fk",
