@@ -65,9 +65,10 @@ class LiveDb:
     url: str
     dialect: str
 
-    def execute(self, *statements: str) -> None:
-        """Run statements in one transaction."""
-        engine = create_engine(self.url)
+    def execute(self, *statements: str, autocommit: bool = False) -> None:
+        """Run statements in one transaction, or (``autocommit``) one by one outside any, for the
+        few a transaction refuses (CREATE SUBSCRIPTION, CREATE INDEX CONCURRENTLY)."""
+        engine = create_engine(self.url, **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}))
         try:
             with engine.begin() as conn:
                 for statement in statements:

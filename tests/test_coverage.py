@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import create_engine
 
 from auditor.dialects import POSTGRESQL, SQLITE
 from auditor.dialects.unaudited import unaudited_kinds
@@ -90,13 +89,7 @@ POSTGRES_CASES = [
 
 def _autocommit(url: str, *statements: str) -> None:
     """Run statements one by one outside a transaction (CREATE SUBSCRIPTION refuses one)."""
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            for statement in statements:
-                conn.exec_driver_sql(statement)
-    finally:
-        engine.dispose()
+    LiveDb(url, "postgresql").execute(*statements, autocommit=True)
 
 
 def _drop_subscriptions(url: str) -> None:
