@@ -25,14 +25,26 @@ from auditor.rebuild import Rebuild
 # - drops of columns, tables, types and extensions come last, once nothing planned needs them;
 # - VALIDATE CONSTRAINT runs after the main transaction commits: the scan then holds only a lock
 #   that lets reads and writes go on.
+# Functions, triggers, policies and privileges (dependency order, see README "Plan order"):
+# - triggers and policies go first: they pin the functions and columns they use;
+# - functions are created after the types they take and before the tables whose defaults,
+#   checks, generated columns and indexes call them (bodies are not checked then: a body may
+#   read tables made later); a function whose signature names a table's row type, or whose body
+#   is BEGIN ATOMIC (bound at creation), waits until the tables and foreign keys exist;
+# - triggers, row-level security and policies come once their tables, views and functions do;
+# - owners and grants once every object exists; functions drop after the tables and columns
+#   that used them, before the types they take.
 PHASES = (
     "renames",
+    "drop_policies",
+    "drop_triggers",
     "drop_views",
     "drop_foreign_keys",
     "drop_constraints",
     "drop_indexes",
     "create_extensions",
     "create_types",
+    "create_functions",
     "create_tables",
     "add_columns",
     "primary_keys",
@@ -41,10 +53,17 @@ PHASES = (
     "create_indexes",
     "rebuild_tables",
     "add_foreign_keys",
+    "create_table_functions",
     "create_views",
+    "create_triggers",
+    "row_security",
+    "create_policies",
     "comments",
+    "owners",
+    "grants",
     "drop_columns",
     "drop_tables",
+    "drop_functions",
     "drop_types",
     "drop_extensions",
     "validate",
