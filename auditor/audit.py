@@ -87,9 +87,20 @@ def expected_schema(spec_path: str, dialect: Dialect) -> Schema:
     def make() -> Schema:
         expected = with_parents_parts(normalize_schema(remembered(key, lambda: load_spec(spec_path, data)), dialect))
         check_identifier_lengths(expected, dialect, spec_path)
+        check_column_counts(expected, dialect, spec_path)
         return expected
 
     return remembered(f"{key}-{dialect.name}", make)
+
+
+def check_column_counts(schema: Schema, dialect: Dialect, spec: str) -> None:
+    """SpecError for a table without columns (``columns: {}``) on an engine that has none."""
+    if dialect.zero_column_tables:
+        return
+    empty = [t.key for t in schema.tables if not t.columns and not (t.partition_of or t.inherits)]
+    if empty:
+        raise SpecError(f"{spec}: table {empty[0]} has no columns; {dialect.name} tables need at least one",
+                        "give the table a column")
 
 
 def check_identifier_lengths(schema: Schema, dialect: Dialect, spec: str) -> None:

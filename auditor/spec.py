@@ -208,8 +208,10 @@ def _table(key: str, key_node: yaml.Node, body: yaml.Node, problems: Problems) -
     if "foreign_keys" in fields:
         _foreign_keys(what, fields["foreign_keys"], parts, problems)
     partitioning = _partitioning(what, key_node, fields, problems)
-    if not parts.declared and not (partitioning.get("partition_of") or partitioning.get("inherits")):
-        problems.add(key_node, f"{what} has no columns")
+    # A table without columns (Postgres has them) says so: ``columns: {}``; a table that gives no
+    # columns at all is more likely a mistake.
+    if "columns" not in fields and not (partitioning.get("partition_of") or partitioning.get("inherits")):
+        problems.add(key_node, f"{what} has no columns (a table without any is written 'columns: {{}}')")
         return None
     if parts.pk_from_table is not None and parts.pk_from_columns:
         problems.add(key_node, f"{what}: give the primary key either as 'primary_key: [...]' "

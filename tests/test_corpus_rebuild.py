@@ -36,6 +36,7 @@ CANNOT_REBUILD_YET = {
     "graphile_starter_postgres": "defaults call app_public.current_user_id(), a function the schema defines",
     "temporal_visibility_postgres": "generated columns call convert_ts(), a function the schema defines",
     "hatchet_postgres": "a column's type is a range type (uuidrange) the schema defines",
+    "postgrest_fixtures_postgres": "columns are typed with domains the schema defines",
 }
 
 

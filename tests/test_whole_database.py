@@ -243,3 +243,20 @@ def test_bounds_and_keys_compare_by_meaning(left: str, right: str, same: bool) -
     is_key = (left, right, same) in KEYS
     assert (canonical_partitioning(left, POSTGRESQL, not is_key)
             == canonical_partitioning(right, POSTGRESQL, not is_key)) is same
+
+
+def test_table_without_columns_round_trip(pg_url: str, tmp_path: Path) -> None:
+    """Postgres tables may have no columns (``CREATE TABLE markers ()``, as PostgREST's fixtures
+    have): a spec says so with ``columns: {}``, and the plan creates one."""
+    db = LiveDb(pg_url, "postgresql")
+    db.execute("CREATE TABLE markers ()")
+    snapshot = run_cli("snapshot", "--db", pg_url)
+    assert yaml.safe_load(snapshot.out)["tables"] == {"markers": {"columns": {}}}
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("tables:\n  markers:\n    columns: {}\n")
+    assert audit(db, spec) == (0, [])
+    db.execute("DROP TABLE markers")
+    assert audit(db, spec) == (1, [("missing_table", "markers", None)])
+    assert run_cli("apply", "--yes", "--db", pg_url, "--spec", str(spec)).code == 0
+    assert db.query("SELECT count(*) FROM pg_attribute WHERE attrelid = 'markers'::regclass AND attnum > 0") == [(0,)]
+    assert audit(db, spec) == (0, [])

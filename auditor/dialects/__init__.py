@@ -106,6 +106,8 @@ class Dialect:
     deferrable_keys: bool = False
     # Declarative partitioning and table inheritance (``partitions``).
     has_partitions: bool = False
+    # CREATE TABLE t (): a table without columns (Postgres; SQLite needs one).
+    zero_column_tables: bool = False
 
     @cached_property
     def _preparer(self) -> Any:
@@ -193,6 +195,7 @@ POSTGRESQL = Dialect(
     array_dimensions_ignored=True,
     deferrable_keys=True,
     has_partitions=True,
+    zero_column_tables=True,
     # Not pg_catalog, pg_toast*, pg_temp*, information_schema, nor a schema an extension made.
     user_schemas_sql="SELECT n.nspname FROM pg_namespace AS n WHERE n.nspname !~ '^pg_' "
                      "AND n.nspname <> 'information_schema' AND NOT EXISTS (SELECT 1 FROM pg_depend AS d "
