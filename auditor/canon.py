@@ -14,7 +14,7 @@ from typing import Callable, Iterable, NamedTuple, TypeVar
 
 from auditor.dialects import DIALECTS, Dialect
 from auditor.model import (
-    CheckConstraint, Column, Expr, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table, interned_column)
+    CheckConstraint, Column, Expr, ForeignKey, Function, Index, PrimaryKey, Schema, Sequence, Table, interned_column)
 
 R = TypeVar("R")
 D = TypeVar("D")
@@ -620,12 +620,23 @@ def normalize_schema(schema: Schema, dialect: Dialect) -> Schema:
                     for v in schema.views),
         sequences=tuple(normalize_sequence(q, dialect) for q in schema.sequences if dialect.has_sequences),
         extensions=extensions if dialect.has_extensions else None,
+        functions=_functions(schema, dialect),
     )
     if dialect.parse_tree_expressions:
         from auditor.dialects import pgmemo
 
         pgmemo.save()  # the texts this schema brought, for the next process
     return normalized
+
+
+def _functions(schema: Schema, dialect: Dialect) -> tuple[Function, ...]:
+    """The functions, canonical (``dialects.pgfunctions``), by identity; none where the engine has none."""
+    if not (dialect.has_functions and schema.functions):
+        return ()
+    from auditor.dialects.pgfunctions import canonical_function
+
+    return tuple(sorted((canonical_function(f, dialect.default_schema or "public") for f in schema.functions),
+                        key=lambda f: f.key))
 
 
 def _namespace(schema: str | None, dialect: Dialect) -> str | None:

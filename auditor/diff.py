@@ -15,6 +15,7 @@ from operator import attrgetter
 from typing import Callable, Hashable, Iterable, Iterator, TypeVar
 
 from auditor.canon import renamed_element, renamed_expr
+from auditor.difffunctions import diff_functions
 from auditor.dialects import Dialect
 from auditor.partitions import with_rolling_children
 from auditor.model import (
@@ -71,6 +72,9 @@ KINDS: dict[str, str] = {
     "sequence_mismatch": ERROR,
     "missing_extension": ERROR,
     "extra_extension": WARNING,
+    "missing_function": ERROR,
+    "extra_function": WARNING,
+    "function_mismatch": ERROR,
 }
 
 
@@ -231,6 +235,7 @@ def diff_schemas(expected: Schema, actual: Schema, ignore: tuple[str, ...] = (),
     items += _diff_sequences(expected.sequences, actual.sequences)
     if expected.extensions is not None:
         items += _diff_extensions(expected.extensions, actual.extensions or ())
+    items += diff_functions(expected.functions, actual.functions)
     return [item for item in items if not is_ignored(item, patterns)]
 
 

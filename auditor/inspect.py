@@ -23,7 +23,7 @@ def schemas_to_read(expected: Schema, dialect: Dialect) -> tuple[str, ...]:
     """The namespaces an audit reads, those the spec manages: the ones its ``schemas:`` lists and
     the ones its objects are in; else the engine's default one (none when it manages none:
     ``schemas: []`` and no object)."""
-    objects = (*expected.tables, *expected.enums, *expected.views, *expected.sequences)
+    objects = (*expected.tables, *expected.enums, *expected.views, *expected.sequences, *expected.functions)
     names = {o.schema for o in objects if o.schema} | set(expected.schemas or ())
     if not names and dialect.default_schema and expected.schemas is None:
         names = {dialect.default_schema}

@@ -349,6 +349,8 @@ class Schema:
     # The namespaces the spec manages (every table in them is its business); None: the ones its
     # objects are in.
     schemas: tuple[str, ...] | None = None
+    # Postgres functions and procedures (see Function).
+    functions: tuple[Function, ...] = ()
 
     def table(self, key: str) -> Table | None:
         """The table whose key is ``key``, if any."""
@@ -368,5 +370,52 @@ def fingerprint(schema: Schema) -> str:
     A reviewed plan records it, so apply can tell that the database changed since."""
     tables = sorted(schema.tables, key=lambda t: t.key)
     digest = hashlib.sha256(repr((tables, sorted(map(repr, (*schema.enums, *schema.views, *schema.sequences))),
-                                  sorted(schema.extensions or ()))).encode())
+                                  sorted(schema.extensions or ()), sorted(map(repr, schema.functions)))).encode())
     return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Functions and procedures (Postgres)
+
+
+@dataclass(frozen=True)
+class Function:
+    """A Postgres function or procedure. Identity is ``schema``, ``name`` and ``arguments`` (the
+    canonical types of its input arguments, as Postgres tells overloads apart); the rest is what
+    is compared, canonical once ``canon.normalize_schema`` has read ``sql`` (the statement as its
+    author wrote it, or as ``pg_get_functiondef`` reports it, which DDL is made from).
+
+    ``parameters`` holds every argument's mode, name, type and default in one canonical text;
+    ``returns`` the canonical result type (``setof integer``, ``table(a integer, b text)``; None
+    for a procedure); ``body`` the canonical body (``Expr.proven`` is False where it could not
+    be parsed and its text was compared as it is). Options carry the engine's defaults, so that
+    spelling a default out or not is the same."""
+
+    name: str
+    schema: str | None = None
+    arguments: tuple[str, ...] = ()
+    kind: str = "function"  # or "procedure"
+    parameters: str = ""
+    returns: str | None = None
+    language: str = "sql"
+    body: Expr = Expr("", "")
+    volatility: str = "VOLATILE"
+    strict: bool = False
+    security_definer: bool = False
+    config: tuple[str, ...] = ()
+    parallel: str = "UNSAFE"
+    leakproof: bool = False
+    window: bool = False
+    sql: str = field(default="", compare=False)
+    # A BEGIN ATOMIC or RETURN body that reads tables or views: bound to them when it is made.
+    atomic: bool = field(default=False, compare=False)
+
+    @property
+    def key(self) -> str:
+        """``schema.name(types)``: the function's identity as one text."""
+        return qualified_key(self.schema, self.signature)
+
+    @property
+    def signature(self) -> str:
+        """``name(type, type)``: the identity as reports show it (its schema aside)."""
+        return f"{self.name}({', '.join(self.arguments)})"

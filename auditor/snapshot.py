@@ -74,11 +74,26 @@ def write_spec(schema: Schema, dialect: Dialect, header: str = "") -> str:
     if schema.views:
         doc["views"] = {_key(v.schema, v.name, dialect): _view(v) for v in schema.views}
     tables = schema.table_map()
+    if schema.functions:
+        doc["functions"] = [_Block(f.sql.strip() + "\n") for f in sorted(schema.functions, key=lambda f: f.key)]
     doc["tables"] = {_key(t.schema, t.name, dialect): _child(t, tables, dialect) if is_child(t) else _table(t, dialect)
                      for t in schema.tables}
     # Flow style for collections of scalars only: a column reads {type: text, nullable: false}.
-    text = yaml.safe_dump(doc, default_flow_style=None, sort_keys=False, allow_unicode=True, width=120)
+    text = yaml.dump(doc, Dumper=_Dumper, default_flow_style=None, sort_keys=False, allow_unicode=True, width=120)
     return "".join(f"# {line}\n" for line in header.splitlines()) + text
+
+
+class _Block(str):
+    """A text written as a YAML block scalar (``|``): a function's statement, line for line."""
+
+
+class _Dumper(yaml.SafeDumper):
+    """The safe dumper, with block scalars for ``_Block`` texts (where YAML can hold them so:
+    PyYAML falls back to a quoted string for, say, trailing spaces)."""
+
+
+_Dumper.add_representer(_Block, lambda dumper, text: dumper.represent_scalar("tag:yaml.org,2002:str", str(text),
+                                                                               style="|"))
 
 
 def _key(schema: str | None, name: str, dialect: Dialect) -> str:

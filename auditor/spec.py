@@ -41,13 +41,14 @@ import yaml
 from auditor.canon import parse_type
 from auditor.dialects import POSTGRESQL
 from auditor.errors import SpecError
+from auditor.specfunctions import read_functions
 from auditor.model import (
     CheckConstraint, Column, Enum, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table,
     Expr, UniqueConstraint, View, raw_expr)
 from auditor.yamlsrc import (
     Problems, boolean, compose_file, did_you_mean, integer, is_null, mapping_items, scalar, string_list)
 
-TOP_KEYS = ("version", "schemas", "ignore", "extensions", "enums", "sequences", "views", "tables")
+TOP_KEYS = ("version", "schemas", "ignore", "extensions", "enums", "sequences", "views", "tables", "functions")
 TABLE_KEYS = ("columns", "primary_key", "unique", "checks", "indexes", "foreign_keys", "comment", "renamed_from",
               "partition_by", "partition_of", "for_values", "inherits", "partitions", "without_rowid", "strict")
 PARTITIONS_KEYS = ("pattern",)
@@ -114,6 +115,7 @@ def _schema(root: yaml.Node, problems: Problems) -> Schema | None:
         extensions=tuple(string_list(fields["extensions"], problems, "extensions", True))
         if "extensions" in fields else None,
         schemas=tuple(string_list(fields["schemas"], problems, "schemas", True)) if "schemas" in fields else None,
+        functions=tuple(read_functions(fields["functions"], problems)) if "functions" in fields else (),
     )
 
 
@@ -561,6 +563,8 @@ def json_schema() -> dict[str, object]:
         # A partition or an inheritance child may leave its columns to its parents.
         "tables": keyed({**strict(table_fields), "anyOf": [{"required": [key]}
                                                            for key in ("columns", "partition_of", "inherits")]}),
+        "functions": {"type": "array", "items": {"type": "string", "description": "one CREATE FUNCTION or "
+                                                                               "CREATE PROCEDURE statement"}},
     }
     assert set(top) == set(TOP_KEYS) and set(table_fields) == set(TABLE_KEYS)
     assert set(column_fields) == set(COLUMN_KEYS) and set(index_fields) == set(INDEX_KEYS)

@@ -180,6 +180,8 @@ ENUM_SETUP = (
 SEQUENCE_SETUP = (spec("version: 1\n", "version: 1\nsequences:\n  invoice_number: {start: 1000}\n"),
                   sql("CREATE SEQUENCE invoice_number START 1000"))
 EXTENSION_SETUP = (spec("version: 1\n", "version: 1\nextensions: [pg_trgm]\n"), sql("CREATE EXTENSION pg_trgm"))
+FUNCTION_SQL = "CREATE FUNCTION order_total(u integer) RETURNS numeric LANGUAGE sql STABLE AS 'SELECT sum(total) FROM orders WHERE user_id = u'"
+FUNCTION_SETUP = (spec("version: 1\n", f"version: 1\nfunctions:\n  - {FUNCTION_SQL}\n"), sql(FUNCTION_SQL))
 CHECK_SETUP = (
     spec("    primary_key: [id]\n", '    primary_key: [id]\n    checks: {ck_orders_total: "total >= 0"}\n'),
     engines(rebuild("orders", "DEFAULT CURRENT_TIMESTAMP", "DEFAULT CURRENT_TIMESTAMP, CONSTRAINT ck_orders_total CHECK (total >= 0)"),
@@ -300,6 +302,11 @@ CASES = [
     Case("sequence_type_spec", "sequence_mismatch", "invoice_number", None, edit("{start: 1000}", "{start: 1000, type: integer}"), "ALTER SEQUENCE public.invoice_number AS integer INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1000 NO CYCLE", setup=SEQUENCE_SETUP, only=PG_ONLY),
     Case("missing_extension", "missing_extension", "pg_trgm", None, EXTENSION_SETUP[0], "CREATE EXTENSION IF NOT EXISTS pg_trgm", only=PG_ONLY),
     Case("extra_extension", "extra_extension", "hstore", None, sql("CREATE EXTENSION hstore"), "DROP EXTENSION IF EXISTS hstore", destructive=True, setup=EXTENSION_SETUP, only=PG_ONLY),
+    # Functions and procedures.
+    Case("missing_function", "missing_function", "order_total(integer)", None, FUNCTION_SETUP[0], "CREATE OR REPLACE FUNCTION order_total(u integer)", only=PG_ONLY),
+    Case("extra_function", "extra_function", "order_total(integer)", None, FUNCTION_SETUP[1], "DROP FUNCTION IF EXISTS public.order_total(integer)", destructive=True, only=PG_ONLY),
+    Case("function_mismatch", "function_mismatch", "order_total(integer)", None, sql("ALTER FUNCTION order_total(integer) VOLATILE"), ("SET LOCAL check_function_bodies = off", "CREATE OR REPLACE FUNCTION order_total(u integer)"), setup=FUNCTION_SETUP, only=PG_ONLY),
+    Case("function_body_edited", "function_mismatch", "order_total(integer)", None, edit("WHERE user_id = u", "WHERE user_id = u AND total > 0"), "AND total > 0", setup=FUNCTION_SETUP, only=PG_ONLY),
     Case("extra_extension_empty_list", "extra_extension", "citext", None, sql("CREATE EXTENSION citext"), "DROP EXTENSION IF EXISTS citext", destructive=True, setup=spec("version: 1\n", "version: 1\nextensions: []\n"), only=PG_ONLY),
 ]
 

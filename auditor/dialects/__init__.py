@@ -108,6 +108,8 @@ class Dialect:
     has_partitions: bool = False
     # CREATE TABLE t (): a table without columns (Postgres; SQLite needs one).
     zero_column_tables: bool = False
+    # Functions and procedures (Postgres: ``dialects.pgfunctions``).
+    has_functions: bool = False
 
     @cached_property
     def _preparer(self) -> Any:
@@ -195,6 +197,7 @@ POSTGRESQL = Dialect(
     array_dimensions_ignored=True,
     deferrable_keys=True,
     has_partitions=True,
+    has_functions=True,
     zero_column_tables=True,
     # Not pg_catalog, pg_toast*, pg_temp*, information_schema, nor a schema an extension made.
     user_schemas_sql="SELECT n.nspname FROM pg_namespace AS n WHERE n.nspname !~ '^pg_' "

@@ -98,6 +98,6 @@ def _path() -> Path | None:
 @cache
 def _fingerprint() -> str:
     digest = hashlib.sha256(metadata.version("pglast").encode())
-    for name in ("pgexpr.py", "pgmemo.py"):
+    for name in ("pgexpr.py", "pgmemo.py", "pgfunctions.py"):
         digest.update((Path(__file__).parent / name).read_bytes())
     return digest.hexdigest()[:16]

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.dialects import POSTGRESQL
 from auditor.model import (
-    CheckConstraint, Column, Enum, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table, UniqueConstraint, View,
-    interned_column, raw_expr)
+    CheckConstraint, Column, Enum, ForeignKey, Function, Index, PrimaryKey, Schema, Sequence, Table, UniqueConstraint,
+    View, interned_column, raw_expr)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -148,13 +148,24 @@ ORDER BY 1, 2"""
 
 _EXTENSIONS_SQL = "SELECT extname FROM pg_extension ORDER BY 1"
 
+# Functions and procedures (aggregates are not compared), as the server writes their statements;
+# not those an extension owns, nor those made as part of another object (a range type's
+# constructors: deptype 'i').
+_FUNCTIONS_SQL = """
+SELECT n.nspname, p.proname, p.prokind, pg_get_functiondef(p.oid)
+FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
+WHERE p.prokind IN ('f', 'p', 'w') AND n.nspname = ANY(%(schemas)s)
+  AND NOT EXISTS (SELECT 1 FROM pg_depend AS dep WHERE dep.classid = 'pg_proc'::regclass
+                  AND dep.objid = p.oid AND dep.deptype IN ('e', 'i'))
+ORDER BY 1, 2, p.oid"""
+
 FK_ACTION_CODES = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 IDENTITY_CODES = {"a": "always", "d": "by default"}
 
-# The number of catalog queries an audit's inspection runs, whatever the table count: eight read
+# The number of catalog queries an audit's inspection runs, whatever the table count: nine read
 # the schema, one lists the database's schemas (``inspect.user_schemas``) and one counts the
 # objects it does not compare (``unaudited``).
-QUERY_COUNT = 10
+QUERY_COUNT = 11
 
 _Key = tuple[str, str]
 
@@ -178,6 +189,8 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ("public",)) -> Sch
                     for nsp, name, materialized, definition in conn.exec_driver_sql(_VIEWS_SQL, params)),
         sequences=tuple(Sequence(name, nsp, *rest) for nsp, name, *rest in conn.exec_driver_sql(_SEQUENCES_SQL, params)),
         extensions=tuple(name for (name,) in conn.exec_driver_sql(_EXTENSIONS_SQL)),
+        functions=tuple(Function(name, nsp, kind="procedure" if kind == "p" else "function", sql=definition)
+                        for nsp, name, kind, definition in conn.exec_driver_sql(_FUNCTIONS_SQL, params)),
     )
 
 

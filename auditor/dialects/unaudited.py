@@ -64,8 +64,6 @@ def _database_wide(catalog: str, alias: str, where: str = "TRUE") -> str:
 _FIRST_USER_OID = 16384
 
 POSTGRES_KINDS: tuple[UnauditedKind, ...] = (
-    UnauditedKind("function", _in_schemas("pg_proc", "p", "pronamespace", "p.prokind IN ('f', 'w')")),
-    UnauditedKind("procedure", _in_schemas("pg_proc", "p", "pronamespace", "p.prokind = 'p'")),
     UnauditedKind("aggregate", _in_schemas("pg_proc", "p", "pronamespace", "p.prokind = 'a'")),
     # Not the triggers behind foreign keys (internal), nor a partition's clone of its parent's.
     UnauditedKind("trigger", _on_tables("pg_trigger", "tg", "tgrelid", "NOT tg.tgisinternal AND tg.tgparentid = 0")),

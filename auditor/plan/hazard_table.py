@@ -80,6 +80,14 @@ STATEMENT_HAZARDS: dict[str, tuple[str, ...]] = {
     "drop_sequence": (DELETES_DATA, BACKWARD_INCOMPATIBLE),  # DROP SEQUENCE: its current value goes
     "create_extension": (),  # CREATE EXTENSION
     "drop_extension": (DELETES_DATA, BACKWARD_INCOMPATIBLE),  # DROP EXTENSION
+    # Functions and procedures
+    "function_settings": (),  # SET LOCAL check_function_bodies = off, for the plan's transaction
+    "create_function": (),  # CREATE OR REPLACE FUNCTION or PROCEDURE: a new body runs from the next call
+    # DROP FUNCTION or PROCEDURE (also before one whose signature changes is made again): callers
+    # fail; refused while a view, trigger, default, check, index or policy uses it
+    "drop_function": (BACKWARD_INCOMPATIBLE,),
+    # REINDEX of an index that calls an IMMUTABLE function whose body changed: writes wait for the build
+    "reindex": (ACQUIRES_SHARE_LOCK, INDEX_BUILD),
     # Partitions and inheritance children
     "create_partition": (),  # CREATE TABLE ... PARTITION OF / INHERITS: a new table has no rows
     # ATTACH PARTITION: the partition is locked and scanned for rows outside its bounds (and a

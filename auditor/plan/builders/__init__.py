@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from auditor.diff import DriftItem
-from auditor.plan.builders import columns, constraints, indexes, objects, partitions, tables
+from auditor.plan.builders import columns, constraints, functions, indexes, objects, partitions, tables
 from auditor.plan.model import Context, Statement
 
 Builder = Callable[[DriftItem, Context], list[Statement]]
@@ -52,4 +52,7 @@ BUILDERS: dict[str, Builder] = {
     "sequence_mismatch": objects.sequence_mismatch,
     "missing_extension": objects.missing_extension,
     "extra_extension": objects.extra_extension,
+    "missing_function": functions.missing_function,
+    "extra_function": functions.extra_function,
+    "function_mismatch": functions.function_mismatch,
 }

@@ -1,0 +1,114 @@
+"""Builders for functions and procedures (Postgres): created from the spec's own statement (as
+``CREATE OR REPLACE``), replaced in place where Postgres allows it, else dropped and created.
+
+Order (see ``plan.model.PHASES``): functions are created before the tables whose defaults, checks,
+generated columns and index expressions call them, with ``check_function_bodies`` off for the
+transaction (as pg_dump does: a body may read tables made later); a function whose arguments or
+result name a table's or view's row type, or whose body is ``BEGIN ATOMIC`` or ``RETURN`` (bound to
+what it names when it is made), waits until the tables exist. Drops come after the tables and
+columns that used them. An IMMUTABLE function whose body changes leaves the indexes that call it
+holding values of the old body: they are rebuilt (REINDEX) once it is replaced.
+"""
+from __future__ import annotations
+
+import re
+
+from auditor.diff import DriftItem
+from auditor.dialects import Dialect
+from auditor.model import Function, Schema
+from auditor.plan.builders.objects import create_schema
+from auditor.plan.hazard_table import hazards_of
+from auditor.plan.model import Context, Statement, drop_then_add
+from auditor.plan.sql import qualified_sql
+
+# Off for the rest of the plan's transaction: bodies are checked when they run, not when made.
+NO_BODY_CHECKS = "SET LOCAL check_function_bodies = off"
+
+
+def _the(functions: tuple[Function, ...], item: DriftItem) -> Function:
+    return next(f for f in functions if f.key == item.table_key)
+
+
+def signature_sql(function: Function, dialect: Dialect) -> str:
+    """``schema.name(type, type)``: the function as DROP and REINDEX name it."""
+    return f"{qualified_sql(function, dialect)}({', '.join(function.arguments)})"
+
+
+def _phase(function: Function, expected: Schema) -> str:
+    """``create_table_functions`` for a function bound to the spec's tables at creation (its row
+    types in its signature, or a BEGIN ATOMIC / RETURN body), else ``create_functions``."""
+    if function.atomic:
+        return "create_table_functions"
+    relations = {key for obj in (*expected.tables, *expected.views) for key in (obj.key, obj.name)}
+    named = re.findall(r"[a-z_][a-z0-9_$.]*", " ".join((*function.arguments, function.returns or "",
+                                                        function.parameters)))
+    return "create_table_functions" if relations.intersection(named) else "create_functions"
+
+
+def create_function(item: DriftItem, function: Function, ctx: Context) -> list[Statement]:
+    """The spec's statement as CREATE OR REPLACE (after its schema, with body checks off)."""
+    from auditor.dialects.pgfunctions import or_replace_sql
+
+    phase = _phase(function, ctx.expected)
+    return create_schema(item, function.schema, ctx.dialect) + [
+        Statement(NO_BODY_CHECKS, item, phase, hazards_of("function_settings")),
+        Statement(or_replace_sql(function.sql), item, phase, hazards_of("create_function"))]
+
+
+def missing_function(item: DriftItem, ctx: Context) -> list[Statement]:
+    """CREATE OR REPLACE FUNCTION (or PROCEDURE), from the spec's text."""
+    return create_function(item, _the(ctx.expected.functions, item), ctx)
+
+
+def drop_function(item: DriftItem, function: Function, phase: str, dialect: Dialect) -> Statement:
+    """DROP FUNCTION (or PROCEDURE) IF EXISTS by signature. Postgres refuses it while a view,
+    trigger, default, check, index or policy uses the function, and names them."""
+    sql = f"DROP {function.kind.upper()} IF EXISTS {signature_sql(function, dialect)}"
+    return Statement(sql, item, phase, hazards_of("drop_function"))
+
+
+def extra_function(item: DriftItem, ctx: Context) -> list[Statement]:
+    """DROP FUNCTION IF EXISTS, once the tables and columns that used it are gone."""
+    return [drop_function(item, _the(ctx.actual.functions, item), "drop_functions", ctx.dialect)]
+
+
+def replaceable(want: Function, have: Function) -> bool:
+    """Whether CREATE OR REPLACE can turn ``have`` into ``want``: the same kind, result type and
+    arguments (names, modes, types), and no default taken away."""
+    import json
+
+    if (want.kind, want.returns, want.window) != (have.kind, have.returns, have.window):
+        return False
+    new, old = json.loads(want.parameters or "[]"), json.loads(have.parameters or "[]")
+    return [p[:3] for p in new] == [p[:3] for p in old] and \
+        all(n[3] is not None for n, o in zip(new, old) if o[3] is not None)
+
+
+def function_mismatch(item: DriftItem, ctx: Context) -> list[Statement]:
+    """CREATE OR REPLACE where Postgres allows it, else DROP and CREATE (which fails, naming them,
+    while other objects use the function); REINDEX of the indexes an IMMUTABLE function's new
+    body changes the values of."""
+    want, have = _the(ctx.expected.functions, item), _the(ctx.actual.functions, item)
+    create = create_function(item, want, ctx)
+    if not replaceable(want, have):
+        phase = create[-1].phase
+        create = drop_then_add([drop_function(item, have, phase, ctx.dialect)], create)
+    return create + _reindex(item, want, have, ctx)
+
+
+def _reindex(item: DriftItem, want: Function, have: Function, ctx: Context) -> list[Statement]:
+    """REINDEX of each index whose expression or predicate calls the function, when its body
+    changes and it is (or was) IMMUTABLE: the index holds values the old body computed."""
+    if want.body == have.body or "IMMUTABLE" not in (want.volatility, have.volatility):
+        return []
+    call = re.compile(rf"\b{re.escape(want.name)}\s*\(", re.I)
+    # After the new body: at once for a function made before the tables, else once it is made.
+    phase = "create_indexes" if _phase(want, ctx.expected) == "create_functions" else "create_views"
+    out = []
+    for table in ctx.actual.tables:
+        for index in table.indexes:
+            texts = (*index.written, index.where.text if index.where else "")
+            if any(call.search(text) for text in texts):
+                sql = f"REINDEX INDEX {ctx.dialect.qualified(table.schema, index.name)}"
+                out.append(Statement(sql, item, phase, hazards_of("reindex")))
+    return out

@@ -1,0 +1,298 @@
+"""Postgres functions and procedures, on the real server: natural DDL and a hand-written spec audit
+clean; spelling never counts, a string literal always does; snapshot round trips and rebuilds the
+same pg_dump; each mutation is one drift item that apply heals; bad spec entries are one line."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import LiveDb, run_cli
+from test_snapshot import pg_dump_covered
+
+TABLE = "CREATE TABLE items (id integer PRIMARY KEY, name text, updated_at timestamptz)"
+TABLE_SPEC = "tables:\n  items:\n    columns:\n      id: {type: integer, primary_key: true}\n      name: text\n" \
+             "      updated_at: timestamptz\n"
+ALL_HAZARDS = ("--allow-hazards", "all", "--allow-destructive")
+
+
+def spec_of(*statements: str, extra: str = "") -> str:
+    """A spec with the items table and these functions, each a block scalar."""
+    body = "".join("  - |\n" + "".join(f"    {line}\n" for line in s.strip().splitlines()) for s in statements)
+    return TABLE_SPEC + extra + ("functions:\n" + body if statements else "")
+
+
+def audit(url: str, spec: Path, *args: str) -> tuple[int, list[tuple[str, str]], list[str]]:
+    """(exit code, (kind, schema-qualified table) per item, messages)."""
+    result = run_cli("audit", "--db", url, "--spec", str(spec), "--format", "json", *args)
+    assert result.code in (0, 1), result.out + result.err
+    drift = json.loads(result.out)["databases"][0]["drift"]
+    return (result.code, [(d["kind"], d["table"] if d["schema"] == "public" else f"{d['schema']}.{d['table']}")
+                          for d in drift], [d["message"] for d in drift])
+
+
+def plan_is_empty(url: str, spec: Path) -> bool:
+    result = run_cli("plan", "--db", url, "--spec", str(spec))
+    return "no changes" in result.out
+
+
+# ---------------------------------------------------------------------------------------------
+# Natural DDL and a hand-written spec in natural spelling audit clean
+
+NATURAL = [
+    # (id, the DDL a migration ran, the spec's statement)
+    ("plpgsql_trigger", "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();"
+                        "  -- stamp\n  RETURN NEW;\nEND $$",
+     "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();  -- stamp\n"
+     "  RETURN NEW;\nEND $$"),
+    ("sql_body", "CREATE FUNCTION item_count() RETURNS bigint LANGUAGE sql STABLE AS 'SELECT count(*) FROM items'",
+     "CREATE FUNCTION item_count() RETURNS bigint STABLE LANGUAGE sql AS $$ SELECT count(*) FROM items $$"),
+    ("begin_atomic", "CREATE FUNCTION named(n text) RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM items i "
+                     "WHERE i.name = n AND name IN ('a', 'b'); END",
+     "CREATE FUNCTION named(n text) RETURNS bigint LANGUAGE sql\nBEGIN ATOMIC\n  SELECT count(*) FROM items i WHERE "
+     "i.name = n AND name IN ('a', 'b');\nEND"),
+    ("return", "CREATE FUNCTION add(a integer, b integer = 1) RETURNS integer LANGUAGE sql IMMUTABLE RETURN a + b",
+     "CREATE FUNCTION add(a int, b int DEFAULT 1) RETURNS int LANGUAGE sql IMMUTABLE RETURN a + b"),
+    ("procedure", "CREATE PROCEDURE rename_item(i int, n text) LANGUAGE sql AS $$ UPDATE items SET name = n WHERE id = i $$",
+     "CREATE PROCEDURE rename_item(i integer, n text) LANGUAGE sql AS $$ UPDATE items SET name = n WHERE id = i $$"),
+    ("security_definer", "CREATE FUNCTION secret() RETURNS text LANGUAGE sql SECURITY DEFINER SET search_path = public, "
+                         "pg_temp AS 'SELECT ''s'''",
+     "CREATE FUNCTION secret() RETURNS text LANGUAGE sql SECURITY DEFINER SET search_path TO 'public', 'pg_temp' "
+     "AS $$SELECT 's'$$"),
+    ("overloads", ("CREATE FUNCTION show(x int) RETURNS text LANGUAGE sql AS 'SELECT x::text'",
+                   "CREATE FUNCTION show(x text) RETURNS text LANGUAGE sql AS 'SELECT x'"),
+     "CREATE FUNCTION show(x integer) RETURNS text LANGUAGE sql AS 'SELECT x::text'\n---\n"
+     "CREATE FUNCTION show(x text) RETURNS text LANGUAGE sql AS 'SELECT x'"),
+    ("returns_table", "CREATE FUNCTION listing(n int) RETURNS TABLE (id int, name text) LANGUAGE sql "
+                      "AS 'SELECT id, name FROM items LIMIT n'",
+     "CREATE FUNCTION listing(n integer) RETURNS TABLE(id integer, name text) LANGUAGE sql "
+     "AS 'SELECT id, name FROM items LIMIT n'"),
+    ("out_params", "CREATE FUNCTION bounds(OUT lo int, OUT hi int) LANGUAGE sql AS 'SELECT 1, 2'",
+     "CREATE FUNCTION bounds(OUT lo integer, OUT hi integer) RETURNS record LANGUAGE sql AS 'SELECT 1, 2'"),
+    ("defaults_and_options", "CREATE FUNCTION label(v varchar(20), p text DEFAULT 'x') RETURNS text LANGUAGE plpgsql "
+                             "STRICT PARALLEL SAFE AS $$ BEGIN RETURN p || v; END $$",
+     "CREATE FUNCTION label(v character varying, p text = 'x') RETURNS text LANGUAGE plpgsql RETURNS NULL ON NULL INPUT "
+     "PARALLEL SAFE VOLATILE SECURITY INVOKER AS $$ BEGIN RETURN p || v; END $$"),
+    ("other_schema", ("CREATE SCHEMA app", "CREATE FUNCTION app.twice(a bigint) RETURNS bigint LANGUAGE sql "
+                                           "IMMUTABLE RETURN a * 2"),
+     "CREATE FUNCTION app.twice(a int8) RETURNS int8 LANGUAGE sql IMMUTABLE RETURN a * 2"),
+]
+
+
+@pytest.mark.parametrize("ddl, statement", [pytest.param(d, s, id=i) for i, d, s in NATURAL])
+def test_natural_ddl_and_a_hand_written_spec_audit_clean(pg_url: str, tmp_path: Path, ddl: str | tuple[str, ...],
+                                                         statement: str) -> None:
+    LiveDb(pg_url, "postgresql").execute(TABLE, *((ddl,) if isinstance(ddl, str) else ddl))
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_of(*statement.split("\n---\n")))
+    assert audit(pg_url, spec)[:2] == (0, [])
+
+
+# ---------------------------------------------------------------------------------------------
+# Spelling never counts; a string literal always does
+
+LIVE_BODY = ("CREATE FUNCTION greet(who text) RETURNS text LANGUAGE plpgsql AS $$\nBEGIN\n"
+             "  IF who = '' THEN RETURN 'Hello,  nobody'; END IF;\n  RETURN concat('Hello, ', who);\nEND $$")
+SPELLINGS = [
+    # (id, the spec's statement, the drift it gives against LIVE_BODY)
+    ("whitespace", "CREATE FUNCTION greet(who text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN IF who = '' THEN RETURN "
+                   "'Hello,  nobody'; END IF; RETURN concat('Hello, ', who); END $$", []),
+    ("comments", "CREATE FUNCTION greet(who text) RETURNS text LANGUAGE plpgsql AS $$\nBEGIN -- greet\n  IF who = '' /* no one */"
+                 " THEN RETURN 'Hello,  nobody'; END IF;\n  RETURN concat('Hello, ', who);\nEND $$", []),
+    ("keyword_case", "create function GREET(WHO TEXT) returns TEXT language PLPGSQL as $body$\nbegin\n  if WHO = '' then "
+                     "return 'Hello,  nobody'; end if;\n  return CONCAT('Hello, ', Who);\nend $body$", []),
+    ("literal_space", LIVE_BODY.replace("'Hello,  nobody'", "'Hello, nobody'"), [("function_mismatch", "greet(text)")]),
+    ("literal_case", LIVE_BODY.replace("'Hello, '", "'hello, '"), [("function_mismatch", "greet(text)")]),
+    ("returned_variable", LIVE_BODY.replace("RETURN concat('Hello, ', who)", "RETURN who"),
+     [("function_mismatch", "greet(text)")]),
+]
+
+
+@pytest.mark.parametrize("statement, drift", [pytest.param(s, d, id=i) for i, s, d in SPELLINGS])
+def test_spelling_never_counts_and_literals_always_do(pg_url: str, tmp_path: Path, statement: str,
+                                                      drift: list[tuple[str, str]]) -> None:
+    LiveDb(pg_url, "postgresql").execute(TABLE, LIVE_BODY)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_of(statement))
+    code, items, messages = audit(pg_url, spec)
+    assert items == drift
+    assert all("body" in m for m in messages)
+
+
+def test_sql_and_atomic_bodies_compare_literals(pg_url: str, tmp_path: Path) -> None:
+    live = ("CREATE FUNCTION kind(n text) RETURNS text LANGUAGE sql IMMUTABLE RETURN CASE WHEN n = 'a' THEN 'first' "
+            "ELSE 'other' END")
+    LiveDb(pg_url, "postgresql").execute(TABLE, live)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_of(live.replace("RETURN CASE", "RETURN\n  -- which\n  (case").replace("END", "end)")))
+    assert audit(pg_url, spec)[:2] == (0, [])
+    spec.write_text(spec_of(live.replace("'first'", "'First'")))
+    assert audit(pg_url, spec)[1] == [("function_mismatch", "kind(text)")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Snapshot round trip and rebuild
+
+DATABASE = [
+    TABLE,
+    "CREATE SCHEMA app",
+    "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$",
+    "CREATE FUNCTION norm(t text) RETURNS text LANGUAGE sql IMMUTABLE RETURN lower(trim(t))",
+    "CREATE INDEX items_norm_idx ON items (norm(name))",
+    "CREATE FUNCTION item_count() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT count(*) FROM items; END",
+    "CREATE FUNCTION app.add(a integer, b integer = 1) RETURNS integer LANGUAGE sql IMMUTABLE STRICT RETURN a + b",
+    "CREATE FUNCTION app.label(i items) RETURNS text LANGUAGE sql AS $$ SELECT i.name || '!' $$",
+    "CREATE PROCEDURE app.bump(INOUT n int) LANGUAGE plpgsql AS $$ BEGIN n := n + 1; END $$",
+    "CREATE FUNCTION secret() RETURNS text LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp "
+    "AS $$ SELECT 'classified' $$",
+    "CREATE FUNCTION listing(n int) RETURNS TABLE (id int, name text) LANGUAGE sql AS $$ SELECT id, name FROM items "
+    "LIMIT n $$",
+]
+
+
+@pytest.fixture
+def func_db(pg_url: str, tmp_path: Path) -> tuple[LiveDb, Path]:
+    """The database above and its snapshot."""
+    db = LiveDb(pg_url, "postgresql")
+    db.execute(*DATABASE)
+    result = run_cli("snapshot", "--db", pg_url)
+    assert result.code == 0, result.err
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(result.out)
+    return db, spec
+
+
+def test_snapshot_audits_clean_and_rebuilds_the_same_pg_dump(func_db: tuple[LiveDb, Path], new_db) -> None:
+    db, spec = func_db
+    doc = yaml.safe_load(spec.read_text())
+    assert len(doc["functions"]) == 8 and all(s.startswith("CREATE OR REPLACE ") for s in doc["functions"])
+    assert "functions:\n- |\n  CREATE OR REPLACE FUNCTION app.add" in spec.read_text()
+    assert audit(db.url, spec)[:2] == (0, [])
+    assert plan_is_empty(db.url, spec)
+    empty = new_db("postgresql")
+    applied = run_cli("apply", "--db", empty, "--spec", str(spec), "--yes")
+    assert applied.code == 0, applied.out + applied.err
+    assert audit(empty, spec)[:2] == (0, [])
+    assert plan_is_empty(empty, spec)
+    assert pg_dump_covered(empty) == pg_dump_covered(db.url)
+    assert any("FUNCTION public.touch()" in block for block in pg_dump_covered(db.url))
+
+
+MUTATIONS = [
+    # (id, SQL, the one drift item)
+    ("body_one_line", "CREATE OR REPLACE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                      "NEW.updated_at := clock_timestamp(); RETURN NEW; END $$", ("function_mismatch", "touch()")),
+    ("literal_in_body", "CREATE OR REPLACE FUNCTION secret() RETURNS text LANGUAGE sql SECURITY DEFINER "
+                        "SET search_path = public, pg_temp AS $$ SELECT 'declassified' $$", ("function_mismatch", "secret()")),
+    ("volatility", "ALTER FUNCTION app.add(integer, integer) STABLE", ("function_mismatch", "app.add(integer, integer)")),
+    ("security", "ALTER FUNCTION secret() SECURITY INVOKER", ("function_mismatch", "secret()")),
+    ("config", "ALTER FUNCTION secret() RESET search_path", ("function_mismatch", "secret()")),
+    ("strict", "ALTER FUNCTION app.add(integer, integer) CALLED ON NULL INPUT",
+     ("function_mismatch", "app.add(integer, integer)")),
+    ("atomic_body", "CREATE OR REPLACE FUNCTION item_count() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC "
+                    "SELECT count(*) FROM items WHERE id > 0; END", ("function_mismatch", "item_count()")),
+    ("immutable_used_by_index", "CREATE OR REPLACE FUNCTION norm(t text) RETURNS text LANGUAGE sql IMMUTABLE "
+                                "RETURN lower(t)", ("function_mismatch", "norm(text)")),
+    ("dropped", "DROP FUNCTION app.label(items)", ("missing_function", "app.label(items)")),
+    ("procedure_dropped", "DROP PROCEDURE app.bump(integer)", ("missing_function", "app.bump(integer)")),
+    ("extra", "CREATE FUNCTION stray() RETURNS int LANGUAGE sql AS 'SELECT 1'", ("extra_function", "stray()")),
+    ("extra_overload", "CREATE FUNCTION app.add(a bigint, b bigint) RETURNS bigint LANGUAGE sql RETURN a + b",
+     ("extra_function", "app.add(bigint, bigint)")),
+    ("return_type", ("DROP FUNCTION listing(integer)", "CREATE FUNCTION listing(n int) RETURNS TABLE (id int) "
+                                                       "LANGUAGE sql AS $$ SELECT id FROM items LIMIT n $$"),
+     ("function_mismatch", "listing(integer)")),
+    ("argument_renamed", ("DROP FUNCTION app.add(integer, integer)", "CREATE FUNCTION app.add(x integer, y integer = 1) "
+                          "RETURNS integer LANGUAGE sql IMMUTABLE STRICT RETURN x + y"),
+     ("function_mismatch", "app.add(integer, integer)")),
+]
+
+
+@pytest.mark.parametrize("sql, item", [pytest.param(sql, item, id=name) for name, sql, item in MUTATIONS])
+def test_one_mutation_is_one_item_and_apply_heals_it(func_db: tuple[LiveDb, Path], sql: str | tuple[str, ...],
+                                                      item: tuple[str, str]) -> None:
+    db, spec = func_db
+    db.execute(*((sql,) if isinstance(sql, str) else sql))
+    assert audit(db.url, spec)[1] == [item]
+    healed = run_cli("apply", "--db", db.url, "--spec", str(spec), "--yes", *ALL_HAZARDS)
+    assert healed.code == 0, healed.out + healed.err
+    assert audit(db.url, spec)[:2] == (0, [])
+    assert plan_is_empty(db.url, spec)
+
+
+def test_messages_say_what_differs(func_db: tuple[LiveDb, Path]) -> None:
+    db, spec = func_db
+    db.execute("ALTER FUNCTION app.add(integer, integer) STABLE",
+               "CREATE OR REPLACE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$")
+    messages = sorted(audit(db.url, spec)[2])
+    assert messages == ["function app.add(integer, integer) differs from the spec: volatility STABLE, spec says IMMUTABLE",
+                        "function touch() differs from the spec: body"]
+    db.execute("DROP PROCEDURE app.bump(integer)")
+    assert "procedure app.bump(integer) is missing" in audit(db.url, spec)[2]
+
+
+def test_a_changed_immutable_function_reindexes_the_indexes_that_call_it(func_db: tuple[LiveDb, Path]) -> None:
+    db, spec = func_db
+    db.execute("CREATE OR REPLACE FUNCTION norm(t text) RETURNS text LANGUAGE sql IMMUTABLE RETURN lower(t)")
+    plan = run_cli("plan", "--db", db.url, "--spec", str(spec)).out
+    assert plan.index("CREATE OR REPLACE FUNCTION public.norm") < plan.index("REINDEX INDEX public.items_norm_idx")
+    assert "SET LOCAL check_function_bodies = off" in plan
+
+
+def test_a_signature_change_drops_and_creates(func_db: tuple[LiveDb, Path]) -> None:
+    db, spec = func_db
+    db.execute("DROP FUNCTION listing(integer)",
+               "CREATE FUNCTION listing(n int) RETURNS SETOF int LANGUAGE sql AS $$ SELECT id FROM items LIMIT n $$")
+    plan = run_cli("plan", "--db", db.url, "--spec", str(spec)).out
+    assert plan.index("DROP FUNCTION IF EXISTS public.listing(integer)") < plan.index("CREATE OR REPLACE FUNCTION public.listing")
+    assert "BACKWARD_INCOMPATIBLE" in plan
+    refused = run_cli("apply", "--db", db.url, "--spec", str(spec), "--yes")
+    assert refused.code != 0 and "BACKWARD_INCOMPATIBLE" in refused.out + refused.err
+
+
+def test_functions_are_created_before_the_tables_that_call_them(new_db, tmp_path: Path) -> None:
+    """A default calls a spec function, an index calls another, a function reads a table made
+    later (its body is not checked at creation): one apply on an empty database."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "tables:\n  items:\n    columns:\n      id: {type: integer, primary_key: true, default: next_id()}\n"
+        "      name: text\n    indexes:\n      items_norm_idx: {columns: [norm(name)]}\n"
+        "functions:\n"
+        "  - CREATE FUNCTION next_id() RETURNS integer LANGUAGE sql AS 'SELECT coalesce(max(id), 0) + 1 FROM items'\n"
+        "  - CREATE FUNCTION norm(t text) RETURNS text LANGUAGE sql IMMUTABLE RETURN lower(t)\n"
+        "  - CREATE FUNCTION item_count() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM items; END\n")
+    url = new_db("postgresql")
+    applied = run_cli("apply", "--db", url, "--spec", str(spec), "--yes")
+    assert applied.code == 0, applied.out + applied.err
+    assert audit(url, spec)[:2] == (0, [])
+    assert plan_is_empty(url, spec)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad spec input: exit 2, one line at the entry's line and column
+
+BAD = [
+    # (id, the functions: entries, the line:column and words of the one error)
+    ("syntax", "  - |\n    CREATE FUNCTION f() RETURNS int\n    LANGUAGE sql AS 'SELECT 1' FOO\n",
+     "10:32: functions entry 'CREATE FUNCTION f() RETURNS int': syntax error at or near \"FOO\""),
+    ("not_a_function", "  - CREATE TABLE t (id int)\n", "8:5: functions entry 'CREATE TABLE t (id int)': is a Create "
+                                                       "statement, not CREATE FUNCTION or CREATE PROCEDURE"),
+    ("two_statements", "  - CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'; SELECT 1\n",
+     "holds 2 statements, not one CREATE FUNCTION or CREATE PROCEDURE"),
+    ("twice", "  - CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql RETURN a\n"
+              "  - CREATE FUNCTION public.f(b integer) RETURNS int LANGUAGE sql RETURN b\n",
+     "9:5: function f(integer) is given twice (line 8)"),
+    ("not_a_list", "  f: CREATE FUNCTION f() RETURNS int LANGUAGE sql RETURN 1\n",
+     "functions must be a list of CREATE FUNCTION or CREATE PROCEDURE statements"),
+]
+
+
+@pytest.mark.parametrize("entries, error", [pytest.param(e, m, id=i) for i, e, m in BAD])
+def test_a_bad_entry_is_one_clear_line(tmp_path: Path, entries: str, error: str) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(TABLE_SPEC + "functions:\n" + entries)
+    result = run_cli("audit", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--spec", str(spec))
+    assert result.code == 2
+    lines = [line for line in result.err.splitlines() if "spec.yaml:" in line]
+    assert len(lines) == 1 and error in lines[0], result.err
