@@ -42,6 +42,7 @@ from auditor.canon import parse_type
 from auditor.dialects import POSTGRESQL
 from auditor.errors import SpecError
 from auditor.specfunctions import read_functions
+from auditor.spectriggers import json_schema_fields, read_policies, read_triggers
 from auditor.model import (
     CheckConstraint, Column, Enum, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table,
     Expr, UniqueConstraint, View, raw_expr)
@@ -50,7 +51,8 @@ from auditor.yamlsrc import (
 
 TOP_KEYS = ("version", "schemas", "ignore", "extensions", "enums", "sequences", "views", "tables", "functions")
 TABLE_KEYS = ("columns", "primary_key", "unique", "checks", "indexes", "foreign_keys", "comment", "renamed_from",
-              "partition_by", "partition_of", "for_values", "inherits", "partitions", "without_rowid", "strict")
+              "partition_by", "partition_of", "for_values", "inherits", "partitions", "without_rowid", "strict",
+              "row_security", "force_row_security", "triggers", "policies")
 PARTITIONS_KEYS = ("pattern",)
 COLUMN_KEYS = ("type", "nullable", "default", "primary_key", "unique", "check", "references", "on_delete",
                "on_update", "identity", "generated", "collation", "comment", "renamed_from")
@@ -237,7 +239,19 @@ def _table(key: str, key_node: yaml.Node, body: yaml.Node, problems: Problems) -
         renamed_from=_optional(fields, "renamed_from", lambda n: scalar(n, problems, f"{what} renamed_from"), None),
         **partitioning,
         **kinds,
+        **_security(key, fields, problems),
     )
+
+
+def _security(what: str, fields: dict[str, yaml.Node], problems: Problems) -> dict[str, Any]:
+    """A table's triggers, policies and row-level security flags (``spectriggers``)."""
+    out: dict[str, Any] = {flag: bool(_optional(fields, flag, lambda n: boolean(n, problems, f"table {what} {flag}"),
+                                                False)) for flag in ("row_security", "force_row_security")}
+    if "triggers" in fields:
+        out["triggers"] = tuple(read_triggers(what, fields["triggers"], problems))
+    if "policies" in fields:
+        out["policies"] = tuple(read_policies(what, fields["policies"], problems))
+    return out
 
 
 # The types a STRICT table's columns may have (SQLite refuses the table otherwise).
@@ -548,6 +562,7 @@ def json_schema() -> dict[str, object]:
         "partitions": strict({"pattern": {"oneOf": [text, names]}}, ("pattern",)),
         "without_rowid": {**flag, "description": "SQLite: a WITHOUT ROWID table"},
         "strict": {**flag, "description": "SQLite: a STRICT table"},
+        **json_schema_fields(),
     }
     integer = {"type": "integer"}
     sequence_fields = {"type": text, "start": integer, "increment": integer, "min_value": integer,

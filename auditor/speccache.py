@@ -28,8 +28,8 @@ from typing import Any, Callable
 from auditor import __version__
 from auditor.gcpause import paused_collection
 from auditor.model import (
-    CheckConstraint, Column, Enum, ForeignKey, Expr, Index, PrimaryKey, Schema, Sequence, Table, UniqueConstraint,
-    View, interned_column)
+    CheckConstraint, Column, Enum, ForeignKey, Expr, Function, Index, Policy, PrimaryKey, Schema, Sequence, Table, Trigger,
+    UniqueConstraint, View, interned_column)
 from auditor.spec import load_spec
 
 CACHE_DIR_ENV = "SCHEMA_AUDITOR_CACHE_DIR"
@@ -212,7 +212,7 @@ def _expr(row: list[Any] | None) -> Expr | None:
 
 
 def _decode_schema(row: list[Any]) -> Schema:
-    tables, version, ignore, enums, views, sequences, extensions, *rest = row
+    tables, version, ignore, enums, views, sequences, extensions, schemas, functions, *rest = row
     return Schema(
         tuple(_decode_table(t) for t in tables),
         version,
@@ -221,6 +221,9 @@ def _decode_schema(row: list[Any]) -> Schema:
         tuple(View(name, schema, Expr(*definition), *_plain(more)) for name, schema, definition, *more in views),
         tuple(Sequence(*_plain(s)) for s in sequences),
         None if extensions is None else tuple(extensions),
+        None if schemas is None else tuple(schemas),
+        tuple(Function(name, schema, tuple(arguments), kind, parameters, returns, language, Expr(*body), *_plain(more))
+              for name, schema, arguments, kind, parameters, returns, language, body, *more in functions),
         *_plain(rest),
     )
 
@@ -234,7 +237,7 @@ def _decode_table(row: list[Any]) -> Table:
     # Every model class is a list of its fields in order; fields after the nested ones are passed
     # through as they are, so that a field added to the model needs no change here.
     name, schema, columns, pk, indexes, fks, uniques, checks, comment, renamed_from, partition_by, partition_of, \
-        for_values, *rest = row
+        for_values, inherits, partitions, without_rowid, strict, sql, triggers, policies, *rest = row
     return Table(
         name, schema,
         tuple(_decode_column(c) for c in columns),
@@ -246,5 +249,16 @@ def _decode_table(row: list[Any]) -> Table:
               for cols, name, include, *more in uniques),
         tuple(CheckConstraint(Expr(*expression), *_plain(more)) for expression, *more in checks),
         comment, renamed_from, _expr(partition_by), partition_of, _expr(for_values),
+        tuple(inherits), tuple(partitions), without_rowid, strict, sql,
+        tuple(_decode_trigger(t) for t in triggers),
+        tuple(Policy(name, command, permissive, tuple(roles), _expr(using), _expr(check))
+              for name, command, permissive, roles, using, check in policies),
         *_plain(rest),
     )
+
+
+def _decode_trigger(row: list[Any]) -> Trigger:
+    name, timing, events, columns, level, when, function, arguments, constraint, deferrable, deferred, from_table, \
+        referencing, body, *rest = row
+    return Trigger(name, timing, tuple(events), tuple(columns), level, _expr(when), function, tuple(arguments),
+                   constraint, deferrable, deferred, from_table, tuple(referencing), _expr(body), *_plain(rest))
