@@ -17,6 +17,7 @@ A statement the parser refuses is compared as its text, white space and case asi
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -205,3 +206,14 @@ def _sqlite_parts(sql: str) -> dict[str, Any]:
     body = render_tokens(tokens[begin + 1:end])
     return {"timing": timing, "events": [event], "columns": sorted(t.text for t in columns), "level": "ROW",
             "when": when, "body": (body, body, None)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing DDL from an author's text
+
+_SQLITE_CREATE_RE = re.compile(r"^(\s*CREATE\s+(?:TEMP(?:ORARY)?\s+)?TRIGGER)\s+(?!IF\s+NOT\s+EXISTS\b)", re.I)
+
+
+def if_not_exists_sql(sql: str) -> str:
+    """A SQLite statement as written, as ``CREATE TRIGGER IF NOT EXISTS`` (the text otherwise untouched)."""
+    return _SQLITE_CREATE_RE.sub(r"\1 IF NOT EXISTS ", sql.strip(), count=1).rstrip().rstrip(";")
