@@ -43,7 +43,8 @@ def read_triggers(table: str, node: yaml.Node, problems: Problems) -> list[Trigg
         fields = {"definition": body} if isinstance(body, yaml.ScalarNode) else \
             {k: v for k, _, v in mapping_items(body, problems, what, TRIGGER_KEYS)}
         if "definition" not in fields:
-            problems.add(body, f"{what} needs a 'definition' (its CREATE TRIGGER statement)")
+            if not _has_unknown_keys(body):  # else the unknown key (a misspelled definition?) says it
+                problems.add(body, f"{what} needs a 'definition' (its CREATE TRIGGER statement)")
             continue
         sql = scalar(fields["definition"], problems, what)
         enabled = _enabled(fields.get("enabled"), problems, what)
@@ -64,6 +65,10 @@ def read_triggers(table: str, node: yaml.Node, problems: Problems) -> list[Trigg
         else:
             out.append(Trigger(name, enabled=enabled, sql=sql.strip()))
     return out
+
+
+def _has_unknown_keys(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.MappingNode) and any(getattr(k, "value", None) not in TRIGGER_KEYS for k, _ in node.value)
 
 
 def _enabled(node: yaml.Node | None, problems: Problems, what: str) -> str | None:
