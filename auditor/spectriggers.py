@@ -105,7 +105,8 @@ def read_policies(table: str, node: yaml.Node, problems: Problems) -> list[Polic
                  for key in ("using", "with_check")}
         for key, refused in (("using", "insert"), ("with_check", "select"), ("with_check", "delete")):
             if texts[key] and command == refused:
-                problems.add(fields[key], f"{what}: a {command} policy takes no {key} (Postgres refuses it)")
+                problems.add(fields[key], f"{what}: {'an' if command in ('insert', 'update') else 'a'} {command} "
+                                          f"policy takes no {key} (Postgres refuses it)")
         if command is not None and permissive is not None:
             out.append(Policy(name, command, permissive, roles,
                               *(Expr(t, t) if t else None for t in (texts["using"], texts["with_check"]))))

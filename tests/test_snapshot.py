@@ -37,15 +37,19 @@ def load_sql(url: str, path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
 
 
+_EXPRESSION_START = re.compile(r"\b(CHECK|USING) \(")
+
+
 def _checks_by_meaning(dump: str) -> str:
-    """pg_dump text with each CHECK's expression replaced by its canonical form: a check that
-    schema-auditor re-creates from a snapshot is the same check, though the server may print it
-    with other casts and parentheses than it printed the original."""
+    """pg_dump text with each CHECK's (and policy's USING) expression replaced by its canonical
+    form: a check that schema-auditor re-creates from a snapshot is the same check, though the
+    server may print it with other casts and parentheses than it printed the original."""
     from auditor.dialects.pgexpr import canonical_expr
 
     out, pos = [], 0
-    while (start := dump.find("CHECK (", pos)) != -1:
-        depth, i, quoted = 0, start + len("CHECK "), False
+    while (found := _EXPRESSION_START.search(dump, pos)) is not None:
+        start, word = found.start(), found.group(1)
+        depth, i, quoted = 0, start + len(word) + 1, False
         while i < len(dump):
             ch = dump[i]
             quoted = quoted != (ch == "'")
@@ -53,8 +57,8 @@ def _checks_by_meaning(dump: str) -> str:
             i += 1
             if depth == 0 and not quoted:
                 break
-        inner = dump[start + len("CHECK ("):i - 1]
-        out += [dump[pos:start], f"CHECK <{canonical_expr(inner)}>"]
+        inner = dump[start + len(word) + 2:i - 1]
+        out += [dump[pos:start], f"{word} <{canonical_expr(inner)}>"]
         pos = i
     # DEFAULT NULL::type is no default: schema-auditor models it as none, and writes none.
     return re.sub(r" DEFAULT NULL(?:::[a-z ]+(?:\(\d+\))?)?(?=[ ,\n])", "", "".join(out) + dump[pos:])
