@@ -29,7 +29,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from auditor.dialects import pgexpr, pgmemo
+from auditor.dialects import pgexpr, pgmemo, pgparse
 from auditor.model import Expr, Function
 
 Node = Any
@@ -56,7 +56,7 @@ def parse_statement(sql: str) -> Node:
     from pglast import parser
 
     try:
-        statements = json.loads(parser.parse_sql_json(sql)).get("stmts", [])
+        statements = json.loads(pgparse.parse_sql_json(sql)).get("stmts", [])
     except parser.ParseError as exc:
         offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
         raise FunctionSyntax(str(exc.args[0]), offset) from None
@@ -283,7 +283,7 @@ def _plpgsql_tree(sql: str, body: str) -> str:
     from pglast import parser
 
     try:
-        tree = json.loads(parser.parse_plpgsql_json(sql))
+        tree = json.loads(pgparse.parse_plpgsql_json(sql))
     except parser.ParseError as exc:
         raise pgexpr.Unparsable(str(exc)) from None
     return pgexpr._serialized({"tree": _plpgsql_normalized(tree), "returns": _return_statements(body)})
@@ -305,7 +305,6 @@ def tokens(text: str) -> list[str]:
     lower-cased (a quoted one that needs no quotes unquoted), everything else exact."""
     from pglast import parser
 
-    raw = text.encode()
     out = []
     try:
         scanned = parser.scan(text)
@@ -314,7 +313,7 @@ def tokens(text: str) -> list[str]:
     for token in scanned:
         if token.name in _COMMENTS:
             continue
-        word = raw[token.start:token.end + 1].decode()
+        word = text[token.start:token.end + 1]  # the scanner counts characters
         if token.kind != "NO_KEYWORD" or (token.name == "IDENT" and not word.startswith('"')):
             word = word.lower()
         elif token.name == "IDENT" and _PLAIN_NAME_RE.match(word[1:-1]):
