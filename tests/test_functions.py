@@ -296,3 +296,19 @@ def test_a_bad_entry_is_one_clear_line(tmp_path: Path, entries: str, error: str)
     assert result.code == 2
     lines = [line for line in result.err.splitlines() if "spec.yaml:" in line]
     assert len(lines) == 1 and error in lines[0], result.err
+
+
+def test_a_cached_spec_keeps_its_functions(pg_url: str, tmp_path: Path) -> None:
+    """The second load of a spec comes from the disk cache: its functions come back whole."""
+    from auditor.speccache import forget_loaded, load_cached
+
+    LiveDb(pg_url, "postgresql").execute(TABLE, NATURAL[3][1])
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_of(NATURAL[3][2]))
+    _, first = load_cached(spec)
+    forget_loaded()
+    _, second = load_cached(spec)
+    assert second.functions == first.functions and second.functions[0].sql == first.functions[0].sql
+    forget_loaded()
+    assert audit(pg_url, spec)[:2] == (0, [])
+    assert audit(pg_url, spec)[:2] == (0, [])

@@ -53,20 +53,63 @@ class FunctionSyntax(ValueError):
 
 def parse_statement(sql: str) -> Node:
     """The CreateFunctionStmt of ``sql``. Raises FunctionSyntax."""
+    return _parsed(sql)[1]
+
+
+def _parsed(sql: str) -> tuple[str, Node]:
+    """(the text the parser took, its CreateFunctionStmt). Words that are keywords only in a
+    newer Postgres than the one that wrote the text (``json`` as an argument's name, which
+    Postgres 15 writes bare) are quoted until the parser takes it: the same name, for any server."""
     from pglast import parser
 
-    try:
-        statements = json.loads(parser.parse_sql_json(sql)).get("stmts", [])
-    except parser.ParseError as exc:
-        offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
-        raise FunctionSyntax(str(exc.args[0]), offset) from None
+    text, first_error = sql, None
+    for _ in range(_MAX_REPAIRS):
+        try:
+            statements = json.loads(parser.parse_sql_json(text)).get("stmts", [])
+            break
+        except parser.ParseError as exc:
+            offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
+            first_error = first_error or FunctionSyntax(str(exc.args[0]), offset)
+            repaired = _quoted_keyword_at(text, offset)
+            if repaired is None:
+                raise first_error from None
+            text = repaired
+    else:
+        raise first_error or FunctionSyntax("does not parse")
     if len(statements) != 1:
         raise FunctionSyntax(f"holds {len(statements)} statements, not one CREATE FUNCTION or CREATE PROCEDURE")
     statement = statements[0]["stmt"]
     if "CreateFunctionStmt" not in statement:
         raise FunctionSyntax(f"is a {next(iter(statement)).removesuffix('Stmt')} statement, "
                              "not CREATE FUNCTION or CREATE PROCEDURE")
-    return statement["CreateFunctionStmt"]
+    return text, statement["CreateFunctionStmt"]
+
+
+_MAX_REPAIRS = 8
+
+
+def _quoted_keyword_at(text: str, offset: int | None) -> str | None:
+    """``text`` with a keyword double-quoted (lower case: the name it stood for): the one just
+    before character ``offset`` when it is a keyword too (``json json``: an argument named like
+    its type), else the one at it; None where no keyword is there."""
+    from pglast import parser
+
+    if offset is None:
+        return None
+    raw = text.encode()
+    at = len(text[:offset].encode())
+    tokens = parser.scan(text)
+    for i, token in enumerate(tokens):
+        if token.start == at and token.kind in _KEYWORDS:
+            before = tokens[i - 1] if i and tokens[i - 1].kind in _KEYWORDS else None
+            chosen = before or token
+            word = raw[chosen.start:chosen.end + 1].decode().lower()
+            return (raw[:chosen.start] + f'"{word}"'.encode() + raw[chosen.end + 1:]).decode()
+    return None
+
+
+# Not reserved ones: no Postgres took those as bare names.
+_KEYWORDS = ("COL_NAME_KEYWORD", "TYPE_FUNC_NAME_KEYWORD")
 
 
 def identity(sql: str) -> tuple[str | None, str, tuple[str, ...], str]:
@@ -102,7 +145,7 @@ def _canonical_parts(sql: str) -> str:
 
 def _parts(sql: str) -> str:
     try:
-        statement = parse_statement(sql)
+        sql, statement = _parsed(sql)
     except FunctionSyntax as exc:
         raise pgexpr.Unparsable(str(exc)) from None
     schema, name = _name(statement)
