@@ -386,13 +386,20 @@ def _return_statements(body: str) -> list[list[str]]:
 # Writing DDL from an author's text
 
 
-def or_replace_sql(sql: str) -> str:
-    """The statement as written, as ``CREATE OR REPLACE`` (the author's text otherwise untouched)."""
+def create_sql(sql: str, schema: str | None, quoted_schema: str) -> str:
+    """The statement as written, as ``CREATE OR REPLACE`` (the author's text otherwise untouched),
+    its name qualified with ``quoted_schema`` where it has none and ``schema`` is not the default
+    one (a tenant's copy of an unqualified function)."""
     from pglast import parser
 
     words = [t for t in parser.scan(sql) if t.name not in _COMMENTS]
-    if len(words) > 1 and words[1].name == "OR":
-        return sql.strip().rstrip(";")
     raw = sql.encode()
-    end = words[0].end + 1
-    return (raw[:end] + b" OR REPLACE" + raw[end:]).decode().strip().rstrip(";")
+    kind_at = next(i for i, t in enumerate(words) if t.name in ("FUNCTION", "PROCEDURE"))
+    name = words[kind_at + 1]
+    qualified = kind_at + 2 < len(words) and words[kind_at + 2].name == "ASCII_46"  # "."
+    if schema not in (None, "public") and not qualified:
+        raw = raw[:name.start] + f"{quoted_schema}.".encode() + raw[name.start:]
+    if not (len(words) > 1 and words[1].name == "OR"):
+        end = words[0].end + 1
+        raw = raw[:end] + b" OR REPLACE" + raw[end:]
+    return raw.decode().strip().rstrip(";")
