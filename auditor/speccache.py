@@ -28,8 +28,8 @@ from typing import Any, Callable
 from auditor import __version__
 from auditor.gcpause import paused_collection
 from auditor.model import (
-    CheckConstraint, Column, Enum, ForeignKey, Expr, Index, PrimaryKey, Schema, Sequence, Table, UniqueConstraint,
-    View, interned_column)
+    CheckConstraint, Column, Enum, ForeignKey, Expr, Function, Index, PrimaryKey, Schema, Sequence, Table,
+    UniqueConstraint, View, interned_column)
 from auditor.spec import load_spec
 
 CACHE_DIR_ENV = "SCHEMA_AUDITOR_CACHE_DIR"
@@ -221,8 +221,23 @@ def _decode_schema(row: list[Any]) -> Schema:
         tuple(View(name, schema, Expr(*definition), *_plain(more)) for name, schema, definition, *more in views),
         tuple(Sequence(*_plain(s)) for s in sequences),
         None if extensions is None else tuple(extensions),
-        *_plain(rest),
+        **_decode_later_fields(rest),
     )
+
+
+def _decode_later_fields(rest: list[Any]) -> dict[str, Any]:
+    """The Schema fields after ``extensions``, by name: plain values, and the objects that hold
+    nested model values decoded."""
+    later = dict(zip(_field_names(Schema)[7:], rest))
+    out = {name: tuple(_plain(value)) if isinstance(value, list) else value for name, value in later.items()}
+    if later.get("functions"):
+        out["functions"] = tuple(_decode_function(f) for f in later["functions"])
+    return out
+
+
+def _decode_function(row: list[Any]) -> Function:
+    name, schema, arguments, kind, parameters, returns, language, body, *more = row
+    return Function(name, schema, tuple(arguments), kind, parameters, returns, language, Expr(*body), *_plain(more))
 
 
 def _decode_column(row: list[Any]) -> Column:
