@@ -132,10 +132,11 @@ def read_exclusions(what: str, node: yaml.Node, problems: Problems) -> tuple[lis
             problems.add(key_node, f"{owner} needs 'elements' (e.g. [room_id WITH =, during WITH &&])")
             continue
         elements = tuple(e.strip() for e in string_list(fields["elements"], problems, f"{owner} elements"))
-        lacking = [e for e in elements if not _WITH_RE.search(e)]
+        lacking = [k for k, e in enumerate(elements) if not _WITH_RE.search(e)]
         if lacking:
-            problems.add(fields["elements"], f"{owner}: element '{lacking[0]}' needs 'WITH operator' "
-                                             "(e.g. during WITH &&)")
+            items = fields["elements"].value if isinstance(fields["elements"], yaml.SequenceNode) else []
+            problems.add(items[lacking[0]] if lacking[0] < len(items) else fields["elements"],
+                         f"{owner}: element '{elements[lacking[0]]}' needs 'WITH operator' (e.g. during WITH &&)")
             continue
         deferred = _flag(fields, "initially_deferred", problems, owner, False)
         exclusion = ExclusionConstraint(elements, name, _text(fields, "using", problems, owner) or "gist",
