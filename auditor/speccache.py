@@ -20,7 +20,7 @@ import os
 import tempfile
 import threading
 from collections import OrderedDict
-from dataclasses import fields, is_dataclass
+from dataclasses import fields, is_dataclass, replace
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Callable
@@ -28,8 +28,8 @@ from typing import Any, Callable
 from auditor import __version__
 from auditor.gcpause import paused_collection
 from auditor.model import (
-    CheckConstraint, Column, Enum, ForeignKey, Expr, Function, Index, Policy, PrimaryKey, Schema, Sequence, Table, Trigger,
-    UniqueConstraint, View, interned_column)
+    Attribute, CheckConstraint, Column, CompositeType, Domain, Enum, ExclusionConstraint, ForeignKey, Expr, Function,
+    Index, Policy, PrimaryKey, Schema, Sequence, Table, Trigger, UniqueConstraint, View, interned_column)
 from auditor.spec import load_spec
 
 CACHE_DIR_ENV = "SCHEMA_AUDITOR_CACHE_DIR"
@@ -37,7 +37,7 @@ FORMAT = 3
 _MEMORY_ENTRIES = 32
 # What the cached model depends on besides the spec: a change to any of these makes new keys.
 _LOADER_MODULES = ("auditor.model", "auditor.spec", "auditor.yamlsrc", "auditor.canon", "auditor.dialects",
-                   "auditor.speccache")
+                   "auditor.speccache", "auditor.spectypes")
 
 
 def cache_dir() -> Path | None:
@@ -212,7 +212,7 @@ def _expr(row: list[Any] | None) -> Expr | None:
 
 
 def _decode_schema(row: list[Any]) -> Schema:
-    tables, version, ignore, enums, views, sequences, extensions, schemas, functions, *rest = row
+    tables, version, ignore, enums, views, sequences, extensions, *rest = row
     return Schema(
         tuple(_decode_table(t) for t in tables),
         version,
@@ -221,11 +221,39 @@ def _decode_schema(row: list[Any]) -> Schema:
         tuple(View(name, schema, Expr(*definition), *_plain(more)) for name, schema, definition, *more in views),
         tuple(Sequence(*_plain(s)) for s in sequences),
         None if extensions is None else tuple(extensions),
-        None if schemas is None else tuple(schemas),
-        tuple(Function(name, schema, tuple(arguments), kind, parameters, returns, language, Expr(*body), *_plain(more))
-              for name, schema, arguments, kind, parameters, returns, language, body, *more in functions),
-        *_plain(rest),
+        **_decode_later_fields(rest),
     )
+
+
+def _decode_domain(row: Any) -> Domain:
+    name, schema, type_, nullable, default, collation, checks = row
+    return Domain(name, schema, type_, nullable, _expr(default), collation,
+                  tuple(CheckConstraint(Expr(*expression), *more) for expression, *more in checks))
+
+
+def _decode_exclusion(row: Any) -> ExclusionConstraint:
+    elements, name, using, where, deferrable, deferred, definition = row
+    return ExclusionConstraint(tuple(elements), name, using, where, deferrable, deferred, _expr(definition))
+
+
+def _decode_later_fields(rest: list[Any]) -> dict[str, Any]:
+    """The Schema fields after ``extensions``, by name: plain values, and the objects that hold
+    nested model values decoded."""
+    later = dict(zip(_field_names(Schema)[7:], rest))
+    out = {name: tuple(_plain(value)) if isinstance(value, list) else value for name, value in later.items()}
+    if later.get("functions"):
+        out["functions"] = tuple(_decode_function(f) for f in later["functions"])
+    if later.get("domains"):
+        out["domains"] = tuple(_decode_domain(d) for d in later["domains"])
+    if later.get("composite_types"):
+        out["composite_types"] = tuple(CompositeType(name, nsp, tuple(Attribute(*a) for a in attributes))
+                                       for name, nsp, attributes in later["composite_types"])
+    return out
+
+
+def _decode_function(row: list[Any]) -> Function:
+    name, schema, arguments, kind, parameters, returns, language, body, *more = row
+    return Function(name, schema, tuple(arguments), kind, parameters, returns, language, Expr(*body), *_plain(more))
 
 
 def _decode_column(row: list[Any]) -> Column:
@@ -237,8 +265,8 @@ def _decode_table(row: list[Any]) -> Table:
     # Every model class is a list of its fields in order; fields after the nested ones are passed
     # through as they are, so that a field added to the model needs no change here.
     name, schema, columns, pk, indexes, fks, uniques, checks, comment, renamed_from, partition_by, partition_of, \
-        for_values, inherits, partitions, without_rowid, strict, sql, triggers, policies, *rest = row
-    return Table(
+        for_values, *rest = row
+    table = Table(
         name, schema,
         tuple(_decode_column(c) for c in columns),
         PrimaryKey(tuple(pk[0]), *_plain(pk[1:])) if pk is not None else None,
@@ -249,16 +277,19 @@ def _decode_table(row: list[Any]) -> Table:
               for cols, name, include, *more in uniques),
         tuple(CheckConstraint(Expr(*expression), *_plain(more)) for expression, *more in checks),
         comment, renamed_from, _expr(partition_by), partition_of, _expr(for_values),
-        tuple(inherits), tuple(partitions), without_rowid, strict, sql,
-        tuple(_decode_trigger(t) for t in triggers),
-        tuple(Policy(name, command, permissive, tuple(roles), _expr(using), _expr(check))
-              for name, command, permissive, roles, using, check in policies),
         *_plain(rest),
     )
+    if table.triggers or table.policies:
+        table = replace(table, triggers=tuple(_decode_trigger(t) for t in table.triggers),
+                        policies=tuple(Policy(name, command, permissive, tuple(roles), _expr(using), _expr(check))
+                                       for name, command, permissive, roles, using, check in table.policies))
+    if not table.exclusions:
+        return table
+    return replace(table, exclusions=tuple(_decode_exclusion(x) for x in table.exclusions))
 
 
-def _decode_trigger(row: list[Any]) -> Trigger:
+def _decode_trigger(row: Any) -> Trigger:
     name, timing, events, columns, level, when, function, arguments, constraint, deferrable, deferred, from_table, \
         referencing, body, *rest = row
     return Trigger(name, timing, tuple(events), tuple(columns), level, _expr(when), function, tuple(arguments),
-                   constraint, deferrable, deferred, from_table, tuple(referencing), _expr(body), *_plain(rest))
+                   constraint, deferrable, deferred, from_table, tuple(referencing), _expr(body), *rest)

@@ -217,3 +217,14 @@ _SQLITE_CREATE_RE = re.compile(r"^(\s*CREATE\s+(?:TEMP(?:ORARY)?\s+)?TRIGGER)\s+
 def if_not_exists_sql(sql: str) -> str:
     """A SQLite statement as written, as ``CREATE TRIGGER IF NOT EXISTS`` (the text otherwise untouched)."""
     return _SQLITE_CREATE_RE.sub(r"\1 IF NOT EXISTS ", sql.strip(), count=1).rstrip().rstrip(";")
+
+
+def or_replace_sql(sql: str) -> str:
+    """A Postgres statement as written, as ``CREATE OR REPLACE TRIGGER`` (the text otherwise untouched)."""
+    from pglast import parser
+
+    words = [t for t in parser.scan(sql) if t.name not in _COMMENTS]
+    raw = sql.encode()
+    if len(words) > 1 and words[1].name != "OR":
+        raw = raw[:words[0].end + 1] + b" OR REPLACE" + raw[words[0].end + 1:]
+    return raw.decode().strip().rstrip(";")
