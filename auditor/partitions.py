@@ -144,11 +144,11 @@ def with_rolling_children(expected: Schema, actual: Schema) -> Schema:
             parent = next((tables[p] for p in parents_of(live) if p in tables and tables[p].partitions), None)
             if live.key in tables or parent is None or not matches_pattern(parent, live.key):
                 continue
-            # Its own indexes (a pg_partman template's, say) are taken as they are; the parent's
-            # attached ones are the parent's.
+            # Its own indexes and triggers (a pg_partman template's, say) are taken as they are;
+            # the parent's attached ones (and trigger clones) are the parent's.
             shell = Table(live.name, live.schema, partition_of=live.partition_of, for_values=live.for_values,
                           inherits=live.inherits, partition_by=live.partition_by, indexes=live.indexes,
-                          partitions=parent.partitions)
+                          partitions=parent.partitions, triggers=live.triggers)
             tables[live.key] = built_child(shell, [tables[p] for p in parents_of(live) if p in tables])
             added = True
     return expected.with_tables(tuple(tables.values()))

@@ -99,6 +99,12 @@ class _Dumper(yaml.SafeDumper):
     PyYAML falls back to a quoted string for, say, trailing spaces)."""
 
 
+class _BlockMapping(dict):  # type: ignore[type-arg]
+    """A mapping written in block style, one entry a line: a table's triggers (long statements)."""
+
+
+_Dumper.add_representer(_BlockMapping, lambda dumper, value: dumper.represent_mapping(
+    "tag:yaml.org,2002:map", value.items(), flow_style=False))
 _Dumper.add_representer(_Block, lambda dumper, text: dumper.represent_scalar("tag:yaml.org,2002:str", str(text),
                                                                                style="|"))
 
@@ -184,8 +190,8 @@ def _security(table: Table) -> dict[str, Any]:
     default) and policies (their options only when not the default)."""
     body: dict[str, Any] = {flag: True for flag in ("row_security", "force_row_security") if getattr(table, flag)}
     if table.triggers:
-        body["triggers"] = {t.name: t.sql if t.enabled == "origin" else {"definition": t.sql, "enabled": t.enabled}
-                            for t in table.triggers}
+        body["triggers"] = _BlockMapping({t.name: t.sql if t.enabled == "origin" else
+                                          {"definition": t.sql, "enabled": t.enabled} for t in table.triggers})
     if table.policies:
         body["policies"] = {p.name: _policy(p) for p in table.policies}
     return body
