@@ -35,7 +35,7 @@ from auditor.dialects import POSTGRESQL, Dialect
 from auditor.errors import ApplyError, AuditorError, StatementError, VerifyError
 from auditor.hazards import HAZARDS
 from auditor.inspect import read_live_schema, read_managed_schema, schemas_to_read
-from auditor.model import Schema, fingerprint
+from auditor.model import Schema, Table, fingerprint
 from auditor.plan import Statement, plan_changes
 from auditor.scratch import postgres_scratch, sqlite_memory
 
@@ -233,10 +233,12 @@ def scratch_copy(result: AuditResult, statements: list[Statement], schemas: tupl
     assert result.dialect is not None and result.expected is not None and result.actual is not None
     target = result.target
     if result.dialect.name != POSTGRESQL.name:
-        with _sqlite_copy(target, statements) as (conn, copied):
+        with _sqlite_copy(target, statements) as (conn, copied, copied_triggers):
+            live = result.actual
             yield ScratchCopy(conn, Target(f"{target.name} (scratch copy)", "sqlite://"), SQLITE_COPY,
-                              _within(result.expected, copied, {t.name.lower() for t in result.actual.tables}
-                                      | {v.name.lower() for v in result.actual.views}))
+                              _within(result.expected, copied, {t.name.lower() for t in live.tables}
+                                      | {v.name.lower() for v in live.views},
+                                      (copied_triggers, {g.name.lower() for t in live.tables for g in t.triggers})))
         return
     assert target.dev_url is not None
     with postgres_scratch(target.dev_url) as copy:
@@ -250,14 +252,15 @@ def scratch_copy(result: AuditResult, statements: list[Statement], schemas: tupl
 
 
 @contextmanager
-def _sqlite_copy(target: Target, statements: list[Statement]) -> Iterator[tuple[Connection, set[str]]]:
+def _sqlite_copy(target: Target, statements: list[Statement]) -> Iterator[tuple[Connection, set[str], set[str]]]:
     """An in-memory copy of what the statements need of the live SQLite schema, and the names
-    (lowercased) of the tables and views it holds."""
+    (lowercased) of the tables and views it holds, and of its triggers."""
     objects = needed_objects(read_sqlite_objects(target), statements)
     with sqlite_memory() as (raw, engine):
         _create_sqlite(raw, objects, target.name)
         with engine.connect() as conn:
-            yield conn, {o.name.lower() for o in objects if o.kind in ("table", "view")}
+            yield conn, {o.name.lower() for o in objects if o.kind in ("table", "view")}, \
+                {o.name.lower() for o in objects if o.kind == "trigger"}
 
 
 def read_sqlite_objects(target: Target) -> list[SqliteObject]:
@@ -299,13 +302,19 @@ def _names(sql: str) -> set[str]:
     return names
 
 
-def _within(expected: Schema, copied: set[str], live: set[str]) -> Schema:
-    """The part of the expected schema a partial copy can be audited against: its tables and
-    views that the copy holds, or that the live database has not (the plan makes them)."""
-    def kept(name: str) -> bool:
+def _within(expected: Schema, copied: set[str], live: set[str],
+            triggers: tuple[set[str], set[str]] = (set(), set())) -> Schema:
+    """The part of the expected schema a partial copy can be audited against: its tables, views
+    and triggers that the copy holds, or that the live database has not (the plan makes them)."""
+    def kept(name: str, copied: set[str] = copied, live: set[str] = live) -> bool:
         return name.lower() in copied or name.lower() not in live
 
-    return replace(expected, tables=tuple(t for t in expected.tables if kept(t.name)),
+    def with_triggers(table: Table) -> Table:
+        if not table.triggers:
+            return table
+        return replace(table, triggers=tuple(t for t in table.triggers if kept(t.name, *triggers)))
+
+    return replace(expected, tables=tuple(with_triggers(t) for t in expected.tables if kept(t.name)),
                    views=tuple(v for v in expected.views if kept(v.name)))
 
 

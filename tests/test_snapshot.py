@@ -37,6 +37,16 @@ def load_sql(url: str, path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
 
 
+def _by_meaning(expression: str) -> str:
+    """An expression's canonical form; the text itself where it is none (a join's USING (a, b))."""
+    from auditor.dialects.pgexpr import Unparsable, canonical_expr
+
+    try:
+        return str(canonical_expr(expression))
+    except Unparsable:
+        return expression
+
+
 _EXPRESSION_START = re.compile(r"\b(CHECK|USING) \(")
 
 
@@ -44,8 +54,6 @@ def _checks_by_meaning(dump: str) -> str:
     """pg_dump text with each CHECK's (and policy's USING) expression replaced by its canonical
     form: a check that schema-auditor re-creates from a snapshot is the same check, though the
     server may print it with other casts and parentheses than it printed the original."""
-    from auditor.dialects.pgexpr import canonical_expr
-
     out, pos = [], 0
     while (found := _EXPRESSION_START.search(dump, pos)) is not None:
         start, word = found.start(), found.group(1)
@@ -58,7 +66,7 @@ def _checks_by_meaning(dump: str) -> str:
             if depth == 0 and not quoted:
                 break
         inner = dump[start + len(word) + 2:i - 1]
-        out += [dump[pos:start], f"{word} <{canonical_expr(inner)}>"]
+        out += [dump[pos:start], f"{word} <{_by_meaning(inner)}>"]
         pos = i
     # DEFAULT NULL::type is no default: schema-auditor models it as none, and writes none.
     return re.sub(r" DEFAULT NULL(?:::[a-z ]+(?:\(\d+\))?)?(?=[ ,\n])", "", "".join(out) + dump[pos:])

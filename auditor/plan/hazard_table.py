@@ -116,6 +116,8 @@ STATEMENT_HAZARDS: dict[str, tuple[str, ...]] = {
     # ENABLE or FORCE ROW LEVEL SECURITY without a permissive policy: every row is hidden from the
     # roles it applies to (all but the owner; the owner too when forced)
     "enable_row_security_no_policy": (BACKWARD_INCOMPATIBLE,),
+    # ENABLE or FORCE ROW LEVEL SECURITY of a table this plan creates: no rows, nothing reads it yet
+    "new_table_row_security": (),
     "disable_row_security": (),  # DISABLE or NO FORCE ROW LEVEL SECURITY
     "create_policy": (),  # CREATE POLICY, where it is not there yet
     "replace_policy": (),  # ALTER POLICY, or DROP and CREATE POLICY in one transaction
