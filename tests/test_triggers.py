@@ -345,3 +345,32 @@ def test_a_bad_entry_is_one_clear_line(tmp_path: Path, entries: str, error: str)
     assert result.code == 2
     lines = [line for line in result.err.splitlines() if "spec.yaml:" in line]
     assert len(lines) == 1 and error in lines[0], result.err
+
+
+# ---------------------------------------------------------------------------------------------
+# The version cross-check covers triggers: an edited one at the recorded version is silent drift
+
+VERSIONED = ["CREATE TABLE schema_version (version integer)", "INSERT INTO schema_version VALUES (3)"]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_trigger_edited_at_the_recorded_version_is_silent_drift(engine: str, request: pytest.FixtureRequest,
+                                                                 tmp_path: Path) -> None:
+    url = request.getfixturevalue("sqlite_url" if engine == "sqlite" else "pg_url")
+    db = LiveDb(url, engine)
+    if engine == "sqlite":
+        db.execute(*SQLITE_TABLES, *VERSIONED, SQLITE_LIVE.replace("'changed: '", "'edited: '"))
+        spec_text = SQLITE_SPEC + "    triggers:\n      jobs_log: " + json.dumps(SQLITE_LIVE) + "\n"
+    else:
+        db.execute(*PG_TABLES, *PG_FUNCTIONS, *VERSIONED, PG_LIVE, "ALTER TABLE jobs DISABLE TRIGGER t")
+        spec_text = pg_spec({"t": PG_LIVE})
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("version: 3\nignore: [schema_version]\n" + spec_text)
+    result = run_cli("audit", "--db", url, "--spec", str(spec), "--version-table", "schema_version")
+    assert result.code == 1
+    words = "differs from the spec" if engine == "sqlite" else "is disabled, spec says enabled"
+    assert "CRITICAL silent_drift: recorded version 3 is the expected version, but the structure differs: trigger " \
+           in result.out and words in result.out, result.out
+    healed = run_cli("apply", "--db", url, "--spec", str(spec), "--yes", "--version-table", "schema_version")
+    assert healed.code == 0, healed.out + healed.err
+    assert db.query("SELECT version FROM schema_version") == [(3,)], "the version table is untouched"
