@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import LiveDb, run_cli
+from conftest import LiveDb, run_cli, run_psql
 from test_snapshot import pg_dump_covered
 
 ALL_HAZARDS = ("--allow-hazards", "all", "--allow-destructive")
@@ -131,6 +131,19 @@ def test_one_mutation_is_one_item_and_apply_heals_it(rls_db: tuple[LiveDb, Path]
     assert healed.code == 0, healed.out + healed.err
     assert audit(db.url, spec)[:2] == (0, [])
     assert plan_is_empty(db.url, spec)
+
+
+def test_the_printed_plan_runs_twice_by_hand(rls_db: tuple[LiveDb, Path], tmp_path: Path) -> None:
+    """Every statement is idempotent: psql -f plan.sql twice, then the database is the spec's."""
+    db, spec = rls_db
+    for _, sql, _ in MUTATIONS:
+        db.execute(*((sql,) if isinstance(sql, str) else sql))
+    script = tmp_path / "plan.sql"
+    script.write_text(run_cli("plan", "--db", db.url, "--spec", str(spec)).out)
+    for _ in range(2):
+        done = run_psql(db.url, script)
+        assert done.returncode == 0, done.stderr
+    assert audit(db.url, spec)[:2] == (0, [])
 
 
 def test_messages_say_what_differs(rls_db: tuple[LiveDb, Path]) -> None:

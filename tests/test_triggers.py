@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import LiveDb, run_cli
+from conftest import LiveDb, run_cli, run_psql
 from test_snapshot import pg_dump_covered
 
 ALL_HAZARDS = ("--allow-hazards", "all", "--allow-destructive")
@@ -225,6 +225,23 @@ def test_postgres_one_mutation_is_one_item_and_apply_heals_it(pg_db: tuple[LiveD
     assert healed.code == 0, healed.out + healed.err
     assert audit(db.url, spec)[:2] == (0, [])
     assert plan_is_empty(db.url, spec)
+
+
+def test_the_printed_plan_runs_twice_by_hand(pg_db: tuple[LiveDb, Path], tmp_path: Path) -> None:
+    """Every statement is idempotent: psql -f plan.sql twice, then the database is the spec's."""
+    db, spec = pg_db
+    chosen = ("dropped", "disabled", "enabled_again", "when_changed", "constraint_not_deferred", "partitioned_dropped")
+    for name, sql, _ in PG_MUTATIONS:
+        if name in chosen:
+            db.execute(*((sql,) if isinstance(sql, str) else sql))
+    script = tmp_path / "plan.sql"
+    script.write_text(run_cli("plan", "--db", db.url, "--spec", str(spec)).out)
+    assert "CREATE OR REPLACE TRIGGER jobs_audit" in script.read_text() and "DROP TRIGGER IF EXISTS jobs_check" in \
+        script.read_text(), "a constraint trigger cannot be replaced in place"
+    for _ in range(2):
+        done = run_psql(db.url, script)
+        assert done.returncode == 0, done.stderr
+    assert audit(db.url, spec)[:2] == (0, [])
 
 
 def test_postgres_messages_say_what_differs(pg_db: tuple[LiveDb, Path]) -> None:
