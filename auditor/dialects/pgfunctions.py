@@ -361,16 +361,5 @@ def create_sql(sql: str, schema: str | None, quoted_schema: str) -> str:
     qualified = kind_at + 2 < len(words) and words[kind_at + 2].name == "ASCII_46"  # "."
     if schema not in (None, "public") and not qualified:
         sql = f"{sql[:name.start]}{quoted_schema}.{sql[name.start:]}"  # the scanner counts characters
-    return or_replace_sql(sql)
+    return pgparse.or_replace_sql(sql)
 
-
-def or_replace_sql(sql: str) -> str:
-    """A CREATE statement as written, as ``CREATE OR REPLACE`` (the author's text otherwise
-    untouched; a function's or a trigger's)."""
-    from pglast import parser
-
-    words = [t for t in parser.scan(sql) if t.name not in _COMMENTS]
-    if not (len(words) > 1 and words[1].name == "OR"):
-        end = words[0].end + 1
-        sql = f"{sql[:end]} OR REPLACE{sql[end:]}"
-    return sql.strip().rstrip(";")
