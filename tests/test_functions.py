@@ -93,19 +93,23 @@ def test_natural_ddl_and_a_hand_written_spec_audit_clean(pg_url: str, tmp_path: 
 # ---------------------------------------------------------------------------------------------
 # Spelling never counts; a string literal always does
 
-LIVE_BODY = ("CREATE FUNCTION greet(who text) RETURNS text LANGUAGE plpgsql AS $$\nBEGIN\n"
+LIVE_BODY = ("CREATE FUNCTION greet(who text) RETURNS text LANGUAGE plpgsql AS $$\nDECLARE\n  nobody text := '?';\n"
+             "BEGIN\n  IF who IS NULL THEN RETURN nobody; END IF;\n"
              "  IF who = '' THEN RETURN 'Hello,  nobody'; END IF;\n  RETURN concat('Hello, ', who);\nEND $$")
 SPELLINGS = [
     # (id, the spec's statement, the drift it gives against LIVE_BODY)
-    ("whitespace", "CREATE FUNCTION greet(who text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN IF who = '' THEN RETURN "
+    ("whitespace", "CREATE FUNCTION greet(who text) RETURNS text LANGUAGE plpgsql AS $$ DECLARE nobody text := '?'; "
+                   "BEGIN IF who IS NULL THEN RETURN nobody; END IF; IF who = '' THEN RETURN "
                    "'Hello,  nobody'; END IF; RETURN concat('Hello, ', who); END $$", []),
-    ("comments", "CREATE FUNCTION greet(who text) RETURNS text LANGUAGE plpgsql AS $$\nBEGIN -- greet\n  IF who = '' /* no one */"
+    ("comments", "CREATE FUNCTION greet(who text) RETURNS text LANGUAGE plpgsql AS $$\nDECLARE\n  nobody text := '?'; -- ?\n"
+                 "BEGIN -- greet\n  IF who IS NULL THEN RETURN nobody; END IF;\n  IF who = '' /* no one */"
                  " THEN RETURN 'Hello,  nobody'; END IF;\n  RETURN concat('Hello, ', who);\nEND $$", []),
-    ("keyword_case", "create function GREET(WHO TEXT) returns TEXT language PLPGSQL as $body$\nbegin\n  if WHO = '' then "
+    ("keyword_case", "create function GREET(WHO TEXT) returns TEXT language PLPGSQL as $body$\ndeclare NOBODY TEXT := '?';\n"
+                     "begin\n  if WHO is null then return Nobody; end if;\n  if WHO = '' then "
                      "return 'Hello,  nobody'; end if;\n  return CONCAT('Hello, ', Who);\nend $body$", []),
     ("literal_space", LIVE_BODY.replace("'Hello,  nobody'", "'Hello, nobody'"), [("function_mismatch", "greet(text)")]),
     ("literal_case", LIVE_BODY.replace("'Hello, '", "'hello, '"), [("function_mismatch", "greet(text)")]),
-    ("returned_variable", LIVE_BODY.replace("RETURN concat('Hello, ', who)", "RETURN who"),
+    ("returned_variable", LIVE_BODY.replace("RETURN nobody;", "RETURN who;"),
      [("function_mismatch", "greet(text)")]),
 ]
 
