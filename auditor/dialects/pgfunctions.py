@@ -29,7 +29,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from auditor.dialects import pgexpr, pgmemo
+from auditor.dialects import pgexpr, pgmemo, pgparse
 from auditor.model import Expr, Function
 
 Node = Any
@@ -57,59 +57,22 @@ def parse_statement(sql: str) -> Node:
 
 
 def _parsed(sql: str) -> tuple[str, Node]:
-    """(the text the parser took, its CreateFunctionStmt). Words that are keywords only in a
-    newer Postgres than the one that wrote the text (``json`` as an argument's name, which
-    Postgres 15 writes bare) are quoted until the parser takes it: the same name, for any server."""
+    """(the text the parser took, its CreateFunctionStmt); see ``pgparse`` for words that are
+    keywords only in a newer Postgres than the one that wrote the text."""
     from pglast import parser
 
-    text, first_error = sql, None
-    for _ in range(_MAX_REPAIRS):
-        try:
-            statements = json.loads(parser.parse_sql_json(text)).get("stmts", [])
-            break
-        except parser.ParseError as exc:
-            offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
-            first_error = first_error or FunctionSyntax(str(exc.args[0]), offset)
-            repaired = _quoted_keyword_at(text, offset)
-            if repaired is None:
-                raise first_error from None
-            text = repaired
-    else:
-        raise first_error or FunctionSyntax("does not parse")
+    try:
+        statements = json.loads(pgparse.parse_sql_json(sql)).get("stmts", [])
+    except parser.ParseError as exc:
+        offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
+        raise FunctionSyntax(str(exc.args[0]), offset) from None
     if len(statements) != 1:
         raise FunctionSyntax(f"holds {len(statements)} statements, not one CREATE FUNCTION or CREATE PROCEDURE")
     statement = statements[0]["stmt"]
     if "CreateFunctionStmt" not in statement:
         raise FunctionSyntax(f"is a {next(iter(statement)).removesuffix('Stmt')} statement, "
                              "not CREATE FUNCTION or CREATE PROCEDURE")
-    return text, statement["CreateFunctionStmt"]
-
-
-_MAX_REPAIRS = 8
-
-
-def _quoted_keyword_at(text: str, offset: int | None) -> str | None:
-    """``text`` with a keyword double-quoted (lower case: the name it stood for): the one just
-    before character ``offset`` when it is a keyword too (``json json``: an argument named like
-    its type), else the one at it; None where no keyword is there."""
-    from pglast import parser
-
-    if offset is None:
-        return None
-    raw = text.encode()
-    at = len(text[:offset].encode())
-    tokens = parser.scan(text)
-    for i, token in enumerate(tokens):
-        if token.start == at and token.kind in _KEYWORDS:
-            before = tokens[i - 1] if i and tokens[i - 1].kind in _KEYWORDS else None
-            chosen = before or token
-            word = raw[chosen.start:chosen.end + 1].decode().lower()
-            return (raw[:chosen.start] + f'"{word}"'.encode() + raw[chosen.end + 1:]).decode()
-    return None
-
-
-# Not reserved ones: no Postgres took those as bare names.
-_KEYWORDS = ("COL_NAME_KEYWORD", "TYPE_FUNC_NAME_KEYWORD")
+    return sql, statement["CreateFunctionStmt"]
 
 
 def identity(sql: str) -> tuple[str | None, str, tuple[str, ...], str]:
@@ -326,7 +289,7 @@ def _plpgsql_tree(sql: str, body: str) -> str:
     from pglast import parser
 
     try:
-        tree = json.loads(parser.parse_plpgsql_json(sql))
+        tree = json.loads(pgparse.parse_plpgsql_json(sql))
     except parser.ParseError as exc:
         raise pgexpr.Unparsable(str(exc)) from None
     return pgexpr._serialized({"tree": _plpgsql_normalized(tree), "returns": _return_statements(body)})
@@ -348,7 +311,6 @@ def tokens(text: str) -> list[str]:
     lower-cased (a quoted one that needs no quotes unquoted), everything else exact."""
     from pglast import parser
 
-    raw = text.encode()
     out = []
     try:
         scanned = parser.scan(text)
@@ -357,7 +319,7 @@ def tokens(text: str) -> list[str]:
     for token in scanned:
         if token.name in _COMMENTS:
             continue
-        word = raw[token.start:token.end + 1].decode()
+        word = text[token.start:token.end + 1]  # the scanner counts characters
         if token.kind != "NO_KEYWORD" or (token.name == "IDENT" and not word.startswith('"')):
             word = word.lower()
         elif token.name == "IDENT" and _PLAIN_NAME_RE.match(word[1:-1]):
@@ -392,14 +354,14 @@ def create_sql(sql: str, schema: str | None, quoted_schema: str) -> str:
     one (a tenant's copy of an unqualified function)."""
     from pglast import parser
 
-    words = [t for t in parser.scan(sql) if t.name not in _COMMENTS]
-    raw = sql.encode()
+    words = [t for t in parser.scan(sql) if t.name not in _COMMENTS]  # offsets in characters
     kind_at = next(i for i, t in enumerate(words) if t.name in ("FUNCTION", "PROCEDURE"))
     name = words[kind_at + 1]
     qualified = kind_at + 2 < len(words) and words[kind_at + 2].name == "ASCII_46"  # "."
+    text = sql
     if schema not in (None, "public") and not qualified:
-        raw = raw[:name.start] + f"{quoted_schema}.".encode() + raw[name.start:]
+        text = text[:name.start] + f"{quoted_schema}." + text[name.start:]
     if not (len(words) > 1 and words[1].name == "OR"):
         end = words[0].end + 1
-        raw = raw[:end] + b" OR REPLACE" + raw[end:]
-    return raw.decode().strip().rstrip(";")
+        text = text[:end] + " OR REPLACE" + text[end:]
+    return text.strip().rstrip(";")
