@@ -75,6 +75,10 @@ NATURAL = [
                              "STRICT PARALLEL SAFE AS $$ BEGIN RETURN p || v; END $$",
      "CREATE FUNCTION label(v character varying, p text = 'x') RETURNS text LANGUAGE plpgsql RETURNS NULL ON NULL INPUT "
      "PARALLEL SAFE VOLATILE SECURITY INVOKER AS $$ BEGIN RETURN p || v; END $$"),
+    ("internal", "CREATE FUNCTION my_abs(integer) RETURNS integer LANGUAGE internal IMMUTABLE STRICT AS 'int4abs'",
+     "CREATE FUNCTION my_abs(int4) RETURNS int4 AS $$int4abs$$ LANGUAGE internal STRICT IMMUTABLE"),
+    ("window", "CREATE FUNCTION my_rank() RETURNS bigint LANGUAGE internal WINDOW AS 'window_rank'",
+     "CREATE FUNCTION my_rank() RETURNS int8 WINDOW LANGUAGE internal AS 'window_rank'"),
     ("other_schema", ("CREATE SCHEMA app", "CREATE FUNCTION app.twice(a bigint) RETURNS bigint LANGUAGE sql "
                                            "IMMUTABLE RETURN a * 2"),
      "CREATE FUNCTION app.twice(a int8) RETURNS int8 LANGUAGE sql IMMUTABLE RETURN a * 2"),
@@ -123,6 +127,14 @@ def test_spelling_never_counts_and_literals_always_do(pg_url: str, tmp_path: Pat
     code, items, messages = audit(pg_url, spec)
     assert items == drift
     assert all("body" in m for m in messages)
+
+
+def test_extension_functions_are_not_compared(pg_url: str, tmp_path: Path) -> None:
+    LiveDb(pg_url, "postgresql").execute(TABLE, "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+                                         "CREATE TYPE span AS RANGE (subtype = float8)")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_of())
+    assert audit(pg_url, spec)[:2] == (0, []), "pg_trgm's functions, a range type's constructors: not the spec's"
 
 
 def test_sql_and_atomic_bodies_compare_literals(pg_url: str, tmp_path: Path) -> None:
@@ -379,3 +391,17 @@ def test_incident_replay_an_edited_trigger_function_is_silent_drift(new_db) -> N
     assert "statement_timestamp()" in production.query("SELECT prosrc FROM pg_proc WHERE proname = 'touch'")[0][0]
     after = run_cli("audit", "--db", production.url, "--expected-db", reference.url, *version, "--format", "json")
     assert after.code == 0 and json.loads(after.out)["databases"][0]["version"]["status"] == "match"
+
+
+def test_a_function_bound_to_a_view_is_made_after_it(new_db, tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(TABLE_SPEC + "views:\n  named_items: SELECT id, name FROM items WHERE name IS NOT NULL\n"
+                    "functions:\n"
+                    "  - CREATE FUNCTION first_named() RETURNS SETOF named_items LANGUAGE sql AS "
+                    "'SELECT * FROM named_items LIMIT 1'\n"
+                    "  - CREATE FUNCTION named_count() RETURNS bigint LANGUAGE sql BEGIN ATOMIC "
+                    "SELECT count(*) FROM named_items; END\n")
+    url = new_db("postgresql")
+    applied = run_cli("apply", "--db", url, "--spec", str(spec), "--yes")
+    assert applied.code == 0, applied.out + applied.err
+    assert audit(url, spec)[:2] == (0, [])
