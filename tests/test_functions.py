@@ -267,17 +267,29 @@ def test_a_signature_change_drops_and_creates(func_db: tuple[LiveDb, Path]) -> N
     assert refused.code != 0 and "BACKWARD_INCOMPATIBLE" in refused.out + refused.err
 
 
-def test_functions_are_created_before_the_tables_that_call_them(new_db, tmp_path: Path) -> None:
-    """A default calls a spec function, an index calls another, a function reads a table made
-    later (its body is not checked at creation): one apply on an empty database."""
+# One apply on an empty database: each spec's functions are made in dependency order.
+ORDER = [
+    # (id, the spec)
+    # A default calls a spec function, an index another; a function reads a table made later (its
+    # body is not checked at creation); a BEGIN ATOMIC body is bound to its table at creation.
+    ("before_tables", "tables:\n  items:\n    columns:\n      id: {type: integer, primary_key: true, default: next_id()}\n"
+                      "      name: text\n    indexes:\n      items_norm_idx: {columns: [norm(name)]}\nfunctions:\n"
+                      "  - CREATE FUNCTION next_id() RETURNS integer LANGUAGE sql AS 'SELECT coalesce(max(id), 0) + 1 FROM items'\n"
+                      "  - CREATE FUNCTION norm(t text) RETURNS text LANGUAGE sql IMMUTABLE RETURN lower(t)\n"
+                      "  - CREATE FUNCTION item_count() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM items; END\n"),
+    # Bound to a view: by its row type, by a BEGIN ATOMIC body reading it.
+    ("after_views", TABLE_SPEC + "views:\n  named_items: SELECT id, name FROM items WHERE name IS NOT NULL\nfunctions:\n"
+                    "  - CREATE FUNCTION first_named() RETURNS SETOF named_items LANGUAGE sql AS "
+                    "'SELECT * FROM named_items LIMIT 1'\n"
+                    "  - CREATE FUNCTION named_count() RETURNS bigint LANGUAGE sql BEGIN ATOMIC "
+                    "SELECT count(*) FROM named_items; END\n"),
+]
+
+
+@pytest.mark.parametrize("spec_text", [pytest.param(text, id=i) for i, text in ORDER])
+def test_one_apply_makes_functions_in_dependency_order(new_db, tmp_path: Path, spec_text: str) -> None:
     spec = tmp_path / "spec.yaml"
-    spec.write_text(
-        "tables:\n  items:\n    columns:\n      id: {type: integer, primary_key: true, default: next_id()}\n"
-        "      name: text\n    indexes:\n      items_norm_idx: {columns: [norm(name)]}\n"
-        "functions:\n"
-        "  - CREATE FUNCTION next_id() RETURNS integer LANGUAGE sql AS 'SELECT coalesce(max(id), 0) + 1 FROM items'\n"
-        "  - CREATE FUNCTION norm(t text) RETURNS text LANGUAGE sql IMMUTABLE RETURN lower(t)\n"
-        "  - CREATE FUNCTION item_count() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM items; END\n")
+    spec.write_text(spec_text)
     url = new_db("postgresql")
     applied = run_cli("apply", "--db", url, "--spec", str(spec), "--yes")
     assert applied.code == 0, applied.out + applied.err
@@ -392,16 +404,3 @@ def test_incident_replay_an_edited_trigger_function_is_silent_drift(new_db) -> N
     after = run_cli("audit", "--db", production.url, "--expected-db", reference.url, *version, "--format", "json")
     assert after.code == 0 and json.loads(after.out)["databases"][0]["version"]["status"] == "match"
 
-
-def test_a_function_bound_to_a_view_is_made_after_it(new_db, tmp_path: Path) -> None:
-    spec = tmp_path / "spec.yaml"
-    spec.write_text(TABLE_SPEC + "views:\n  named_items: SELECT id, name FROM items WHERE name IS NOT NULL\n"
-                    "functions:\n"
-                    "  - CREATE FUNCTION first_named() RETURNS SETOF named_items LANGUAGE sql AS "
-                    "'SELECT * FROM named_items LIMIT 1'\n"
-                    "  - CREATE FUNCTION named_count() RETURNS bigint LANGUAGE sql BEGIN ATOMIC "
-                    "SELECT count(*) FROM named_items; END\n")
-    url = new_db("postgresql")
-    applied = run_cli("apply", "--db", url, "--spec", str(spec), "--yes")
-    assert applied.code == 0, applied.out + applied.err
-    assert audit(url, spec)[:2] == (0, [])
