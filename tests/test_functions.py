@@ -79,6 +79,10 @@ NATURAL = [
      "CREATE FUNCTION my_abs(int4) RETURNS int4 AS $$int4abs$$ LANGUAGE internal STRICT IMMUTABLE"),
     ("window", "CREATE FUNCTION my_rank() RETURNS bigint LANGUAGE internal WINDOW AS 'window_rank'",
      "CREATE FUNCTION my_rank() RETURNS int8 WINDOW LANGUAGE internal AS 'window_rank'"),
+    ("atomic_dml", "CREATE FUNCTION put(i int) RETURNS void LANGUAGE sql BEGIN ATOMIC INSERT INTO items (id, name) "
+                   "VALUES (i, 'x'); DELETE FROM items WHERE id = i + 1000; END",
+     "CREATE FUNCTION put(i integer) RETURNS void LANGUAGE sql\nBEGIN ATOMIC\n  INSERT INTO public.items (id, name) "
+     "VALUES (i, 'x');\n  DELETE FROM items WHERE id = i + 1000;\nEND"),
     ("other_schema", ("CREATE SCHEMA app", "CREATE FUNCTION app.twice(a bigint) RETURNS bigint LANGUAGE sql "
                                            "IMMUTABLE RETURN a * 2"),
      "CREATE FUNCTION app.twice(a int8) RETURNS int8 LANGUAGE sql IMMUTABLE RETURN a * 2"),
@@ -165,6 +169,17 @@ DATABASE = [
     "AS $$ SELECT 'classified' $$",
     "CREATE FUNCTION listing(n int) RETURNS TABLE (id int, name text) LANGUAGE sql AS $$ SELECT id, name FROM items "
     "LIMIT n $$",
+    # Names that need quotes, an argument named like a newer keyword, DML bound at creation, and
+    # options pg_get_functiondef spells its own way.
+    'CREATE SCHEMA "Odd"',
+    'CREATE FUNCTION "Odd"."CamelFn"("X" int) RETURNS int LANGUAGE sql AS $$ SELECT "X" + 1 $$',
+    "CREATE FUNCTION with_json(json json DEFAULT '{}') RETURNS json LANGUAGE sql AS 'SELECT $1'",
+    "CREATE FUNCTION rename_to(i int, n text) RETURNS void LANGUAGE sql BEGIN ATOMIC UPDATE items SET name = n "
+    "WHERE id = i; INSERT INTO items (id, name) SELECT i + 1000, n WHERE NOT EXISTS (SELECT 1 FROM items WHERE id = i); END",
+    "CREATE FUNCTION count_of(VARIADIC xs int[]) RETURNS int LANGUAGE sql IMMUTABLE PARALLEL RESTRICTED "
+    "SET work_mem FROM CURRENT AS 'SELECT array_length(xs, 1)'",
+    "CREATE FUNCTION locked() RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$ BEGIN "
+    "RETURN 'ünïcode'; /* é */ END $$",
 ]
 
 
@@ -183,8 +198,9 @@ def func_db(pg_url: str, tmp_path: Path) -> tuple[LiveDb, Path]:
 def test_snapshot_audits_clean_and_rebuilds_the_same_pg_dump(func_db: tuple[LiveDb, Path], new_db) -> None:
     db, spec = func_db
     doc = yaml.safe_load(spec.read_text())
-    assert len(doc["functions"]) == 8 and all(s.startswith("CREATE OR REPLACE ") for s in doc["functions"])
-    assert "functions:\n- |\n  CREATE OR REPLACE FUNCTION app.add" in spec.read_text()
+    assert len(doc["functions"]) == 13 and all(s.startswith("CREATE OR REPLACE ") for s in doc["functions"])
+    assert "functions:\n- |\n  CREATE OR REPLACE FUNCTION " in spec.read_text()
+    assert "- |\n  CREATE OR REPLACE FUNCTION app.add(a integer, b integer DEFAULT 1)\n" in spec.read_text()
     assert audit(db.url, spec)[:2] == (0, [])
     assert plan_is_empty(db.url, spec)
     empty = new_db("postgresql")

@@ -130,7 +130,7 @@ def _parts(sql: str) -> str:
         "parallel": str(options.get("parallel", "unsafe")).upper(),
         "leakproof": bool(options.get("leakproof", False)),
         "window": bool(options.get("window", False)),
-        "atomic": "sql_body" in statement and '"RangeVar"' in body["canon"],
+        "atomic": "sql_body" in statement and '"relname"' in body["canon"],
         "body": body,
     })
 
@@ -269,10 +269,12 @@ def _dml_unqualified(statement: Node) -> Node:
     columns it names (the server writes ``items.id`` for ``id``)."""
     if statement.get("fromClause") or statement.get("usingClause"):
         return statement
-    relation = statement.get("relation", {}).get("RangeVar", {})
+    relation = statement.get("relation", {})
+    relation = relation.get("RangeVar", relation)  # a statement's own relation is a bare RangeVar
     alias = relation.get("alias", {}).get("Alias", relation.get("alias", {})).get("aliasname") \
         if relation.get("alias") else None
     names = {n for n in (relation.get("relname"), alias) if n}
+    bare = pgexpr._range_var(relation)["RangeVar"]  # as a RangeVar node is normalized
 
     def strip(node: Node) -> Node:
         ref = pgexpr._column_ref(node)
@@ -282,7 +284,7 @@ def _dml_unqualified(statement: Node) -> Node:
             return node  # a subquery has tables of its own
         return pgexpr._mapped(node, strip)
 
-    return {key: value if key == "relation" else strip(value) for key, value in statement.items()}
+    return {key: bare if key == "relation" else strip(value) for key, value in statement.items()}
 
 
 def _plpgsql_tree(sql: str, body: str) -> str:

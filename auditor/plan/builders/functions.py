@@ -57,7 +57,7 @@ def _relations_read(canon: str) -> set[str]:
 
     def visit(node: object) -> None:
         if isinstance(node, dict):
-            var = node.get("RangeVar")
+            var = node.get("RangeVar", node)  # an INSERT's, UPDATE's or DELETE's own relation is bare
             if isinstance(var, dict) and "relname" in var:
                 found.update({var["relname"], f"{var.get('schemaname', 'public')}.{var['relname']}"})
             for value in node.values():
