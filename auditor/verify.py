@@ -137,12 +137,14 @@ def parse_problem(sql: str) -> str | None:
     from pglast import ast
 
     try:
-        for raw in pglast.parser.parse_sql(sql):
+        statements = pglast.parser.parse_sql(sql)
+    except pglast.parser.ParseError as exc:
+        return None if _parses_for_an_older_server(sql) else str(exc.args[0]) if exc.args else "syntax error"
+    try:
+        for raw in statements:
             if isinstance(raw.stmt, ast.DoStmt):
                 _parse_do(raw.stmt)
     except pglast.parser.ParseError as exc:
-        if _parses_for_an_older_server(sql):
-            return None
         return str(exc.args[0]) if exc.args else "syntax error"
     return None
 
