@@ -57,22 +57,23 @@ def parse_statement(sql: str) -> Node:
 
 
 def _parsed(sql: str) -> tuple[str, Node]:
-    """(the text the parser took, its CreateFunctionStmt); see ``pgparse`` for words that are
-    keywords only in a newer Postgres than the one that wrote the text."""
+    """(the text the parser took, its CreateFunctionStmt): words that are keywords only in a newer
+    Postgres than the one that wrote the text quoted (``pgparse``)."""
     from pglast import parser
 
     try:
-        statements = json.loads(pgparse.parse_sql_json(sql)).get("stmts", [])
+        text, tree = pgparse.parsed_sql(sql)
     except parser.ParseError as exc:
         offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
         raise FunctionSyntax(str(exc.args[0]), offset) from None
+    statements = json.loads(tree).get("stmts", [])
     if len(statements) != 1:
         raise FunctionSyntax(f"holds {len(statements)} statements, not one CREATE FUNCTION or CREATE PROCEDURE")
     statement = statements[0]["stmt"]
     if "CreateFunctionStmt" not in statement:
         raise FunctionSyntax(f"is a {next(iter(statement)).removesuffix('Stmt')} statement, "
                              "not CREATE FUNCTION or CREATE PROCEDURE")
-    return sql, statement["CreateFunctionStmt"]
+    return text, statement["CreateFunctionStmt"]
 
 
 def identity(sql: str) -> tuple[str | None, str, tuple[str, ...], str]:

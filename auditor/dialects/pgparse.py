@@ -20,6 +20,12 @@ _RETRIES = 8
 def parse_sql_json(sql: str) -> str:
     """``pglast.parser.parse_sql_json`` of ``sql``, with names the newer grammar calls keywords
     quoted where it stops at them. Raises ``pglast.parser.ParseError`` for text that still fails."""
+    return parsed_sql(sql)[1]
+
+
+def parsed_sql(sql: str) -> tuple[str, str]:
+    """(the text the parser took, with such names quoted; its ``parse_sql_json``), for callers
+    that parse the same text again (a PL/pgSQL body) or point into it."""
     from pglast import parser  # loaded on the first text no earlier process has met (pgmemo)
 
     return _parsed(parser.parse_sql_json, sql)
@@ -29,22 +35,23 @@ def parse_plpgsql_json(sql: str) -> str:
     """``pglast.parser.parse_plpgsql_json`` of a CREATE FUNCTION statement, as ``parse_sql_json``."""
     from pglast import parser
 
-    return _parsed(parser.parse_plpgsql_json, sql)
+    return _parsed(parser.parse_plpgsql_json, sql)[1]
 
 
-def _parsed(parse: Callable[[str], str], sql: str) -> str:
+def _parsed(parse: Callable[[str], str], sql: str) -> tuple[str, str]:
     from pglast import parser
 
-    text = sql
+    text, first = sql, None
     for _ in range(_RETRIES):
         try:
-            return parse(text)
+            return text, parse(text)
         except parser.ParseError as exc:
+            first = first or exc  # what is reported: where the author's own text stops
             retry = _requoted(parse, text, _offset(exc))
             if retry is None:
-                raise
+                raise first from None
             text = retry
-    return parse(text)
+    raise first  # type: ignore[misc]
 
 
 def _offset(exc: Exception) -> int | None:
