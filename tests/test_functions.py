@@ -83,6 +83,11 @@ NATURAL = [
                    "VALUES (i, 'x'); DELETE FROM items WHERE id = i + 1000; END",
      "CREATE FUNCTION put(i integer) RETURNS void LANGUAGE sql\nBEGIN ATOMIC\n  INSERT INTO public.items (id, name) "
      "VALUES (i, 'x');\n  DELETE FROM items WHERE id = i + 1000;\nEND"),
+    ("argument_defaults", "CREATE FUNCTION since(d date DEFAULT CURRENT_DATE, n int DEFAULT NULL, tags text[] DEFAULT "
+                          "'{}', at timestamptz DEFAULT now(), c varchar = 'x') RETURNS numeric(10, 2) LANGUAGE sql "
+                          "AS 'SELECT 1'",
+     "create or replace function since(d date = current_date, n int = null, tags text[] = '{}'::text[], at timestamp "
+     "with time zone = now(), c varchar(5) = 'x') returns numeric as 'SELECT 1' language sql"),
     ("other_schema", ("CREATE SCHEMA app", "CREATE FUNCTION app.twice(a bigint) RETURNS bigint LANGUAGE sql "
                                            "IMMUTABLE RETURN a * 2"),
      "CREATE FUNCTION app.twice(a int8) RETURNS int8 LANGUAGE sql IMMUTABLE RETURN a * 2"),
@@ -131,6 +136,16 @@ def test_spelling_never_counts_and_literals_always_do(pg_url: str, tmp_path: Pat
     code, items, messages = audit(pg_url, spec)
     assert items == drift
     assert all("body" in m for m in messages)
+
+
+def test_ignore_globs_match_functions_and_sqlite_has_none(pg_url: str, sqlite_url: str, tmp_path: Path) -> None:
+    LiveDb(pg_url, "postgresql").execute(TABLE, "CREATE FUNCTION legacy_total(n int) RETURNS int LANGUAGE sql RETURN n")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("ignore: ['legacy_*']\n" + spec_of())
+    assert audit(pg_url, spec)[:2] == (0, [])
+    LiveDb(sqlite_url, "sqlite").execute(TABLE)
+    spec.write_text(spec_of(NATURAL[3][2]))
+    assert audit(sqlite_url, spec)[:2] == (0, []), "one spec serves both engines: SQLite has no functions"
 
 
 def test_extension_functions_are_not_compared(pg_url: str, tmp_path: Path) -> None:
