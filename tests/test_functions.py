@@ -308,6 +308,11 @@ ORDER = [
                       "  - CREATE FUNCTION next_id() RETURNS integer LANGUAGE sql AS 'SELECT coalesce(max(id), 0) + 1 FROM items'\n"
                       "  - CREATE FUNCTION norm(t text) RETURNS text LANGUAGE sql IMMUTABLE RETURN lower(t)\n"
                       "  - CREATE FUNCTION item_count() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM items; END\n"),
+    # Checked when made: a RETURN body and an argument's default call functions that sort after them.
+    ("calls_at_creation", TABLE_SPEC + "functions:\n"
+                          "  - CREATE FUNCTION a_twice(t text) RETURNS text LANGUAGE sql IMMUTABLE RETURN z_once(t) || z_once(t)\n"
+                          "  - CREATE FUNCTION b_label(t text = z_once('x')) RETURNS text LANGUAGE sql RETURN t\n"
+                          "  - CREATE FUNCTION z_once(t text) RETURNS text LANGUAGE sql IMMUTABLE RETURN upper(t)\n"),
     # Bound to a view: by its row type, by a BEGIN ATOMIC body reading it.
     ("after_views", TABLE_SPEC + "views:\n  named_items: SELECT id, name FROM items WHERE name IS NOT NULL\nfunctions:\n"
                     "  - CREATE FUNCTION first_named() RETURNS SETOF named_items LANGUAGE sql AS "

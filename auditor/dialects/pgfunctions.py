@@ -27,7 +27,7 @@ import json
 import re
 from dataclasses import replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterator
 
 from auditor.dialects import pgexpr, pgmemo, pgparse
 from auditor.model import Expr, Function
@@ -345,6 +345,22 @@ def _return_statements(body: str) -> list[list[str]]:
             else:
                 current.append(word)
     return out
+
+
+def dict_nodes(canon: str) -> Iterator[dict[str, Any]]:
+    """Every object node of a canonical form (JSON), depth first; none where it is not JSON (a
+    body compared as text)."""
+    try:
+        stack = [json.loads(canon)]
+    except ValueError:
+        return
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            yield node
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 # ---------------------------------------------------------------------------------------------

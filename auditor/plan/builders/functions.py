@@ -53,20 +53,13 @@ def _phase(function: Function, expected: Schema) -> str:
 
 def _relations_read(canon: str) -> set[str]:
     """The relations (``name`` and ``schema.name``) a canonical body's statements read."""
+    from auditor.dialects.pgfunctions import dict_nodes
+
     found: set[str] = set()
-
-    def visit(node: object) -> None:
-        if isinstance(node, dict):
-            var = node.get("RangeVar", node)  # an INSERT's, UPDATE's or DELETE's own relation is bare
-            if isinstance(var, dict) and "relname" in var:
-                found.update({var["relname"], f"{var.get('schemaname', 'public')}.{var['relname']}"})
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for item in node:
-                visit(item)
-
-    visit(json.loads(canon))
+    for node in dict_nodes(canon):
+        var = node.get("RangeVar", node)  # an INSERT's, UPDATE's or DELETE's own relation is bare
+        if isinstance(var, dict) and "relname" in var:
+            found.update({var["relname"], f"{var.get('schemaname', 'public')}.{var['relname']}"})
     return found
 
 
