@@ -14,7 +14,8 @@ from typing import Callable, Iterable, NamedTuple, TypeVar
 
 from auditor.dialects import DIALECTS, Dialect
 from auditor.model import (
-    CheckConstraint, Column, Expr, ForeignKey, Function, Index, PrimaryKey, Schema, Sequence, Table, interned_column)
+    Attribute, CheckConstraint, Column, CompositeType, Domain, ExclusionConstraint, Expr, ForeignKey, Function, Index,
+    PrimaryKey, Schema, Sequence, Table, interned_column)
 
 R = TypeVar("R")
 D = TypeVar("D")
@@ -621,6 +622,9 @@ def normalize_schema(schema: Schema, dialect: Dialect) -> Schema:
         sequences=tuple(normalize_sequence(q, dialect) for q in schema.sequences if dialect.has_sequences),
         extensions=extensions if dialect.has_extensions else None,
         functions=_functions(schema, dialect),
+        domains=tuple(normalize_domain(d, dialect) for d in schema.domains if dialect.has_user_types),
+        composite_types=tuple(normalize_composite(c, dialect) for c in schema.composite_types
+                              if dialect.has_user_types),
     )
     if dialect.parse_tree_expressions:
         from auditor.dialects import pgmemo
@@ -669,6 +673,7 @@ def _normalize_table(table: Table, dialect: Dialect) -> Table:
                                           initially_deferred=u.initially_deferred and dialect.deferrable_keys)
                                  for u in table.unique_constraints),
         checks=tuple(_normalize_check(c, names, dialect) for c in table.checks),
+        exclusions=tuple(normalize_exclusion(x) for x in table.exclusions) if dialect.has_user_types else (),
         comment=(table.comment or None) if dialect.has_comments else None,
         **_partitioning(table, dialect),
         **({} if kinds or not (table.without_rowid or table.strict) else {"without_rowid": False, "strict": False}),
@@ -786,7 +791,7 @@ def _build_column(column: Column, in_primary_key: bool, table: Table, names: fro
     return interned_column(
         column.name, type_, column.nullable and not not_null, default, identity,
         _expression_of(column.generated, dialect, names),
-        None if collation in dialect.default_collations else collation,
+        _collation(collation, dialect),
         (column.comment or None) if dialect.has_comments else None,
         column.renamed_from,
     )
@@ -848,3 +853,42 @@ def _normalize_foreign_key(fk: ForeignKey, dialect: Dialect) -> ForeignKey:
         on_delete=" ".join(fk.on_delete.upper().split()),
         on_update=" ".join(fk.on_update.upper().split()),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Domains, composite types and exclusion constraints (Postgres)
+
+
+def _collation(collation: str | None, dialect: Dialect) -> str | None:
+    """A collation as compared: None where it is the default one."""
+    return None if collation in dialect.default_collations else collation
+
+
+def normalize_domain(domain: Domain, dialect: Dialect) -> Domain:
+    """A domain with its namespace, canonical base type, default (as a value of that type) and
+    checks (expressions on ``VALUE``)."""
+    type_ = canonical_type(domain.type, dialect)
+    return replace(domain, schema=_namespace(domain.schema, dialect), type=type_,
+                   default=_expression_of(domain.default, dialect, None, type_),
+                   collation=_collation(domain.collation, dialect),
+                   checks=tuple(sorted((_normalize_check(c, frozenset({"value"}), dialect) for c in domain.checks),
+                                       key=lambda c: c.name or "")))
+
+
+def normalize_composite(composite: CompositeType, dialect: Dialect) -> CompositeType:
+    """A composite type with its namespace and its attributes' canonical types and collations."""
+    return replace(composite, schema=_namespace(composite.schema, dialect),
+                   attributes=tuple(Attribute(a.name, canonical_type(a.type, dialect),
+                                              _collation(a.collation, dialect)) for a in composite.attributes))
+
+
+def normalize_exclusion(exclusion: ExclusionConstraint) -> ExclusionConstraint:
+    """An exclusion constraint with its definition (without name and deferral) canonical: by parse
+    tree (``dialects.pgtypes``), or its folded text where the parser refuses it."""
+    from auditor.dialects import pgexpr, pgtypes
+
+    text = replace(exclusion, deferrable=False, initially_deferred=False).body
+    try:
+        return replace(exclusion, definition=Expr(text, pgtypes.canonical_exclusion(text)))
+    except pgexpr.Unparsable:
+        return replace(exclusion, definition=Expr(text, " ".join(text.lower().split()), proven=False))

@@ -16,6 +16,7 @@ from typing import Callable, Hashable, Iterable, Iterator, TypeVar
 
 from auditor.canon import renamed_element, renamed_expr
 from auditor.difffunctions import diff_functions
+from auditor.difftypes import diff_composite_types, diff_domains, diff_exclusions
 from auditor.dialects import Dialect
 from auditor.partitions import with_rolling_children
 from auditor.model import (
@@ -75,6 +76,15 @@ KINDS: dict[str, str] = {
     "missing_function": ERROR,
     "extra_function": WARNING,
     "function_mismatch": ERROR,
+    "missing_domain": ERROR,
+    "extra_domain": WARNING,
+    "domain_mismatch": ERROR,
+    "missing_composite_type": ERROR,
+    "extra_composite_type": WARNING,
+    "composite_type_mismatch": ERROR,
+    "missing_exclusion": ERROR,
+    "extra_exclusion": WARNING,
+    "exclusion_mismatch": ERROR,
 }
 
 
@@ -231,6 +241,8 @@ def diff_schemas(expected: Schema, actual: Schema, ignore: tuple[str, ...] = (),
             items.extend(_diff_table(want, have))
     items += _whole_tables("extra_table", extra, "is not in the spec")
     items += _diff_enums(expected.enums, actual.enums)
+    items += diff_domains(expected.domains, actual.domains)
+    items += diff_composite_types(expected.composite_types, actual.composite_types)
     items += _diff_views(expected.views, actual.views)
     items += _diff_sequences(expected.sequences, actual.sequences)
     if expected.extensions is not None:
@@ -307,9 +319,10 @@ def _column_comments_match(want: Table, have: Table) -> bool:
 
 
 def _constraint_shapes(table: Table) -> tuple[set[object], ...]:
-    """What unique constraints, checks and foreign keys are matched by (their names are not)."""
+    """What unique constraints, checks, foreign keys and exclusion constraints are matched by
+    (their names are not)."""
     return ({u.shape for u in table.unique_constraints}, {c.shape for c in table.checks},
-            {fk.shape for fk in table.foreign_keys})
+            {fk.shape for fk in table.foreign_keys}, {x.shape for x in table.exclusions})
 
 
 def _diff_table(want: Table, have: Table) -> Iterator[DriftItem]:
@@ -388,6 +401,7 @@ def _diff_table_parts(want: Table, have: Table) -> Iterator[DriftItem]:
                     f"comment on table {_label(want)} is {have.comment!r}, spec says {want.comment!r}")
     yield from _diff_uniques(want, have)
     yield from _diff_checks(want, have)
+    yield from diff_exclusions(want, have)
     # A detached partition keeps the copies of its parent's indexes, which ATTACH adopts again.
     if want.partition_of == have.partition_of:
         yield from _diff_indexes(want, have)

@@ -264,6 +264,8 @@ class Table:
     # The live table's CREATE TABLE statement as the engine stores it (SQLite; None for a spec): a
     # rebuild takes the definitions of the columns it does not change from it, word for word.
     sql: str | None = field(default=None, compare=False)
+    # Postgres exclusion constraints (see ExclusionConstraint, at the end of the file).
+    exclusions: tuple[ExclusionConstraint, ...] = ()
 
     @property
     def key(self) -> str:
@@ -351,6 +353,9 @@ class Schema:
     schemas: tuple[str, ...] | None = None
     # Postgres functions and procedures (see Function).
     functions: tuple[Function, ...] = ()
+    # Postgres domains and composite types (see Domain, CompositeType).
+    domains: tuple[Domain, ...] = ()
+    composite_types: tuple[CompositeType, ...] = ()
 
     def table(self, key: str) -> Table | None:
         """The table whose key is ``key``, if any."""
@@ -370,7 +375,8 @@ def fingerprint(schema: Schema) -> str:
     A reviewed plan records it, so apply can tell that the database changed since."""
     tables = sorted(schema.tables, key=lambda t: t.key)
     digest = hashlib.sha256(repr((tables, sorted(map(repr, (*schema.enums, *schema.views, *schema.sequences))),
-                                  sorted(schema.extensions or ()), sorted(map(repr, schema.functions)))).encode())
+                                  sorted(schema.extensions or ()), sorted(map(repr, schema.functions)),
+                                  sorted(map(repr, (*schema.domains, *schema.composite_types))))).encode())
     return digest.hexdigest()
 
 
@@ -419,3 +425,78 @@ class Function:
     def signature(self) -> str:
         """``name(type, type)``: the identity as reports show it (its schema aside)."""
         return f"{self.name}({', '.join(self.arguments)})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Domains, composite types and exclusion constraints (Postgres)
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A Postgres domain: a base type (canonical type text) with NOT NULL, a default, a collation
+    (None: the base type's) and named checks on ``VALUE`` (matched by shape, then by name)."""
+
+    name: str
+    schema: str | None = None
+    type: str = "text"
+    nullable: bool = True
+    default: Expr | None = None
+    collation: str | None = None
+    checks: tuple[CheckConstraint, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """``schema.name``."""
+        return qualified_key(self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """An attribute of a composite type: its name, canonical type and collation (None: the type's)."""
+
+    name: str
+    type: str
+    collation: str | None = None
+
+
+@dataclass(frozen=True)
+class CompositeType:
+    """A standalone composite type (``CREATE TYPE x AS (...)``), its attributes in order."""
+
+    name: str
+    schema: str | None = None
+    attributes: tuple[Attribute, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """``schema.name``."""
+        return qualified_key(self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class ExclusionConstraint:
+    """An exclusion constraint (``EXCLUDE USING gist (room_id WITH =, during WITH &&) WHERE (...)``).
+
+    ``elements`` (``element WITH operator``), ``using`` and ``where`` are the parts as written or
+    as the server reports them, which DDL and snapshots are made from; ``definition`` is the
+    constraint without its name and deferral: text and canonical form (the parse tree), filled in
+    by ``canon.normalize_schema``. Matched by shape (the definition and deferral), then by name."""
+
+    elements: tuple[str, ...] = field(default=(), compare=False)
+    name: str | None = None
+    using: str = field(default="gist", compare=False)
+    where: str | None = field(default=None, compare=False)
+    deferrable: bool = False
+    initially_deferred: bool = False
+    definition: Expr | None = None
+
+    @property
+    def shape(self) -> tuple[object, ...]:
+        """What makes two exclusion constraints the same, whatever they are called."""
+        return (self.definition, self.deferrable, self.initially_deferred)
+
+    @property
+    def body(self) -> str:
+        """``EXCLUDE USING m (elements) [WHERE (...)] [DEFERRABLE [INITIALLY DEFERRED]]``, as DDL writes it."""
+        text = f"EXCLUDE USING {self.using} ({', '.join(self.elements)})" + (f" WHERE ({self.where})" if self.where else "")
+        return text + (" DEFERRABLE" + (" INITIALLY DEFERRED" if self.initially_deferred else "") if self.deferrable else "")

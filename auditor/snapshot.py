@@ -14,11 +14,14 @@ import yaml
 from auditor.canon import normalize_sequence, serial_shorthand
 from auditor.database import Target, dialect_of, parse_url
 from auditor.diff import check_name, default_fk_name, fk_name, unique_name
+from auditor.difftypes import exclusion_name
 from auditor.dialects import POSTGRESQL, SQLITE, Dialect
 from auditor.errors import ConnectError
 from auditor.inspect import read_live_schema, read_target, user_schemas
 from auditor.partitions import is_child, own_parts, parents_of
-from auditor.model import CheckConstraint, Column, ForeignKey, Index, Schema, Sequence, Table, UniqueConstraint, View
+from auditor.model import (
+    CheckConstraint, Column, CompositeType, Domain, ExclusionConstraint, ForeignKey, Index, Schema, Sequence, Table,
+    UniqueConstraint, View)
 from auditor.sources import DB, ExpectedSource, load_source
 from auditor.versioning import VersionSource, read_recorded
 
@@ -69,6 +72,10 @@ def write_spec(schema: Schema, dialect: Dialect, header: str = "") -> str:
         doc["extensions"] = list(schema.extensions)
     if schema.enums:
         doc["enums"] = {_key(e.schema, e.name, dialect): list(e.values) for e in schema.enums}
+    if schema.domains:
+        doc["domains"] = {_key(d.schema, d.name, dialect): _domain(d) for d in schema.domains}
+    if schema.composite_types:
+        doc["composite_types"] = {_key(c.schema, c.name, dialect): _composite(c) for c in schema.composite_types}
     if schema.sequences:
         doc["sequences"] = {_key(s.schema, s.name, dialect): _sequence(s, dialect) for s in schema.sequences}
     if schema.views:
@@ -164,6 +171,8 @@ def _table(table: Table, dialect: Dialect) -> dict[str, Any]:
         body["checks"] = {c.name or check_name(table, c.expression): _check(c) for c in table.checks}
     if table.indexes:
         body["indexes"] = {i.name: _index(i, dialect) for i in table.indexes}
+    if table.exclusions:
+        body["exclusions"] = {x.name or exclusion_name(table, x): _exclusion(x) for x in table.exclusions}
     long_fks = [fk for fk in table.foreign_keys if not _short_reference(table, fk)]
     if long_fks:
         body["foreign_keys"] = {fk_name(table, fk): _foreign_key(fk, dialect) for fk in long_fks}
@@ -253,4 +262,34 @@ def _sequence(seq: Sequence, dialect: Dialect) -> dict[str, Any]:
     for attribute in ("start", "increment", "min_value", "max_value", "cycle"):
         if getattr(seq, attribute) != getattr(defaults, attribute):
             fields[attribute] = getattr(seq, attribute)
+    return fields
+
+
+def _domain(domain: Domain) -> dict[str, Any]:
+    fields: dict[str, Any] = {"type": domain.type}
+    if not domain.nullable:
+        fields["nullable"] = False
+    if domain.default is not None:
+        fields["default"] = domain.default.text
+    if domain.collation:
+        fields["collation"] = domain.collation
+    if domain.checks:
+        fields["checks"] = {c.name: c.expression.text for c in domain.checks if c.name}
+    return fields
+
+
+def _composite(composite: CompositeType) -> dict[str, Any]:
+    return {"attributes": {a.name: {"type": a.type, "collation": a.collation} if a.collation else a.type
+                           for a in composite.attributes}}
+
+
+def _exclusion(exclusion: ExclusionConstraint) -> dict[str, Any]:
+    fields: dict[str, Any] = {"using": exclusion.using} if exclusion.using != "gist" else {}
+    fields["elements"] = list(exclusion.elements)
+    if exclusion.where:
+        fields["where"] = exclusion.where
+    if exclusion.deferrable:
+        fields["deferrable"] = True
+    if exclusion.initially_deferred:
+        fields["initially_deferred"] = True
     return fields

@@ -42,15 +42,19 @@ from auditor.canon import parse_type
 from auditor.dialects import POSTGRESQL
 from auditor.errors import SpecError
 from auditor.specfunctions import read_functions
+from auditor.spectypes import (
+    ATTRIBUTE_KEYS, DOMAIN_KEYS, EXCLUSION_KEYS, read_composite_types, read_domains, read_exclusions)
 from auditor.model import (
-    CheckConstraint, Column, Enum, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table,
+    CheckConstraint, Column, Enum, ExclusionConstraint, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table,
     Expr, UniqueConstraint, View, raw_expr)
 from auditor.yamlsrc import (
     Problems, boolean, compose_file, did_you_mean, integer, is_null, mapping_items, scalar, string_list)
 
-TOP_KEYS = ("version", "schemas", "ignore", "extensions", "enums", "sequences", "views", "tables", "functions")
+TOP_KEYS = ("version", "schemas", "ignore", "extensions", "enums", "sequences", "views", "tables", "functions",
+            "domains", "composite_types")
 TABLE_KEYS = ("columns", "primary_key", "unique", "checks", "indexes", "foreign_keys", "comment", "renamed_from",
-              "partition_by", "partition_of", "for_values", "inherits", "partitions", "without_rowid", "strict")
+              "partition_by", "partition_of", "for_values", "inherits", "partitions", "without_rowid", "strict",
+              "exclusions")
 PARTITIONS_KEYS = ("pattern",)
 COLUMN_KEYS = ("type", "nullable", "default", "primary_key", "unique", "check", "references", "on_delete",
                "on_update", "identity", "generated", "collation", "comment", "renamed_from")
@@ -116,6 +120,9 @@ def _schema(root: yaml.Node, problems: Problems) -> Schema | None:
         if "extensions" in fields else None,
         schemas=tuple(string_list(fields["schemas"], problems, "schemas", True)) if "schemas" in fields else None,
         functions=tuple(read_functions(fields["functions"], problems)) if "functions" in fields else (),
+        domains=tuple(read_domains(fields["domains"], problems)) if "domains" in fields else (),
+        composite_types=tuple(read_composite_types(fields["composite_types"], problems))
+        if "composite_types" in fields else (),
     )
 
 
@@ -187,6 +194,7 @@ class _TableParts:
         self.fks: list[ForeignKey] = []
         self.uniques: list[UniqueConstraint] = []
         self.checks: list[CheckConstraint] = []
+        self.exclusions: list[ExclusionConstraint] = []
         self.refs: list[_ColumnRef] = []  # columns that keys and indexes name, checked once all are read
 
 
@@ -209,6 +217,10 @@ def _table(key: str, key_node: yaml.Node, body: yaml.Node, problems: Problems) -
         _indexes(what, fields["indexes"], parts, problems)
     if "foreign_keys" in fields:
         _foreign_keys(what, fields["foreign_keys"], parts, problems)
+    if "exclusions" in fields:
+        exclusions, refs = read_exclusions(what, fields["exclusions"], problems)
+        parts.exclusions += exclusions
+        parts.refs += refs
     partitioning = _partitioning(what, key_node, fields, problems)
     # A table without columns (Postgres has them) says so: ``columns: {}``; a table that gives no
     # columns at all is more likely a mistake.
@@ -233,6 +245,7 @@ def _table(key: str, key_node: yaml.Node, body: yaml.Node, problems: Problems) -
         foreign_keys=tuple(parts.fks),
         unique_constraints=tuple(parts.uniques),
         checks=tuple(parts.checks),
+        exclusions=tuple(parts.exclusions),
         comment=_optional(fields, "comment", lambda n: scalar(n, problems, f"{what} comment"), None),
         renamed_from=_optional(fields, "renamed_from", lambda n: scalar(n, problems, f"{what} renamed_from"), None),
         **partitioning,
@@ -531,6 +544,8 @@ def json_schema() -> dict[str, object]:
     check = {"oneOf": [text, strict(check_fields, ("expression",))]}
     fk_fields = {"columns": names, "references": text, "on_delete": action, "on_update": action,
                  "deferrable": flag, "initially_deferred": flag, "validated": flag}
+    exclusion_fields = {"using": text, "elements": {**names, "description": "element WITH operator, in order"},
+                        "where": text, "deferrable": flag, "initially_deferred": flag}
     table_fields = {
         "columns": keyed({"oneOf": [text, strict(column_fields, ("type",))]}),
         "primary_key": {"oneOf": [names, strict(primary_key_fields, ("columns",))]},
@@ -548,10 +563,15 @@ def json_schema() -> dict[str, object]:
         "partitions": strict({"pattern": {"oneOf": [text, names]}}, ("pattern",)),
         "without_rowid": {**flag, "description": "SQLite: a WITHOUT ROWID table"},
         "strict": {**flag, "description": "SQLite: a STRICT table"},
+        "exclusions": keyed(strict(exclusion_fields, ("elements",))),
     }
     integer = {"type": "integer"}
     sequence_fields = {"type": text, "start": integer, "increment": integer, "min_value": integer,
                        "max_value": integer, "cycle": flag}
+    domain_fields = {"type": text, "nullable": flag, "default": sql, "collation": text,
+                     "checks": {"oneOf": [keyed(text), {"type": "array", "items": text}],
+                                "description": "name: expression on VALUE"}}
+    attribute_fields = {"type": text, "collation": text}
     top = {
         "version": {"type": ["string", "integer", "number"]},
         "schemas": {"type": "array", "items": text, "description": "the schemas the spec manages"},
@@ -565,12 +585,17 @@ def json_schema() -> dict[str, object]:
                                                            for key in ("columns", "partition_of", "inherits")]}),
         "functions": {"type": "array", "items": {"type": "string", "description": "one CREATE FUNCTION or "
                                                                                "CREATE PROCEDURE statement"}},
+        "domains": keyed(strict(domain_fields, ("type",))),
+        "composite_types": keyed(strict({"attributes": keyed({"oneOf": [text, strict(attribute_fields, ("type",))]})},
+                                        ("attributes",))),
     }
     assert set(top) == set(TOP_KEYS) and set(table_fields) == set(TABLE_KEYS)
     assert set(column_fields) == set(COLUMN_KEYS) and set(index_fields) == set(INDEX_KEYS)
     assert set(fk_fields) == set(FOREIGN_KEY_KEYS) and set(sequence_fields) == set(SEQUENCE_KEYS)
     assert set(unique_fields) == set(UNIQUE_KEYS) and set(check_fields) == set(CHECK_KEYS)
     assert set(primary_key_fields) == set(PRIMARY_KEY_KEYS)
+    assert set(domain_fields) == set(DOMAIN_KEYS) and set(attribute_fields) == set(ATTRIBUTE_KEYS)
+    assert set(exclusion_fields) == set(EXCLUSION_KEYS)
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": "schema-auditor spec, format version 1",
             **strict(top, ("tables",))}

@@ -20,7 +20,7 @@ import os
 import tempfile
 import threading
 from collections import OrderedDict
-from dataclasses import fields, is_dataclass
+from dataclasses import fields, is_dataclass, replace
 from functools import cache, lru_cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -29,8 +29,8 @@ from typing import Any, Callable
 from auditor import __version__
 from auditor.gcpause import paused_collection
 from auditor.model import (
-    CheckConstraint, Column, Enum, ForeignKey, Expr, Function, Index, PrimaryKey, Schema, Sequence, Table,
-    UniqueConstraint, View, interned_column)
+    Attribute, CheckConstraint, Column, CompositeType, Domain, Enum, ExclusionConstraint, ForeignKey, Expr, Function,
+    Index, PrimaryKey, Schema, Sequence, Table, UniqueConstraint, View, interned_column)
 from auditor.spec import load_spec
 
 CACHE_DIR_ENV = "SCHEMA_AUDITOR_CACHE_DIR"
@@ -38,7 +38,7 @@ FORMAT = 3
 _MEMORY_ENTRIES = 32
 # What the cached model depends on besides the spec: a change to any of these makes new keys.
 _LOADER_MODULES = ("auditor.model", "auditor.spec", "auditor.yamlsrc", "auditor.canon", "auditor.dialects",
-                   "auditor.speccache", "auditor.specfunctions",
+                   "auditor.speccache", "auditor.specfunctions", "auditor.spectypes",
                    # canonical forms of a dialect's cached spec (imported lazily: read by path)
                    "auditor.dialects.pgexpr", "auditor.dialects.pgparse", "auditor.dialects.pgfunctions")
 
@@ -228,6 +228,17 @@ def _decode_schema(row: list[Any]) -> Schema:
     )
 
 
+def _decode_domain(row: Any) -> Domain:
+    name, schema, type_, nullable, default, collation, checks = row
+    return Domain(name, schema, type_, nullable, _expr(default), collation,
+                  tuple(CheckConstraint(Expr(*expression), *more) for expression, *more in checks))
+
+
+def _decode_exclusion(row: Any) -> ExclusionConstraint:
+    elements, name, using, where, deferrable, deferred, definition = row
+    return ExclusionConstraint(tuple(elements), name, using, where, deferrable, deferred, _expr(definition))
+
+
 def _decode_later_fields(rest: list[Any]) -> dict[str, Any]:
     """The Schema fields after ``extensions``, by name: plain values, and the objects that hold
     nested model values decoded."""
@@ -235,6 +246,11 @@ def _decode_later_fields(rest: list[Any]) -> dict[str, Any]:
     out = {name: tuple(_plain(value)) if isinstance(value, list) else value for name, value in later.items()}
     if later.get("functions"):
         out["functions"] = tuple(_decode_function(f) for f in later["functions"])
+    if later.get("domains"):
+        out["domains"] = tuple(_decode_domain(d) for d in later["domains"])
+    if later.get("composite_types"):
+        out["composite_types"] = tuple(CompositeType(name, nsp, tuple(Attribute(*a) for a in attributes))
+                                       for name, nsp, attributes in later["composite_types"])
     return out
 
 
@@ -253,7 +269,7 @@ def _decode_table(row: list[Any]) -> Table:
     # through as they are, so that a field added to the model needs no change here.
     name, schema, columns, pk, indexes, fks, uniques, checks, comment, renamed_from, partition_by, partition_of, \
         for_values, *rest = row
-    return Table(
+    table = Table(
         name, schema,
         tuple(_decode_column(c) for c in columns),
         PrimaryKey(tuple(pk[0]), *_plain(pk[1:])) if pk is not None else None,
@@ -266,3 +282,6 @@ def _decode_table(row: list[Any]) -> Table:
         comment, renamed_from, _expr(partition_by), partition_of, _expr(for_values),
         *_plain(rest),
     )
+    if not table.exclusions:
+        return table
+    return replace(table, exclusions=tuple(_decode_exclusion(x) for x in table.exclusions))

@@ -182,6 +182,15 @@ SEQUENCE_SETUP = (spec("version: 1\n", "version: 1\nsequences:\n  invoice_number
 EXTENSION_SETUP = (spec("version: 1\n", "version: 1\nextensions: [pg_trgm]\n"), sql("CREATE EXTENSION pg_trgm"))
 FUNCTION_SQL = "CREATE FUNCTION order_total(u integer) RETURNS numeric LANGUAGE sql STABLE AS 'SELECT sum(total) FROM orders WHERE user_id = u'"
 FUNCTION_SETUP = (spec("version: 1\n", f"version: 1\nfunctions:\n  - {FUNCTION_SQL}\n"), sql(FUNCTION_SQL))
+DOMAIN_SETUP = (spec("version: 1\n", "version: 1\ndomains:\n  positive: {type: 'numeric(10,2)', default: 1, "
+                                   "checks: {positive_check: VALUE > 0}}\n"),
+                sql("CREATE DOMAIN positive AS numeric(10,2) DEFAULT 1 CONSTRAINT positive_check CHECK (VALUE > 0)"))
+COMPOSITE_SETUP = (spec("version: 1\n", "version: 1\ncomposite_types:\n  money_pair: {attributes: {amount: 'numeric(10,2)', "
+                                      "currency: text}}\n"),
+                   sql("CREATE TYPE money_pair AS (amount numeric(10,2), currency text)"))
+_ACTIVE_INDEX = "      idx_users_active: {columns: [email], where: \"status = 'active'\"}\n"
+EXCLUSION_SETUP = (spec(_ACTIVE_INDEX, _ACTIVE_INDEX + "    exclusions:\n      users_email_excl: {using: btree, elements: [email WITH =]}\n"),
+                   sql("ALTER TABLE users ADD CONSTRAINT users_email_excl EXCLUDE USING btree (email WITH =)"))
 CHECK_SETUP = (
     spec("    primary_key: [id]\n", '    primary_key: [id]\n    checks: {ck_orders_total: "total >= 0"}\n'),
     engines(rebuild("orders", "DEFAULT CURRENT_TIMESTAMP", "DEFAULT CURRENT_TIMESTAMP, CONSTRAINT ck_orders_total CHECK (total >= 0)"),
@@ -307,6 +316,17 @@ CASES = [
     Case("extra_function", "extra_function", "order_total(integer)", None, FUNCTION_SETUP[1], "DROP FUNCTION IF EXISTS public.order_total(integer)", destructive=True, only=PG_ONLY),
     Case("function_mismatch", "function_mismatch", "order_total(integer)", None, sql("ALTER FUNCTION order_total(integer) VOLATILE"), ("SET LOCAL check_function_bodies = off", "CREATE OR REPLACE FUNCTION order_total(u integer)"), setup=FUNCTION_SETUP, only=PG_ONLY),
     Case("function_body_edited", "function_mismatch", "order_total(integer)", None, edit("WHERE user_id = u", "WHERE user_id = u AND total > 0"), "AND total > 0", setup=FUNCTION_SETUP, only=PG_ONLY),
+    # Domains, composite types and exclusion constraints.
+    Case("missing_domain", "missing_domain", "positive", None, DOMAIN_SETUP[0], "CREATE DOMAIN public.positive AS numeric(10,2) DEFAULT 1 CONSTRAINT positive_check CHECK (VALUE > 0)", only=PG_ONLY),
+    Case("extra_domain", "extra_domain", "positive", None, DOMAIN_SETUP[1], "DROP DOMAIN IF EXISTS public.positive", destructive=True, only=PG_ONLY),
+    Case("domain_mismatch", "domain_mismatch", "positive", "default", sql("ALTER DOMAIN positive SET DEFAULT 5"), "ALTER DOMAIN public.positive SET DEFAULT 1", setup=DOMAIN_SETUP, only=PG_ONLY),
+    Case("domain_check_dropped", "domain_mismatch", "positive", "check positive_check", sql("ALTER DOMAIN positive DROP CONSTRAINT positive_check"), ("ALTER DOMAIN public.positive ADD CONSTRAINT positive_check CHECK (VALUE > 0) NOT VALID", "ALTER DOMAIN public.positive VALIDATE CONSTRAINT positive_check"), destructive=True, setup=DOMAIN_SETUP, only=PG_ONLY),
+    Case("missing_composite_type", "missing_composite_type", "money_pair", None, COMPOSITE_SETUP[0], "CREATE TYPE public.money_pair AS (amount numeric(10,2), currency text)", only=PG_ONLY),
+    Case("extra_composite_type", "extra_composite_type", "money_pair", None, COMPOSITE_SETUP[1], "DROP TYPE IF EXISTS public.money_pair", destructive=True, only=PG_ONLY),
+    Case("composite_type_mismatch", "composite_type_mismatch", "money_pair", "currency", sql("ALTER TYPE money_pair DROP ATTRIBUTE currency"), "ALTER TYPE public.money_pair ADD ATTRIBUTE currency text", setup=COMPOSITE_SETUP, only=PG_ONLY),
+    Case("missing_exclusion", "missing_exclusion", "users", "users_email_excl", EXCLUSION_SETUP[0], "ALTER TABLE public.users ADD CONSTRAINT users_email_excl EXCLUDE USING btree (email WITH =)", destructive=True, only=PG_ONLY),
+    Case("extra_exclusion", "extra_exclusion", "users", "users_email_excl", EXCLUSION_SETUP[1], "ALTER TABLE public.users DROP CONSTRAINT IF EXISTS users_email_excl", destructive=True, only=PG_ONLY),
+    Case("exclusion_mismatch", "exclusion_mismatch", "users", "users_email_excl", edit("elements: [email WITH =]}", "elements: [email WITH =], where: \"status = 'active'\"}"), ("ALTER TABLE public.users DROP CONSTRAINT IF EXISTS users_email_excl", "EXCLUDE USING btree (email WITH =) WHERE (status = 'active')"), destructive=True, setup=EXCLUSION_SETUP, only=PG_ONLY),
     Case("extra_extension_empty_list", "extra_extension", "citext", None, sql("CREATE EXTENSION citext"), "DROP EXTENSION IF EXISTS citext", destructive=True, setup=spec("version: 1\n", "version: 1\nextensions: []\n"), only=PG_ONLY),
 ]
 
@@ -469,6 +489,8 @@ PSQL_CASES = (
     "view_mismatch", "view_to_materialized", "missing_sequence", "extra_sequence", "sequence_mismatch",
     "missing_extension", "extra_extension", "partition_detached", "partition_bounds_spec", "missing_partition",
     "inheritance_dropped", "missing_schema",
+    "missing_domain", "extra_domain", "domain_mismatch", "domain_check_dropped", "missing_composite_type",
+    "extra_composite_type", "composite_type_mismatch", "missing_exclusion", "extra_exclusion", "exclusion_mismatch",
 )
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES if c.id in PSQL_CASES])
 def test_printed_postgres_plan_runs_twice_with_psql(case: Case, pg_url: str, write_spec, tmp_path: Path,

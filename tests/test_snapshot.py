@@ -135,7 +135,7 @@ def test_snapshot_reads_only_and_never_creates(tmp_path: Path) -> None:
 
 
 # pg_dump object types schema-auditor does not model (see README): left out of the comparison.
-UNCOVERED_TYPES = ("TRIGGER", "POLICY", "ROW SECURITY", "AGGREGATE", "DOMAIN",
+UNCOVERED_TYPES = ("TRIGGER", "POLICY", "ROW SECURITY", "AGGREGATE",
                    "ACL", "DEFAULT ACL", "EVENT TRIGGER", "RULE")
 
 
@@ -160,8 +160,8 @@ def pg_dump_covered(url: str) -> list[str]:
         if kind_name in UNCOVERED_TYPES or (kind_name == "COMMENT" and name.split(" ")[0] in
                                             ("FUNCTION", "TRIGGER", "POLICY", "EXTENSION", "SCHEMA", "TYPE")):
             continue
-        if kind_name == "TYPE" and "AS ENUM" not in body:
-            continue  # composite types
+        if kind_name == "TYPE" and not re.search(r"\bAS (ENUM )?\(", body):
+            continue  # range and base types
         lines = [line for line in body.splitlines()
                  if line and not line.startswith(("--", "SET ", "SELECT pg_catalog", "\\restrict", "\\unrestrict"))]
         kept.append(_STORAGE_OPTIONS.sub(");", "\n".join(lines)))

@@ -110,6 +110,8 @@ class Dialect:
     zero_column_tables: bool = False
     # Functions and procedures (Postgres: ``dialects.pgfunctions``).
     has_functions: bool = False
+    # Domains, composite types and exclusion constraints (Postgres: ``dialects.pgtypes``).
+    has_user_types: bool = False
 
     @cached_property
     def _preparer(self) -> Any:
@@ -198,6 +200,7 @@ POSTGRESQL = Dialect(
     deferrable_keys=True,
     has_partitions=True,
     has_functions=True,
+    has_user_types=True,
     zero_column_tables=True,
     # Not pg_catalog, pg_toast*, pg_temp*, information_schema, nor a schema an extension made.
     user_schemas_sql="SELECT n.nspname FROM pg_namespace AS n WHERE n.nspname !~ '^pg_' "

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.dialects import POSTGRESQL
 from auditor.model import (
-    CheckConstraint, Column, Enum, ForeignKey, Function, Index, PrimaryKey, Schema, Sequence, Table, UniqueConstraint,
-    View, interned_column, raw_expr)
+    Attribute, CheckConstraint, Column, CompositeType, Domain, Enum, ExclusionConstraint, ForeignKey, Function, Index,
+    PrimaryKey, Schema, Sequence, Table, UniqueConstraint, View, interned_column, raw_expr)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -104,14 +104,15 @@ SELECT n.nspname, t.relname, con.conname, con.contype,
        ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY AS k(num, ord)
              JOIN pg_attribute AS a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord),
        con.confdeltype, con.confupdtype, con.condeferrable, con.condeferred,
-       CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid, true) END, con.convalidated,
+       CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid, true)
+            WHEN con.contype = 'x' THEN pg_get_constraintdef(con.oid, true) END, con.convalidated,
        con.connoinherit
 FROM pg_constraint AS con
 JOIN pg_class AS t ON t.oid = con.conrelid
 JOIN pg_namespace AS n ON n.oid = t.relnamespace
 LEFT JOIN pg_class AS rt ON rt.oid = con.confrelid
 LEFT JOIN pg_namespace AS rn ON rn.oid = rt.relnamespace
-WHERE con.contype IN ('f', 'c') AND n.nspname = ANY(%(schemas)s)
+WHERE con.contype IN ('f', 'c', 'x') AND n.nspname = ANY(%(schemas)s)
   -- A foreign key to a partitioned table has a clone per partition it references, on the same
   -- table: those are the key's own business (a partition's clone of its parent's key is kept).
   AND NOT (con.contype = 'f' AND con.conparentid <> 0
@@ -159,13 +160,42 @@ WHERE p.prokind IN ('f', 'p', 'w') AND n.nspname = ANY(%(schemas)s)
                   AND dep.objid = p.oid AND dep.deptype IN ('e', 'i'))
 ORDER BY 1, 2, p.oid"""
 
+# Domains ('d') and standalone composite types ('c' whose class is of relkind 'c', not a table's
+# row type), in one query: a domain's checks and a composite type's attributes as arrays, in
+# order; a collation only where it is not the base type's (domain) or the attribute type's.
+_USER_TYPES_SQL = f"""
+SELECT n.nspname, ty.typname, ty.typtype, format_type(ty.typbasetype, ty.typtypmod), ty.typnotnull,
+       coalesce(pg_get_expr(ty.typdefaultbin, 0), ty.typdefault),
+       CASE WHEN ty.typtype = 'd' AND ty.typcollation <> bt.typcollation
+            THEN (SELECT co.collname FROM pg_collation AS co WHERE co.oid = ty.typcollation) END,
+       ARRAY(SELECT con.conname FROM pg_constraint AS con WHERE con.contypid = ty.oid AND con.contype = 'c'
+             ORDER BY con.conname),
+       ARRAY(SELECT pg_get_expr(con.conbin, 0) FROM pg_constraint AS con WHERE con.contypid = ty.oid
+             AND con.contype = 'c' ORDER BY con.conname),
+       ARRAY(SELECT a.attname FROM pg_attribute AS a WHERE a.attrelid = ty.typrelid AND a.attnum > 0
+             AND NOT a.attisdropped ORDER BY a.attnum),
+       ARRAY(SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute AS a WHERE a.attrelid = ty.typrelid
+             AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
+       ARRAY(SELECT CASE WHEN a.attcollation <> at.typcollation THEN co.collname END
+             FROM pg_attribute AS a JOIN pg_type AS at ON at.oid = a.atttypid
+             LEFT JOIN pg_collation AS co ON co.oid = a.attcollation
+             WHERE a.attrelid = ty.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)
+FROM pg_type AS ty
+JOIN pg_namespace AS n ON n.oid = ty.typnamespace
+LEFT JOIN pg_type AS bt ON bt.oid = ty.typbasetype
+WHERE n.nspname = ANY(%(schemas)s)
+  AND (ty.typtype = 'd' OR (ty.typtype = 'c' AND ty.typrelid IN (SELECT rc.oid FROM pg_class AS rc
+                                                                  WHERE rc.relkind = 'c')))
+  AND {_NOT_FROM_EXTENSION.format(catalog="'pg_type'", oid="ty.oid")}
+ORDER BY 1, 2"""
+
 FK_ACTION_CODES = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 IDENTITY_CODES = {"a": "always", "d": "by default"}
 
-# The number of catalog queries an audit's inspection runs, whatever the table count: nine read
+# The number of catalog queries an audit's inspection runs, whatever the table count: ten read
 # the schema, one lists the database's schemas (``inspect.user_schemas``) and one counts the
 # objects it does not compare (``unaudited``).
-QUERY_COUNT = 11
+QUERY_COUNT = 12
 
 _Key = tuple[str, str]
 
@@ -181,6 +211,7 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ("public",)) -> Sch
         _add_index(tables, column_names, row)
     for row in conn.exec_driver_sql(_CONSTRAINTS_SQL, params).all():
         _add_constraint(tables, row)
+    domains, composites = _user_types(conn.exec_driver_sql(_USER_TYPES_SQL, params).all())
     return Schema(
         tables=tuple(Table(name=table, schema=nsp, **parts) for (nsp, table), parts in tables.items()),
         enums=tuple(Enum(name, nsp, tuple(values))
@@ -191,6 +222,8 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ("public",)) -> Sch
         extensions=tuple(name for (name,) in conn.exec_driver_sql(_EXTENSIONS_SQL)),
         functions=tuple(Function(name, nsp, kind="procedure" if kind == "p" else "function", sql=definition)
                         for nsp, name, kind, definition in conn.exec_driver_sql(_FUNCTIONS_SQL, params)),
+        domains=domains,
+        composite_types=composites,
     )
 
 
@@ -226,7 +259,8 @@ def _partitioning(partition_key: str | None, bounds: str | None, is_partition: b
 
 def _empty_table(comment: str | None, columns: list[Column]) -> dict[str, Any]:
     return {"columns": columns, "primary_key": None, "indexes": [], "foreign_keys": [],
-            "unique_constraints": [], "checks": [], "comment": comment}
+            "unique_constraints": [], "checks": [], "exclusions": [],
+            "comment": comment}
 
 
 def _add_index(tables: dict[_Key, dict[str, Any]], column_names: dict[_Key, dict[int, str]], row: Any) -> None:
@@ -287,6 +321,24 @@ def _add_constraint(tables: dict[_Key, dict[str, Any]], row: Any) -> None:
     if contype == "c":
         parts["checks"].append(CheckConstraint(raw_expr(definition), name, validated, no_inherit))  # type: ignore[arg-type]
         return
+    if contype == "x":
+        from auditor.dialects.pgtypes import exclusion_parts
+
+        parts["exclusions"].append(ExclusionConstraint(name=name, deferrable=deferrable, initially_deferred=deferred,
+                                                       **exclusion_parts(definition)))
+        return
     parts["foreign_keys"].append(ForeignKey(
         tuple(cols), f"{ref_nsp}.{ref_table}", tuple(ref_cols),
         FK_ACTION_CODES[on_delete], FK_ACTION_CODES[on_update], name, deferrable, deferred, validated))
+
+
+def _user_types(rows: Any) -> tuple[tuple[Domain, ...], tuple[CompositeType, ...]]:
+    """The domains and composite types of the user type rows (raw: ``canon`` canonicalizes them)."""
+    domains, composites = [], []
+    for nsp, name, kind, base, notnull, default, collation, check_names, checks, attributes, types, collations in rows:
+        if kind == "d":
+            domains.append(Domain(name, nsp, base, not notnull, raw_expr(default), collation,
+                                  tuple(CheckConstraint(raw_expr(c), n) for n, c in zip(check_names, checks))))  # type: ignore[arg-type]
+        else:
+            composites.append(CompositeType(name, nsp, tuple(map(Attribute, attributes, types, collations))))
+    return tuple(domains), tuple(composites)

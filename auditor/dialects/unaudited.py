@@ -70,13 +70,6 @@ POSTGRES_KINDS: tuple[UnauditedKind, ...] = (
     # A view's own query is its _RETURN rule.
     UnauditedKind("rule", _on_tables("pg_rewrite", "r", "ev_class", "r.rulename <> '_RETURN'")),
     UnauditedKind("policy", _on_tables("pg_policy", "pol", "polrelid")),
-    UnauditedKind("exclusion_constraint", _in_schemas("pg_constraint", "con", "connamespace", "con.contype = 'x'")),
-    UnauditedKind("domain", _in_schemas("pg_type", "ty", "typnamespace", "ty.typtype = 'd'")),
-    # Standalone composite types, not the row types every table and view has.
-    UnauditedKind("composite_type", _in_schemas(
-        "pg_type", "ty", "typnamespace",
-        # (IN, not a lookup per row: every table has a row type, and this ran once per table.)
-        "ty.typtype = 'c' AND ty.typrelid IN (SELECT rc.oid FROM pg_class AS rc WHERE rc.relkind = 'c')")),
     UnauditedKind("range_type", _in_schemas("pg_type", "ty", "typnamespace", "ty.typtype = 'r'")),
     # CREATE TYPE with input and output functions; not the array types made for every type.
     UnauditedKind("base_type", _in_schemas("pg_type", "ty", "typnamespace", "ty.typtype = 'b' AND ty.typcategory <> 'A'")),

@@ -88,6 +88,24 @@ STATEMENT_HAZARDS: dict[str, tuple[str, ...]] = {
     "drop_function": (BACKWARD_INCOMPATIBLE,),
     # REINDEX of an index that calls an IMMUTABLE function whose body changed: writes wait for the build
     "reindex": (ACQUIRES_SHARE_LOCK, INDEX_BUILD),
+    # Domains, composite types and exclusion constraints
+    "create_domain": (),  # CREATE DOMAIN
+    "domain_default": (),  # ALTER DOMAIN ... SET DEFAULT or DROP DEFAULT: for rows inserted from then on
+    "domain_set_not_null": (MAY_FAIL_ON_EXISTING_DATA,),  # ALTER DOMAIN ... SET NOT NULL: every column of it is scanned
+    "domain_drop_not_null": (),  # ALTER DOMAIN ... DROP NOT NULL
+    # ALTER DOMAIN ... ADD CONSTRAINT ... CHECK NOT VALID, then VALIDATE (validate_constraint)
+    "add_domain_check_not_valid": (MAY_FAIL_ON_EXISTING_DATA,),
+    "drop_domain_check": (BACKWARD_INCOMPATIBLE,),  # ALTER DOMAIN ... DROP CONSTRAINT
+    "drop_domain": (BACKWARD_INCOMPATIBLE,),  # DROP DOMAIN: refused while a column uses it
+    "create_composite_type": (),  # CREATE TYPE ... AS (...)
+    "add_attribute": (),  # ALTER TYPE ... ADD ATTRIBUTE: at the end, NULL in every value
+    "drop_attribute": (DELETES_DATA, BACKWARD_INCOMPATIBLE),  # ALTER TYPE ... DROP ATTRIBUTE: its values go
+    # ALTER TYPE ... ALTER ATTRIBUTE ... TYPE: refused while a table's column has the type
+    "alter_attribute_type": (BACKWARD_INCOMPATIBLE, MAY_FAIL_ON_EXISTING_DATA),
+    "drop_composite_type": (BACKWARD_INCOMPATIBLE,),  # DROP TYPE of a composite type: refused while used
+    # ADD CONSTRAINT ... EXCLUDE: its index is built under the lock; conflicting rows fail it
+    "add_exclusion": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, INDEX_BUILD, MAY_FAIL_ON_EXISTING_DATA),
+    "drop_exclusion": (BACKWARD_INCOMPATIBLE, INDEX_DROPPED),  # DROP CONSTRAINT of an exclusion constraint
     # Partitions and inheritance children
     "create_partition": (),  # CREATE TABLE ... PARTITION OF / INHERITS: a new table has no rows
     # ATTACH PARTITION: the partition is locked and scanned for rows outside its bounds (and a

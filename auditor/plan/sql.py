@@ -77,6 +77,7 @@ def create_table_sql(table: Table, dialect: Dialect, definitions: Mapping[str, s
     parts += [(f"CONSTRAINT {dialect.quote(u.name)} " if u.name else "") + unique_body(u, dialect)
               for u in table.unique_constraints]
     parts += [(f"CONSTRAINT {dialect.quote(c.name)} " if c.name else "") + check_body(c) for c in table.checks]
+    parts += [(f"CONSTRAINT {dialect.quote(x.name)} " if x.name else "") + x.body for x in table.exclusions]
     # Postgres needs the referenced tables to exist first, so its foreign keys come in a later
     # phase; SQLite can only declare them here (it checks the target lazily).
     if not dialect.alter_constraints:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from auditor.diff import DriftItem
-from auditor.plan.builders import columns, constraints, functions, indexes, objects, partitions, tables
+from auditor.plan.builders import columns, constraints, functions, indexes, objects, partitions, tables, types
 from auditor.plan.model import Context, Statement
 
 Builder = Callable[[DriftItem, Context], list[Statement]]
@@ -55,4 +55,13 @@ BUILDERS: dict[str, Builder] = {
     "missing_function": functions.missing_function,
     "extra_function": functions.extra_function,
     "function_mismatch": functions.function_mismatch,
+    "missing_domain": types.missing_domain,
+    "extra_domain": types.extra_domain,
+    "domain_mismatch": types.domain_mismatch,
+    "missing_composite_type": types.missing_composite_type,
+    "extra_composite_type": types.extra_composite_type,
+    "composite_type_mismatch": types.composite_type_mismatch,
+    "missing_exclusion": types.missing_exclusion,
+    "extra_exclusion": types.extra_exclusion,
+    "exclusion_mismatch": types.exclusion_mismatch,
 }

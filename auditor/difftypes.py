@@ -1,0 +1,190 @@
+"""The differ's part for domains, composite types and exclusion constraints (Postgres).
+
+Domains and composite types are matched by key; a domain gives one item per part that differs
+(``type``, ``nullable``, ``default``, ``collation``, ``check NAME``), a composite type one per
+attribute that is missing, extra or changed (or one saying the order differs, which only a new
+type can fix). Exclusion constraints are matched by shape, then by name, as checks are.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator
+
+from auditor.model import (
+    Attribute, CheckConstraint, CompositeType, Domain, ExclusionConstraint, Table, display_name)
+
+if TYPE_CHECKING:
+    from auditor.diff import DriftItem
+
+
+def _item(kind: str, obj: Domain | CompositeType | Table, name: str | None, expected: str | None,
+          actual: str | None, message: str) -> DriftItem:
+    from auditor.diff import DriftItem
+
+    return DriftItem(kind, obj.schema, obj.name, name, expected, actual, message)
+
+
+def describe_domain(domain: Domain) -> str:
+    """``text NOT NULL DEFAULT '' COLLATE "C" CHECK (...)``, the way CREATE DOMAIN reads."""
+    text = domain.type + (f' COLLATE "{domain.collation}"' if domain.collation else "")
+    text += f" DEFAULT {domain.default.text}" if domain.default is not None else ""
+    text += "" if domain.nullable else " NOT NULL"
+    return text + "".join(f" CHECK ({c.expression.text})" for c in domain.checks)
+
+
+def describe_composite(composite: CompositeType) -> str:
+    """``(street text, zip text COLLATE "C")``."""
+    return "(" + ", ".join(describe_attribute(a) for a in composite.attributes) + ")"
+
+
+def describe_attribute(attribute: Attribute) -> str:
+    """``zip text COLLATE "C"``."""
+    return f"{attribute.name} {attribute.type}" + (f' COLLATE "{attribute.collation}"' if attribute.collation else "")
+
+
+def diff_domains(want: tuple[Domain, ...], have: tuple[Domain, ...]) -> Iterator[DriftItem]:
+    """missing_domain, domain_mismatch (one per part) and extra_domain items."""
+    from auditor.diff import match_by_key
+
+    missing, extra, both = match_by_key(want, have, lambda d: d.key)
+    for d in missing:
+        yield _item("missing_domain", d, None, describe_domain(d), None, f"domain {_label(d)} is missing")
+    for d, live in both:
+        if d != live:
+            yield from _domain_parts(d, live)
+    for d in extra:
+        yield _item("extra_domain", d, None, None, describe_domain(d), f"domain {_label(d)} is not in the spec")
+
+
+def _shown(value: object) -> str:
+    return "(none)" if value is None else str(value)
+
+
+def _domain_parts(want: Domain, have: Domain) -> Iterator[DriftItem]:
+    label = _label(want)
+    if want.type != have.type:
+        yield _item("domain_mismatch", want, "type", want.type, have.type,
+                    f"domain {label} has base type {have.type}, spec says {want.type}")
+    if want.nullable != have.nullable:
+        said = {True: "nullable", False: "NOT NULL"}
+        yield _item("domain_mismatch", want, "nullable", said[want.nullable], said[have.nullable],
+                    f"domain {label} is {said[have.nullable]}, spec says {said[want.nullable]}")
+    for part in ("default", "collation"):
+        spec_value, live_value = getattr(want, part), getattr(have, part)
+        if spec_value != live_value:
+            yield _item("domain_mismatch", want, part, _text(spec_value), _text(live_value),
+                        f"domain {label} has {part} {_shown(live_value)}, spec says {_shown(spec_value)}")
+    yield from _domain_checks(want, have)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _domain_checks(want: Domain, have: Domain) -> Iterator[DriftItem]:
+    from auditor.diff import match_by_shape
+
+    missing, extra, changed = match_by_shape(want.checks, have.checks, lambda c: c.shape, lambda c: c.name)
+    label = _label(want)
+    for c in missing:
+        yield _item("domain_mismatch", want, _check_part(c), _check(c), None,
+                    f"domain {label} lacks check {_named(c)}{_check(c)}")
+    for c, live in changed:
+        yield _item("domain_mismatch", want, _check_part(c), _check(c), _check(live),
+                    f"check {c.name} of domain {label} is {_check(live)}, spec says {_check(c)}")
+    for c in extra:
+        yield _item("domain_mismatch", want, _check_part(c), None, _check(c),
+                    f"domain {label} has check {_named(c)}{_check(c)}, which the spec does not")
+
+
+def _check_part(check: CheckConstraint) -> str:
+    return f"check {check.name}" if check.name else "check"
+
+
+def _check(check: CheckConstraint) -> str:
+    return f"({check.expression.text})"
+
+
+def _named(check: CheckConstraint) -> str:
+    return f"{check.name} " if check.name else ""
+
+
+def diff_composite_types(want: tuple[CompositeType, ...], have: tuple[CompositeType, ...]) -> Iterator[DriftItem]:
+    """missing_composite_type, composite_type_mismatch (one per attribute) and extra_composite_type items."""
+    from auditor.diff import match_by_key
+
+    missing, extra, both = match_by_key(want, have, lambda c: c.key)
+    for c in missing:
+        yield _item("missing_composite_type", c, None, describe_composite(c), None,
+                    f"composite type {_label(c)} is missing")
+    for c, live in both:
+        if c != live:
+            yield from _attributes(c, live)
+    for c in extra:
+        yield _item("extra_composite_type", c, None, None, describe_composite(c),
+                    f"composite type {_label(c)} is not in the spec")
+
+
+def in_place(want: CompositeType, have: CompositeType) -> bool:
+    """Whether ALTER TYPE can make ``have`` into ``want``: the attributes both have are in the
+    same order, and the new ones come after all of them (ADD ATTRIBUTE adds at the end)."""
+    names = {a.name for a in have.attributes}
+    kept = [a.name for a in want.attributes if a.name in names]
+    spec_names = {a.name for a in want.attributes}
+    return kept == [a.name for a in have.attributes if a.name in spec_names] and \
+        [a.name for a in want.attributes[:len(kept)]] == kept
+
+
+def _attributes(want: CompositeType, have: CompositeType) -> Iterator[DriftItem]:
+    label = _label(want)
+    if not in_place(want, have):
+        yield _item("composite_type_mismatch", want, None, describe_composite(want), describe_composite(have),
+                    f"composite type {label} is {describe_composite(have)}, spec says {describe_composite(want)} "
+                    "(attributes in another order)")
+        return
+    live = {a.name: a for a in have.attributes}
+    spec_names = {a.name for a in want.attributes}
+    for a in want.attributes:
+        if a.name not in live:
+            yield _item("composite_type_mismatch", want, a.name, describe_attribute(a), None,
+                        f"composite type {label} lacks attribute {describe_attribute(a)}")
+        elif a != live[a.name]:
+            yield _item("composite_type_mismatch", want, a.name, describe_attribute(a), describe_attribute(live[a.name]),
+                        f"attribute {a.name} of composite type {label} is {describe_attribute(live[a.name])}, "
+                        f"spec says {describe_attribute(a)}")
+    for a in have.attributes:
+        if a.name not in spec_names:
+            yield _item("composite_type_mismatch", want, a.name, None, describe_attribute(a),
+                        f"composite type {label} has attribute {describe_attribute(a)}, which the spec does not")
+
+
+def describe_exclusion(exclusion: ExclusionConstraint) -> str:
+    """``EXCLUDE USING gist (room_id WITH =, during WITH &&) WHERE (...) [DEFERRABLE ...]``."""
+    return exclusion.body
+
+
+def exclusion_name(table: Table, exclusion: ExclusionConstraint) -> str:
+    """The constraint's name, or Postgres's default one (``table_col_excl``)."""
+    return exclusion.name or f"{table.name}_excl"
+
+
+def diff_exclusions(want: Table, have: Table) -> Iterator[DriftItem]:
+    """missing_exclusion, exclusion_mismatch and extra_exclusion items of one table."""
+    from auditor.diff import _proof, match_by_shape
+
+    missing, extra, changed = match_by_shape(want.exclusions, have.exclusions, lambda x: x.shape, lambda x: x.name)
+    label = _label(want)
+    for x in missing:
+        yield _item("missing_exclusion", want, exclusion_name(want, x), describe_exclusion(x), None,
+                    f"exclusion constraint {exclusion_name(want, x)} on {label} is missing")
+    for x, live in changed:
+        proof = _proof(x.definition, live.definition) if x.definition != live.definition else ""
+        yield _item("exclusion_mismatch", want, x.name, describe_exclusion(x), describe_exclusion(live),
+                    f"exclusion constraint {x.name} on {label} is {describe_exclusion(live)}, "
+                    f"spec says {describe_exclusion(x)}{proof}")
+    for x in extra:
+        yield _item("extra_exclusion", want, exclusion_name(have, x), None, describe_exclusion(x),
+                    f"exclusion constraint {exclusion_name(have, x)} on {label} is not in the spec")
+
+
+def _label(obj: Domain | CompositeType | Table) -> str:
+    return display_name(obj.schema, obj.name)

@@ -1,0 +1,182 @@
+"""Builders for domains, composite types and exclusion constraints (Postgres).
+
+Domains and composite types are made in ``create_types``, before the tables whose columns use
+them, and dropped in ``drop_types``, after those tables and columns went (Postgres refuses to
+drop a type a column still uses). What ALTER DOMAIN and ALTER TYPE cannot change in place (a
+domain's base type or collation, the order of a composite type's attributes) is a manual step.
+Exclusion constraints are added in ``add_constraints`` (guarded: Postgres has no ADD CONSTRAINT IF
+NOT EXISTS) and dropped in ``drop_constraints``; a table the plan creates has them inline.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from auditor.canon import default_sql, render_type
+from auditor.diff import DriftItem
+from auditor.dialects import Dialect
+from auditor.difftypes import exclusion_name
+from auditor.model import Attribute, CheckConstraint, CompositeType, Domain, ExclusionConstraint
+from auditor.plan.builders.objects import create_schema
+from auditor.plan.hazard_table import hazards_of
+from auditor.plan.model import Context, Statement, drop_then_add, manual
+from auditor.plan.sql import add_constraint, do_block, do_if, drop_constraint, literal, qualified_sql
+
+
+def _the(objects: tuple[Domain, ...] | tuple[CompositeType, ...], item: DriftItem) -> Domain | CompositeType:
+    return next(o for o in objects if o.key == item.table_key)
+
+
+def _create(item: DriftItem, obj: Domain | CompositeType, sql: str, kind: str, dialect: Dialect) -> list[Statement]:
+    # No CREATE DOMAIN / TYPE IF NOT EXISTS: a second run meets duplicate_object and does nothing.
+    block = do_block(f"BEGIN\n  {sql};\nEXCEPTION WHEN duplicate_object THEN NULL;\nEND")
+    return create_schema(item, obj.schema, dialect) + [Statement(block, item, "create_types", hazards_of(kind))]
+
+
+def _check_name(domain: Domain, check: CheckConstraint) -> str:
+    """A check's name, or a stable one for a check the spec left unnamed."""
+    text = " ".join(check.expression.text.lower().split())
+    return check.name or f"{domain.name}_check_{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+
+
+def _type_sql(type_: str, collation: str | None, dialect: Dialect) -> str:
+    return render_type(type_, dialect) + (f" COLLATE {dialect.quote_collation(collation)}" if collation else "")
+
+
+def missing_domain(item: DriftItem, ctx: Context) -> list[Statement]:
+    """CREATE DOMAIN with its collation, default, NOT NULL and checks, once."""
+    domain, dialect = _the(ctx.expected.domains, item), ctx.dialect
+    assert isinstance(domain, Domain)
+    sql = f"CREATE DOMAIN {qualified_sql(domain, dialect)} AS {_type_sql(domain.type, domain.collation, dialect)}"
+    sql += f" DEFAULT {default_sql(domain.default, dialect)}" if domain.default is not None else ""
+    sql += "" if domain.nullable else " NOT NULL"
+    sql += "".join(f" CONSTRAINT {dialect.quote(_check_name(domain, c))} CHECK ({c.expression.text})"
+                   for c in domain.checks)
+    return _create(item, domain, sql, "create_domain", dialect)
+
+
+def _drop(item: DriftItem, obj: Domain | CompositeType, ctx: Context) -> list[Statement]:
+    """DROP DOMAIN or DROP TYPE, in ``drop_types``: once the columns and functions that used it are gone."""
+    word, kind = ("DOMAIN", "drop_domain") if isinstance(obj, Domain) else ("TYPE", "drop_composite_type")
+    return [Statement(f"DROP {word} IF EXISTS {qualified_sql(obj, ctx.dialect)}", item, "drop_types",
+                      hazards_of(kind))]
+
+
+def extra_domain(item: DriftItem, ctx: Context) -> list[Statement]:
+    """DROP DOMAIN."""
+    return _drop(item, _the(ctx.actual.domains, item), ctx)
+
+
+def domain_mismatch(item: DriftItem, ctx: Context) -> list[Statement]:
+    """ALTER DOMAIN for the part the item names; a base type or collation change is manual."""
+    want, have = _the(ctx.expected.domains, item), _the(ctx.actual.domains, item)
+    assert isinstance(want, Domain) and isinstance(have, Domain)
+    name, dialect = qualified_sql(want, ctx.dialect), ctx.dialect
+    if item.name in ("type", "collation"):
+        return [manual(item, "create_types", f"ALTER DOMAIN cannot change a domain's {item.name}: create a new "
+                                             "domain and move the columns to it")]
+    if item.name == "nullable":
+        kind = "domain_drop_not_null" if want.nullable else "domain_set_not_null"
+        sql = f"ALTER DOMAIN {name} {'DROP' if want.nullable else 'SET'} NOT NULL"
+        return [Statement(sql, item, "alter_columns", hazards_of(kind))]
+    if item.name == "default":
+        sql = f"ALTER DOMAIN {name} " + (f"SET DEFAULT {default_sql(want.default, dialect)}"
+                                         if want.default is not None else "DROP DEFAULT")
+        return [Statement(sql, item, "alter_columns", hazards_of("domain_default"))]
+    drop = [_drop_check(item, have, dialect)] if item.actual is not None else []
+    add = _add_check(item, want, dialect) if item.expected is not None else []
+    return drop_then_add(drop, add) if drop and add else drop + add
+
+
+def _check_of(domain: Domain, text: str | None) -> CheckConstraint:
+    return next(c for c in domain.checks if f"({c.expression.text})" == text)
+
+
+def _drop_check(item: DriftItem, domain: Domain, dialect: Dialect) -> Statement:
+    check = _check_of(domain, item.actual)
+    sql = f"ALTER DOMAIN {qualified_sql(domain, dialect)} DROP CONSTRAINT IF EXISTS {dialect.quote(_check_name(domain, check))}"
+    return Statement(sql, item, "drop_constraints", hazards_of("drop_domain_check"))
+
+
+def _add_check(item: DriftItem, domain: Domain, dialect: Dialect) -> list[Statement]:
+    """ADD CONSTRAINT ... NOT VALID (guarded), then VALIDATE in a transaction of its own, as a
+    table's check is."""
+    check = _check_of(domain, item.expected)
+    name, domain_sql = _check_name(domain, check), qualified_sql(domain, dialect)
+    absent = (f"NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = {literal(name)}"
+              f" AND contypid = {literal(domain_sql)}::regtype)")
+    add = do_if(absent, [f"ALTER DOMAIN {domain_sql} ADD CONSTRAINT {dialect.quote(name)} "
+                         f"CHECK ({check.expression.text}) NOT VALID"])
+    validate = f"ALTER DOMAIN {domain_sql} VALIDATE CONSTRAINT {dialect.quote(name)}"
+    return [Statement(add, item, "add_constraints", hazards_of("add_domain_check_not_valid")),
+            Statement(validate, item, "validate", hazards_of("validate_constraint"), own_transaction=True)]
+
+
+def _attribute_sql(attribute: Attribute, dialect: Dialect) -> str:
+    return f"{dialect.quote(attribute.name)} {_type_sql(attribute.type, attribute.collation, dialect)}"
+
+
+def missing_composite_type(item: DriftItem, ctx: Context) -> list[Statement]:
+    """CREATE TYPE ... AS (attributes), once."""
+    composite, dialect = _the(ctx.expected.composite_types, item), ctx.dialect
+    assert isinstance(composite, CompositeType)
+    attributes = ", ".join(_attribute_sql(a, dialect) for a in composite.attributes)
+    return _create(item, composite, f"CREATE TYPE {qualified_sql(composite, dialect)} AS ({attributes})",
+                   "create_composite_type", dialect)
+
+
+def extra_composite_type(item: DriftItem, ctx: Context) -> list[Statement]:
+    """DROP TYPE."""
+    return _drop(item, _the(ctx.actual.composite_types, item), ctx)
+
+
+def composite_type_mismatch(item: DriftItem, ctx: Context) -> list[Statement]:
+    """ADD ATTRIBUTE (at the end, guarded), DROP ATTRIBUTE or ALTER ATTRIBUTE ... TYPE; another
+    order of attributes is manual."""
+    want, dialect = _the(ctx.expected.composite_types, item), ctx.dialect
+    assert isinstance(want, CompositeType)
+    if item.name is None:
+        return [manual(item, "create_types", "ALTER TYPE cannot reorder a composite type's attributes: create a "
+                                             "new type and move its users to it")]
+    type_sql = f"ALTER TYPE {qualified_sql(want, dialect)}"
+    attribute = next((a for a in want.attributes if a.name == item.name), None)
+    if attribute is None:
+        sql = f"{type_sql} DROP ATTRIBUTE IF EXISTS {dialect.quote(item.name)}"
+        return [Statement(sql, item, "create_types", hazards_of("drop_attribute"))]
+    if item.actual is None:
+        absent = (f"NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = (SELECT typrelid FROM pg_type WHERE oid = "
+                  f"{literal(qualified_sql(want, dialect))}::regtype) AND attname = {literal(attribute.name)}"
+                  " AND NOT attisdropped)")
+        sql = do_if(absent, [f"{type_sql} ADD ATTRIBUTE {_attribute_sql(attribute, dialect)}"])
+        return [Statement(sql, item, "create_types", hazards_of("add_attribute"))]
+    # Postgres refuses it while a table's column has the type, and says which.
+    sql = f"{type_sql} ALTER ATTRIBUTE {dialect.quote(attribute.name)} TYPE " \
+          f"{_type_sql(attribute.type, attribute.collation, dialect)}"
+    return [Statement(sql, item, "create_types", hazards_of("alter_attribute_type"))]
+
+
+def _exclusion_of(ctx: Context, name: str | None, live: bool) -> ExclusionConstraint:
+    table = ctx.have if live else ctx.want
+    assert table is not None
+    return next(x for x in table.exclusions if exclusion_name(table, x) == name)
+
+
+def missing_exclusion(item: DriftItem, ctx: Context) -> list[Statement]:
+    """ADD CONSTRAINT ... EXCLUDE, guarded: its index is built under an ACCESS EXCLUSIVE lock, and
+    rows that conflict already make it fail."""
+    assert ctx.want is not None
+    exclusion = _exclusion_of(ctx, item.name, False)
+    sql = add_constraint(ctx.want, exclusion_name(ctx.want, exclusion), exclusion.body, ctx.dialect)
+    return [Statement(sql, item, "add_constraints", hazards_of("add_exclusion"))]
+
+
+def extra_exclusion(item: DriftItem, ctx: Context) -> list[Statement]:
+    """DROP CONSTRAINT IF EXISTS (and its index with it)."""
+    assert ctx.have is not None and item.name is not None
+    return [Statement(drop_constraint(ctx.have, item.name, ctx.dialect), item, "drop_constraints",
+                      hazards_of("drop_exclusion"))]
+
+
+def exclusion_mismatch(item: DriftItem, ctx: Context) -> list[Statement]:
+    """The constraint dropped and added again as the spec has it."""
+    return drop_then_add(extra_exclusion(item, ctx), missing_exclusion(item, ctx))
+

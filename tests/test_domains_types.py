@@ -1,0 +1,248 @@
+"""Domains, composite types and exclusion constraints, on the real Postgres server: natural DDL and a
+hand-written spec audit clean; snapshot round trips and rebuilds the same pg_dump; each mutation is
+one drift item that apply heals (and a second plan is empty); bad spec entries are one line."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import LiveDb, run_cli
+from test_snapshot import pg_dump_covered
+
+ALL_HAZARDS = ("--allow-hazards", "all", "--allow-destructive")
+
+
+def audit(url: str, spec: Path, *args: str) -> tuple[int, list[tuple[str, str, str | None]], list[str]]:
+    """(exit code, (kind, object, part) per item, messages)."""
+    result = run_cli("audit", "--db", url, "--spec", str(spec), "--format", "json", "--strict", *args)
+    assert result.code in (0, 1), result.out + result.err
+    drift = json.loads(result.out)["databases"][0]["drift"]
+    return (result.code, [(d["kind"], d["table"] if d["schema"] == "public" else f"{d['schema']}.{d['table']}",
+                           d["name"]) for d in drift], [d["message"] for d in drift])
+
+
+def plan_is_empty(url: str, spec: Path) -> bool:
+    return "no changes" in run_cli("plan", "--db", url, "--spec", str(spec), "--strict").out
+
+
+# ---------------------------------------------------------------------------------------------
+# Natural DDL and a hand-written spec in natural spelling audit clean
+
+BOOKINGS = ("CREATE TABLE bookings (id int PRIMARY KEY, room_id int NOT NULL, during tsrange NOT NULL, "
+            "cancelled boolean NOT NULL DEFAULT false{})")
+BOOKINGS_SPEC = ("tables:\n  bookings:\n    columns:\n      id: {{type: integer, primary_key: true}}\n"
+                 "      room_id: {{type: int, nullable: false}}\n      during: {{type: tsrange, nullable: false}}\n"
+                 "      cancelled: {{type: bool, nullable: false, default: 'FALSE'}}\n{}")
+
+NATURAL = [
+    # (id, the DDL a migration ran, the spec a person writes)
+    ("domain_on_a_column",
+     ("CREATE DOMAIN email AS text NOT NULL DEFAULT 'nobody@example.com' CONSTRAINT email_has_at CHECK (VALUE ~ '@') "
+      "CONSTRAINT email_short CHECK (length(VALUE) < 200)", BOOKINGS.format(", contact email")),
+     "domains:\n  email:\n    type: TEXT\n    nullable: false\n    default: \"'nobody@example.com'\"\n    checks:\n"
+     "      email_has_at: VALUE ~ '@'\n      email_short: (length(value) < 200)\n"
+     + BOOKINGS_SPEC.format("      contact: email\n")),
+    ("domain_in_a_schema_unnamed_check",
+     ("CREATE SCHEMA app", "CREATE DOMAIN app.code AS varchar(20) COLLATE \"C\" CHECK (VALUE <> '')",
+      BOOKINGS.format(", code app.code")),
+     "schemas: [public, app]\ndomains:\n  app.code: {type: character varying(20), collation: C, checks: [\"VALUE <> ''\"]}\n"
+     + BOOKINGS_SPEC.format("      code: app.code\n")),
+    ("composite_on_a_column",
+     ("CREATE TYPE address AS (street text, zip varchar(10) COLLATE \"C\", lines int[])", BOOKINGS.format(", home address")),
+     "composite_types:\n  address:\n    attributes:\n      street: text\n      zip: {type: varchar(10), collation: C}\n"
+     "      lines: integer[]\n" + BOOKINGS_SPEC.format("      home: address\n")),
+    ("exclusion_with_btree_gist",
+     ("CREATE EXTENSION btree_gist", BOOKINGS.format(", CONSTRAINT bookings_no_overlap EXCLUDE USING gist "
+                                                     "(room_id WITH =, during WITH &&) WHERE (NOT cancelled)")),
+     BOOKINGS_SPEC.format("    exclusions:\n      bookings_no_overlap:\n        elements:\n          - room_id WITH =\n"
+                          "          - during WITH &&\n        where: not CANCELLED\n")),
+    ("exclusion_operator_spelled_out_deferrable",
+     (BOOKINGS.format(", CONSTRAINT no_overlap EXCLUDE USING gist (during WITH &&) WHERE (room_id > 0 AND NOT cancelled) "
+                      "DEFERRABLE INITIALLY DEFERRED"),),
+     BOOKINGS_SPEC.format("    exclusions:\n      no_overlap: {using: GIST, elements: ['during WITH OPERATOR(pg_catalog.&&)'],"
+                          " where: '((room_id > 0) and (not cancelled))', initially_deferred: true}\n")),
+    ("exclusion_expression_btree",
+     (BOOKINGS.format(", CONSTRAINT one_start EXCLUDE USING btree (lower(during) WITH =)"),),
+     BOOKINGS_SPEC.format("    exclusions:\n      one_start: {using: btree, elements: [(lower(\"during\")) WITH =]}\n")),
+]
+
+
+@pytest.mark.parametrize("ddl, spec_text", [pytest.param(d, s, id=i) for i, d, s in NATURAL])
+def test_natural_ddl_and_a_hand_written_spec_audit_clean(pg_url: str, tmp_path: Path, ddl: tuple[str, ...],
+                                                         spec_text: str) -> None:
+    LiveDb(pg_url, "postgresql").execute(*ddl)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_text)
+    assert audit(pg_url, spec)[:2] == (0, [])
+    assert plan_is_empty(pg_url, spec)
+
+
+# ---------------------------------------------------------------------------------------------
+# Snapshot round trip and rebuild; mutations
+
+DATABASE = [
+    "CREATE EXTENSION btree_gist",
+    "CREATE SCHEMA app",
+    "CREATE DOMAIN email AS text NOT NULL DEFAULT 'nobody@example.com' CONSTRAINT email_has_at CHECK (VALUE ~ '@') "
+    "CONSTRAINT email_short CHECK (length(VALUE) < 200)",
+    "CREATE DOMAIN app.code AS varchar(20) COLLATE \"C\" CHECK (VALUE <> '')",
+    "CREATE DOMAIN positive AS numeric(10, 2) CHECK (VALUE > 0)",
+    "CREATE TYPE address AS (street text, zip varchar(10) COLLATE \"C\")",
+    "CREATE TYPE app.pair AS (a int, b text)",
+    BOOKINGS.format(", contact email, home address, code app.code, CONSTRAINT bookings_no_overlap EXCLUDE USING gist "
+                    "(room_id WITH =, during WITH &&) WHERE (NOT cancelled)"),
+    "INSERT INTO bookings VALUES (1, 1, '[2024-01-01, 2024-01-02)', false, 'a@b', ROW('Main St', '1000'), 'x')",
+]
+
+
+@pytest.fixture
+def types_db(pg_url: str, tmp_path: Path) -> tuple[LiveDb, Path]:
+    """The database above and its snapshot."""
+    db = LiveDb(pg_url, "postgresql")
+    db.execute(*DATABASE)
+    result = run_cli("snapshot", "--db", pg_url)
+    assert result.code == 0, result.err
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(result.out)
+    return db, spec
+
+
+def test_snapshot_audits_clean_and_rebuilds_the_same_pg_dump(types_db: tuple[LiveDb, Path], new_db) -> None:
+    db, spec = types_db
+    doc = yaml.safe_load(spec.read_text())
+    assert doc["domains"]["email"]["checks"] == {"email_has_at": "(VALUE ~ '@'::text)", "email_short": "(length(VALUE) < 200)"}
+    assert doc["composite_types"]["app.pair"] == {"attributes": {"a": "integer", "b": "text"}}
+    assert doc["tables"]["bookings"]["exclusions"] == {
+        "bookings_no_overlap": {"elements": ["room_id WITH =", "during WITH &&"], "where": "NOT cancelled"}}
+    assert audit(db.url, spec)[:2] == (0, [])
+    assert plan_is_empty(db.url, spec)
+    empty = new_db("postgresql")
+    applied = run_cli("apply", "--db", empty, "--spec", str(spec), "--yes")
+    assert applied.code == 0, applied.out + applied.err
+    assert audit(empty, spec)[:2] == (0, [])
+    assert plan_is_empty(empty, spec)
+    dumped = pg_dump_covered(db.url)
+    assert pg_dump_covered(empty) == dumped
+    assert any("CREATE DOMAIN public.email" in block for block in dumped)
+    assert any("CREATE TYPE app.pair AS" in block for block in dumped)
+
+
+MUTATIONS = [
+    # (id, SQL, the one drift item: kind, object, part)
+    ("domain_check_dropped", "ALTER DOMAIN email DROP CONSTRAINT email_short", ("domain_mismatch", "email", "check email_short")),
+    ("domain_check_added", "ALTER DOMAIN email ADD CONSTRAINT email_lower CHECK (VALUE = lower(VALUE))",
+     ("domain_mismatch", "email", "check email_lower")),
+    ("domain_check_changed", ("ALTER DOMAIN email DROP CONSTRAINT email_short",
+                              "ALTER DOMAIN email ADD CONSTRAINT email_short CHECK (length(VALUE) < 100)"),
+     ("domain_mismatch", "email", "check email_short")),
+    ("domain_default_changed", "ALTER DOMAIN email SET DEFAULT 'someone@example.com'", ("domain_mismatch", "email", "default")),
+    ("domain_default_dropped", "ALTER DOMAIN email DROP DEFAULT", ("domain_mismatch", "email", "default")),
+    ("domain_not_null_dropped", "ALTER DOMAIN email DROP NOT NULL", ("domain_mismatch", "email", "nullable")),
+    ("domain_dropped", "DROP DOMAIN positive", ("missing_domain", "positive", None)),
+    ("extra_domain", "CREATE DOMAIN stray AS int", ("extra_domain", "stray", None)),
+    ("attribute_added", "ALTER TYPE address ADD ATTRIBUTE country text", ("composite_type_mismatch", "address", "country")),
+    ("attribute_dropped", "ALTER TYPE app.pair DROP ATTRIBUTE b", ("composite_type_mismatch", "app.pair", "b")),
+    ("attribute_type_changed", "ALTER TYPE app.pair ALTER ATTRIBUTE b TYPE varchar(5)",
+     ("composite_type_mismatch", "app.pair", "b")),
+    ("attribute_collation_changed", "ALTER TYPE app.pair ALTER ATTRIBUTE b TYPE text COLLATE \"C\"",
+     ("composite_type_mismatch", "app.pair", "b")),
+    ("composite_dropped", "DROP TYPE app.pair", ("missing_composite_type", "app.pair", None)),
+    ("extra_composite", "CREATE TYPE stray_pair AS (x int)", ("extra_composite_type", "stray_pair", None)),
+    ("exclusion_dropped", "ALTER TABLE bookings DROP CONSTRAINT bookings_no_overlap",
+     ("missing_exclusion", "bookings", "bookings_no_overlap")),
+    ("exclusion_where_changed", ("ALTER TABLE bookings DROP CONSTRAINT bookings_no_overlap",
+                                 "ALTER TABLE bookings ADD CONSTRAINT bookings_no_overlap EXCLUDE USING gist "
+                                 "(room_id WITH =, during WITH &&) WHERE (NOT cancelled AND room_id > 0)"),
+     ("exclusion_mismatch", "bookings", "bookings_no_overlap")),
+    ("exclusion_operator_changed", ("ALTER TABLE bookings DROP CONSTRAINT bookings_no_overlap",
+                                    "ALTER TABLE bookings ADD CONSTRAINT bookings_no_overlap EXCLUDE USING gist "
+                                    "(room_id WITH =, during WITH =) WHERE (NOT cancelled)"),
+     ("exclusion_mismatch", "bookings", "bookings_no_overlap")),
+    ("extra_exclusion", "ALTER TABLE bookings ADD CONSTRAINT one_room EXCLUDE USING gist (room_id WITH =, id WITH =)",
+     ("extra_exclusion", "bookings", "one_room")),
+]
+
+
+@pytest.mark.parametrize("sql, item", [pytest.param(sql, item, id=name) for name, sql, item in MUTATIONS])
+def test_one_mutation_is_one_item_and_apply_heals_it(types_db: tuple[LiveDb, Path], sql: str | tuple[str, ...],
+                                                      item: tuple[str, str, str | None]) -> None:
+    db, spec = types_db
+    db.execute(*((sql,) if isinstance(sql, str) else sql))
+    assert audit(db.url, spec)[1] == [item]
+    healed = run_cli("apply", "--db", db.url, "--spec", str(spec), "--yes", *ALL_HAZARDS)
+    assert healed.code == 0, healed.out + healed.err
+    assert audit(db.url, spec)[:2] == (0, [])
+    assert plan_is_empty(db.url, spec)
+
+
+def test_messages_say_what_differs(types_db: tuple[LiveDb, Path]) -> None:
+    db, spec = types_db
+    db.execute("ALTER DOMAIN email DROP NOT NULL", "ALTER DOMAIN email DROP CONSTRAINT email_short",
+               "ALTER TYPE app.pair ALTER ATTRIBUTE b TYPE varchar(5)")
+    assert sorted(audit(db.url, spec)[2]) == [
+        "attribute b of composite type app.pair is b varchar(5), spec says b text",
+        "domain email is nullable, spec says NOT NULL",
+        "domain email lacks check email_short ((length(VALUE) < 200))"]
+
+
+def test_what_alter_cannot_do_is_manual(types_db: tuple[LiveDb, Path]) -> None:
+    db, spec = types_db
+    text = spec.read_text()
+    reordered = text.replace("attributes: {a: integer, b: text}", "attributes: {b: text, a: integer}")
+    retyped = reordered.replace("  app.code:\n    type: varchar(20)", "  app.code:\n    type: varchar(30)")
+    assert retyped.count("varchar(30)") == 1 and reordered != text
+    spec.write_text(retyped)
+    assert audit(db.url, spec)[1] == [("domain_mismatch", "app.code", "type"),
+                                      ("composite_type_mismatch", "app.pair", None)]
+    plan = run_cli("plan", "--db", db.url, "--spec", str(spec)).out
+    assert plan.count("-- manual: ") == 2 and "ALTER DOMAIN cannot change" in plan and "cannot reorder" in plan
+
+
+def test_a_new_table_gets_its_types_first_and_its_exclusions_with_it(new_db, tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("domains:\n  room: {type: integer, checks: {room_positive: VALUE > 0}}\n"
+                    "composite_types:\n  slot: {attributes: {room: room, during: tsrange}}\n"
+                    + BOOKINGS_SPEC.format("      wanted: slot\n    exclusions:\n      no_overlap: {elements: [during WITH &&]}\n"))
+    url = new_db("postgresql")
+    applied = run_cli("apply", "--db", url, "--spec", str(spec), "--yes")
+    assert applied.code == 0, applied.out + applied.err
+    assert audit(url, spec)[:2] == (0, [])
+    assert plan_is_empty(url, spec)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad spec input: exit 2, one line at the entry
+
+BAD = [
+    # (id, the spec, the line:column and words of the one error)
+    ("domain_without_type", "domains:\n  email: {nullable: false}\n", "2:3: domain email needs a 'type'"),
+    ("domain_unknown_key", "domains:\n  email: {type: text, nullabel: false}\n",
+     "2:23: domain email: unknown key 'nullabel' (did you mean 'nullable'?)"),
+    ("domain_default_unquoted", "domains:\n  email: {type: text, default: nobody}\n",
+     "default nobody is not a SQL expression"),
+    ("domain_bad_type", "domains:\n  email: {type: 'text text('}\n", "is not a column type"),
+    ("composite_without_attributes", "composite_types:\n  pair: {}\n", "2:3: composite type pair needs 'attributes'"),
+    ("attribute_without_type", "composite_types:\n  pair: {attributes: {a: {collation: C}}}\n",
+     "composite type pair attribute a needs a 'type'"),
+    ("exclusion_without_with", BOOKINGS_SPEC.format("    exclusions:\n      x: {elements: [during]}\n"),
+     "9:22: table bookings exclusion x: element 'during' needs 'WITH operator'"),
+    ("exclusion_syntax", BOOKINGS_SPEC.format("    exclusions:\n      x: {elements: [during WITH &&], where: 'NOT ('}\n"),
+     "9:7: table bookings exclusion x: syntax error"),
+    ("exclusion_unknown_column", BOOKINGS_SPEC.format("    exclusions:\n      x: {elements: [durign WITH &&]}\n"),
+     "names column 'durign', which the table does not have (did you mean 'during'?)"),
+    ("exclusion_unknown_key", BOOKINGS_SPEC.format("    exclusions:\n      x: {elements: [during WITH &&], wher: x}\n"),
+     "unknown key 'wher' (did you mean 'where'?)"),
+]
+
+
+@pytest.mark.parametrize("text, error", [pytest.param(t, m, id=i) for i, t, m in BAD])
+def test_a_bad_entry_is_one_clear_line(tmp_path: Path, text: str, error: str) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text if "tables:" in text else text + "tables:\n  t: {columns: {id: integer}}\n")
+    result = run_cli("audit", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--spec", str(spec))
+    assert result.code == 2
+    lines = [line for line in result.err.splitlines() if "spec.yaml:" in line]
+    assert len(lines) == 1 and error in lines[0], result.err
