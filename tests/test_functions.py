@@ -440,3 +440,17 @@ def test_incident_replay_an_edited_trigger_function_is_silent_drift(new_db) -> N
     after = run_cli("audit", "--db", production.url, "--expected-db", reference.url, *version, "--format", "json")
     assert after.code == 0 and json.loads(after.out)["databases"][0]["version"]["status"] == "match"
 
+
+
+def test_a_statement_the_parser_refuses_keeps_the_catalogs_identity() -> None:
+    """Overloads whose statements do not parse stay apart: identified by their argument types as
+    the catalog formats them, and compared as text."""
+    from auditor.canon import normalize_schema
+    from auditor.dialects import POSTGRESQL
+    from auditor.model import Function, Schema
+
+    live = Schema(functions=(Function("f", "public", ("integer",), sql="CREATE FUNCTION f( nonsense"),
+                             Function("f", "public", ("character varying(20)", "public.mood[]"), sql="CREATE nonsense")))
+    functions = normalize_schema(live, POSTGRESQL).functions
+    assert [f.key for f in functions] == ["public.f(integer)", "public.f(varchar, mood[])"]
+    assert not any(f.body.proven for f in functions)

@@ -89,9 +89,10 @@ def canonical_function(function: Function, default_schema: str) -> Function:
     try:
         parts = json.loads(_canonical_parts(function.sql))
     except pgexpr.Unparsable:
-        # Not a statement the parser takes (only a spec can say so, and loading it refused it):
-        # compared as text.
+        # A statement the parser refuses (a spec's was refused at loading): compared as text, by
+        # the identity the catalog gave (``format_type`` of its argument types).
         return replace(function, schema=function.schema or default_schema,
+                       arguments=tuple(map(_type_text, function.arguments)),
                        body=Expr(function.sql, function.sql, proven=False))
     body = parts.pop("body")
     parts.update(schema=parts["schema"] or default_schema, arguments=tuple(parts["arguments"]),
@@ -150,8 +151,19 @@ def _type(node: Node) -> str:
     types (``varchar(20)`` is ``varchar``), and without the default namespace."""
     if node.get("pct_type"):
         return ".".join(n["String"]["sval"] for n in node.get("names", [])) + "%type"
-    text = re.sub(r"\([^()]*\)", "", pgexpr.type_name(node))
-    return text.removeprefix("public.")
+    return _without_length(pgexpr.type_name(node))
+
+
+def _type_text(text: str) -> str:
+    """A type as ``format_type`` writes it, canonical as ``_type`` makes a TypeName."""
+    from auditor.canon import canonical_type
+    from auditor.dialects import POSTGRESQL
+
+    return _without_length(canonical_type(text, POSTGRESQL))
+
+
+def _without_length(canonical: str) -> str:
+    return re.sub(r"\([^()]*\)", "", canonical).removeprefix("public.")
 
 
 def _parameters(statement: Node) -> list[tuple[str, str, str, str | None]]:
