@@ -88,7 +88,13 @@ def drop_function(item: DriftItem, function: Function, phase: str, dialect: Dial
 
 def extra_function(item: DriftItem, ctx: Context) -> list[Statement]:
     """DROP FUNCTION IF EXISTS, once the tables and columns that used it are gone."""
-    return [drop_function(item, _the(ctx.actual.functions, item), "drop_functions", ctx.dialect)]
+    function = _the(ctx.actual.functions, item)
+    return [drop_function(item, function, _DROP_PHASES[_phase(function, ctx.actual)], ctx.dialect)]
+
+
+# A function bound to a view's or a table's row type pins it: it drops before them.
+_DROP_PHASES = {"create_views": "drop_view_functions", "create_table_functions": "drop_table_functions",
+                "create_functions": "drop_functions"}
 
 
 def replaceable(want: Function, have: Function) -> bool:
