@@ -14,8 +14,8 @@ from typing import Callable, Iterable, NamedTuple, TypeVar
 
 from auditor.dialects import DIALECTS, Dialect
 from auditor.model import (
-    Attribute, CheckConstraint, Column, CompositeType, Domain, ExclusionConstraint, Expr, ForeignKey, Function, Index,
-    Policy, PrimaryKey, Schema, Sequence, Table, interned_column)
+    Attribute, CheckConstraint, Column, CompositeType, Domain, ExclusionConstraint, Expr, ForeignKey, Function,
+    Index, Policy, PrimaryKey, Schema, Sequence, Table, interned_column)
 
 R = TypeVar("R")
 D = TypeVar("D")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from auditor.canon import normalize_schema
 from auditor.diff import check_name, diff_schemas
 from auditor.dialects import Dialect
-from auditor.model import CheckConstraint, Column, Expr, Index, Schema, Table, View
+from auditor.model import CheckConstraint, Column, Expr, Function, Index, Schema, Table, View
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -52,6 +52,8 @@ def engine_canonical(expected: Schema, dialect: Dialect, scratch: Connection) ->
     statements = plan_changes(diff_schemas(named, empty, dialect=dialect), named, empty, dialect)
     refused: list[str] = []
     conn = scratch.execution_options(isolation_level="AUTOCOMMIT")
+    if dialect.has_functions:  # each statement commits on its own: SET LOCAL in the plan would not hold
+        conn.exec_driver_sql("SET check_function_bodies = off")
     for statement in statements:
         if statement.manual:
             continue
@@ -64,7 +66,7 @@ def engine_canonical(expected: Schema, dialect: Dialect, scratch: Connection) ->
 
 
 def _namespaces(schema: Schema, dialect: Dialect) -> tuple[str, ...]:
-    names = {t.schema for t in schema.tables} | {v.schema for v in schema.views}
+    names = {t.schema for t in schema.tables} | {v.schema for v in schema.views} | {f.schema for f in schema.functions}
     return tuple(sorted(n for n in names if n)) or ((dialect.default_schema,) if dialect.default_schema else ())
 
 
@@ -86,7 +88,9 @@ def _served_forms(expected: Schema, named: Schema, served: Schema) -> Schema:
     by_key = served.table_map()
     tables = tuple(_table(t, n, by_key.get(t.key)) for t, n in zip(expected.tables, named.tables))
     views = {v.key: v for v in served.views}
-    return replace(expected, tables=tables, views=tuple(_view(v, views.get(v.key)) for v in expected.views))
+    functions = {f.key: f for f in served.functions}
+    return replace(expected, tables=tables, views=tuple(_view(v, views.get(v.key)) for v in expected.views),
+                   functions=tuple(_function(f, functions.get(f.key)) for f in expected.functions))
 
 
 def _table(table: Table, named: Table, served: Table | None) -> Table:
@@ -120,6 +124,11 @@ def _check(check: CheckConstraint, served: CheckConstraint | None) -> CheckConst
     if served is None:
         return check
     return replace(check, expression=_served(check.expression, served.expression) or check.expression)
+
+
+def _function(function: Function, served: Function | None) -> Function:
+    """The function as the server made it, with the author's statement (DDL is made from it)."""
+    return function if served is None else replace(served, sql=function.sql)
 
 
 def _view(view: View, served: View | None) -> View:

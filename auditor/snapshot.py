@@ -20,8 +20,8 @@ from auditor.errors import ConnectError
 from auditor.inspect import read_live_schema, read_target, user_schemas
 from auditor.partitions import is_child, own_parts, parents_of
 from auditor.model import (
-    CheckConstraint, Column, CompositeType, Domain, ExclusionConstraint, ForeignKey, Index, Policy, Schema, Sequence,
-    Table, UniqueConstraint, View)
+    CheckConstraint, Column, CompositeType, Domain, ExclusionConstraint, ForeignKey, Index, Policy, Schema,
+    Sequence, Table, UniqueConstraint, View)
 from auditor.sources import DB, ExpectedSource, load_source
 from auditor.versioning import VersionSource, read_recorded
 

@@ -20,8 +20,9 @@ import os
 import tempfile
 import threading
 from collections import OrderedDict
-from dataclasses import fields, is_dataclass, replace
+from dataclasses import fields, is_dataclass
 from functools import cache, lru_cache
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Callable
 
@@ -37,7 +38,9 @@ FORMAT = 3
 _MEMORY_ENTRIES = 32
 # What the cached model depends on besides the spec: a change to any of these makes new keys.
 _LOADER_MODULES = ("auditor.model", "auditor.spec", "auditor.yamlsrc", "auditor.canon", "auditor.dialects",
-                   "auditor.speccache", "auditor.spectypes")
+                   "auditor.speccache", "auditor.specfunctions", "auditor.spectypes",
+                   # canonical forms of a dialect's cached spec (imported lazily: read by path)
+                   "auditor.dialects.pgexpr", "auditor.dialects.pgparse", "auditor.dialects.pgfunctions")
 
 
 def cache_dir() -> Path | None:
@@ -61,7 +64,7 @@ def _loader_fingerprint() -> bytes:
     digest = hashlib.sha256(f"{__version__}/{FORMAT}".encode())
     for name in _LOADER_MODULES:
         module = sys.modules.get(name)
-        source = getattr(module, "__file__", None)
+        source = getattr(module, "__file__", None) if module else getattr(find_spec(name), "origin", None)
         try:
             digest.update(Path(source).read_bytes() if source else name.encode())
         except OSError:
@@ -266,7 +269,7 @@ def _decode_table(row: list[Any]) -> Table:
     # through as they are, so that a field added to the model needs no change here.
     name, schema, columns, pk, indexes, fks, uniques, checks, comment, renamed_from, partition_by, partition_of, \
         for_values, *rest = row
-    table = Table(
+    return Table(
         name, schema,
         tuple(_decode_column(c) for c in columns),
         PrimaryKey(tuple(pk[0]), *_plain(pk[1:])) if pk is not None else None,
@@ -277,19 +280,23 @@ def _decode_table(row: list[Any]) -> Table:
               for cols, name, include, *more in uniques),
         tuple(CheckConstraint(Expr(*expression), *_plain(more)) for expression, *more in checks),
         comment, renamed_from, _expr(partition_by), partition_of, _expr(for_values),
-        *_plain(rest),
+        **_decode_later_table_fields(rest),
     )
-    if table.triggers or table.policies:
-        table = replace(table, triggers=tuple(_decode_trigger(t) for t in table.triggers),
-                        policies=tuple(Policy(name, command, permissive, tuple(roles), _expr(using), _expr(check))
-                                       for name, command, permissive, roles, using, check in table.policies))
-    if not table.exclusions:
-        return table
-    return replace(table, exclusions=tuple(_decode_exclusion(x) for x in table.exclusions))
 
 
-def _decode_trigger(row: Any) -> Trigger:
+def _decode_later_table_fields(rest: list[Any]) -> dict[str, Any]:
+    """The Table fields after ``for_values``, by name, as ``_decode_later_fields``."""
+    later = dict(zip(_field_names(Table)[13:], rest))
+    out = {name: tuple(_plain(value)) if isinstance(value, list) else value for name, value in later.items()}
+    out["exclusions"] = tuple(_decode_exclusion(x) for x in later.get("exclusions") or ())
+    out["triggers"] = tuple(_decode_trigger(t) for t in later.get("triggers") or ())
+    out["policies"] = tuple(Policy(name, command, permissive, tuple(roles), _expr(using), _expr(check))
+                            for name, command, permissive, roles, using, check in later.get("policies") or ())
+    return out
+
+
+def _decode_trigger(row: list[Any]) -> Trigger:
     name, timing, events, columns, level, when, function, arguments, constraint, deferrable, deferred, from_table, \
         referencing, body, *rest = row
     return Trigger(name, timing, tuple(events), tuple(columns), level, _expr(when), function, tuple(arguments),
-                   constraint, deferrable, deferred, from_table, tuple(referencing), _expr(body), *rest)
+                   constraint, deferrable, deferred, from_table, tuple(referencing), _expr(body), *_plain(rest))

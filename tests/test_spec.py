@@ -95,6 +95,8 @@ def test_the_readme_spec_example_is_valid_and_complete(tmp_path) -> None:
     assert not next(fk for fk in table.foreign_keys if fk.name == "fk_jobs_legacy").validated
     assert table.renamed_from == "jobs" and table.column("code").renamed_from == "ref"
     assert [e.name for e in schema.enums] == ["job_status"] and schema.extensions == ("pg_trgm",)
+    assert [(f.schema, f.signature, f.kind) for f in schema.functions] == [
+        (None, "touch_updated_at()", "function"), ("audit", "add(integer, integer)", "function")]
     assert {v.materialized for v in schema.views} == {True, False}
     assert [d.name for d in schema.domains] == ["email_address"] and schema.domains[0].checks[0].name == "email_has_at"
     assert schema.composite_types[0].attributes[1].collation == "C" and table.exclusions[0].using == "gist"

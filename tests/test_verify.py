@@ -283,7 +283,7 @@ tables:
       id: {type: integer, primary_key: true}
       body: text
       %s
-    triggers:  # compared: the spec keeps it
+    triggers:
       docs_ai: "CREATE TRIGGER docs_ai AFTER INSERT ON docs BEGIN INSERT INTO docs_fts (rowid, body) VALUES (new.id, new.body); END"
   other:
     columns:

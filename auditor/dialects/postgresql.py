@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.dialects import POSTGRESQL
 from auditor.model import (
-    Attribute, CheckConstraint, Column, CompositeType, Domain, Enum, ExclusionConstraint, ForeignKey, Function, Index,
-    Policy, PrimaryKey, Schema, Sequence, Table, Trigger, UniqueConstraint, View, interned_column, raw_expr)
+    Attribute, CheckConstraint, Column, CompositeType, Domain, Enum, ExclusionConstraint, ForeignKey, Function,
+    Index, Policy, PrimaryKey, Schema, Sequence, Table, Trigger, UniqueConstraint, View, interned_column,
+    raw_expr)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -153,7 +154,10 @@ _EXTENSIONS_SQL = "SELECT extname FROM pg_extension ORDER BY 1"
 # not those an extension owns, nor those made as part of another object (a range type's
 # constructors: deptype 'i').
 _FUNCTIONS_SQL = """
-SELECT n.nspname, p.proname, p.prokind, pg_get_functiondef(p.oid)
+SELECT n.nspname, p.proname, p.prokind, pg_get_functiondef(p.oid),
+       -- The input argument types: the identity, even where the statement will not parse.
+       ARRAY(SELECT format_type(a.oid, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(oid, n)
+             ORDER BY a.n)
 FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
 WHERE p.prokind IN ('f', 'p', 'w') AND n.nspname = ANY(%(schemas)s)
   AND NOT EXISTS (SELECT 1 FROM pg_depend AS dep WHERE dep.classid = 'pg_proc'::regclass
@@ -238,13 +242,13 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ("public",)) -> Sch
         _add_index(tables, column_names, row)
     for row in conn.exec_driver_sql(_CONSTRAINTS_SQL, params).all():
         _add_constraint(tables, row)
+    domains, composites = _user_types(conn.exec_driver_sql(_USER_TYPES_SQL, params).all())
     for nsp, table, name, definition, enabled in conn.exec_driver_sql(_TRIGGERS_SQL, params):
         if (nsp, table) in tables:
             tables[(nsp, table)].setdefault("triggers", []).append(
                 Trigger(name, enabled=TRIGGER_ENABLED_CODES.get(enabled, "origin"), sql=definition))
     for row in conn.exec_driver_sql(_POLICIES_SQL, params):
         _add_policy(tables, row)
-    domains, composites = _user_types(conn.exec_driver_sql(_USER_TYPES_SQL, params).all())
     return Schema(
         tables=tuple(Table(name=table, schema=nsp, **parts) for (nsp, table), parts in tables.items()),
         enums=tuple(Enum(name, nsp, tuple(values))
@@ -253,8 +257,8 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ("public",)) -> Sch
                     for nsp, name, materialized, definition in conn.exec_driver_sql(_VIEWS_SQL, params)),
         sequences=tuple(Sequence(name, nsp, *rest) for nsp, name, *rest in conn.exec_driver_sql(_SEQUENCES_SQL, params)),
         extensions=tuple(name for (name,) in conn.exec_driver_sql(_EXTENSIONS_SQL)),
-        functions=tuple(Function(name, nsp, kind="procedure" if kind == "p" else "function", sql=definition)
-                        for nsp, name, kind, definition in conn.exec_driver_sql(_FUNCTIONS_SQL, params)),
+        functions=tuple(Function(name, nsp, tuple(types), "procedure" if kind == "p" else "function", sql=definition)
+                        for nsp, name, kind, definition, types in conn.exec_driver_sql(_FUNCTIONS_SQL, params)),
         domains=domains,
         composite_types=composites,
     )

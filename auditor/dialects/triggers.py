@@ -174,8 +174,8 @@ def _when_text(sql: str) -> str:
     for token in tokens[at + 1:]:
         depth += {"ASCII_40": 1, "ASCII_41": -1}.get(token.name, 0)
         if depth == 0:
-            return sql.encode()[start:token.start].decode().strip()
-    return sql.encode()[start:].decode().strip()
+            return sql[start:token.start].strip()  # the scanner counts characters
+    return sql[start:].strip()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,13 +218,3 @@ def if_not_exists_sql(sql: str) -> str:
     """A SQLite statement as written, as ``CREATE TRIGGER IF NOT EXISTS`` (the text otherwise untouched)."""
     return _SQLITE_CREATE_RE.sub(r"\1 IF NOT EXISTS ", sql.strip(), count=1).rstrip().rstrip(";")
 
-
-def or_replace_sql(sql: str) -> str:
-    """A Postgres statement as written, as ``CREATE OR REPLACE TRIGGER`` (the text otherwise untouched)."""
-    from pglast import parser
-
-    words = [t for t in parser.scan(sql) if t.name not in _COMMENTS]
-    raw = sql.encode()
-    if len(words) > 1 and words[1].name != "OR":
-        raw = raw[:words[0].end + 1] + b" OR REPLACE" + raw[words[0].end + 1:]
-    return raw.decode().strip().rstrip(";")
