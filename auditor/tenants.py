@@ -16,7 +16,7 @@ from fnmatch import fnmatchcase
 
 from auditor.canon import serial_default
 from auditor.dialects import Dialect
-from auditor.model import Column, Expr, ForeignKey, Schema, Table
+from auditor.model import Column, Expr, ForeignKey, Schema, Table, Trigger
 
 
 def tenant_spec_problem(spec: Schema) -> str | None:
@@ -95,6 +95,10 @@ def rehomed(template: TenantTemplate, tenant: str, dialect: Dialect) -> Schema:
             changes["partition_of"] = home.key(t.partition_of)
         if t.inherits:
             changes["inherits"] = tuple(map(home.key, t.inherits))
+        if t.triggers or t.policies:
+            changes["triggers"] = tuple(map(home.trigger, t.triggers))
+            changes["policies"] = tuple(replace(p, using=home.expr(p.using), with_check=home.expr(p.with_check))
+                                        for p in t.policies)
         homed = template.homed_columns.get(t.key)
         if homed:
             changes["columns"] = tuple(home.column(t, c) if c.name in homed else c for c in t.columns)
@@ -127,6 +131,22 @@ class _Home:
             return replace(column, type=f"{self.dialect.quote(self.tenant)}.{column.type}",
                            default=self.expr(column.default))
         return replace(column, default=serial_default(table.name, column.name, self.tenant, self.dialect))
+
+    def trigger(self, trigger: Trigger) -> Trigger:
+        """A trigger on the tenant's table, executing the tenant's copy of a spec function (and, a
+        constraint trigger, FROM the tenant's copy of a spec table)."""
+        from auditor.dialects.triggers import rehomed_sql
+
+        default = f"{self.dialect.default_schema}."
+        functions = frozenset(f.name for f in self.template.spec.functions)
+
+        def own(name: str | None, names: frozenset[str]) -> str | None:
+            bare = name[len(default):] if name and name.startswith(default) else None
+            return f"{self.tenant}.{bare}" if bare in names else name
+
+        return replace(trigger, function=own(trigger.function, functions) or "",
+                       from_table=own(trigger.from_table, self.template.relations),
+                       sql=rehomed_sql(trigger.sql, self.dialect.quote(self.tenant), self.template.relations, functions))
 
     def expr(self, expr: Expr | None) -> Expr | None:
         """An expression (a view's query, an enum default) naming the tenant's tables and types."""

@@ -391,3 +391,51 @@ def test_a_trigger_edited_at_the_recorded_version_is_silent_drift(engine: str, r
     healed = run_cli("apply", "--db", url, "--spec", str(spec), "--yes", "--version-table", "schema_version")
     assert healed.code == 0, healed.out + healed.err
     assert db.query("SELECT version FROM schema_version") == [(3,)], "the version table is untouched"
+
+
+# ---------------------------------------------------------------------------------------------
+# Schema-per-tenant databases: each tenant's trigger runs that tenant's copy of the function
+
+TENANT_SPEC = """\
+functions:
+  - CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$
+tables:
+  jobs:
+    columns: {id: {type: integer, primary_key: true}, owner: text, updated_at: timestamptz}
+    triggers:
+      jobs_touch: CREATE TRIGGER jobs_touch BEFORE UPDATE ON jobs FOR EACH ROW EXECUTE FUNCTION touch()
+    row_security: true
+    policies:
+      mine: {using: owner = current_user}
+"""
+
+
+def _tenant(schema: str) -> list[str]:
+    return [f"CREATE SCHEMA {schema}", f"CREATE TABLE {schema}.jobs (id int PRIMARY KEY, owner text, updated_at timestamptz)",
+            f"CREATE FUNCTION {schema}.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.updated_at := now(); "
+            "RETURN NEW; END $$",
+            f"CREATE TRIGGER jobs_touch BEFORE UPDATE ON {schema}.jobs FOR EACH ROW EXECUTE FUNCTION {schema}.touch()",
+            f"ALTER TABLE {schema}.jobs ENABLE ROW LEVEL SECURITY",
+            f"CREATE POLICY mine ON {schema}.jobs USING (owner = current_user)"]
+
+
+def test_tenant_triggers_and_policies_are_the_tenants_own(pg_url: str, tmp_path: Path) -> None:
+    db = LiveDb(pg_url, "postgresql")
+    db.execute(*_tenant("tenant_a"), *_tenant("tenant_b"))
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(TENANT_SPEC)
+    args = ("--db", pg_url, "--spec", str(spec), "--tenant-schemas", "tenant_*")
+    clean = run_cli("audit", *args)
+    assert clean.code == 0, clean.out + clean.err
+    db.execute("DROP TRIGGER jobs_touch ON tenant_b.jobs", "DROP POLICY mine ON tenant_b.jobs")
+    drifted = run_cli("audit", *args, "--format", "json")
+    entries = {d["database"].rsplit("/", 1)[-1]: d for d in json.loads(drifted.out)["databases"]}
+    assert sorted(i["kind"] for i in entries["tenant_b"]["drift"]) == ["missing_policy", "missing_trigger"]
+    assert entries["tenant_a"]["drift"] == []
+    plan = run_cli("plan", *args).out
+    assert "ON tenant_b.jobs FOR EACH ROW EXECUTE FUNCTION tenant_b.touch()" in plan
+    healed = run_cli("apply", *args, "--yes")
+    assert healed.code == 0, healed.out + healed.err
+    assert run_cli("audit", *args).code == 0
+    assert db.query("SELECT tgfoid::regproc::text FROM pg_trigger WHERE tgname = 'jobs_touch' ORDER BY tgrelid") == [
+        ("tenant_a.touch",), ("tenant_b.touch",)]

@@ -88,8 +88,10 @@ def _statement(sql: str) -> Node:
     """The CreateTrigStmt of a Postgres statement. Raises TriggerSyntax."""
     from pglast import parser
 
+    from auditor.dialects.pgparse import parse_sql_json
+
     try:
-        statements = json.loads(parser.parse_sql_json(sql)).get("stmts", [])
+        statements = json.loads(parse_sql_json(sql)).get("stmts", [])
     except parser.ParseError as exc:
         offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
         raise TriggerSyntax(str(exc.args[0]), offset) from None
@@ -218,3 +220,31 @@ def if_not_exists_sql(sql: str) -> str:
     """A SQLite statement as written, as ``CREATE TRIGGER IF NOT EXISTS`` (the text otherwise untouched)."""
     return _SQLITE_CREATE_RE.sub(r"\1 IF NOT EXISTS ", sql.strip(), count=1).rstrip().rstrip(";")
 
+
+
+def rehomed_sql(sql: str, quoted_schema: str, relations: frozenset[str], functions: frozenset[str]) -> str:
+    """A Postgres statement as written, with ``quoted_schema.`` before its unqualified table (after
+    ON), and before its unqualified ``FROM`` table and function where they are the spec's own
+    (``relations``, ``functions``): a tenant's copy of it (the text otherwise untouched)."""
+    from pglast import parser
+
+    words = [t for t in parser.scan(sql) if t.name not in _COMMENTS]
+
+    def name_at(i: int) -> str | None:
+        """The unqualified name at word ``i``, lower-cased (None where it is qualified or absent)."""
+        if i >= len(words) or (i + 1 < len(words) and words[i + 1].name == "ASCII_46"):
+            return None
+        return sql[words[i].start:words[i].end + 1].strip('"').lower()
+
+    spots = []
+    for i, word in enumerate(words):
+        before = words[i - 1].name if i else ""
+        if word.name == "ON" and not spots and name_at(i + 1):
+            spots.append(words[i + 1].start)
+        elif word.name == "FROM" and name_at(i + 1) in relations:
+            spots.append(words[i + 1].start)
+        elif word.name in ("FUNCTION", "PROCEDURE") and before == "EXECUTE" and name_at(i + 1) in functions:
+            spots.append(words[i + 1].start)
+    for at in sorted(spots, reverse=True):  # the scanner counts characters
+        sql = f"{sql[:at]}{quoted_schema}.{sql[at:]}"
+    return sql
