@@ -28,8 +28,8 @@ from typing import Any, Callable
 from auditor import __version__
 from auditor.gcpause import paused_collection
 from auditor.model import (
-    Attribute, CheckConstraint, Column, CompositeType, Domain, Enum, ExclusionConstraint, ForeignKey, Expr, Index,
-    PrimaryKey, Schema, Sequence, Table, UniqueConstraint, View, interned_column)
+    Attribute, CheckConstraint, Column, CompositeType, Domain, Enum, ExclusionConstraint, ForeignKey, Expr, Function,
+    Index, PrimaryKey, Schema, Sequence, Table, UniqueConstraint, View, interned_column)
 from auditor.spec import load_spec
 
 CACHE_DIR_ENV = "SCHEMA_AUDITOR_CACHE_DIR"
@@ -213,7 +213,7 @@ def _expr(row: list[Any] | None) -> Expr | None:
 
 def _decode_schema(row: list[Any]) -> Schema:
     tables, version, ignore, enums, views, sequences, extensions, *rest = row
-    return _with_user_types(Schema(
+    return Schema(
         tuple(_decode_table(t) for t in tables),
         version,
         tuple(ignore),
@@ -221,28 +221,39 @@ def _decode_schema(row: list[Any]) -> Schema:
         tuple(View(name, schema, Expr(*definition), *_plain(more)) for name, schema, definition, *more in views),
         tuple(Sequence(*_plain(s)) for s in sequences),
         None if extensions is None else tuple(extensions),
-        *_plain(rest),
-    ))
+        **_decode_later_fields(rest),
+    )
 
 
-def _with_user_types(schema: Schema) -> Schema:
-    """The schema with its domains and composite types decoded (``_plain`` left them tuples)."""
-    if not (schema.domains or schema.composite_types):
-        return schema
-    return replace(schema, domains=tuple(_decode_domain(d) for d in schema.domains),  # type: ignore[arg-type]
-                   composite_types=tuple(CompositeType(name, nsp, tuple(Attribute(*a) for a in attributes))
-                                         for name, nsp, attributes in schema.composite_types))  # type: ignore[misc]
+def _decode_later_fields(rest: list[Any]) -> dict[str, Any]:
+    """The Schema fields after ``extensions``, by name: plain values, and the objects that hold
+    nested model values decoded."""
+    later = dict(zip(_field_names(Schema)[7:], rest))
+    out = {name: tuple(_plain(value)) if isinstance(value, list) else value for name, value in later.items()}
+    if later.get("functions"):
+        out["functions"] = tuple(_decode_function(f) for f in later["functions"])
+    if later.get("domains"):
+        out["domains"] = tuple(_decode_domain(d) for d in later["domains"])
+    if later.get("composite_types"):
+        out["composite_types"] = tuple(CompositeType(name, nsp, tuple(Attribute(*a) for a in attributes))
+                                       for name, nsp, attributes in later["composite_types"])
+    return out
 
 
-def _decode_domain(row: Any) -> Domain:
+def _decode_domain(row: list[Any]) -> Domain:
     name, schema, type_, nullable, default, collation, checks = row
     return Domain(name, schema, type_, nullable, _expr(default), collation,
                   tuple(CheckConstraint(Expr(*expression), *more) for expression, *more in checks))
 
 
-def _decode_exclusion(row: Any) -> ExclusionConstraint:
+def _decode_exclusion(row: list[Any]) -> ExclusionConstraint:
     elements, name, using, where, deferrable, deferred, definition = row
     return ExclusionConstraint(tuple(elements), name, using, where, deferrable, deferred, _expr(definition))
+
+
+def _decode_function(row: list[Any]) -> Function:
+    name, schema, arguments, kind, parameters, returns, language, body, *more = row
+    return Function(name, schema, tuple(arguments), kind, parameters, returns, language, Expr(*body), *_plain(more))
 
 
 def _decode_column(row: list[Any]) -> Column:

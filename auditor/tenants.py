@@ -22,7 +22,7 @@ from auditor.model import Column, Expr, ForeignKey, Schema, Table
 def tenant_spec_problem(spec: Schema) -> str | None:
     """Why a spec (as loaded, before canonical form) cannot describe one tenant, if it cannot:
     its tables must be unqualified, since each tenant's are in its own schema."""
-    named = [o.key for o in (*spec.tables, *spec.enums, *spec.views, *spec.sequences) if o.schema]
+    named = [o.key for o in (*spec.tables, *spec.enums, *spec.views, *spec.sequences, *spec.functions) if o.schema]
     if named:
         return (f"a spec for tenant_schemas names its tables without a schema, but it has {named[0]}"
                 + (f" (and {len(named) - 1} more)" if len(named) > 1 else ""))
@@ -39,15 +39,15 @@ def matching_schemas(schemas: tuple[str, ...], glob: str) -> tuple[str, ...]:
 def split_by_schema(live: Schema, schemas: tuple[str, ...]) -> dict[str, Schema]:
     """The live schema as one schema per namespace in ``schemas`` (each with the database-wide
     extensions left out: they are compared once for the database)."""
-    parts: dict[str, dict[str, list[object]]] = {s: {"tables": [], "enums": [], "views": [], "sequences": []}
-                                                 for s in schemas}
-    for kind in ("tables", "enums", "views", "sequences"):
+    kinds = ("tables", "enums", "views", "sequences", "functions")
+    parts: dict[str, dict[str, list[object]]] = {s: {kind: [] for kind in kinds} for s in schemas}
+    for kind in kinds:
         for obj in getattr(live, kind):
             if obj.schema in parts:
                 parts[obj.schema][kind].append(obj)
     return {s: Schema(tables=tuple(p["tables"]), enums=tuple(p["enums"]),  # type: ignore[arg-type]
                       views=tuple(p["views"]), sequences=tuple(p["sequences"]),  # type: ignore[arg-type]
-                      schemas=(s,))
+                      functions=tuple(p["functions"]), schemas=(s,))  # type: ignore[arg-type]
             for s, p in parts.items()}
 
 
@@ -105,6 +105,7 @@ def rehomed(template: TenantTemplate, tenant: str, dialect: Dialect) -> Schema:
                    views=tuple(replace(v, schema=tenant, definition=home.expr(v.definition) or v.definition)
                                for v in spec.views),
                    sequences=tuple(replace(s, schema=tenant) for s in spec.sequences),
+                   functions=tuple(replace(f, schema=tenant) for f in spec.functions),
                    schemas=(tenant,), extensions=None)
 
 

@@ -296,3 +296,82 @@ def test_a_bad_entry_is_one_clear_line(tmp_path: Path, entries: str, error: str)
     assert result.code == 2
     lines = [line for line in result.err.splitlines() if "spec.yaml:" in line]
     assert len(lines) == 1 and error in lines[0], result.err
+
+
+def test_a_cached_spec_keeps_its_functions(pg_url: str, tmp_path: Path) -> None:
+    """The second load of a spec comes from the disk cache: its functions come back whole."""
+    from auditor.speccache import forget_loaded, load_cached
+
+    LiveDb(pg_url, "postgresql").execute(TABLE, NATURAL[3][1])
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_of(NATURAL[3][2]))
+    _, first = load_cached(spec)
+    forget_loaded()
+    _, second = load_cached(spec)
+    assert second.functions == first.functions and second.functions[0].sql == first.functions[0].sql
+    forget_loaded()
+    assert audit(pg_url, spec)[:2] == (0, [])
+    assert audit(pg_url, spec)[:2] == (0, [])
+
+
+def test_each_tenant_has_the_spec_functions(pg_url: str, tmp_path: Path) -> None:
+    """Schema per tenant: the spec's unqualified function is expected in each tenant's schema,
+    and made there when one lacks it."""
+    body = "RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$"
+    db = LiveDb(pg_url, "postgresql")
+    for tenant in ("tenant_a", "tenant_b"):
+        db.execute(f"CREATE SCHEMA {tenant}", TABLE.replace("items", f"{tenant}.items"),
+                   f"CREATE FUNCTION {tenant}.touch() {body}")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_of(f"CREATE FUNCTION touch() {body}"))
+    tenants = ("--tenant-schemas", "tenant_*")
+    assert run_cli("audit", "--db", pg_url, "--spec", str(spec), *tenants).code == 0
+    db.execute("DROP FUNCTION tenant_b.touch()")
+    report = json.loads(run_cli("audit", "--format", "json", "--db", pg_url, "--spec", str(spec), *tenants).out)
+    drift = {e["database"].rsplit("/", 1)[1]: [(i["kind"], i["schema"]) for i in e["drift"]]
+             for e in report["databases"][1:]}
+    assert drift == {"tenant_a": [], "tenant_b": [("missing_function", "tenant_b")]}
+    applied = run_cli("apply", "--db", pg_url, "--spec", str(spec), *tenants)
+    assert applied.code == 0, applied.out + applied.err
+    assert db.query("SELECT count(*) FROM pg_proc WHERE proname = 'touch'") == [(2,)]
+    assert run_cli("audit", "--db", pg_url, "--spec", str(spec), *tenants).code == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# The incident, replayed with a trigger function: migration_v3 edited after production ran it
+
+TOUCH_V3 = ("CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
+            "  NEW.updated_at := now();\n  RETURN NEW;\nEND $$")
+MIGRATIONS = {
+    1: (TABLE,),
+    2: ("INSERT INTO items (id, name) VALUES (1, 'one')",),
+    3: (TOUCH_V3, "CREATE TRIGGER items_touch BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION touch()"),
+}
+# The edit: one changed line in v3's function, which production never runs again.
+EDITED = {**MIGRATIONS, 3: (TOUCH_V3.replace("now()", "statement_timestamp()"), MIGRATIONS[3][1])}
+
+
+def test_incident_replay_an_edited_trigger_function_is_silent_drift(new_db) -> None:
+    from test_sources import run_migrations
+
+    production, reference = LiveDb(new_db("postgresql"), "postgresql"), LiveDb(new_db("postgresql"), "postgresql")
+    assert run_migrations(production.url, MIGRATIONS) == 3
+    production.execute("UPDATE items SET name = 'uno' WHERE id = 1")  # the trigger runs
+    assert production.query("SELECT updated_at IS NOT NULL FROM items") == [(True,)]
+    assert run_migrations(production.url, EDITED) == 3  # v3 is skipped: production keeps its function
+    assert run_migrations(reference.url, EDITED) == 3
+    versions = production.query("SELECT version FROM schema_version ORDER BY version")
+
+    version = ("--version-table", "schema_version")
+    audit = run_cli("audit", "--db", production.url, "--expected-db", reference.url, *version, "--format", "json")
+    entry = json.loads(audit.out)["databases"][0]
+    assert audit.code == 1, audit.err
+    assert [(i["kind"], i["table"]) for i in entry["drift"]] == [("function_mismatch", "touch()")]
+    assert entry["version"]["status"] == "silent_drift" and "touch()" in entry["version"]["message"]
+
+    healed = run_cli("apply", "--db", production.url, "--expected-db", reference.url, *version)
+    assert healed.code == 0, healed.out + healed.err
+    assert production.query("SELECT version FROM schema_version ORDER BY version") == versions
+    assert "statement_timestamp()" in production.query("SELECT prosrc FROM pg_proc WHERE proname = 'touch'")[0][0]
+    after = run_cli("audit", "--db", production.url, "--expected-db", reference.url, *version, "--format", "json")
+    assert after.code == 0 and json.loads(after.out)["databases"][0]["version"]["status"] == "match"

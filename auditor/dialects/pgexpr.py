@@ -29,7 +29,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Callable
 
-from auditor.dialects import pgmemo
+from auditor.dialects import pgmemo, pgparse
 
 Node = Any  # the JSON form of a libpg_query tree: dicts, lists and scalars
 
@@ -221,7 +221,7 @@ def _parse(sql: str) -> list[Node]:
     from pglast import parser  # loaded on the first text no earlier process has met (pgmemo)
 
     try:
-        return json.loads(parser.parse_sql_json(sql)).get("stmts", [])
+        return json.loads(pgparse.parse_sql_json(sql)).get("stmts", [])
     except parser.ParseError as exc:
         raise Unparsable(str(exc)) from None
 

@@ -29,7 +29,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from auditor.dialects import pgexpr, pgmemo
+from auditor.dialects import pgexpr, pgmemo, pgparse
 from auditor.model import Expr, Function
 
 Node = Any
@@ -53,20 +53,27 @@ class FunctionSyntax(ValueError):
 
 def parse_statement(sql: str) -> Node:
     """The CreateFunctionStmt of ``sql``. Raises FunctionSyntax."""
+    return _parsed(sql)[1]
+
+
+def _parsed(sql: str) -> tuple[str, Node]:
+    """(the text the parser took, its CreateFunctionStmt): words that are keywords only in a newer
+    Postgres than the one that wrote the text quoted (``pgparse``)."""
     from pglast import parser
 
     try:
-        statements = json.loads(parser.parse_sql_json(sql)).get("stmts", [])
+        text, tree = pgparse.parsed_sql(sql)
     except parser.ParseError as exc:
         offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
         raise FunctionSyntax(str(exc.args[0]), offset) from None
+    statements = json.loads(tree).get("stmts", [])
     if len(statements) != 1:
         raise FunctionSyntax(f"holds {len(statements)} statements, not one CREATE FUNCTION or CREATE PROCEDURE")
     statement = statements[0]["stmt"]
     if "CreateFunctionStmt" not in statement:
         raise FunctionSyntax(f"is a {next(iter(statement)).removesuffix('Stmt')} statement, "
                              "not CREATE FUNCTION or CREATE PROCEDURE")
-    return statement["CreateFunctionStmt"]
+    return text, statement["CreateFunctionStmt"]
 
 
 def identity(sql: str) -> tuple[str | None, str, tuple[str, ...], str]:
@@ -102,7 +109,7 @@ def _canonical_parts(sql: str) -> str:
 
 def _parts(sql: str) -> str:
     try:
-        statement = parse_statement(sql)
+        sql, statement = _parsed(sql)
     except FunctionSyntax as exc:
         raise pgexpr.Unparsable(str(exc)) from None
     schema, name = _name(statement)
@@ -283,7 +290,7 @@ def _plpgsql_tree(sql: str, body: str) -> str:
     from pglast import parser
 
     try:
-        tree = json.loads(parser.parse_plpgsql_json(sql))
+        tree = json.loads(pgparse.parse_plpgsql_json(sql))
     except parser.ParseError as exc:
         raise pgexpr.Unparsable(str(exc)) from None
     return pgexpr._serialized({"tree": _plpgsql_normalized(tree), "returns": _return_statements(body)})
@@ -305,7 +312,6 @@ def tokens(text: str) -> list[str]:
     lower-cased (a quoted one that needs no quotes unquoted), everything else exact."""
     from pglast import parser
 
-    raw = text.encode()
     out = []
     try:
         scanned = parser.scan(text)
@@ -314,7 +320,7 @@ def tokens(text: str) -> list[str]:
     for token in scanned:
         if token.name in _COMMENTS:
             continue
-        word = raw[token.start:token.end + 1].decode()
+        word = text[token.start:token.end + 1]  # the scanner counts characters
         if token.kind != "NO_KEYWORD" or (token.name == "IDENT" and not word.startswith('"')):
             word = word.lower()
         elif token.name == "IDENT" and _PLAIN_NAME_RE.match(word[1:-1]):
@@ -343,13 +349,20 @@ def _return_statements(body: str) -> list[list[str]]:
 # Writing DDL from an author's text
 
 
-def or_replace_sql(sql: str) -> str:
-    """The statement as written, as ``CREATE OR REPLACE`` (the author's text otherwise untouched)."""
+def create_sql(sql: str, schema: str | None, quoted_schema: str) -> str:
+    """The statement as written, as ``CREATE OR REPLACE`` (the author's text otherwise untouched),
+    its name qualified with ``quoted_schema`` where it has none and ``schema`` is not the default
+    one (a tenant's copy of an unqualified function)."""
     from pglast import parser
 
     words = [t for t in parser.scan(sql) if t.name not in _COMMENTS]
-    if len(words) > 1 and words[1].name == "OR":
-        return sql.strip().rstrip(";")
     raw = sql.encode()
-    end = words[0].end + 1
-    return (raw[:end] + b" OR REPLACE" + raw[end:]).decode().strip().rstrip(";")
+    kind_at = next(i for i, t in enumerate(words) if t.name in ("FUNCTION", "PROCEDURE"))
+    name = words[kind_at + 1]
+    qualified = kind_at + 2 < len(words) and words[kind_at + 2].name == "ASCII_46"  # "."
+    if schema not in (None, "public") and not qualified:
+        raw = raw[:name.start] + f"{quoted_schema}.".encode() + raw[name.start:]
+    if not (len(words) > 1 and words[1].name == "OR"):
+        end = words[0].end + 1
+        raw = raw[:end] + b" OR REPLACE" + raw[end:]
+    return raw.decode().strip().rstrip(";")

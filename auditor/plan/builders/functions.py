@@ -47,12 +47,13 @@ def _phase(function: Function, expected: Schema) -> str:
 
 def create_function(item: DriftItem, function: Function, ctx: Context) -> list[Statement]:
     """The spec's statement as CREATE OR REPLACE (after its schema, with body checks off)."""
-    from auditor.dialects.pgfunctions import or_replace_sql
+    from auditor.dialects.pgfunctions import create_sql
 
     phase = _phase(function, ctx.expected)
+    sql = create_sql(function.sql, function.schema, ctx.dialect.quote(function.schema or ""))
     return create_schema(item, function.schema, ctx.dialect) + [
         Statement(NO_BODY_CHECKS, item, phase, hazards_of("function_settings")),
-        Statement(or_replace_sql(function.sql), item, phase, hazards_of("create_function"))]
+        Statement(sql, item, phase, hazards_of("create_function"))]
 
 
 def missing_function(item: DriftItem, ctx: Context) -> list[Statement]:
