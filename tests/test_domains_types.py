@@ -92,9 +92,11 @@ DATABASE = [
     "CREATE DOMAIN positive AS numeric(10, 2) CHECK (VALUE > 0)",
     "CREATE TYPE address AS (street text, zip varchar(10) COLLATE \"C\")",
     "CREATE TYPE app.pair AS (a int, b text)",
-    BOOKINGS.format(", contact email, home address, code app.code, CONSTRAINT bookings_no_overlap EXCLUDE USING gist "
-                    "(room_id WITH =, during WITH &&) WHERE (NOT cancelled)"),
-    "INSERT INTO bookings VALUES (1, 1, '[2024-01-01, 2024-01-02)', false, 'a@b', ROW('Main St', '1000'), 'x')",
+    BOOKINGS.format(", contact email, home address, code app.code, label text, CONSTRAINT bookings_no_overlap EXCLUDE "
+                    "USING gist (room_id WITH =, during WITH &&) WHERE (NOT cancelled)"),
+    # Text after non-ASCII characters: the parser's positions count characters.
+    "ALTER TABLE bookings ADD CONSTRAINT \"büro_overlap\" EXCLUDE USING gist (during WITH &&) WHERE (label = 'Büro')",
+    "INSERT INTO bookings VALUES (1, 1, '[2024-01-01, 2024-01-02)', false, 'a@b', ROW('Main St', '1000'), 'x', 'Büro')",
 ]
 
 
@@ -116,7 +118,8 @@ def test_snapshot_audits_clean_and_rebuilds_the_same_pg_dump(types_db: tuple[Liv
     assert doc["domains"]["email"]["checks"] == {"email_has_at": "(VALUE ~ '@'::text)", "email_short": "(length(VALUE) < 200)"}
     assert doc["composite_types"]["app.pair"] == {"attributes": {"a": "integer", "b": "text"}}
     assert doc["tables"]["bookings"]["exclusions"] == {
-        "bookings_no_overlap": {"elements": ["room_id WITH =", "during WITH &&"], "where": "NOT cancelled"}}
+        "bookings_no_overlap": {"elements": ["room_id WITH =", "during WITH &&"], "where": "NOT cancelled"},
+        "büro_overlap": {"elements": ["during WITH &&"], "where": "label = 'Büro'::text"}}
     assert audit(db.url, spec)[:2] == (0, [])
     assert plan_is_empty(db.url, spec)
     empty = new_db("postgresql")
