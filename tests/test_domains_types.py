@@ -1,4 +1,4 @@
-"""Domains, composite types and exclusion constraints, on the real Postgres server: natural DDL and a
+"""Domains, composite types, range types and exclusion constraints, on the real Postgres server: natural DDL and a
 hand-written spec audit clean; snapshot round trips and rebuilds the same pg_dump; each mutation is
 one drift item that apply heals (and a second plan is empty); bad spec entries are one line."""
 from __future__ import annotations
@@ -54,6 +54,13 @@ NATURAL = [
      ("CREATE TYPE address AS (street text, zip varchar(10) COLLATE \"C\", lines int[])", BOOKINGS.format(", home address")),
      "composite_types:\n  address:\n    attributes:\n      street: text\n      zip: {type: varchar(10), collation: C}\n"
      "      lines: integer[]\n" + BOOKINGS_SPEC.format("      home: address\n")),
+    ("range_types",
+     ("CREATE TYPE floatrange AS RANGE (subtype = float8, subtype_diff = float8mi)", "CREATE SCHEMA app",
+      "CREATE TYPE app.period AS RANGE (SUBTYPE = date, MULTIRANGE_TYPE_NAME = app.periods)",
+      "CREATE TYPE textrange AS RANGE (subtype = text, collation = \"C\")", BOOKINGS.format(", span floatrange")),
+     "schemas: [public, app]\nrange_types:\n  floatrange: {subtype: double precision, subtype_diff: pg_catalog.float8mi}\n"
+     "  app.period: {subtype: DATE, multirange_type_name: periods}\n  textrange: {subtype: text, collation: C}\n"
+     + BOOKINGS_SPEC.format("      span: floatrange\n")),
     ("exclusion_with_btree_gist",
      ("CREATE EXTENSION btree_gist", BOOKINGS.format(", CONSTRAINT bookings_no_overlap EXCLUDE USING gist "
                                                      "(room_id WITH =, during WITH &&) WHERE (NOT cancelled)")),
@@ -92,6 +99,8 @@ DATABASE = [
     "CREATE DOMAIN positive AS numeric(10, 2) CHECK (VALUE > 0)",
     "CREATE TYPE address AS (street text, zip varchar(10) COLLATE \"C\")",
     "CREATE TYPE app.pair AS (a int, b text)",
+    "CREATE TYPE app.period AS RANGE (subtype = date, multirange_type_name = app.periods)",
+    "CREATE TYPE floatrange AS RANGE (subtype = float8, subtype_diff = float8mi)",
     BOOKINGS.format(", contact email, home address, code app.code, label text, CONSTRAINT bookings_no_overlap EXCLUDE "
                     "USING gist (room_id WITH =, during WITH &&) WHERE (NOT cancelled)"),
     # Text after non-ASCII characters: the parser's positions count characters.
@@ -117,6 +126,8 @@ def test_snapshot_audits_clean_and_rebuilds_the_same_pg_dump(types_db: tuple[Liv
     doc = yaml.safe_load(spec.read_text())
     assert doc["domains"]["email"]["checks"] == {"email_has_at": "(VALUE ~ '@'::text)", "email_short": "(length(VALUE) < 200)"}
     assert doc["composite_types"]["app.pair"] == {"attributes": {"a": "integer", "b": "text"}}
+    assert doc["range_types"] == {"app.period": {"subtype": "date", "multirange_type_name": "periods"},
+                                  "floatrange": {"subtype": "double", "subtype_diff": "float8mi"}}
     assert doc["tables"]["bookings"]["exclusions"] == {
         "bookings_no_overlap": {"elements": ["room_id WITH =", "during WITH &&"], "where": "NOT cancelled"},
         "büro_overlap": {"elements": ["during WITH &&"], "where": "label = 'Büro'::text"}}
@@ -154,6 +165,8 @@ MUTATIONS = [
      ("composite_type_mismatch", "app.pair", "b")),
     ("composite_dropped", "DROP TYPE app.pair", ("missing_composite_type", "app.pair", None)),
     ("extra_composite", "CREATE TYPE stray_pair AS (x int)", ("extra_composite_type", "stray_pair", None)),
+    ("range_dropped", "DROP TYPE floatrange", ("missing_range_type", "floatrange", None)),
+    ("extra_range", "CREATE TYPE intrange AS RANGE (subtype = int8)", ("extra_range_type", "intrange", None)),
     ("exclusion_dropped", "ALTER TABLE bookings DROP CONSTRAINT bookings_no_overlap",
      ("missing_exclusion", "bookings", "bookings_no_overlap")),
     ("exclusion_where_changed", ("ALTER TABLE bookings DROP CONSTRAINT bookings_no_overlap",
@@ -198,10 +211,14 @@ def test_what_alter_cannot_do_is_manual(types_db: tuple[LiveDb, Path]) -> None:
     retyped = reordered.replace("  app.code:\n    type: varchar(20)", "  app.code:\n    type: varchar(30)")
     assert retyped.count("varchar(30)") == 1 and reordered != text
     spec.write_text(retyped)
-    assert audit(db.url, spec)[1] == [("domain_mismatch", "app.code", "type"),
+    respanned = retyped.replace("floatrange: {subtype: double, subtype_diff: float8mi}", "floatrange: float8")
+    assert respanned != retyped
+    spec.write_text(respanned)
+    assert audit(db.url, spec)[1] == [("range_type_mismatch", "floatrange", None), ("domain_mismatch", "app.code", "type"),
                                       ("composite_type_mismatch", "app.pair", None)]
     plan = run_cli("plan", "--db", db.url, "--spec", str(spec)).out
-    assert plan.count("-- manual: ") == 2 and "ALTER DOMAIN cannot change" in plan and "cannot reorder" in plan
+    assert plan.count("-- manual: ") == 3 and "ALTER DOMAIN cannot change" in plan and "cannot reorder" in plan
+    assert "cannot change a range type's" in plan
 
 
 def test_a_new_table_gets_its_types_first_and_its_exclusions_with_it(new_db, tmp_path: Path) -> None:
@@ -227,6 +244,9 @@ BAD = [
     ("domain_default_unquoted", "domains:\n  email: {type: text, default: nobody}\n",
      "default nobody is not a SQL expression"),
     ("domain_bad_type", "domains:\n  email: {type: 'text text('}\n", "is not a column type"),
+    ("range_without_subtype", "range_types:\n  r: {collation: C}\n", "2:3: range type r needs a 'subtype'"),
+    ("range_unknown_key", "range_types:\n  r: {subtype: int, subtype_dif: int4mi}\n",
+     "unknown key 'subtype_dif' (did you mean 'subtype_diff'?)"),
     ("composite_without_attributes", "composite_types:\n  pair: {}\n", "2:3: composite type pair needs 'attributes'"),
     ("attribute_without_type", "composite_types:\n  pair: {attributes: {a: {collation: C}}}\n",
      "composite type pair attribute a needs a 'type'"),

@@ -160,8 +160,8 @@ def pg_dump_covered(url: str) -> list[str]:
         if kind_name in UNCOVERED_TYPES or (kind_name == "COMMENT" and name.split(" ")[0] in
                                             ("FUNCTION", "TRIGGER", "POLICY", "EXTENSION", "SCHEMA", "TYPE")):
             continue
-        if kind_name == "TYPE" and not re.search(r"\bAS (ENUM )?\(", body):
-            continue  # range and base types
+        if kind_name == "TYPE" and not re.search(r"\bAS (ENUM |RANGE )?\(", body):
+            continue  # base types
         lines = [line for line in body.splitlines()
                  if line and not line.startswith(("--", "SET ", "SELECT pg_catalog", "\\restrict", "\\unrestrict"))]
         kept.append(_STORAGE_OPTIONS.sub(");", "\n".join(lines)))

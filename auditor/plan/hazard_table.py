@@ -103,6 +103,8 @@ STATEMENT_HAZARDS: dict[str, tuple[str, ...]] = {
     # ALTER TYPE ... ALTER ATTRIBUTE ... TYPE: refused while a table's column has the type
     "alter_attribute_type": (BACKWARD_INCOMPATIBLE, MAY_FAIL_ON_EXISTING_DATA),
     "drop_composite_type": (BACKWARD_INCOMPATIBLE,),  # DROP TYPE of a composite type: refused while used
+    "create_range_type": (),  # CREATE TYPE ... AS RANGE
+    "drop_range_type": (BACKWARD_INCOMPATIBLE,),  # DROP TYPE of a range type (and its multirange): refused while used
     # ADD CONSTRAINT ... EXCLUDE: its index is built under the lock; conflicting rows fail it
     "add_exclusion": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, INDEX_BUILD, MAY_FAIL_ON_EXISTING_DATA),
     "drop_exclusion": (BACKWARD_INCOMPATIBLE, INDEX_DROPPED),  # DROP CONSTRAINT of an exclusion constraint

@@ -64,4 +64,7 @@ BUILDERS: dict[str, Builder] = {
     "missing_exclusion": types.missing_exclusion,
     "extra_exclusion": types.extra_exclusion,
     "exclusion_mismatch": types.exclusion_mismatch,
+    "missing_range_type": types.missing_range_type,
+    "extra_range_type": types.extra_range_type,
+    "range_type_mismatch": types.range_type_mismatch,
 }

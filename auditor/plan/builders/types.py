@@ -14,19 +14,22 @@ import hashlib
 from auditor.canon import default_sql, render_type
 from auditor.diff import DriftItem
 from auditor.dialects import Dialect
-from auditor.difftypes import exclusion_name
-from auditor.model import Attribute, CheckConstraint, CompositeType, Domain, ExclusionConstraint
+from auditor.difftypes import exclusion_name, range_options
+from auditor.model import Attribute, CheckConstraint, CompositeType, Domain, ExclusionConstraint, RangeType
 from auditor.plan.builders.objects import create_schema
 from auditor.plan.hazard_table import hazards_of
 from auditor.plan.model import Context, Statement, drop_then_add, manual
 from auditor.plan.sql import add_constraint, do_block, do_if, drop_constraint, literal, qualified_sql
 
 
-def _the(objects: tuple[Domain, ...] | tuple[CompositeType, ...], item: DriftItem) -> Domain | CompositeType:
+_Type = Domain | CompositeType | RangeType
+
+
+def _the(objects: tuple[_Type, ...], item: DriftItem) -> _Type:
     return next(o for o in objects if o.key == item.table_key)
 
 
-def _create(item: DriftItem, obj: Domain | CompositeType, sql: str, kind: str, dialect: Dialect) -> list[Statement]:
+def _create(item: DriftItem, obj: _Type, sql: str, kind: str, dialect: Dialect) -> list[Statement]:
     # No CREATE DOMAIN / TYPE IF NOT EXISTS: a second run meets duplicate_object and does nothing.
     block = do_block(f"BEGIN\n  {sql};\nEXCEPTION WHEN duplicate_object THEN NULL;\nEND")
     return create_schema(item, obj.schema, dialect) + [Statement(block, item, "create_types", hazards_of(kind))]
@@ -54,9 +57,10 @@ def missing_domain(item: DriftItem, ctx: Context) -> list[Statement]:
     return _create(item, domain, sql, "create_domain", dialect)
 
 
-def _drop(item: DriftItem, obj: Domain | CompositeType, ctx: Context) -> list[Statement]:
+def _drop(item: DriftItem, obj: _Type, ctx: Context) -> list[Statement]:
     """DROP DOMAIN or DROP TYPE, in ``drop_types``: once the columns and functions that used it are gone."""
-    word, kind = ("DOMAIN", "drop_domain") if isinstance(obj, Domain) else ("TYPE", "drop_composite_type")
+    word, kind = ("DOMAIN", "drop_domain") if isinstance(obj, Domain) else \
+        ("TYPE", "drop_composite_type" if isinstance(obj, CompositeType) else "drop_range_type")
     return [Statement(f"DROP {word} IF EXISTS {qualified_sql(obj, ctx.dialect)}", item, "drop_types",
                       hazards_of(kind))]
 
@@ -152,6 +156,33 @@ def composite_type_mismatch(item: DriftItem, ctx: Context) -> list[Statement]:
     sql = f"{type_sql} ALTER ATTRIBUTE {dialect.quote(attribute.name)} TYPE " \
           f"{_type_sql(attribute.type, attribute.collation, dialect)}"
     return [Statement(sql, item, "create_types", hazards_of("alter_attribute_type"))]
+
+
+def missing_range_type(item: DriftItem, ctx: Context) -> list[Statement]:
+    """CREATE TYPE ... AS RANGE with its options, once."""
+    range_type, dialect = _the(ctx.expected.range_types, item), ctx.dialect
+    assert isinstance(range_type, RangeType)
+    options = range_options(range_type)
+    # A multirange type's name without a schema is the range type's own (the search path's, else).
+    multirange = (range_type.multirange_type_name or "").split(".")
+    spelled = {"subtype": render_type(range_type.subtype, dialect),
+               "collation": dialect.quote_collation(range_type.collation or ""),
+               "multirange_type_name": dialect.qualified(*(multirange if len(multirange) == 2
+                                                           else [range_type.schema, multirange[0]]))}
+    body = ", ".join(f"{key} = {spelled.get(key, value)}" for key, value in options.items())
+    return _create(item, range_type, f"CREATE TYPE {qualified_sql(range_type, dialect)} AS RANGE ({body})",
+                   "create_range_type", dialect)
+
+
+def extra_range_type(item: DriftItem, ctx: Context) -> list[Statement]:
+    """DROP TYPE (and its multirange type with it)."""
+    return _drop(item, _the(ctx.actual.range_types, item), ctx)
+
+
+def range_type_mismatch(item: DriftItem, ctx: Context) -> list[Statement]:
+    """Manual: ALTER TYPE cannot change a range type's options."""
+    return [manual(item, "create_types", "ALTER TYPE cannot change a range type's subtype or options: create a new "
+                                         "type and move the columns to it")]
 
 
 def _exclusion_of(ctx: Context, name: str | None, live: bool) -> ExclusionConstraint:
