@@ -41,7 +41,7 @@ def _checks_by_meaning(dump: str) -> str:
     """pg_dump text with each CHECK's expression replaced by its canonical form: a check that
     schema-auditor re-creates from a snapshot is the same check, though the server may print it
     with other casts and parentheses than it printed the original."""
-    from auditor.dialects.pgexpr import canonical_expr
+    from auditor.dialects.pgexpr import Unparsable, canonical_expr
 
     out, pos = [], 0
     while (start := dump.find("CHECK (", pos)) != -1:
@@ -54,7 +54,10 @@ def _checks_by_meaning(dump: str) -> str:
             if depth == 0 and not quoted:
                 break
         inner = dump[start + len("CHECK ("):i - 1]
-        out += [dump[pos:start], f"CHECK <{canonical_expr(inner)}>"]
+        try:
+            out += [dump[pos:start], f"CHECK <{canonical_expr(inner)}>"]
+        except Unparsable:  # "CHECK (" inside a function's body: text, compared as it is
+            out += [dump[pos:i]]
         pos = i
     # DEFAULT NULL::type is no default: schema-auditor models it as none, and writes none.
     return re.sub(r" DEFAULT NULL(?:::[a-z ]+(?:\(\d+\))?)?(?=[ ,\n])", "", "".join(out) + dump[pos:])
