@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import LiveDb, run_cli
+from conftest import PG_ADMIN_URL, LiveDb, run_cli
 from test_snapshot import pg_dump_covered
 
 ALL_HAZARDS = ("--allow-hazards", "all", "--allow-destructive")
@@ -85,6 +85,8 @@ def test_natural_ddl_and_a_hand_written_spec_audit_clean(pg_url: str, tmp_path: 
     spec.write_text(spec_text)
     assert audit(pg_url, spec)[:2] == (0, [])
     assert plan_is_empty(pg_url, spec)
+    # Exact mode: the spec's objects made in a scratch database, compared in the server's spelling.
+    assert audit(pg_url, spec, "--dev-url", PG_ADMIN_URL)[:2] == (0, [])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ def _create(item: DriftItem, obj: _Type, sql: str, kind: str, dialect: Dialect) 
     return create_schema(item, obj.schema, dialect) + [Statement(block, item, "create_types", hazards_of(kind))]
 
 
-def _check_name(domain: Domain, check: CheckConstraint) -> str:
+def check_name_of(domain: Domain, check: CheckConstraint) -> str:
     """A check's name, or a stable one for a check the spec left unnamed."""
     text = " ".join(check.expression.text.lower().split())
     return check.name or f"{domain.name}_check_{hashlib.sha256(text.encode()).hexdigest()[:8]}"
@@ -52,7 +52,7 @@ def missing_domain(item: DriftItem, ctx: Context) -> list[Statement]:
     sql = f"CREATE DOMAIN {qualified_sql(domain, dialect)} AS {_type_sql(domain.type, domain.collation, dialect)}"
     sql += f" DEFAULT {default_sql(domain.default, dialect)}" if domain.default is not None else ""
     sql += "" if domain.nullable else " NOT NULL"
-    sql += "".join(f" CONSTRAINT {dialect.quote(_check_name(domain, c))} CHECK ({c.expression.text})"
+    sql += "".join(f" CONSTRAINT {dialect.quote(check_name_of(domain, c))} CHECK ({c.expression.text})"
                    for c in domain.checks)
     return _create(item, domain, sql, "create_domain", dialect)
 
@@ -97,7 +97,7 @@ def _check_of(domain: Domain, text: str | None) -> CheckConstraint:
 
 def _drop_check(item: DriftItem, domain: Domain, dialect: Dialect) -> Statement:
     check = _check_of(domain, item.actual)
-    sql = f"ALTER DOMAIN {qualified_sql(domain, dialect)} DROP CONSTRAINT IF EXISTS {dialect.quote(_check_name(domain, check))}"
+    sql = f"ALTER DOMAIN {qualified_sql(domain, dialect)} DROP CONSTRAINT IF EXISTS {dialect.quote(check_name_of(domain, check))}"
     return Statement(sql, item, "drop_constraints", hazards_of("drop_domain_check"))
 
 
@@ -106,7 +106,7 @@ def _add_check(item: DriftItem, domain: Domain, ctx: Context) -> list[Statement]
     table's check is; where a composite type holds the domain, Postgres validates no values of it
     (it refuses while a column has that type), so that step is manual."""
     check, dialect = _check_of(domain, item.expected), ctx.dialect
-    name, domain_sql = _check_name(domain, check), qualified_sql(domain, dialect)
+    name, domain_sql = check_name_of(domain, check), qualified_sql(domain, dialect)
     absent = (f"NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = {literal(name)}"
               f" AND contypid = {literal(domain_sql)}::regtype)")
     add = do_if(absent, [f"ALTER DOMAIN {domain_sql} ADD CONSTRAINT {dialect.quote(name)} "
