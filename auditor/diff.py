@@ -219,6 +219,7 @@ def _rename_columns(want: Table, have: Table, dialect: Dialect) -> tuple[Table, 
                       for i in have.indexes),
         foreign_keys=tuple(replace(f, columns=rename(f.columns)) for f in have.foreign_keys),
         checks=tuple(replace(c, expression=rename_in(c.expression) or c.expression) for c in have.checks),
+        exclusions=tuple(replace(x, definition=rename_in(x.definition)) for x in have.exclusions),
         unique_constraints=tuple(replace(u, columns=rename(u.columns), include=rename(u.include))
                                  for u in have.unique_constraints),
     )

@@ -223,6 +223,19 @@ def test_what_alter_cannot_do_is_manual(types_db: tuple[LiveDb, Path]) -> None:
     assert "cannot change a range type's" in plan
 
 
+def test_a_renamed_column_keeps_its_exclusion_constraint(types_db: tuple[LiveDb, Path]) -> None:
+    db, spec = types_db
+    text = spec.read_text()
+    renamed = text.replace("      room_id: {type: integer, nullable: false}\n",
+                           "      room: {type: integer, nullable: false, renamed_from: room_id}\n")
+    spec.write_text(renamed.replace("[room_id WITH =, during WITH &&]", "[room WITH =, during WITH &&]"))
+    assert renamed != text
+    assert audit(db.url, spec)[1] == [("renamed_column", "bookings", "room")]
+    healed = run_cli("apply", "--db", db.url, "--spec", str(spec), "--yes", *ALL_HAZARDS)
+    assert healed.code == 0, healed.out + healed.err
+    assert audit(db.url, spec)[:2] == (0, [])
+
+
 def test_a_new_table_gets_its_types_first_and_its_exclusions_with_it(new_db, tmp_path: Path) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text("domains:\n  room: {type: integer, checks: {room_positive: VALUE > 0}}\n"
