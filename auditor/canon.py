@@ -14,8 +14,8 @@ from typing import Callable, Iterable, NamedTuple, TypeVar
 
 from auditor.dialects import DIALECTS, Dialect
 from auditor.model import (
-    Attribute, CheckConstraint, Column, CompositeType, Domain, ExclusionConstraint, Expr, ForeignKey, Function, Index,
-    PrimaryKey, RangeType, Schema, Sequence, Table, interned_column)
+    Attribute, CheckConstraint, Column, CompositeType, Domain, ExclusionConstraint, Expr, ForeignKey, Function,
+    Index, Policy, PrimaryKey, RangeType, Schema, Sequence, Table, interned_column)
 
 R = TypeVar("R")
 D = TypeVar("D")
@@ -677,8 +677,29 @@ def _normalize_table(table: Table, dialect: Dialect) -> Table:
         exclusions=tuple(normalize_exclusion(x) for x in table.exclusions) if dialect.has_user_types else (),
         comment=(table.comment or None) if dialect.has_comments else None,
         **_partitioning(table, dialect),
+        **_triggers_and_policies(table, names, dialect),
         **({} if kinds or not (table.without_rowid or table.strict) else {"without_rowid": False, "strict": False}),
     )
+
+
+def _triggers_and_policies(table: Table, names: frozenset[str], dialect: Dialect) -> dict[str, object]:
+    """A table's triggers and policies, canonical and by name, and its row-level security flags;
+    no policies nor flags where the engine has no row-level security."""
+    if not (table.triggers or table.policies or table.row_security or table.force_row_security):
+        return {}  # the common case (replace() costs per keyword)
+    from auditor.dialects.triggers import canonical_trigger
+
+    rls = dialect.has_row_security
+    return {"triggers": tuple(sorted((canonical_trigger(t, dialect) for t in table.triggers), key=lambda t: t.name)),
+            "policies": tuple(sorted((_policy(p, names, dialect) for p in table.policies), key=lambda p: p.name))
+            if rls else (),
+            "row_security": table.row_security and rls, "force_row_security": table.force_row_security and rls}
+
+
+def _policy(policy: Policy, names: frozenset[str], dialect: Dialect) -> Policy:
+    return replace(policy, roles=tuple(sorted(set(policy.roles))),
+                   using=_expression_of(policy.using, dialect, names),
+                   with_check=_expression_of(policy.with_check, dialect, names))
 
 
 def _with_rowid_alias_types(table: Table, pk: PrimaryKey | None, columns: tuple[Column, ...],

@@ -17,6 +17,7 @@ from typing import Callable, Hashable, Iterable, Iterator, TypeVar
 from auditor.canon import renamed_element, renamed_expr
 from auditor.difffunctions import diff_functions
 from auditor.difftypes import diff_composite_types, diff_domains, diff_exclusions, diff_range_types
+from auditor.difftriggers import KINDS as SECURITY_KINDS, diff_security, same_security
 from auditor.dialects import Dialect
 from auditor.partitions import with_rolling_children
 from auditor.model import (
@@ -88,6 +89,7 @@ KINDS: dict[str, str] = {
     "missing_range_type": ERROR,
     "extra_range_type": WARNING,
     "range_type_mismatch": ERROR,
+    **SECURITY_KINDS,
 }
 
 
@@ -308,7 +310,7 @@ def _unchanged(want: Table, have: Table) -> bool:
             and _partitioning(want) == _partitioning(have)
             and want.without_rowid == have.without_rowid and want.strict == have.strict
             and _column_comments_match(want, have)
-            and not _unvalidated(want, have))
+            and not _unvalidated(want, have) and same_security(want, have))
 
 
 def _same_by_name(want: tuple[Column, ...] | tuple[Index, ...], have: tuple[Column, ...] | tuple[Index, ...]) -> bool:
@@ -412,6 +414,7 @@ def _diff_table_parts(want: Table, have: Table) -> Iterator[DriftItem]:
         yield from _diff_indexes(want, have)
     yield from _diff_foreign_keys(want, have)
     yield from _diff_validation(want, have)
+    yield from diff_security(want, have)
 
 
 def _unvalidated(want: Table, have: Table) -> list[tuple[str, CheckConstraint | ForeignKey]]:

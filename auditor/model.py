@@ -266,6 +266,11 @@ class Table:
     sql: str | None = field(default=None, compare=False)
     # Postgres exclusion constraints (see ExclusionConstraint, at the end of the file).
     exclusions: tuple[ExclusionConstraint, ...] = ()
+    # Triggers (Postgres and SQLite), row-level security and its policies (Postgres).
+    triggers: tuple[Trigger, ...] = ()
+    policies: tuple[Policy, ...] = ()
+    row_security: bool = False
+    force_row_security: bool = False
 
     @property
     def key(self) -> str:
@@ -522,3 +527,54 @@ class ExclusionConstraint:
         """``EXCLUDE USING m (elements) [WHERE (...)] [DEFERRABLE [INITIALLY DEFERRED]]``, as DDL writes it."""
         text = f"EXCLUDE USING {self.using} ({', '.join(self.elements)})" + (f" WHERE ({self.where})" if self.where else "")
         return text + (" DEFERRABLE" + (" INITIALLY DEFERRED" if self.initially_deferred else "") if self.deferrable else "")
+# Triggers, row-level security and policies (Postgres; triggers on SQLite too)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A trigger on a table, by name. The compared parts are canonical once ``canon.normalize_schema``
+    has read ``sql`` (the CREATE TRIGGER statement as its author wrote it, or as the engine reports
+    it, which DDL is made from): ``timing`` (BEFORE, AFTER, INSTEAD OF), ``events`` (sorted),
+    ``columns`` (UPDATE OF, sorted), ``level`` (ROW or STATEMENT), ``when``, the ``function`` it
+    executes (qualified) with its ``arguments``, a constraint trigger's ``deferrable``,
+    ``initially_deferred`` and ``from_table``, ``referencing`` (transition tables), and, on
+    SQLite, ``body`` (the statements between BEGIN and END). ``enabled`` is Postgres's
+    ``origin`` (the default), ``disabled``, ``replica`` or ``always``."""
+
+    name: str
+    timing: str = ""
+    events: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()
+    level: str = "ROW"
+    when: Expr | None = None
+    function: str = ""
+    arguments: tuple[str, ...] = ()
+    constraint: bool = False
+    deferrable: bool = False
+    initially_deferred: bool = False
+    from_table: str | None = None
+    referencing: tuple[str, ...] = ()
+    body: Expr | None = None
+    enabled: str = "origin"
+    sql: str = field(default="", compare=False)
+
+    @property
+    def definition(self) -> tuple[object, ...]:
+        """Every compared part but ``enabled`` (a disabled trigger is drift of its own kind)."""
+        return (self.timing, self.events, self.columns, self.level, self.when, self.function, self.arguments,
+                self.constraint, self.deferrable, self.initially_deferred, self.from_table, self.referencing,
+                self.body)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A row-level security policy on a table (Postgres), by name: ``command`` (``all``,
+    ``select``, ``insert``, ``update``, ``delete``), ``permissive`` (False: AS RESTRICTIVE),
+    ``roles`` (sorted; ``public`` for every role), ``using`` and ``with_check`` expressions."""
+
+    name: str
+    command: str = "all"
+    permissive: bool = True
+    roles: tuple[str, ...] = ("public",)
+    using: Expr | None = None
+    with_check: Expr | None = None

@@ -59,4 +59,5 @@ def _statement(data: dict[str, object]) -> Statement:
         manual=bool(data.get("manual")), guard=Guard(**guard) if guard else None,  # type: ignore[arg-type]
         prechecks=tuple(Precheck(**p) for p in data.get("prechecks") or ()),  # type: ignore[union-attr]
         own_transaction=bool(data.get("own_transaction")),
-        rebuild=Rebuild(**{**rebuild, "index_sql": tuple(rebuild["index_sql"])}) if rebuild else None)  # type: ignore[arg-type,index]
+        rebuild=Rebuild(**{k: tuple(v) if isinstance(v, list) else v  # type: ignore[union-attr]
+                           for k, v in rebuild.items()}) if rebuild else None)  # type: ignore[arg-type]

@@ -33,17 +33,22 @@ class Rebuild:
     drop_sql: str
     rename_sql: str
     index_sql: tuple[str, ...]
+    # The spec's triggers on the table, made again from its text; the live ones it does not name
+    # (reported as extra) are read at apply time and made again as they were.
+    trigger_sql: tuple[str, ...] = ()
+    spec_triggers: tuple[str, ...] = ()  # their names, lower-cased
 
     def steps(self) -> list[str]:
-        """The statements of the rebuild, in order (the triggers are read at apply time)."""
-        return [self.create_sql, self.copy_sql, self.drop_sql, self.rename_sql, *self.index_sql]
+        """The statements of the rebuild, in order (the live triggers the spec does not name are
+        read at apply time, and come last)."""
+        return [self.create_sql, self.copy_sql, self.drop_sql, self.rename_sql, *self.index_sql, *self.trigger_sql]
 
 
 def run_rebuild(conn: Connection, rebuild: Rebuild) -> None:
     """Rebuild one table inside the caller's transaction (foreign keys must be off)."""
-    triggers = [row[0] for row in conn.exec_driver_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND sql IS NOT NULL",
-        (rebuild.source,))]
+    triggers = [sql for name, sql in conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND sql IS NOT NULL",
+        (rebuild.source,)) if name.lower() not in rebuild.spec_triggers]
     sequence = conn.exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = ?", (rebuild.source,)).scalar() \
         if _has_sequence_table(conn) else None
     broken_before = _foreign_key_violations(conn)

@@ -20,8 +20,8 @@ from auditor.errors import ConnectError
 from auditor.inspect import read_live_schema, read_target, user_schemas
 from auditor.partitions import is_child, own_parts, parents_of
 from auditor.model import (
-    CheckConstraint, Column, CompositeType, Domain, ExclusionConstraint, ForeignKey, Index, RangeType, Schema, Sequence,
-    Table, UniqueConstraint, View)
+    CheckConstraint, Column, CompositeType, Domain, ExclusionConstraint, ForeignKey, Index, Policy, RangeType,
+    Schema, Sequence, Table, UniqueConstraint, View)
 from auditor.sources import DB, ExpectedSource, load_source
 from auditor.versioning import VersionSource, read_recorded
 
@@ -178,7 +178,27 @@ def _table(table: Table, dialect: Dialect) -> dict[str, Any]:
     long_fks = [fk for fk in table.foreign_keys if not _short_reference(table, fk)]
     if long_fks:
         body["foreign_keys"] = {fk_name(table, fk): _foreign_key(fk, dialect) for fk in long_fks}
+    return {**body, **_security(table)}
+
+
+def _security(table: Table) -> dict[str, Any]:
+    """Row-level security flags (when on), triggers (the statement; ``enabled`` only when not the
+    default) and policies (their options only when not the default)."""
+    body: dict[str, Any] = {flag: True for flag in ("row_security", "force_row_security") if getattr(table, flag)}
+    if table.triggers:
+        body["triggers"] = {t.name: t.sql if t.enabled == "origin" else {"definition": t.sql, "enabled": t.enabled}
+                            for t in table.triggers}
+    if table.policies:
+        body["policies"] = {p.name: _policy(p) for p in table.policies}
     return body
+
+
+def _policy(policy: Policy) -> dict[str, Any]:
+    fields: dict[str, Any] = {"command": policy.command} if policy.command != "all" else {}
+    fields.update({"permissive": False} if not policy.permissive else {})
+    fields.update({"roles": list(policy.roles)} if policy.roles != ("public",) else {})
+    fields.update({key: getattr(policy, key).text for key in ("using", "with_check") if getattr(policy, key)})
+    return fields
 
 
 def _short_reference(table: Table, fk: ForeignKey) -> bool:

@@ -45,6 +45,7 @@ from auditor.specfunctions import read_functions
 from auditor.spectypes import (
     ATTRIBUTE_KEYS, DOMAIN_KEYS, EXCLUSION_KEYS, RANGE_KEYS, read_composite_types, read_domains, read_exclusions,
     read_range_types)
+from auditor.spectriggers import json_schema_fields, read_policies, read_triggers
 from auditor.model import (
     CheckConstraint, Column, Enum, ExclusionConstraint, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table,
     Expr, UniqueConstraint, View, raw_expr)
@@ -55,7 +56,7 @@ TOP_KEYS = ("version", "schemas", "ignore", "extensions", "enums", "sequences", 
             "domains", "composite_types", "range_types")
 TABLE_KEYS = ("columns", "primary_key", "unique", "checks", "indexes", "foreign_keys", "comment", "renamed_from",
               "partition_by", "partition_of", "for_values", "inherits", "partitions", "without_rowid", "strict",
-              "exclusions")
+              "exclusions", "row_security", "force_row_security", "triggers", "policies")
 PARTITIONS_KEYS = ("pattern",)
 COLUMN_KEYS = ("type", "nullable", "default", "primary_key", "unique", "check", "references", "on_delete",
                "on_update", "identity", "generated", "collation", "comment", "renamed_from")
@@ -252,7 +253,19 @@ def _table(key: str, key_node: yaml.Node, body: yaml.Node, problems: Problems) -
         renamed_from=_optional(fields, "renamed_from", lambda n: scalar(n, problems, f"{what} renamed_from"), None),
         **partitioning,
         **kinds,
+        **_security(key, fields, problems),
     )
+
+
+def _security(what: str, fields: dict[str, yaml.Node], problems: Problems) -> dict[str, Any]:
+    """A table's triggers, policies and row-level security flags (``spectriggers``)."""
+    out: dict[str, Any] = {flag: bool(_optional(fields, flag, lambda n: boolean(n, problems, f"table {what} {flag}"),
+                                                False)) for flag in ("row_security", "force_row_security")}
+    if "triggers" in fields:
+        out["triggers"] = tuple(read_triggers(what, fields["triggers"], problems))
+    if "policies" in fields:
+        out["policies"] = tuple(read_policies(what, fields["policies"], problems))
+    return out
 
 
 # The types a STRICT table's columns may have (SQLite refuses the table otherwise).
@@ -566,6 +579,7 @@ def json_schema() -> dict[str, object]:
         "without_rowid": {**flag, "description": "SQLite: a WITHOUT ROWID table"},
         "strict": {**flag, "description": "SQLite: a STRICT table"},
         "exclusions": keyed(strict(exclusion_fields, ("elements",))),
+        **json_schema_fields(),
     }
     integer = {"type": "integer"}
     sequence_fields = {"type": text, "start": integer, "increment": integer, "min_value": integer,

@@ -20,7 +20,7 @@ import os
 import tempfile
 import threading
 from collections import OrderedDict
-from dataclasses import fields, is_dataclass, replace
+from dataclasses import fields, is_dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Callable
@@ -29,7 +29,7 @@ from auditor import __version__
 from auditor.gcpause import paused_collection
 from auditor.model import (
     Attribute, CheckConstraint, Column, CompositeType, Domain, Enum, ExclusionConstraint, ForeignKey, Expr, Function,
-    Index, PrimaryKey, RangeType, Schema, Sequence, Table, UniqueConstraint, View, interned_column)
+    Index, Policy, PrimaryKey, RangeType, Schema, Sequence, Table, Trigger, UniqueConstraint, View, interned_column)
 from auditor.spec import load_spec
 
 CACHE_DIR_ENV = "SCHEMA_AUDITOR_CACHE_DIR"
@@ -268,7 +268,7 @@ def _decode_table(row: list[Any]) -> Table:
     # through as they are, so that a field added to the model needs no change here.
     name, schema, columns, pk, indexes, fks, uniques, checks, comment, renamed_from, partition_by, partition_of, \
         for_values, *rest = row
-    table = Table(
+    return Table(
         name, schema,
         tuple(_decode_column(c) for c in columns),
         PrimaryKey(tuple(pk[0]), *_plain(pk[1:])) if pk is not None else None,
@@ -279,8 +279,23 @@ def _decode_table(row: list[Any]) -> Table:
               for cols, name, include, *more in uniques),
         tuple(CheckConstraint(Expr(*expression), *_plain(more)) for expression, *more in checks),
         comment, renamed_from, _expr(partition_by), partition_of, _expr(for_values),
-        *_plain(rest),
+        **_decode_later_table_fields(rest),
     )
-    if not table.exclusions:
-        return table
-    return replace(table, exclusions=tuple(_decode_exclusion(x) for x in table.exclusions))
+
+
+def _decode_later_table_fields(rest: list[Any]) -> dict[str, Any]:
+    """The Table fields after ``for_values``, by name, as ``_decode_later_fields``."""
+    later = dict(zip(_field_names(Table)[13:], rest))
+    out = {name: tuple(_plain(value)) if isinstance(value, list) else value for name, value in later.items()}
+    out["exclusions"] = tuple(_decode_exclusion(x) for x in later.get("exclusions") or ())
+    out["triggers"] = tuple(_decode_trigger(t) for t in later.get("triggers") or ())
+    out["policies"] = tuple(Policy(name, command, permissive, tuple(roles), _expr(using), _expr(check))
+                            for name, command, permissive, roles, using, check in later.get("policies") or ())
+    return out
+
+
+def _decode_trigger(row: list[Any]) -> Trigger:
+    name, timing, events, columns, level, when, function, arguments, constraint, deferrable, deferred, from_table, \
+        referencing, body, *rest = row
+    return Trigger(name, timing, tuple(events), tuple(columns), level, _expr(when), function, tuple(arguments),
+                   constraint, deferrable, deferred, from_table, tuple(referencing), _expr(body), *_plain(rest))

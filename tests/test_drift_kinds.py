@@ -193,6 +193,22 @@ RANGE_SETUP = (spec("version: 1\n", "version: 1\nrange_types:\n  floatrange: {su
 _ACTIVE_INDEX = "      idx_users_active: {columns: [email], where: \"status = 'active'\"}\n"
 EXCLUSION_SETUP = (spec(_ACTIVE_INDEX, _ACTIVE_INDEX + "    exclusions:\n      users_email_excl: {using: btree, elements: [email WITH =]}\n"),
                    sql("ALTER TABLE users ADD CONSTRAINT users_email_excl EXCLUDE USING btree (email WITH =)"))
+# A trigger on orders (Postgres: with its function), and row-level security with a policy.
+TRIGGER_FUNCTION_SQL = "CREATE FUNCTION orders_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$"
+TRIGGER_SQL = engines(
+    "CREATE TRIGGER orders_check BEFORE UPDATE ON orders WHEN NEW.total < 0 BEGIN SELECT RAISE(ABORT, 'negative'); END",
+    "CREATE TRIGGER orders_check BEFORE UPDATE ON orders FOR EACH ROW WHEN (NEW.total < 0) EXECUTE FUNCTION orders_audit()")
+TRIGGER_FUNCTION_SETUP = (spec("version: 1\n", f"version: 1\nfunctions:\n  - {TRIGGER_FUNCTION_SQL}\n"),
+                          sql(TRIGGER_FUNCTION_SQL))
+TRIGGER_SETUP = engines(
+    (spec("    primary_key: [id]\n", f"    primary_key: [id]\n    triggers:\n      orders_check: {json.dumps(TRIGGER_SQL['sqlite'])}\n"),
+     sql(TRIGGER_SQL["sqlite"])),
+    (*TRIGGER_FUNCTION_SETUP,
+     spec("    primary_key: [id]\n", f"    primary_key: [id]\n    triggers:\n      orders_check: {json.dumps(TRIGGER_SQL['postgresql'])}\n"),
+     sql(TRIGGER_SQL["postgresql"])))
+POLICY_SETUP = (spec("    primary_key: [id]\n", "    primary_key: [id]\n    row_security: true\n"
+                                              "    policies: {orders_mine: {using: total >= 0}}\n"),
+                sql("ALTER TABLE orders ENABLE ROW LEVEL SECURITY", "CREATE POLICY orders_mine ON orders USING (total >= 0)"))
 CHECK_SETUP = (
     spec("    primary_key: [id]\n", '    primary_key: [id]\n    checks: {ck_orders_total: "total >= 0"}\n'),
     engines(rebuild("orders", "DEFAULT CURRENT_TIMESTAMP", "DEFAULT CURRENT_TIMESTAMP, CONSTRAINT ck_orders_total CHECK (total >= 0)"),
@@ -332,6 +348,15 @@ CASES = [
     Case("missing_exclusion", "missing_exclusion", "users", "users_email_excl", EXCLUSION_SETUP[0], "ALTER TABLE public.users ADD CONSTRAINT users_email_excl EXCLUDE USING btree (email WITH =)", destructive=True, only=PG_ONLY),
     Case("extra_exclusion", "extra_exclusion", "users", "users_email_excl", EXCLUSION_SETUP[1], "ALTER TABLE public.users DROP CONSTRAINT IF EXISTS users_email_excl", destructive=True, only=PG_ONLY),
     Case("exclusion_mismatch", "exclusion_mismatch", "users", "users_email_excl", edit("elements: [email WITH =]}", "elements: [email WITH =], where: \"status = 'active'\"}"), ("ALTER TABLE public.users DROP CONSTRAINT IF EXISTS users_email_excl", "EXCLUDE USING btree (email WITH =) WHERE (status = 'active')"), destructive=True, setup=EXCLUSION_SETUP, only=PG_ONLY),
+    # Triggers, row-level security and policies.
+    Case("missing_trigger", "missing_trigger", "orders", "orders_check", engines(sql("DROP TRIGGER orders_check"), sql("DROP TRIGGER orders_check ON orders")), engines("CREATE TRIGGER IF NOT EXISTS orders_check BEFORE UPDATE", "CREATE TRIGGER orders_check BEFORE UPDATE ON orders"), setup=TRIGGER_SETUP),
+    Case("extra_trigger", "extra_trigger", "orders", "orders_check", engines(sql(TRIGGER_SQL["sqlite"]), sql(TRIGGER_SQL["postgresql"])), engines("DROP TRIGGER IF EXISTS orders_check", "DROP TRIGGER IF EXISTS orders_check ON public.orders"), destructive=True, setup=engines((), TRIGGER_FUNCTION_SETUP)),
+    Case("trigger_mismatch", "trigger_mismatch", "orders", "orders_check", edit("NEW.total < 0", "NEW.total < 1"), engines(("DROP TRIGGER IF EXISTS orders_check", "CREATE TRIGGER IF NOT EXISTS orders_check BEFORE UPDATE ON orders WHEN NEW.total < 1"), "CREATE OR REPLACE TRIGGER orders_check"), setup=TRIGGER_SETUP),
+    Case("trigger_enabled_mismatch", "trigger_enabled_mismatch", "orders", "orders_check", sql("ALTER TABLE orders DISABLE TRIGGER orders_check"), "ALTER TABLE public.orders ENABLE TRIGGER orders_check", setup=TRIGGER_SETUP, only=PG_ONLY),
+    Case("row_security_mismatch", "row_security_mismatch", "orders", "row_security", sql("ALTER TABLE orders ENABLE ROW LEVEL SECURITY"), "ALTER TABLE public.orders DISABLE ROW LEVEL SECURITY", only=PG_ONLY),
+    Case("missing_policy", "missing_policy", "orders", "orders_mine", sql("DROP POLICY orders_mine ON orders"), "CREATE POLICY orders_mine ON public.orders FOR ALL TO PUBLIC USING (total >= 0)", setup=POLICY_SETUP, only=PG_ONLY),
+    Case("extra_policy", "extra_policy", "orders", "stray", sql("CREATE POLICY stray ON orders USING (true)"), "DROP POLICY IF EXISTS stray ON public.orders", destructive=True, setup=POLICY_SETUP, only=PG_ONLY),
+    Case("policy_mismatch", "policy_mismatch", "orders", "orders_mine", edit("using: total >= 0", "using: total > 0"), "ALTER POLICY orders_mine ON public.orders USING (total > 0)", setup=POLICY_SETUP, only=PG_ONLY),
     Case("extra_extension_empty_list", "extra_extension", "citext", None, sql("CREATE EXTENSION citext"), "DROP EXTENSION IF EXISTS citext", destructive=True, setup=spec("version: 1\n", "version: 1\nextensions: []\n"), only=PG_ONLY),
 ]
 

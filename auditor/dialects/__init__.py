@@ -112,6 +112,8 @@ class Dialect:
     has_functions: bool = False
     # Domains, composite types and exclusion constraints (Postgres: ``dialects.pgtypes``).
     has_user_types: bool = False
+    # Row-level security and its policies (Postgres).
+    has_row_security: bool = False
 
     @cached_property
     def _preparer(self) -> Any:
@@ -201,6 +203,7 @@ POSTGRESQL = Dialect(
     has_partitions=True,
     has_functions=True,
     has_user_types=True,
+    has_row_security=True,
     zero_column_tables=True,
     # Not pg_catalog, pg_toast*, pg_temp*, information_schema, nor a schema an extension made.
     user_schemas_sql="SELECT n.nspname FROM pg_namespace AS n WHERE n.nspname !~ '^pg_' "

@@ -356,13 +356,21 @@ def create_sql(sql: str, schema: str | None, quoted_schema: str) -> str:
     from pglast import parser
 
     words = [t for t in parser.scan(sql) if t.name not in _COMMENTS]
-    raw = sql.encode()
     kind_at = next(i for i, t in enumerate(words) if t.name in ("FUNCTION", "PROCEDURE"))
     name = words[kind_at + 1]
     qualified = kind_at + 2 < len(words) and words[kind_at + 2].name == "ASCII_46"  # "."
     if schema not in (None, "public") and not qualified:
-        raw = raw[:name.start] + f"{quoted_schema}.".encode() + raw[name.start:]
+        sql = f"{sql[:name.start]}{quoted_schema}.{sql[name.start:]}"  # the scanner counts characters
+    return or_replace_sql(sql)
+
+
+def or_replace_sql(sql: str) -> str:
+    """A CREATE statement as written, as ``CREATE OR REPLACE`` (the author's text otherwise
+    untouched; a function's or a trigger's)."""
+    from pglast import parser
+
+    words = [t for t in parser.scan(sql) if t.name not in _COMMENTS]
     if not (len(words) > 1 and words[1].name == "OR"):
         end = words[0].end + 1
-        raw = raw[:end] + b" OR REPLACE" + raw[end:]
-    return raw.decode().strip().rstrip(";")
+        sql = f"{sql[:end]} OR REPLACE{sql[end:]}"
+    return sql.strip().rstrip(";")

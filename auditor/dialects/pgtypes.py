@@ -60,17 +60,16 @@ def exclusion_parts(definition: str) -> dict[str, Any]:
     its own text, found by the parser's tokens (whose positions count characters)."""
     from pglast import parser
 
-    raw = definition
     tokens = list(parser.scan(definition))
     words = [t.name for t in tokens]
     start = words.index("USING") + 1 if "USING" in words else None
-    using = raw[tokens[start].start:tokens[start].end + 1] if start is not None else "btree"
+    using = definition[tokens[start].start:tokens[start].end + 1] if start is not None else "btree"
     open_at = words.index("ASCII_40")
     elements, depth, begin, close = [], 0, tokens[open_at].end + 1, len(tokens) - 1
     for k in range(open_at, len(tokens)):
         depth += {"ASCII_40": 1, "ASCII_41": -1}.get(words[k], 0)
         if (depth == 1 and words[k] == "ASCII_44") or depth == 0:
-            elements.append(raw[begin:tokens[k].start].strip())
+            elements.append(definition[begin:tokens[k].start].strip())
             begin = tokens[k].end + 1
         if depth == 0:
             close = k
@@ -80,7 +79,7 @@ def exclusion_parts(definition: str) -> dict[str, Any]:
         at = close + words[close:].index("WHERE") + 1
         end = next((k for k in range(at, len(tokens)) if words[k] in ("DEFERRABLE", "INITIALLY", "NOT")
                     and _depth(words, at, k) == 0), len(tokens))
-        where = _unwrapped(raw[tokens[at].start:tokens[end - 1].end + 1])
+        where = _unwrapped(definition[tokens[at].start:tokens[end - 1].end + 1])
     return {"using": using, "elements": tuple(elements), "where": where}
 
 

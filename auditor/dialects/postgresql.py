@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.dialects import POSTGRESQL
 from auditor.model import (
-    Attribute, CheckConstraint, Column, CompositeType, Domain, Enum, ExclusionConstraint, ForeignKey, Function, Index,
-    PrimaryKey, RangeType, Schema, Sequence, Table, UniqueConstraint, View, interned_column, raw_expr)
+    Attribute, CheckConstraint, Column, CompositeType, Domain, Enum, ExclusionConstraint, ForeignKey, Function,
+    Index, Policy, PrimaryKey, RangeType, Schema, Sequence, Table, Trigger, UniqueConstraint, View, interned_column,
+    raw_expr)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -198,13 +199,40 @@ WHERE n.nspname = ANY(%(schemas)s)
   AND {_NOT_FROM_EXTENSION.format(catalog="'pg_type'", oid="ty.oid")}
 ORDER BY 1, 2"""
 
+# Triggers on tables, as the server writes their statements: not the internal ones behind foreign
+# keys, nor a partition's clone of its parent's (tgparentid), nor an extension's.
+_TRIGGERS_SQL = f"""
+SELECT n.nspname, c.relname, t.tgname, pg_get_triggerdef(t.oid), t.tgenabled
+FROM pg_trigger AS t
+JOIN pg_class AS c ON c.oid = t.tgrelid
+JOIN pg_namespace AS n ON n.oid = c.relnamespace
+WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND c.relkind IN ('r', 'p') AND n.nspname = ANY(%(schemas)s)
+  AND {_NOT_FROM_EXTENSION.format(catalog="'pg_trigger'", oid="t.oid")}
+ORDER BY 1, 2, 3"""
+
+# Row-level security: the tables that have it enabled or forced, or a policy, with their policies
+# (one row per policy; a table without any has one row of NULLs). Role 0 is PUBLIC.
+_POLICIES_SQL = """
+SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, pol.polname, pol.polcmd, pol.polpermissive,
+       ARRAY(SELECT CASE WHEN r.oid = 0 THEN 'public' ELSE pg_get_userbyid(r.oid) END
+             FROM unnest(pol.polroles) AS r(oid)),
+       pg_get_expr(pol.polqual, pol.polrelid), pg_get_expr(pol.polwithcheck, pol.polrelid)
+FROM pg_class AS c
+JOIN pg_namespace AS n ON n.oid = c.relnamespace
+LEFT JOIN pg_policy AS pol ON pol.polrelid = c.oid
+WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%(schemas)s)
+  AND (c.relrowsecurity OR c.relforcerowsecurity OR pol.oid IS NOT NULL)
+ORDER BY 1, 2, 5"""
+
+TRIGGER_ENABLED_CODES = {"O": "origin", "D": "disabled", "R": "replica", "A": "always"}
+POLICY_COMMANDS = {"*": "all", "r": "select", "a": "insert", "w": "update", "d": "delete"}
 FK_ACTION_CODES = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 IDENTITY_CODES = {"a": "always", "d": "by default"}
 
-# The number of catalog queries an audit's inspection runs, whatever the table count: ten read
+# The number of catalog queries an audit's inspection runs, whatever the table count: twelve read
 # the schema, one lists the database's schemas (``inspect.user_schemas``) and one counts the
 # objects it does not compare (``unaudited``).
-QUERY_COUNT = 12
+QUERY_COUNT = 14
 
 _Key = tuple[str, str]
 
@@ -221,6 +249,12 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ("public",)) -> Sch
     for row in conn.exec_driver_sql(_CONSTRAINTS_SQL, params).all():
         _add_constraint(tables, row)
     user_types = _user_types(conn.exec_driver_sql(_USER_TYPES_SQL, params).all())
+    for nsp, table, name, definition, enabled in conn.exec_driver_sql(_TRIGGERS_SQL, params):
+        if (nsp, table) in tables:
+            tables[(nsp, table)].setdefault("triggers", []).append(
+                Trigger(name, enabled=TRIGGER_ENABLED_CODES.get(enabled, "origin"), sql=definition))
+    for row in conn.exec_driver_sql(_POLICIES_SQL, params):
+        _add_policy(tables, row)
     return Schema(
         tables=tuple(Table(name=table, schema=nsp, **parts) for (nsp, table), parts in tables.items()),
         enums=tuple(Enum(name, nsp, tuple(values))
@@ -253,6 +287,17 @@ def _read_tables(rows: Any) -> tuple[dict[_Key, dict[str, Any]], dict[_Key, dict
     tables = {key: _empty_table(comments[key], [c for _, c in sorted(positioned[key], key=itemgetter(0))])
               for key in sorted(positioned)}
     return tables, {key: {position: c.name for position, c in columns} for key, columns in positioned.items()}
+
+
+def _add_policy(tables: dict[_Key, dict[str, Any]], row: Any) -> None:
+    nsp, table, row_security, force, name, command, permissive, roles, using, with_check = row
+    parts = tables.get((nsp, table))
+    if parts is None:
+        return
+    parts.update(row_security=row_security, force_row_security=force)
+    if name is not None:
+        parts.setdefault("policies", []).append(Policy(name, POLICY_COMMANDS[command], permissive, tuple(roles),
+                                                       raw_expr(using), raw_expr(with_check)))
 
 
 def _partitioning(partition_key: str | None, bounds: str | None, is_partition: bool,

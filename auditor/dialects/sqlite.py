@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from auditor.canon import Token, render_tokens, tokenize
 from auditor.dialects import SQLITE
 from auditor.model import (
-    CheckConstraint, Column, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View, interned_column,
-    raw_expr)
+    CheckConstraint, Column, ForeignKey, Index, PrimaryKey, Schema, Table, Trigger, UniqueConstraint, View,
+    interned_column, raw_expr)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -70,6 +70,8 @@ ORDER BY m.name, f.id, f.seq"""
 
 _VIEWS_SQL = "SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name"
 
+_TRIGGERS_SQL = "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'trigger' AND sql IS NOT NULL ORDER BY name"
+
 
 def read_schema(conn: Connection, schemas: tuple[str, ...] = ()) -> Schema:
     """Every user table and view of the main database, raw (not yet canonical). ``schemas`` is unused."""
@@ -92,6 +94,9 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ()) -> Schema:
     primary_keys = {t: tuple(name for _, name in sorted(p)) for t, p in pk_positions.items()}
     indexes, uniques = _read_indexes(conn, table_sql)
     foreign_keys = _read_foreign_keys(conn, primary_keys)
+    triggers: dict[str, list[Trigger]] = defaultdict(list)
+    for table, name, sql in conn.exec_driver_sql(_TRIGGERS_SQL):
+        triggers[table.lower()].append(Trigger(name, sql=sql))
     for table, info in table_sql.items():
         uniques[table] = [_named(u, info.unique_names) for u in uniques.get(table, [])]
         foreign_keys[table] = [_named(fk, info.foreign_key_names) for fk in foreign_keys.get(table, [])]
@@ -107,6 +112,7 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ()) -> Schema:
             without_rowid=bool(created[table][1] & 1),
             strict=bool(created[table][1] & 2),
             sql=created[table][0],
+            triggers=tuple(triggers.get(table.lower(), ())),
         )
         for table, cols in columns.items()
     )

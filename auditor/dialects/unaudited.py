@@ -65,11 +65,11 @@ _FIRST_USER_OID = 16384
 
 POSTGRES_KINDS: tuple[UnauditedKind, ...] = (
     UnauditedKind("aggregate", _in_schemas("pg_proc", "p", "pronamespace", "p.prokind = 'a'")),
-    # Not the triggers behind foreign keys (internal), nor a partition's clone of its parent's.
-    UnauditedKind("trigger", _on_tables("pg_trigger", "tg", "tgrelid", "NOT tg.tgisinternal AND tg.tgparentid = 0")),
+    # Triggers on views and foreign tables (those on tables are compared); not a partition's clone.
+    UnauditedKind("view_trigger", _on_tables("pg_trigger", "tg", "tgrelid",
+                                             "NOT tg.tgisinternal AND tg.tgparentid = 0 AND c.relkind NOT IN ('r', 'p')")),
     # A view's own query is its _RETURN rule.
     UnauditedKind("rule", _on_tables("pg_rewrite", "r", "ev_class", "r.rulename <> '_RETURN'")),
-    UnauditedKind("policy", _on_tables("pg_policy", "pol", "polrelid")),
     # CREATE TYPE with input and output functions; not the array types made for every type.
     UnauditedKind("base_type", _in_schemas("pg_type", "ty", "typnamespace", "ty.typtype = 'b' AND ty.typcategory <> 'A'")),
     UnauditedKind("foreign_table", _in_schemas("pg_class", "c", "relnamespace", "c.relkind = 'f'")),
@@ -91,7 +91,9 @@ POSTGRES_KINDS: tuple[UnauditedKind, ...] = (
 )
 
 SQLITE_KINDS: tuple[UnauditedKind, ...] = (
-    UnauditedKind("trigger", "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"),
+    # Triggers on views (those on tables are compared).
+    UnauditedKind("view_trigger", "SELECT count(*) FROM sqlite_master AS m WHERE m.type = 'trigger' "
+                                  "AND m.tbl_name IN (SELECT v.name FROM sqlite_master AS v WHERE v.type = 'view')"),
     # Left to their module (FTS, R*Tree); their shadow tables are neither compared nor counted.
     UnauditedKind("virtual_table", "SELECT count(*) FROM pragma_table_list WHERE schema = 'main' AND type = 'virtual'"),
 )

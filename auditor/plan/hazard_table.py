@@ -108,6 +108,20 @@ STATEMENT_HAZARDS: dict[str, tuple[str, ...]] = {
     # ADD CONSTRAINT ... EXCLUDE: its index is built under the lock; conflicting rows fail it
     "add_exclusion": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, INDEX_BUILD, MAY_FAIL_ON_EXISTING_DATA),
     "drop_exclusion": (BACKWARD_INCOMPATIBLE, INDEX_DROPPED),  # DROP CONSTRAINT of an exclusion constraint
+    # Triggers, row-level security and policies
+    "create_trigger": (),  # CREATE TRIGGER, where it is not there yet: fires from the next write
+    "replace_trigger": (),  # CREATE OR REPLACE TRIGGER, or DROP and CREATE in one transaction
+    "enable_trigger": (),  # ALTER TABLE ... ENABLE / DISABLE [REPLICA | ALWAYS] TRIGGER
+    "drop_trigger": (BACKWARD_INCOMPATIBLE,),  # DROP TRIGGER: what it did on each write is no longer done
+    # ENABLE or FORCE ROW LEVEL SECURITY where the table has a permissive policy: the policies decide
+    "enable_row_security": (),
+    # ENABLE or FORCE ROW LEVEL SECURITY without a permissive policy: every row is hidden from the
+    # roles it applies to (all but the owner; the owner too when forced)
+    "enable_row_security_no_policy": (BACKWARD_INCOMPATIBLE,),
+    "disable_row_security": (),  # DISABLE or NO FORCE ROW LEVEL SECURITY
+    "create_policy": (),  # CREATE POLICY, where it is not there yet
+    "replace_policy": (),  # ALTER POLICY, or DROP and CREATE POLICY in one transaction
+    "drop_policy": (BACKWARD_INCOMPATIBLE,),  # DROP POLICY: under row-level security, rows it let through are hidden
     # Partitions and inheritance children
     "create_partition": (),  # CREATE TABLE ... PARTITION OF / INHERITS: a new table has no rows
     # ATTACH PARTITION: the partition is locked and scanned for rows outside its bounds (and a

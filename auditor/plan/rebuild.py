@@ -9,6 +9,7 @@ from typing import Callable, TypeVar
 from auditor.diff import DriftItem
 from auditor.dialects import Dialect
 from auditor.canon import canonical_expr
+from auditor.dialects.triggers import if_not_exists_sql
 from auditor.dialects.sqlitedefs import ATTRIBUTE_CLAUSES, Clause, column_definitions
 from auditor.model import CheckConstraint, Column, PrimaryKey, Table, UniqueConstraint
 from auditor.plan.hazard_table import hazards_of
@@ -27,6 +28,9 @@ def placeholder(item: DriftItem, hazards: tuple[str, ...] = (),
     return [Statement(f"-- manual: {_REBUILD}", item, "rebuild_tables", hazards, manual=True, prechecks=prechecks)]
 
 
+_TRIGGER_PHASES = frozenset({"drop_triggers", "create_triggers"})
+
+
 def _is_placeholder(statement: Statement) -> bool:
     return statement.manual and statement.phase == "rebuild_tables"  # only placeholders are both
 
@@ -38,9 +42,11 @@ def rebuild_tables(statements: list[Statement], items: list[DriftItem], want: di
     keys = list(dict.fromkeys(s.fixes.table_key for s in statements if _is_placeholder(s)))
     if not keys:
         return statements
-    kept = [s for s in statements if s.fixes.table_key not in keys]
+    # A table's triggers are not the rebuild's business: it makes the spec's again, and the
+    # trigger statements run around it (a drop of an extra one before, in its own phase).
+    kept = [s for s in statements if s.fixes.table_key not in keys or s.phase in _TRIGGER_PHASES]
     for key in keys:
-        replaced = [s for s in statements if s.fixes.table_key == key]
+        replaced = [s for s in statements if s.fixes.table_key == key and s.phase not in _TRIGGER_PHASES]
         table_items = [i for i in items if i.table_key == key]
         kept.append(_rebuild_statement(table_items, replaced, want[key], have[key], dialect))
     return kept
@@ -69,7 +75,9 @@ def _rebuild_statement(items: list[DriftItem], replaced: list[Statement], table:
                  f"SELECT {', '.join(sources)} FROM {source}",
         drop_sql=f"DROP TABLE {source}",
         rename_sql=f"ALTER TABLE {qualified_sql(temp, dialect)} RENAME TO {dialect.quote(table.name)}",
-        index_sql=tuple(index_sql(i, table, dialect) for i in table.indexes))
+        index_sql=tuple(index_sql(i, table, dialect) for i in table.indexes),
+        trigger_sql=tuple(if_not_exists_sql(t.sql) for t in table.triggers),
+        spec_triggers=tuple(t.name.lower() for t in table.triggers))
     # The copy holds SQLite's write lock throughout, and readers wait once it spills to the file.
     hazards = (*(h for s in replaced for h in s.hazards), *hazards_of("rebuild_table"))
     fixed = ", ".join(dict.fromkeys(f"{i.kind} {i.name}" if i.name else i.kind for i in items))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from auditor.diff import DriftItem
-from auditor.plan.builders import columns, constraints, functions, indexes, objects, partitions, tables, types
+from auditor.plan.builders import columns, constraints, functions, indexes, objects, partitions, tables, triggers, types
 from auditor.plan.model import Context, Statement
 
 Builder = Callable[[DriftItem, Context], list[Statement]]
@@ -67,4 +67,12 @@ BUILDERS: dict[str, Builder] = {
     "missing_range_type": types.missing_range_type,
     "extra_range_type": types.extra_range_type,
     "range_type_mismatch": types.range_type_mismatch,
+    "missing_trigger": triggers.missing_trigger,
+    "extra_trigger": triggers.extra_trigger,
+    "trigger_mismatch": triggers.trigger_mismatch,
+    "trigger_enabled_mismatch": triggers.trigger_enabled,
+    "row_security_mismatch": triggers.row_security,
+    "missing_policy": triggers.missing_policy,
+    "extra_policy": triggers.extra_policy,
+    "policy_mismatch": triggers.policy_mismatch,
 }

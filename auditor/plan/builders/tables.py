@@ -11,6 +11,7 @@ from auditor.plan.builders.constraints import add_foreign_key
 from auditor.partitions import is_child, own_parts, partitions_of
 from auditor.plan.builders.objects import create_schema
 from auditor.plan.builders.partitions import create_child_sql, parents_in
+from auditor.plan.builders.triggers import with_new_table
 from auditor.plan.hazard_table import hazards_of
 from auditor.plan.model import Context, Guard, Statement
 from auditor.plan.rebuild import placeholder
@@ -42,7 +43,7 @@ def _created(item: DriftItem, table: Table, ctx: Context) -> list[Statement]:
             for i in table.indexes]
     if dialect.alter_constraints:
         out += [add_foreign_key(item, table, fk, dialect) for fk in own.foreign_keys]
-    return out + _comment_statements(item, table, dialect)
+    return out + _comment_statements(item, table, dialect) + with_new_table(item, table, dialect)
 
 
 def _comment_statements(item: DriftItem, table: Table, dialect: Dialect) -> list[Statement]:
