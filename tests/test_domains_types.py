@@ -248,6 +248,27 @@ def test_a_new_table_gets_its_types_first_and_its_exclusions_with_it(new_db, tmp
     assert plan_is_empty(url, spec)
 
 
+def test_a_domain_whose_check_and_default_call_spec_functions_gets_them_once_those_exist(new_db, tmp_path: Path) -> None:
+    """Types are made before functions (a function may take a domain): the domain's check and
+    default that call the spec's functions are added after them."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("functions:\n"
+                    "  - CREATE FUNCTION is_email(t text) RETURNS boolean LANGUAGE sql IMMUTABLE RETURN t ~ '@'\n"
+                    "  - CREATE FUNCTION first_email(d email) RETURNS email LANGUAGE sql RETURN d\n"
+                    "  - CREATE FUNCTION nobody() RETURNS text LANGUAGE sql IMMUTABLE RETURN 'nobody@example.com'\n"
+                    "domains:\n  email: {type: text, default: nobody(), checks: {email_ok: is_email(VALUE), "
+                    "email_short: length(VALUE) < 200}}\n"
+                    + BOOKINGS_SPEC.format("      contact: email\n"))
+    url = new_db("postgresql")
+    applied = run_cli("apply", "--db", url, "--spec", str(spec), "--yes")
+    assert applied.code == 0, applied.out + applied.err
+    assert audit(url, spec)[:2] == (0, [])
+    assert plan_is_empty(url, spec)
+    db = LiveDb(url, "postgresql")
+    db.execute("INSERT INTO bookings (id, room_id, during) VALUES (1, 1, '[2024-01-01, 2024-01-02)')")
+    assert db.query("SELECT contact FROM bookings") == [("nobody@example.com",)]
+
+
 # ---------------------------------------------------------------------------------------------
 # Bad spec input: exit 2, one line at the entry
 

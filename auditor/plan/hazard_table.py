@@ -95,6 +95,8 @@ STATEMENT_HAZARDS: dict[str, tuple[str, ...]] = {
     "domain_drop_not_null": (),  # ALTER DOMAIN ... DROP NOT NULL
     # ALTER DOMAIN ... ADD CONSTRAINT ... CHECK NOT VALID, then VALIDATE (validate_constraint)
     "add_domain_check_not_valid": (MAY_FAIL_ON_EXISTING_DATA,),
+    # ALTER DOMAIN ... ADD CONSTRAINT ... CHECK of a domain this plan creates (its check calls a spec function)
+    "add_domain_check": (),
     "drop_domain_check": (BACKWARD_INCOMPATIBLE,),  # ALTER DOMAIN ... DROP CONSTRAINT
     "drop_domain": (BACKWARD_INCOMPATIBLE,),  # DROP DOMAIN: refused while a column uses it
     "create_composite_type": (),  # CREATE TYPE ... AS (...)

@@ -10,12 +10,13 @@ NOT EXISTS) and dropped in ``drop_constraints``; a table the plan creates has th
 from __future__ import annotations
 
 import hashlib
+import re
 
 from auditor.canon import default_sql, render_type
 from auditor.diff import DriftItem
 from auditor.dialects import Dialect
 from auditor.difftypes import exclusion_name, range_options
-from auditor.model import Attribute, CheckConstraint, CompositeType, Domain, ExclusionConstraint, RangeType
+from auditor.model import Attribute, CheckConstraint, CompositeType, Domain, ExclusionConstraint, RangeType, Schema
 from auditor.plan.builders.objects import create_schema
 from auditor.plan.hazard_table import hazards_of
 from auditor.plan.model import Context, Statement, drop_then_add, manual
@@ -45,16 +46,32 @@ def _type_sql(type_: str, collation: str | None, dialect: Dialect) -> str:
     return render_type(type_, dialect) + (f" COLLATE {dialect.quote_collation(collation)}" if collation else "")
 
 
+def _calls_spec_function(text: str, expected: Schema) -> bool:
+    """Whether an expression calls one of the spec's functions (made after the types)."""
+    return any(re.search(rf"\b{re.escape(f.name)}\s*\(", text, re.I) for f in expected.functions)
+
+
 def missing_domain(item: DriftItem, ctx: Context) -> list[Statement]:
-    """CREATE DOMAIN with its collation, default, NOT NULL and checks, once."""
+    """CREATE DOMAIN with its collation, default, NOT NULL and checks, once. A default or check
+    that calls one of the spec's functions is added once the functions exist (types come first:
+    functions may take the domain)."""
     domain, dialect = _the(ctx.expected.domains, item), ctx.dialect
     assert isinstance(domain, Domain)
-    sql = f"CREATE DOMAIN {qualified_sql(domain, dialect)} AS {_type_sql(domain.type, domain.collation, dialect)}"
-    sql += f" DEFAULT {default_sql(domain.default, dialect)}" if domain.default is not None else ""
+    later_default = domain.default is not None and _calls_spec_function(domain.default.text, ctx.expected)
+    later = [c for c in domain.checks if _calls_spec_function(c.expression.text, ctx.expected)]
+    name = qualified_sql(domain, dialect)
+    sql = f"CREATE DOMAIN {name} AS {_type_sql(domain.type, domain.collation, dialect)}"
+    sql += f" DEFAULT {default_sql(domain.default, dialect)}" if domain.default is not None and not later_default else ""
     sql += "" if domain.nullable else " NOT NULL"
     sql += "".join(f" CONSTRAINT {dialect.quote(check_name_of(domain, c))} CHECK ({c.expression.text})"
-                   for c in domain.checks)
-    return _create(item, domain, sql, "create_domain", dialect)
+                   for c in domain.checks if c not in later)
+    out = _create(item, domain, sql, "create_domain", dialect)
+    if later_default:
+        assert domain.default is not None
+        out.append(Statement(f"ALTER DOMAIN {name} SET DEFAULT {default_sql(domain.default, dialect)}", item,
+                             "alter_columns", hazards_of("domain_default")))
+    return out + [Statement(_guarded_check(domain, c, dialect, ""), item, "add_constraints",
+                            hazards_of("add_domain_check")) for c in later]
 
 
 def _drop(item: DriftItem, obj: _Type, ctx: Context) -> list[Statement]:
@@ -107,10 +124,7 @@ def _add_check(item: DriftItem, domain: Domain, ctx: Context) -> list[Statement]
     (it refuses while a column has that type), so that step is manual."""
     check, dialect = _check_of(domain, item.expected), ctx.dialect
     name, domain_sql = check_name_of(domain, check), qualified_sql(domain, dialect)
-    absent = (f"NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = {literal(name)}"
-              f" AND contypid = {literal(domain_sql)}::regtype)")
-    add = do_if(absent, [f"ALTER DOMAIN {domain_sql} ADD CONSTRAINT {dialect.quote(name)} "
-                         f"CHECK ({check.expression.text}) NOT VALID"])
+    add = _guarded_check(domain, check, dialect, " NOT VALID")
     validate = f"ALTER DOMAIN {domain_sql} VALIDATE CONSTRAINT {dialect.quote(name)}"
     holders = [c.name for c in ctx.expected.composite_types
                if any(a.type.split("[")[0].split(".")[-1].strip('"') == domain.name for a in c.attributes)]
@@ -118,6 +132,15 @@ def _add_check(item: DriftItem, domain: Domain, ctx: Context) -> list[Statement]
                                       f"while composite type {holders[0]} holds it") if holders else \
         Statement(validate, item, "validate", hazards_of("validate_constraint"), own_transaction=True)
     return [Statement(add, item, "add_constraints", hazards_of("add_domain_check_not_valid")), second]
+
+
+def _guarded_check(domain: Domain, check: CheckConstraint, dialect: Dialect, suffix: str) -> str:
+    """ALTER DOMAIN ... ADD CONSTRAINT ... CHECK, in a DO block that skips it once it exists."""
+    name, domain_sql = check_name_of(domain, check), qualified_sql(domain, dialect)
+    absent = (f"NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = {literal(name)}"
+              f" AND contypid = {literal(domain_sql)}::regtype)")
+    return do_if(absent, [f"ALTER DOMAIN {domain_sql} ADD CONSTRAINT {dialect.quote(name)} "
+                          f"CHECK ({check.expression.text}){suffix}"])
 
 
 def _attribute_sql(attribute: Attribute, dialect: Dialect) -> str:
