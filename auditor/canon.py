@@ -15,7 +15,7 @@ from typing import Callable, Iterable, NamedTuple, TypeVar
 from auditor.dialects import DIALECTS, Dialect
 from auditor.model import (
     Attribute, CheckConstraint, Column, CompositeType, Domain, ExclusionConstraint, Expr, ForeignKey, Function,
-    Index, Policy, PrimaryKey, Schema, Sequence, Table, interned_column)
+    Index, Policy, PrimaryKey, RangeType, Schema, Sequence, Table, interned_column)
 
 R = TypeVar("R")
 D = TypeVar("D")
@@ -625,6 +625,7 @@ def normalize_schema(schema: Schema, dialect: Dialect) -> Schema:
         domains=tuple(normalize_domain(d, dialect) for d in schema.domains if dialect.has_user_types),
         composite_types=tuple(normalize_composite(c, dialect) for c in schema.composite_types
                               if dialect.has_user_types),
+        range_types=tuple(normalize_range(r, dialect) for r in schema.range_types if dialect.has_user_types),
     )
     if dialect.parse_tree_expressions:
         from auditor.dialects import pgmemo
@@ -913,3 +914,30 @@ def normalize_exclusion(exclusion: ExclusionConstraint) -> ExclusionConstraint:
         return replace(exclusion, definition=Expr(text, pgtypes.canonical_exclusion(text)))
     except pgexpr.Unparsable:
         return replace(exclusion, definition=Expr(text, " ".join(text.lower().split()), proven=False))
+
+
+def default_multirange_name(name: str) -> str:
+    """The name Postgres gives a range type's multirange type: ``range`` becomes ``multirange``,
+    else ``_multirange`` is added."""
+    at = name.find("range")
+    return f"{name[:at]}multi{name[at:]}" if at >= 0 else f"{name}_multirange"
+
+
+def _function_name(name: str | None) -> str | None:
+    """A support function's name as compared: lower case where unquoted, without ``pg_catalog.``."""
+    if name is None:
+        return None
+    name = name.strip() if '"' in name else name.strip().lower()
+    return name.removeprefix("pg_catalog.")
+
+
+def normalize_range(range_type: RangeType, dialect: Dialect) -> RangeType:
+    """A range type with its namespace, canonical subtype and options (the multirange type's name
+    spelled out, without its schema when it is the range type's own)."""
+    schema = _namespace(range_type.schema, dialect)
+    multirange = range_type.multirange_type_name or default_multirange_name(range_type.name)
+    return replace(range_type, schema=schema, subtype=canonical_type(range_type.subtype, dialect),
+                   subtype_opclass=range_type.subtype_opclass and range_type.subtype_opclass.lower(),
+                   collation=_collation(range_type.collation, dialect),
+                   canonical=_function_name(range_type.canonical), subtype_diff=_function_name(range_type.subtype_diff),
+                   multirange_type_name=multirange.removeprefix(f"{schema}."))

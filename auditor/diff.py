@@ -16,7 +16,7 @@ from typing import Callable, Hashable, Iterable, Iterator, TypeVar
 
 from auditor.canon import renamed_element, renamed_expr
 from auditor.difffunctions import diff_functions
-from auditor.difftypes import diff_composite_types, diff_domains, diff_exclusions
+from auditor.difftypes import diff_composite_types, diff_domains, diff_exclusions, diff_range_types
 from auditor.difftriggers import KINDS as SECURITY_KINDS, diff_security, same_security
 from auditor.dialects import Dialect
 from auditor.partitions import with_rolling_children
@@ -86,6 +86,9 @@ KINDS: dict[str, str] = {
     "missing_exclusion": ERROR,
     "extra_exclusion": WARNING,
     "exclusion_mismatch": ERROR,
+    "missing_range_type": ERROR,
+    "extra_range_type": WARNING,
+    "range_type_mismatch": ERROR,
     **SECURITY_KINDS,
 }
 
@@ -218,6 +221,7 @@ def _rename_columns(want: Table, have: Table, dialect: Dialect) -> tuple[Table, 
                       for i in have.indexes),
         foreign_keys=tuple(replace(f, columns=rename(f.columns)) for f in have.foreign_keys),
         checks=tuple(replace(c, expression=rename_in(c.expression) or c.expression) for c in have.checks),
+        exclusions=tuple(replace(x, definition=rename_in(x.definition)) for x in have.exclusions),
         unique_constraints=tuple(replace(u, columns=rename(u.columns), include=rename(u.include))
                                  for u in have.unique_constraints),
     )
@@ -243,6 +247,7 @@ def diff_schemas(expected: Schema, actual: Schema, ignore: tuple[str, ...] = (),
             items.extend(_diff_table(want, have))
     items += _whole_tables("extra_table", extra, "is not in the spec")
     items += _diff_enums(expected.enums, actual.enums)
+    items += diff_range_types(expected.range_types, actual.range_types)
     items += diff_domains(expected.domains, actual.domains)
     items += diff_composite_types(expected.composite_types, actual.composite_types)
     items += _diff_views(expected.views, actual.views)

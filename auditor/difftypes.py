@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator
 
 from auditor.model import (
-    Attribute, CheckConstraint, CompositeType, Domain, ExclusionConstraint, Table, display_name)
+    Attribute, CheckConstraint, CompositeType, Domain, ExclusionConstraint, RangeType, Table, display_name)
 
 if TYPE_CHECKING:
     from auditor.diff import DriftItem
 
 
-def _item(kind: str, obj: Domain | CompositeType | Table, name: str | None, expected: str | None,
+def _item(kind: str, obj: Domain | CompositeType | RangeType | Table, name: str | None, expected: str | None,
           actual: str | None, message: str) -> DriftItem:
     from auditor.diff import DriftItem
 
@@ -157,6 +157,38 @@ def _attributes(want: CompositeType, have: CompositeType) -> Iterator[DriftItem]
                         f"composite type {label} has attribute {describe_attribute(a)}, which the spec does not")
 
 
+def describe_range(range_type: RangeType) -> str:
+    """``(subtype = uuid, subtype_diff = f, ...)``: the options CREATE TYPE ... AS RANGE takes."""
+    options = [f"{key} = {value}" for key, value in range_options(range_type).items()]
+    return "(" + ", ".join(options) + ")"
+
+
+def range_options(range_type: RangeType) -> dict[str, str]:
+    """The range type's options that are given (its multirange type's name where not the default)."""
+    from auditor.canon import default_multirange_name
+
+    options = {key: getattr(range_type, key) for key in ("subtype", "subtype_opclass", "collation", "canonical",
+                                                         "subtype_diff", "multirange_type_name")}
+    if options["multirange_type_name"] == default_multirange_name(range_type.name):
+        options["multirange_type_name"] = None
+    return {key: value for key, value in options.items() if value is not None}
+
+
+def diff_range_types(want: tuple[RangeType, ...], have: tuple[RangeType, ...]) -> Iterator[DriftItem]:
+    """missing_range_type, range_type_mismatch and extra_range_type items."""
+    from auditor.diff import match_by_key
+
+    missing, extra, both = match_by_key(want, have, lambda r: r.key)
+    for r in missing:
+        yield _item("missing_range_type", r, None, describe_range(r), None, f"range type {_label(r)} is missing")
+    for r, live in both:
+        if r != live:
+            yield _item("range_type_mismatch", r, None, describe_range(r), describe_range(live),
+                        f"range type {_label(r)} is {describe_range(live)}, spec says {describe_range(r)}")
+    for r in extra:
+        yield _item("extra_range_type", r, None, None, describe_range(r), f"range type {_label(r)} is not in the spec")
+
+
 def describe_exclusion(exclusion: ExclusionConstraint) -> str:
     """``EXCLUDE USING gist (room_id WITH =, during WITH &&) WHERE (...) [DEFERRABLE ...]``."""
     return exclusion.body
@@ -186,5 +218,5 @@ def diff_exclusions(want: Table, have: Table) -> Iterator[DriftItem]:
                     f"exclusion constraint {exclusion_name(have, x)} on {label} is not in the spec")
 
 
-def _label(obj: Domain | CompositeType | Table) -> str:
+def _label(obj: Domain | CompositeType | RangeType | Table) -> str:
     return display_name(obj.schema, obj.name)

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 from auditor.canon import normalize_schema
 from auditor.diff import check_name, diff_schemas
 from auditor.dialects import Dialect
-from auditor.model import CheckConstraint, Column, Expr, Function, Index, Schema, Table, View
+from auditor.model import (
+    CheckConstraint, Column, Domain, ExclusionConstraint, Expr, Function, Index, Schema, Table, View)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -66,7 +67,8 @@ def engine_canonical(expected: Schema, dialect: Dialect, scratch: Connection) ->
 
 
 def _namespaces(schema: Schema, dialect: Dialect) -> tuple[str, ...]:
-    names = {t.schema for t in schema.tables} | {v.schema for v in schema.views} | {f.schema for f in schema.functions}
+    names = {o.schema for o in (*schema.tables, *schema.views, *schema.functions, *schema.domains,
+                                *schema.composite_types, *schema.range_types)}
     return tuple(sorted(n for n in names if n)) or ((dialect.default_schema,) if dialect.default_schema else ())
 
 
@@ -89,19 +91,34 @@ def _served_forms(expected: Schema, named: Schema, served: Schema) -> Schema:
     tables = tuple(_table(t, n, by_key.get(t.key)) for t, n in zip(expected.tables, named.tables))
     views = {v.key: v for v in served.views}
     functions = {f.key: f for f in served.functions}
+    domains = {d.key: d for d in served.domains}
     return replace(expected, tables=tables, views=tuple(_view(v, views.get(v.key)) for v in expected.views),
-                   functions=tuple(_function(f, functions.get(f.key)) for f in expected.functions))
+                   functions=tuple(_function(f, functions.get(f.key)) for f in expected.functions),
+                   domains=tuple(_domain(d, domains.get(d.key)) for d in expected.domains))
+
+
+def _domain(domain: Domain, served: Domain | None) -> Domain:
+    """A domain's default and checks in the server's spelling (checks found by the name the planner gives them)."""
+    if served is None:
+        return domain
+    from auditor.plan.builders.types import check_name_of
+
+    checks = {c.name: c for c in served.checks}
+    return replace(domain, default=_served(domain.default, served.default),
+                   checks=tuple(_check(c, checks.get(check_name_of(domain, c))) for c in domain.checks))
 
 
 def _table(table: Table, named: Table, served: Table | None) -> Table:
     if served is None:
         return table
     checks = {c.name: c for c in served.checks}
+    exclusions = {x.name: x for x in served.exclusions}
     return replace(
         table,
         columns=tuple(_column(c, served.column(c.name)) for c in table.columns),
         indexes=tuple(_index(i, served.index(i.name)) for i in table.indexes),
         checks=tuple(_check(c, checks.get(n.name)) for c, n in zip(table.checks, named.checks)),
+        exclusions=tuple(_exclusion(x, exclusions.get(x.name)) for x in table.exclusions),
         partition_by=_served(table.partition_by, served.partition_by),
         for_values=_served(table.for_values, served.for_values),
     )
@@ -129,6 +146,12 @@ def _check(check: CheckConstraint, served: CheckConstraint | None) -> CheckConst
 def _function(function: Function, served: Function | None) -> Function:
     """The function as the server made it, with the author's statement (DDL is made from it)."""
     return function if served is None else replace(served, sql=function.sql)
+
+
+def _exclusion(exclusion: ExclusionConstraint, served: ExclusionConstraint | None) -> ExclusionConstraint:
+    if served is None:
+        return exclusion
+    return replace(exclusion, definition=_served(exclusion.definition, served.definition))
 
 
 def _view(view: View, served: View | None) -> View:

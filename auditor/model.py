@@ -361,6 +361,7 @@ class Schema:
     # Postgres domains and composite types (see Domain, CompositeType).
     domains: tuple[Domain, ...] = ()
     composite_types: tuple[CompositeType, ...] = ()
+    range_types: tuple[RangeType, ...] = ()
 
     def table(self, key: str) -> Table | None:
         """The table whose key is ``key``, if any."""
@@ -381,7 +382,7 @@ def fingerprint(schema: Schema) -> str:
     tables = sorted(schema.tables, key=lambda t: t.key)
     digest = hashlib.sha256(repr((tables, sorted(map(repr, (*schema.enums, *schema.views, *schema.sequences))),
                                   sorted(schema.extensions or ()), sorted(map(repr, schema.functions)),
-                                  sorted(map(repr, (*schema.domains, *schema.composite_types))))).encode())
+                                  sorted(map(repr, (*schema.domains, *schema.composite_types, *schema.range_types))))).encode())
     return digest.hexdigest()
 
 
@@ -471,6 +472,27 @@ class CompositeType:
     name: str
     schema: str | None = None
     attributes: tuple[Attribute, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """``schema.name``."""
+        return qualified_key(self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class RangeType:
+    """A range type (``CREATE TYPE x AS RANGE (subtype = ...)``): its canonical subtype, and the
+    options that are not the default (None): the subtype's operator class, collation, canonical
+    and subtype difference functions, and the name of its multirange type."""
+
+    name: str
+    schema: str | None = None
+    subtype: str = "integer"
+    subtype_opclass: str | None = None
+    collation: str | None = None
+    canonical: str | None = None
+    subtype_diff: str | None = None
+    multirange_type_name: str | None = None
 
     @property
     def key(self) -> str:

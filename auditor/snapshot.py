@@ -14,14 +14,14 @@ import yaml
 from auditor.canon import normalize_sequence, serial_shorthand
 from auditor.database import Target, dialect_of, parse_url
 from auditor.diff import check_name, default_fk_name, fk_name, unique_name
-from auditor.difftypes import exclusion_name
+from auditor.difftypes import exclusion_name, range_options
 from auditor.dialects import POSTGRESQL, SQLITE, Dialect
 from auditor.errors import ConnectError
 from auditor.inspect import read_live_schema, read_target, user_schemas
 from auditor.partitions import is_child, own_parts, parents_of
 from auditor.model import (
-    CheckConstraint, Column, CompositeType, Domain, ExclusionConstraint, ForeignKey, Index, Policy, Schema,
-    Sequence, Table, UniqueConstraint, View)
+    CheckConstraint, Column, CompositeType, Domain, ExclusionConstraint, ForeignKey, Index, Policy, RangeType,
+    Schema, Sequence, Table, UniqueConstraint, View)
 from auditor.sources import DB, ExpectedSource, load_source
 from auditor.versioning import VersionSource, read_recorded
 
@@ -72,6 +72,8 @@ def write_spec(schema: Schema, dialect: Dialect, header: str = "") -> str:
         doc["extensions"] = list(schema.extensions)
     if schema.enums:
         doc["enums"] = {_key(e.schema, e.name, dialect): list(e.values) for e in schema.enums}
+    if schema.range_types:
+        doc["range_types"] = {_key(r.schema, r.name, dialect): _range(r) for r in schema.range_types}
     if schema.domains:
         doc["domains"] = {_key(d.schema, d.name, dialect): _domain(d) for d in schema.domains}
     if schema.composite_types:
@@ -319,3 +321,9 @@ def _exclusion(exclusion: ExclusionConstraint) -> dict[str, Any]:
     if exclusion.initially_deferred:
         fields["initially_deferred"] = True
     return fields
+
+
+def _range(range_type: RangeType) -> Any:
+    """The subtype alone, or the options where any is not the default."""
+    options = range_options(range_type)
+    return options if len(options) > 1 else options["subtype"]

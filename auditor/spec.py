@@ -43,7 +43,8 @@ from auditor.dialects import POSTGRESQL
 from auditor.errors import SpecError
 from auditor.specfunctions import read_functions
 from auditor.spectypes import (
-    ATTRIBUTE_KEYS, DOMAIN_KEYS, EXCLUSION_KEYS, read_composite_types, read_domains, read_exclusions)
+    ATTRIBUTE_KEYS, DOMAIN_KEYS, EXCLUSION_KEYS, RANGE_KEYS, read_composite_types, read_domains, read_exclusions,
+    read_range_types)
 from auditor.spectriggers import json_schema_fields, read_policies, read_triggers
 from auditor.model import (
     CheckConstraint, Column, Enum, ExclusionConstraint, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table,
@@ -52,7 +53,7 @@ from auditor.yamlsrc import (
     Problems, boolean, compose_file, did_you_mean, integer, is_null, mapping_items, scalar, string_list)
 
 TOP_KEYS = ("version", "schemas", "ignore", "extensions", "enums", "sequences", "views", "tables", "functions",
-            "domains", "composite_types")
+            "domains", "composite_types", "range_types")
 TABLE_KEYS = ("columns", "primary_key", "unique", "checks", "indexes", "foreign_keys", "comment", "renamed_from",
               "partition_by", "partition_of", "for_values", "inherits", "partitions", "without_rowid", "strict",
               "exclusions", "row_security", "force_row_security", "triggers", "policies")
@@ -124,6 +125,7 @@ def _schema(root: yaml.Node, problems: Problems) -> Schema | None:
         domains=tuple(read_domains(fields["domains"], problems)) if "domains" in fields else (),
         composite_types=tuple(read_composite_types(fields["composite_types"], problems))
         if "composite_types" in fields else (),
+        range_types=tuple(read_range_types(fields["range_types"], problems)) if "range_types" in fields else (),
     )
 
 
@@ -586,6 +588,7 @@ def json_schema() -> dict[str, object]:
                      "checks": {"oneOf": [keyed(text), {"type": "array", "items": text}],
                                 "description": "name: expression on VALUE"}}
     attribute_fields = {"type": text, "collation": text}
+    range_fields = {key: text for key in RANGE_KEYS}
     top = {
         "version": {"type": ["string", "integer", "number"]},
         "schemas": {"type": "array", "items": text, "description": "the schemas the spec manages"},
@@ -602,6 +605,7 @@ def json_schema() -> dict[str, object]:
         "domains": keyed(strict(domain_fields, ("type",))),
         "composite_types": keyed(strict({"attributes": keyed({"oneOf": [text, strict(attribute_fields, ("type",))]})},
                                         ("attributes",))),
+        "range_types": keyed({"oneOf": [text, strict(range_fields, ("subtype",))]}),
     }
     assert set(top) == set(TOP_KEYS) and set(table_fields) == set(TABLE_KEYS)
     assert set(column_fields) == set(COLUMN_KEYS) and set(index_fields) == set(INDEX_KEYS)

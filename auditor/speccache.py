@@ -30,7 +30,7 @@ from auditor import __version__
 from auditor.gcpause import paused_collection
 from auditor.model import (
     Attribute, CheckConstraint, Column, CompositeType, Domain, Enum, ExclusionConstraint, ForeignKey, Expr, Function,
-    Index, Policy, PrimaryKey, Schema, Sequence, Table, Trigger, UniqueConstraint, View, interned_column)
+    Index, Policy, PrimaryKey, RangeType, Schema, Sequence, Table, Trigger, UniqueConstraint, View, interned_column)
 from auditor.spec import load_spec
 
 CACHE_DIR_ENV = "SCHEMA_AUDITOR_CACHE_DIR"
@@ -228,17 +228,6 @@ def _decode_schema(row: list[Any]) -> Schema:
     )
 
 
-def _decode_domain(row: Any) -> Domain:
-    name, schema, type_, nullable, default, collation, checks = row
-    return Domain(name, schema, type_, nullable, _expr(default), collation,
-                  tuple(CheckConstraint(Expr(*expression), *more) for expression, *more in checks))
-
-
-def _decode_exclusion(row: Any) -> ExclusionConstraint:
-    elements, name, using, where, deferrable, deferred, definition = row
-    return ExclusionConstraint(tuple(elements), name, using, where, deferrable, deferred, _expr(definition))
-
-
 def _decode_later_fields(rest: list[Any]) -> dict[str, Any]:
     """The Schema fields after ``extensions``, by name: plain values, and the objects that hold
     nested model values decoded."""
@@ -251,7 +240,20 @@ def _decode_later_fields(rest: list[Any]) -> dict[str, Any]:
     if later.get("composite_types"):
         out["composite_types"] = tuple(CompositeType(name, nsp, tuple(Attribute(*a) for a in attributes))
                                        for name, nsp, attributes in later["composite_types"])
+    if later.get("range_types"):
+        out["range_types"] = tuple(RangeType(*r) for r in later["range_types"])
     return out
+
+
+def _decode_domain(row: list[Any]) -> Domain:
+    name, schema, type_, nullable, default, collation, checks = row
+    return Domain(name, schema, type_, nullable, _expr(default), collation,
+                  tuple(CheckConstraint(Expr(*expression), *more) for expression, *more in checks))
+
+
+def _decode_exclusion(row: list[Any]) -> ExclusionConstraint:
+    elements, name, using, where, deferrable, deferred, definition = row
+    return ExclusionConstraint(tuple(elements), name, using, where, deferrable, deferred, _expr(definition))
 
 
 def _decode_function(row: list[Any]) -> Function:

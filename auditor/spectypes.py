@@ -8,6 +8,8 @@
         collation: C
         checks:
           email_has_at: VALUE ~ '@'
+    range_types:
+      floatrange: {subtype: float8, subtype_diff: float8mi}   # or just the subtype: uuidrange: uuid
     composite_types:
       address:
         attributes:                # in order
@@ -32,13 +34,15 @@ import re
 
 import yaml
 
-from auditor.model import Attribute, CheckConstraint, CompositeType, Domain, Expr, ExclusionConstraint, raw_expr
+from auditor.model import (
+    Attribute, CheckConstraint, CompositeType, Domain, Expr, ExclusionConstraint, RangeType, raw_expr)
 from auditor.yamlsrc import Problems, boolean, is_null, mapping_items, scalar, string_list
 
 DOMAIN_KEYS = ("type", "nullable", "default", "collation", "checks")
 COMPOSITE_KEYS = ("attributes",)
 ATTRIBUTE_KEYS = ("type", "collation")
 EXCLUSION_KEYS = ("using", "elements", "where", "deferrable", "initially_deferred")
+RANGE_KEYS = ("subtype", "subtype_opclass", "collation", "canonical", "subtype_diff", "multirange_type_name")
 
 _WITH_RE = re.compile(r"\s+WITH\s+", re.I)
 _BARE_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -115,6 +119,25 @@ def read_composite_types(node: yaml.Node, problems: Problems) -> list[CompositeT
                 attributes.append(Attribute(name, type_, _text(parts, "collation", problems, owner)))
         schema, name = _split_key(key)
         out.append(CompositeType(name, schema, tuple(attributes)))
+    return out
+
+
+def read_range_types(node: yaml.Node, problems: Problems) -> list[RangeType]:
+    """The range types of a ``range_types:`` mapping: ``name: subtype``, or ``{subtype: ..., and
+    the options CREATE TYPE ... AS RANGE takes}``."""
+    from auditor.spec import _split_key, _type
+
+    out = []
+    for key, key_node, body in mapping_items(node, problems, "range_types"):
+        what = f"range type {key}"
+        fields = {"subtype": body} if isinstance(body, yaml.ScalarNode) else _fields(body, problems, what, RANGE_KEYS)
+        if "subtype" not in fields:
+            problems.add(key_node, f"{what} needs a 'subtype' (e.g. uuid)")
+            continue
+        subtype = _type(fields["subtype"], problems, what)
+        if subtype is not None:
+            schema, name = _split_key(key)
+            out.append(RangeType(name, schema, subtype, *(_text(fields, k, problems, what) for k in RANGE_KEYS[1:])))
     return out
 
 

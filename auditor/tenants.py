@@ -16,13 +16,14 @@ from fnmatch import fnmatchcase
 
 from auditor.canon import serial_default
 from auditor.dialects import Dialect
-from auditor.model import Column, Expr, ForeignKey, Schema, Table, Trigger
+from auditor.model import Column, CompositeType, Domain, Expr, ForeignKey, RangeType, Schema, Table, Trigger
 
 
 def tenant_spec_problem(spec: Schema) -> str | None:
     """Why a spec (as loaded, before canonical form) cannot describe one tenant, if it cannot:
     its tables must be unqualified, since each tenant's are in its own schema."""
-    named = [o.key for o in (*spec.tables, *spec.enums, *spec.views, *spec.sequences, *spec.functions) if o.schema]
+    named = [o.key for o in (*spec.tables, *spec.enums, *spec.views, *spec.sequences, *spec.functions,
+                             *_user_types(spec)) if o.schema]
     if named:
         return (f"a spec for tenant_schemas names its tables without a schema, but it has {named[0]}"
                 + (f" (and {len(named) - 1} more)" if len(named) > 1 else ""))
@@ -39,7 +40,7 @@ def matching_schemas(schemas: tuple[str, ...], glob: str) -> tuple[str, ...]:
 def split_by_schema(live: Schema, schemas: tuple[str, ...]) -> dict[str, Schema]:
     """The live schema as one schema per namespace in ``schemas`` (each with the database-wide
     extensions left out: they are compared once for the database)."""
-    kinds = ("tables", "enums", "views", "sequences", "functions")
+    kinds = ("tables", "enums", "views", "sequences", "functions", *_USER_TYPE_KINDS)
     parts: dict[str, dict[str, list[object]]] = {s: {kind: [] for kind in kinds} for s in schemas}
     for kind in kinds:
         for obj in getattr(live, kind):
@@ -47,8 +48,17 @@ def split_by_schema(live: Schema, schemas: tuple[str, ...]) -> dict[str, Schema]
                 parts[obj.schema][kind].append(obj)
     return {s: Schema(tables=tuple(p["tables"]), enums=tuple(p["enums"]),  # type: ignore[arg-type]
                       views=tuple(p["views"]), sequences=tuple(p["sequences"]),  # type: ignore[arg-type]
-                      functions=tuple(p["functions"]), schemas=(s,))  # type: ignore[arg-type]
+                      functions=tuple(p["functions"]), schemas=(s,),  # type: ignore[arg-type]
+                      **{kind: tuple(p[kind]) for kind in _USER_TYPE_KINDS})  # type: ignore[arg-type]
             for s, p in parts.items()}
+
+
+# Domains, composite and range types: each tenant has its own, and what is typed with them follows.
+_USER_TYPE_KINDS = ("domains", "composite_types", "range_types")
+
+
+def _user_types(spec: Schema) -> tuple[Domain | CompositeType | RangeType, ...]:
+    return (*spec.domains, *spec.composite_types, *spec.range_types)
 
 
 @dataclass(frozen=True)
@@ -58,7 +68,7 @@ class TenantTemplate:
     spec: Schema
     keys: frozenset[str]  # its tables' keys, in the dialect's default schema
     relations: frozenset[str]  # the names of its tables and views (a view may select from them)
-    enums: frozenset[str]
+    enums: frozenset[str]  # and the names of its domains, composite and range types
     # Per table key, the columns that name the schema: serials (their default names a sequence
     # in it) and enum-typed columns (the type is the tenant's own).
     homed_columns: dict[str, frozenset[str]]
@@ -67,7 +77,7 @@ class TenantTemplate:
 def tenant_template(spec: Schema, dialect: Dialect) -> TenantTemplate:
     """The canonical spec (its tables in the dialect's default schema) ready for ``rehomed``."""
     home = dialect.default_schema or ""
-    enums = frozenset(e.name for e in spec.enums)
+    enums = frozenset(e.name for e in (*spec.enums, *_user_types(spec)))
 
     def homed(table: Table, column: Column) -> bool:
         serial = column.default is not None and column.default == serial_default(table.name, column.name, home, dialect)
@@ -110,6 +120,10 @@ def rehomed(template: TenantTemplate, tenant: str, dialect: Dialect) -> Schema:
                                for v in spec.views),
                    sequences=tuple(replace(s, schema=tenant) for s in spec.sequences),
                    functions=tuple(replace(f, schema=tenant) for f in spec.functions),
+                   domains=tuple(replace(d, schema=tenant, type=home.type(d.type)) for d in spec.domains),
+                   composite_types=tuple(replace(c, schema=tenant, attributes=tuple(
+                       replace(a, type=home.type(a.type)) for a in c.attributes)) for c in spec.composite_types),
+                   range_types=tuple(replace(r, schema=tenant, subtype=home.type(r.subtype)) for r in spec.range_types),
                    schemas=(tenant,), extensions=None)
 
 
@@ -128,8 +142,7 @@ class _Home:
     def column(self, table: Table, column: Column) -> Column:
         """A serial or enum-typed column as the tenant's schema has it."""
         if _base_type(column.type) in self.template.enums:
-            return replace(column, type=f"{self.dialect.quote(self.tenant)}.{column.type}",
-                           default=self.expr(column.default))
+            return replace(column, type=self.type(column.type), default=self.expr(column.default))
         return replace(column, default=serial_default(table.name, column.name, self.tenant, self.dialect))
 
     def trigger(self, trigger: Trigger) -> Trigger:
@@ -147,6 +160,10 @@ class _Home:
         return replace(trigger, function=own(trigger.function, functions) or "",
                        from_table=own(trigger.from_table, self.template.relations),
                        sql=rehomed_sql(trigger.sql, self.dialect.quote(self.tenant), self.template.relations, functions))
+
+    def type(self, type_: str) -> str:
+        """A type as the tenant's schema has it: one of the spec's own types qualified with it."""
+        return f"{self.dialect.quote(self.tenant)}.{type_}" if _base_type(type_) in self.template.enums else type_
 
     def expr(self, expr: Expr | None) -> Expr | None:
         """An expression (a view's query, an enum default) naming the tenant's tables and types."""

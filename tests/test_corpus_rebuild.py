@@ -34,7 +34,6 @@ def _schemas(url: str) -> list[str]:
 CANNOT_REBUILD_YET = {
     "danbooru_postgres": "an operator (~<<), an index's statistics target and its serials' sequence options "
                          "are not in the spec",
-    "hatchet_postgres": "a column's type is a range type (uuidrange) the schema defines",
     "postgrest_fixtures_postgres": "a domain over a composite type (test.composite_domain) is made before the type",
 }
 

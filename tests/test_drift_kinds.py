@@ -188,6 +188,8 @@ DOMAIN_SETUP = (spec("version: 1\n", "version: 1\ndomains:\n  positive: {type: '
 COMPOSITE_SETUP = (spec("version: 1\n", "version: 1\ncomposite_types:\n  money_pair: {attributes: {amount: 'numeric(10,2)', "
                                       "currency: text}}\n"),
                    sql("CREATE TYPE money_pair AS (amount numeric(10,2), currency text)"))
+RANGE_SETUP = (spec("version: 1\n", "version: 1\nrange_types:\n  floatrange: {subtype: float8, subtype_diff: float8mi}\n"),
+               sql("CREATE TYPE floatrange AS RANGE (subtype = float8, subtype_diff = float8mi)"))
 _ACTIVE_INDEX = "      idx_users_active: {columns: [email], where: \"status = 'active'\"}\n"
 EXCLUSION_SETUP = (spec(_ACTIVE_INDEX, _ACTIVE_INDEX + "    exclusions:\n      users_email_excl: {using: btree, elements: [email WITH =]}\n"),
                    sql("ALTER TABLE users ADD CONSTRAINT users_email_excl EXCLUDE USING btree (email WITH =)"))
@@ -340,6 +342,9 @@ CASES = [
     Case("missing_composite_type", "missing_composite_type", "money_pair", None, COMPOSITE_SETUP[0], "CREATE TYPE public.money_pair AS (amount numeric(10,2), currency text)", only=PG_ONLY),
     Case("extra_composite_type", "extra_composite_type", "money_pair", None, COMPOSITE_SETUP[1], "DROP TYPE IF EXISTS public.money_pair", destructive=True, only=PG_ONLY),
     Case("composite_type_mismatch", "composite_type_mismatch", "money_pair", "currency", sql("ALTER TYPE money_pair DROP ATTRIBUTE currency"), "ALTER TYPE public.money_pair ADD ATTRIBUTE currency text", setup=COMPOSITE_SETUP, only=PG_ONLY),
+    Case("missing_range_type", "missing_range_type", "floatrange", None, RANGE_SETUP[0], "CREATE TYPE public.floatrange AS RANGE (subtype = double precision, subtype_diff = float8mi)", only=PG_ONLY),
+    Case("extra_range_type", "extra_range_type", "floatrange", None, RANGE_SETUP[1], "DROP TYPE IF EXISTS public.floatrange", destructive=True, only=PG_ONLY),
+    Case("range_type_mismatch", "range_type_mismatch", "floatrange", None, edit("{subtype: float8, subtype_diff: float8mi}", "{subtype: float8}"), "-- manual: ALTER TYPE cannot change a range type's", unfixable=PG_ONLY, setup=RANGE_SETUP, only=PG_ONLY),
     Case("missing_exclusion", "missing_exclusion", "users", "users_email_excl", EXCLUSION_SETUP[0], "ALTER TABLE public.users ADD CONSTRAINT users_email_excl EXCLUDE USING btree (email WITH =)", destructive=True, only=PG_ONLY),
     Case("extra_exclusion", "extra_exclusion", "users", "users_email_excl", EXCLUSION_SETUP[1], "ALTER TABLE public.users DROP CONSTRAINT IF EXISTS users_email_excl", destructive=True, only=PG_ONLY),
     Case("exclusion_mismatch", "exclusion_mismatch", "users", "users_email_excl", edit("elements: [email WITH =]}", "elements: [email WITH =], where: \"status = 'active'\"}"), ("ALTER TABLE public.users DROP CONSTRAINT IF EXISTS users_email_excl", "EXCLUDE USING btree (email WITH =) WHERE (status = 'active')"), destructive=True, setup=EXCLUSION_SETUP, only=PG_ONLY),
@@ -515,7 +520,7 @@ PSQL_CASES = (
     "missing_extension", "extra_extension", "partition_detached", "partition_bounds_spec", "missing_partition",
     "inheritance_dropped", "missing_schema",
     "missing_domain", "extra_domain", "domain_mismatch", "domain_check_dropped", "missing_composite_type",
-    "extra_composite_type", "composite_type_mismatch", "missing_exclusion", "extra_exclusion", "exclusion_mismatch",
+    "extra_composite_type", "composite_type_mismatch", "missing_range_type", "extra_range_type", "missing_exclusion", "extra_exclusion", "exclusion_mismatch",
 )
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES if c.id in PSQL_CASES])
 def test_printed_postgres_plan_runs_twice_with_psql(case: Case, pg_url: str, write_spec, tmp_path: Path,

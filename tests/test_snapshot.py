@@ -37,16 +37,6 @@ def load_sql(url: str, path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
 
 
-def _by_meaning(expression: str) -> str:
-    """An expression's canonical form; the text itself where it is none (a join's USING (a, b))."""
-    from auditor.dialects.pgexpr import Unparsable, canonical_expr
-
-    try:
-        return str(canonical_expr(expression))
-    except Unparsable:
-        return expression
-
-
 _EXPRESSION_START = re.compile(r"\b(CHECK|USING) \(")
 
 
@@ -54,6 +44,8 @@ def _checks_by_meaning(dump: str) -> str:
     """pg_dump text with each CHECK's (and policy's USING) expression replaced by its canonical
     form: a check that schema-auditor re-creates from a snapshot is the same check, though the
     server may print it with other casts and parentheses than it printed the original."""
+    from auditor.dialects.pgexpr import Unparsable, canonical_expr
+
     out, pos = [], 0
     while (found := _EXPRESSION_START.search(dump, pos)) is not None:
         start, word = found.start(), found.group(1)
@@ -66,7 +58,10 @@ def _checks_by_meaning(dump: str) -> str:
             if depth == 0 and not quoted:
                 break
         inner = dump[start + len(word) + 2:i - 1]
-        out += [dump[pos:start], f"{word} <{_by_meaning(inner)}>"]
+        try:
+            out += [dump[pos:start], f"{word} <{canonical_expr(inner)}>"]
+        except Unparsable:  # "CHECK (" inside a function's body: text, compared as it is
+            out += [dump[pos:i]]
         pos = i
     # DEFAULT NULL::type is no default: schema-auditor models it as none, and writes none.
     return re.sub(r" DEFAULT NULL(?:::[a-z ]+(?:\(\d+\))?)?(?=[ ,\n])", "", "".join(out) + dump[pos:])
@@ -170,10 +165,10 @@ def pg_dump_covered(url: str) -> list[str]:
         name = header.split(";")[0].removeprefix("Name: ")
         kind_name = kind.group(1) if kind else ""
         if kind_name in UNCOVERED_TYPES or (kind_name == "COMMENT" and name.split(" ")[0] in
-                                            ("FUNCTION", "TRIGGER", "POLICY", "EXTENSION", "SCHEMA", "TYPE")):
+                                            ("FUNCTION", "TRIGGER", "POLICY", "EXTENSION", "SCHEMA", "TYPE", "DOMAIN")):
             continue
-        if kind_name == "TYPE" and not re.search(r"\bAS (ENUM )?\(", body):
-            continue  # range and base types
+        if kind_name == "TYPE" and not re.search(r"\bAS (ENUM |RANGE )?\(", body):
+            continue  # base types
         if kind_name == "TRIGGER" and " INSTEAD OF " in body:
             continue  # a view's trigger (those on tables are compared)
         lines = [line for line in body.splitlines()

@@ -100,6 +100,8 @@ def test_the_readme_spec_example_is_valid_and_complete(tmp_path) -> None:
     assert {v.materialized for v in schema.views} == {True, False}
     assert [d.name for d in schema.domains] == ["email_address"] and schema.domains[0].checks[0].name == "email_has_at"
     assert schema.composite_types[0].attributes[1].collation == "C" and table.exclusions[0].using == "gist"
+    assert [(r.name, r.subtype, r.subtype_diff) for r in schema.range_types] == [
+        ("uuidrange", "uuid", None), ("floatrange", "float8", "float8mi")]
     assert len(table.unique_constraints) == 3 and len(table.checks) == 3 and len(table.indexes) == 4
     assert [t.name for t in table.triggers] == ["jobs_touch", "jobs_audit"] and table.triggers[1].enabled == "disabled"
     assert (table.row_security, table.force_row_security) == (True, True) and table.policies[0].roles == ("app",)

@@ -57,7 +57,7 @@ def _pair(pair: Node) -> Node:
 def exclusion_parts(definition: str) -> dict[str, Any]:
     """``using``, ``elements`` and ``where`` of a definition as ``pg_get_constraintdef`` prints it
     (``EXCLUDE USING gist (room_id WITH =, during WITH &&) WHERE ((NOT cancelled))``): slices of
-    its own text, found by the parser's tokens."""
+    its own text, found by the parser's tokens (whose positions count characters)."""
     from pglast import parser
 
     tokens = list(parser.scan(definition))

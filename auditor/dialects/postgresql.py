@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from auditor.dialects import POSTGRESQL
 from auditor.model import (
     Attribute, CheckConstraint, Column, CompositeType, Domain, Enum, ExclusionConstraint, ForeignKey, Function,
-    Index, Policy, PrimaryKey, Schema, Sequence, Table, Trigger, UniqueConstraint, View, interned_column,
+    Index, Policy, PrimaryKey, RangeType, Schema, Sequence, Table, Trigger, UniqueConstraint, View, interned_column,
     raw_expr)
 
 if TYPE_CHECKING:
@@ -164,8 +164,8 @@ WHERE p.prokind IN ('f', 'p', 'w') AND n.nspname = ANY(%(schemas)s)
                   AND dep.objid = p.oid AND dep.deptype IN ('e', 'i'))
 ORDER BY 1, 2, p.oid"""
 
-# Domains ('d') and standalone composite types ('c' whose class is of relkind 'c', not a table's
-# row type), in one query: a domain's checks and a composite type's attributes as arrays, in
+# Domains ('d'), standalone composite types ('c' whose class is of relkind 'c', not a table's
+# row type) and range types ('r'), in one query: a domain's checks and a composite type's attributes as arrays, in
 # order; a collation only where it is not the base type's (domain) or the attribute type's.
 _USER_TYPES_SQL = f"""
 SELECT n.nspname, ty.typname, ty.typtype, format_type(ty.typbasetype, ty.typtypmod), ty.typnotnull,
@@ -183,13 +183,22 @@ SELECT n.nspname, ty.typname, ty.typtype, format_type(ty.typbasetype, ty.typtypm
        ARRAY(SELECT CASE WHEN a.attcollation <> at.typcollation THEN co.collname END
              FROM pg_attribute AS a JOIN pg_type AS at ON at.oid = a.atttypid
              LEFT JOIN pg_collation AS co ON co.oid = a.attcollation
-             WHERE a.attrelid = ty.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)
+             WHERE a.attrelid = ty.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
+       -- A range type: its subtype, and its options where they are not the defaults.
+       format_type(rg.rngsubtype, NULL),
+       (SELECT oc.opcname FROM pg_opclass AS oc WHERE oc.oid = rg.rngsubopc AND NOT oc.opcdefault),
+       (SELECT co.collname FROM pg_collation AS co JOIN pg_type AS st ON st.oid = rg.rngsubtype
+        WHERE co.oid = rg.rngcollation AND rg.rngcollation <> st.typcollation),
+       nullif(rg.rngcanonical, 0)::regproc::text, nullif(rg.rngsubdiff, 0)::regproc::text,
+       (SELECT quote_ident(mn.nspname) || '.' || quote_ident(mt.typname) FROM pg_type AS mt
+        JOIN pg_namespace AS mn ON mn.oid = mt.typnamespace WHERE mt.oid = rg.rngmultitypid)
 FROM pg_type AS ty
 JOIN pg_namespace AS n ON n.oid = ty.typnamespace
 LEFT JOIN pg_type AS bt ON bt.oid = ty.typbasetype
+LEFT JOIN pg_range AS rg ON rg.rngtypid = ty.oid
 WHERE n.nspname = ANY(%(schemas)s)
-  AND (ty.typtype = 'd' OR (ty.typtype = 'c' AND ty.typrelid IN (SELECT rc.oid FROM pg_class AS rc
-                                                                  WHERE rc.relkind = 'c')))
+  AND (ty.typtype IN ('d', 'r') OR (ty.typtype = 'c' AND ty.typrelid IN (SELECT rc.oid FROM pg_class AS rc
+                                                                          WHERE rc.relkind = 'c')))
   AND {_NOT_FROM_EXTENSION.format(catalog="'pg_type'", oid="ty.oid")}
 ORDER BY 1, 2"""
 
@@ -242,7 +251,7 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ("public",)) -> Sch
         _add_index(tables, column_names, row)
     for row in conn.exec_driver_sql(_CONSTRAINTS_SQL, params).all():
         _add_constraint(tables, row)
-    domains, composites = _user_types(conn.exec_driver_sql(_USER_TYPES_SQL, params).all())
+    user_types = _user_types(conn.exec_driver_sql(_USER_TYPES_SQL, params).all())
     for nsp, table, name, definition, enabled in conn.exec_driver_sql(_TRIGGERS_SQL, params):
         if (nsp, table) in tables:
             tables[(nsp, table)].setdefault("triggers", []).append(
@@ -259,8 +268,7 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ("public",)) -> Sch
         extensions=tuple(name for (name,) in conn.exec_driver_sql(_EXTENSIONS_SQL)),
         functions=tuple(Function(name, nsp, tuple(types), "procedure" if kind == "p" else "function", sql=definition)
                         for nsp, name, kind, definition, types in conn.exec_driver_sql(_FUNCTIONS_SQL, params)),
-        domains=domains,
-        composite_types=composites,
+        **user_types,  # type: ignore[arg-type]
     )
 
 
@@ -380,13 +388,17 @@ def _add_constraint(tables: dict[_Key, dict[str, Any]], row: Any) -> None:
         FK_ACTION_CODES[on_delete], FK_ACTION_CODES[on_update], name, deferrable, deferred, validated))
 
 
-def _user_types(rows: Any) -> tuple[tuple[Domain, ...], tuple[CompositeType, ...]]:
-    """The domains and composite types of the user type rows (raw: ``canon`` canonicalizes them)."""
-    domains, composites = [], []
-    for nsp, name, kind, base, notnull, default, collation, check_names, checks, attributes, types, collations in rows:
+def _user_types(rows: Any) -> dict[str, tuple[object, ...]]:
+    """The domains, composite types and range types of the user type rows (raw: ``canon``
+    canonicalizes them), as Schema fields."""
+    out: dict[str, list[object]] = {"domains": [], "composite_types": [], "range_types": []}
+    for nsp, name, kind, base, notnull, default, collation, check_names, checks, attributes, types, collations, \
+            *ranged in rows:
         if kind == "d":
-            domains.append(Domain(name, nsp, base, not notnull, raw_expr(default), collation,
-                                  tuple(CheckConstraint(raw_expr(c), n) for n, c in zip(check_names, checks))))  # type: ignore[arg-type]
+            out["domains"].append(Domain(name, nsp, base, not notnull, raw_expr(default), collation, tuple(
+                CheckConstraint(raw_expr(c), n) for n, c in zip(check_names, checks))))  # type: ignore[arg-type]
+        elif kind == "c":
+            out["composite_types"].append(CompositeType(name, nsp, tuple(map(Attribute, attributes, types, collations))))
         else:
-            composites.append(CompositeType(name, nsp, tuple(map(Attribute, attributes, types, collations))))
-    return tuple(domains), tuple(composites)
+            out["range_types"].append(RangeType(name, nsp, *ranged))
+    return {key: tuple(values) for key, values in out.items()}

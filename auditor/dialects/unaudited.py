@@ -70,7 +70,6 @@ POSTGRES_KINDS: tuple[UnauditedKind, ...] = (
                                              "NOT tg.tgisinternal AND tg.tgparentid = 0 AND c.relkind NOT IN ('r', 'p')")),
     # A view's own query is its _RETURN rule.
     UnauditedKind("rule", _on_tables("pg_rewrite", "r", "ev_class", "r.rulename <> '_RETURN'")),
-    UnauditedKind("range_type", _in_schemas("pg_type", "ty", "typnamespace", "ty.typtype = 'r'")),
     # CREATE TYPE with input and output functions; not the array types made for every type.
     UnauditedKind("base_type", _in_schemas("pg_type", "ty", "typnamespace", "ty.typtype = 'b' AND ty.typcategory <> 'A'")),
     UnauditedKind("foreign_table", _in_schemas("pg_class", "c", "relnamespace", "c.relkind = 'f'")),

@@ -95,6 +95,8 @@ STATEMENT_HAZARDS: dict[str, tuple[str, ...]] = {
     "domain_drop_not_null": (),  # ALTER DOMAIN ... DROP NOT NULL
     # ALTER DOMAIN ... ADD CONSTRAINT ... CHECK NOT VALID, then VALIDATE (validate_constraint)
     "add_domain_check_not_valid": (MAY_FAIL_ON_EXISTING_DATA,),
+    # ALTER DOMAIN ... ADD CONSTRAINT ... CHECK of a domain this plan creates (its check calls a spec function)
+    "add_domain_check": (),
     "drop_domain_check": (BACKWARD_INCOMPATIBLE,),  # ALTER DOMAIN ... DROP CONSTRAINT
     "drop_domain": (BACKWARD_INCOMPATIBLE,),  # DROP DOMAIN: refused while a column uses it
     "create_composite_type": (),  # CREATE TYPE ... AS (...)
@@ -103,6 +105,8 @@ STATEMENT_HAZARDS: dict[str, tuple[str, ...]] = {
     # ALTER TYPE ... ALTER ATTRIBUTE ... TYPE: refused while a table's column has the type
     "alter_attribute_type": (BACKWARD_INCOMPATIBLE, MAY_FAIL_ON_EXISTING_DATA),
     "drop_composite_type": (BACKWARD_INCOMPATIBLE,),  # DROP TYPE of a composite type: refused while used
+    "create_range_type": (),  # CREATE TYPE ... AS RANGE
+    "drop_range_type": (BACKWARD_INCOMPATIBLE,),  # DROP TYPE of a range type (and its multirange): refused while used
     # ADD CONSTRAINT ... EXCLUDE: its index is built under the lock; conflicting rows fail it
     "add_exclusion": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, INDEX_BUILD, MAY_FAIL_ON_EXISTING_DATA),
     "drop_exclusion": (BACKWARD_INCOMPATIBLE, INDEX_DROPPED),  # DROP CONSTRAINT of an exclusion constraint
@@ -111,13 +115,12 @@ STATEMENT_HAZARDS: dict[str, tuple[str, ...]] = {
     "replace_trigger": (),  # CREATE OR REPLACE TRIGGER, or DROP and CREATE in one transaction
     "enable_trigger": (),  # ALTER TABLE ... ENABLE / DISABLE [REPLICA | ALWAYS] TRIGGER
     "drop_trigger": (BACKWARD_INCOMPATIBLE,),  # DROP TRIGGER: what it did on each write is no longer done
-    # ENABLE or FORCE ROW LEVEL SECURITY where the table has a permissive policy: the policies decide
+    # ENABLE or FORCE ROW LEVEL SECURITY where the table has a permissive policy (the policies decide),
+    # or on a table the plan creates (no rows, no readers yet)
     "enable_row_security": (),
     # ENABLE or FORCE ROW LEVEL SECURITY without a permissive policy: every row is hidden from the
     # roles it applies to (all but the owner; the owner too when forced)
     "enable_row_security_no_policy": (BACKWARD_INCOMPATIBLE,),
-    # ENABLE or FORCE ROW LEVEL SECURITY of a table this plan creates: no rows, nothing reads it yet
-    "new_table_row_security": (),
     "disable_row_security": (),  # DISABLE or NO FORCE ROW LEVEL SECURITY
     "create_policy": (),  # CREATE POLICY, where it is not there yet
     "replace_policy": (),  # ALTER POLICY, or DROP and CREATE POLICY in one transaction

@@ -114,13 +114,13 @@ def row_security_sql(table: Table, flag: str, on: bool, dialect: Dialect) -> str
 
 def _row_security(item: DriftItem, table: Table, flag: str, dialect: Dialect, new: bool = False) -> Statement:
     """The flag as the spec has it. Turning it on for a table the spec gives no permissive policy
-    hides every row from the roles it applies to (non-owners; the owner too when forced), but for
-    a ``new`` table, made by the plan: it has no rows, and nothing reads it yet."""
+    hides every row from the roles it applies to (non-owners; the owner too when forced), unless
+    the table is ``new``: made by this plan, it has no rows and no one reads it yet."""
     on = bool(getattr(table, flag))
     kind = "disable_row_security"
     if on:
-        kind = "new_table_row_security" if new else \
-            "enable_row_security" if any(p.permissive for p in table.policies) else "enable_row_security_no_policy"
+        hides = not new and not any(p.permissive for p in table.policies)
+        kind = "enable_row_security_no_policy" if hides else "enable_row_security"
     return Statement(row_security_sql(table, flag, on, dialect), item, "row_security", hazards_of(kind))
 
 
