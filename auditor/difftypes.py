@@ -148,9 +148,9 @@ def _attributes(want: CompositeType, have: CompositeType) -> Iterator[DriftItem]
             yield _item("composite_type_mismatch", want, a.name, describe_attribute(a), None,
                         f"composite type {label} lacks attribute {describe_attribute(a)}")
         elif a != live[a.name]:
-            yield _item("composite_type_mismatch", want, a.name, describe_attribute(a), describe_attribute(live[a.name]),
-                        f"attribute {a.name} of composite type {label} is {describe_attribute(live[a.name])}, "
-                        f"spec says {describe_attribute(a)}")
+            now = describe_attribute(live[a.name])
+            yield _item("composite_type_mismatch", want, a.name, describe_attribute(a), now,
+                        f"attribute {a.name} of composite type {label} is {now}, spec says {describe_attribute(a)}")
     for a in have.attributes:
         if a.name not in spec_names:
             yield _item("composite_type_mismatch", want, a.name, None, describe_attribute(a),

@@ -61,7 +61,8 @@ def missing_domain(item: DriftItem, ctx: Context) -> list[Statement]:
     later = [c for c in domain.checks if _calls_spec_function(c.expression.text, ctx.expected)]
     name = qualified_sql(domain, dialect)
     sql = f"CREATE DOMAIN {name} AS {_type_sql(domain.type, domain.collation, dialect)}"
-    sql += f" DEFAULT {default_sql(domain.default, dialect)}" if domain.default is not None and not later_default else ""
+    if domain.default is not None and not later_default:
+        sql += f" DEFAULT {default_sql(domain.default, dialect)}"
     sql += "" if domain.nullable else " NOT NULL"
     sql += "".join(f" CONSTRAINT {dialect.quote(check_name_of(domain, c))} CHECK ({c.expression.text})"
                    for c in domain.checks if c not in later)
@@ -114,7 +115,8 @@ def _check_of(domain: Domain, text: str | None) -> CheckConstraint:
 
 def _drop_check(item: DriftItem, domain: Domain, dialect: Dialect) -> Statement:
     check = _check_of(domain, item.actual)
-    sql = f"ALTER DOMAIN {qualified_sql(domain, dialect)} DROP CONSTRAINT IF EXISTS {dialect.quote(check_name_of(domain, check))}"
+    name = dialect.quote(check_name_of(domain, check))
+    sql = f"ALTER DOMAIN {qualified_sql(domain, dialect)} DROP CONSTRAINT IF EXISTS {name}"
     return Statement(sql, item, "drop_constraints", hazards_of("drop_domain_check"))
 
 
