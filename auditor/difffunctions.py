@@ -15,7 +15,7 @@ def diff_functions(want: tuple[Function, ...], have: tuple[Function, ...]) -> It
     from auditor.diff import match_by_key
 
     missing, extra, both = match_by_key(want, have, lambda f: f.key)
-    for f in missing:
+    for f in in_dependency_order(missing):
         yield _item("missing_function", f, f.sql, None, f"{describe(f)} is missing")
     for f, live in both:
         if f != live:
@@ -24,6 +24,47 @@ def diff_functions(want: tuple[Function, ...], have: tuple[Function, ...]) -> It
                         f"{describe(f)} differs from the spec: {'; '.join(parts)}")
     for f in extra:
         yield _item("extra_function", f, None, f.sql, f"{describe(f)} is not in the spec")
+
+
+def in_dependency_order(functions: list[Function]) -> list[Function]:
+    """The functions, each after those of the list it calls where Postgres checks the call when the
+    function is made: in a BEGIN ATOMIC or RETURN body, and in an argument's default. (Other
+    bodies are checked when they run.) Otherwise, and within a cycle, in their order."""
+    by_name: dict[str, list[Function]] = {}
+    for f in functions:
+        by_name.setdefault(f.name, []).append(f)
+    out: list[Function] = []
+    placed: set[str] = set()
+
+    def place(f: Function, path: frozenset[str]) -> None:
+        if f.key in placed or f.key in path:
+            return
+        for name in sorted(_calls_at_creation(f)):
+            for callee in by_name.get(name, ()):
+                if callee.key != f.key:
+                    place(callee, path | {f.key})
+        placed.add(f.key)
+        out.append(f)
+
+    for f in functions:
+        place(f, frozenset())
+    return out
+
+
+def _calls_at_creation(function: Function) -> set[str]:
+    """The names of the functions a function's atomic body and argument defaults call."""
+    # (SQL bodies: a BEGIN ATOMIC or RETURN one is checked; ordering the others too costs nothing.)
+    texts = [function.parameters] + ([function.body.canon] if function.language == "sql" else [])
+    from auditor.dialects.pgfunctions import dict_nodes
+
+    found: set[str] = set()
+    for text in texts:
+        for node in dict_nodes(text) if '"funcname"' in text else ():
+            names = node.get("funcname")  # canonical: ["schema", "name"] (or String nodes)
+            if isinstance(names, list) and names:
+                last = names[-1]
+                found.add(str(last.get("String", {}).get("sval", "")) if isinstance(last, dict) else str(last))
+    return found
 
 
 def describe(function: Function) -> str:

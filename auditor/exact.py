@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 from auditor.canon import normalize_schema
 from auditor.diff import check_name, diff_schemas
 from auditor.dialects import Dialect
-from auditor.model import CheckConstraint, Column, Domain, ExclusionConstraint, Expr, Index, Schema, Table, View
+from auditor.model import (
+    CheckConstraint, Column, Domain, ExclusionConstraint, Expr, Function, Index, Schema, Table, View)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -52,6 +53,8 @@ def engine_canonical(expected: Schema, dialect: Dialect, scratch: Connection) ->
     statements = plan_changes(diff_schemas(named, empty, dialect=dialect), named, empty, dialect)
     refused: list[str] = []
     conn = scratch.execution_options(isolation_level="AUTOCOMMIT")
+    if dialect.has_functions:  # each statement commits on its own: SET LOCAL in the plan would not hold
+        conn.exec_driver_sql("SET check_function_bodies = off")
     for statement in statements:
         if statement.manual:
             continue
@@ -64,8 +67,8 @@ def engine_canonical(expected: Schema, dialect: Dialect, scratch: Connection) ->
 
 
 def _namespaces(schema: Schema, dialect: Dialect) -> tuple[str, ...]:
-    names = {o.schema for o in (*schema.tables, *schema.views, *schema.domains, *schema.composite_types,
-                                *schema.range_types)}
+    names = {o.schema for o in (*schema.tables, *schema.views, *schema.functions, *schema.domains,
+                                *schema.composite_types, *schema.range_types)}
     return tuple(sorted(n for n in names if n)) or ((dialect.default_schema,) if dialect.default_schema else ())
 
 
@@ -88,7 +91,9 @@ def _served_forms(expected: Schema, named: Schema, served: Schema) -> Schema:
     tables = tuple(_table(t, n, by_key.get(t.key)) for t, n in zip(expected.tables, named.tables))
     views = {v.key: v for v in served.views}
     domains = {d.key: d for d in served.domains}
+    functions = {f.key: f for f in served.functions}
     return replace(expected, tables=tables, views=tuple(_view(v, views.get(v.key)) for v in expected.views),
+                   functions=tuple(_function(f, functions.get(f.key)) for f in expected.functions),
                    domains=tuple(_domain(d, domains.get(d.key)) for d in expected.domains))
 
 
@@ -142,6 +147,11 @@ def _exclusion(exclusion: ExclusionConstraint, served: ExclusionConstraint | Non
     if served is None:
         return exclusion
     return replace(exclusion, definition=_served(exclusion.definition, served.definition))
+
+
+def _function(function: Function, served: Function | None) -> Function:
+    """The function as the server made it, with the author's statement (DDL is made from it)."""
+    return function if served is None else replace(served, sql=function.sql)
 
 
 def _view(view: View, served: View | None) -> View:

@@ -22,6 +22,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import fields, is_dataclass
 from functools import cache, lru_cache
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Callable
 
@@ -37,7 +38,9 @@ FORMAT = 3
 _MEMORY_ENTRIES = 32
 # What the cached model depends on besides the spec: a change to any of these makes new keys.
 _LOADER_MODULES = ("auditor.model", "auditor.spec", "auditor.yamlsrc", "auditor.canon", "auditor.dialects",
-                   "auditor.speccache", "auditor.spectypes")
+                   "auditor.speccache", "auditor.specfunctions", "auditor.spectypes",
+                   # canonical forms of a dialect's cached spec (imported lazily: read by path)
+                   "auditor.dialects.pgexpr", "auditor.dialects.pgparse", "auditor.dialects.pgfunctions")
 
 
 def cache_dir() -> Path | None:
@@ -61,7 +64,7 @@ def _loader_fingerprint() -> bytes:
     digest = hashlib.sha256(f"{__version__}/{FORMAT}".encode())
     for name in _LOADER_MODULES:
         module = sys.modules.get(name)
-        source = getattr(module, "__file__", None)
+        source = getattr(module, "__file__", None) if module else getattr(find_spec(name), "origin", None)
         try:
             digest.update(Path(source).read_bytes() if source else name.encode())
         except OSError:

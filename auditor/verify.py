@@ -137,12 +137,30 @@ def parse_problem(sql: str) -> str | None:
     from pglast import ast
 
     try:
-        for raw in pglast.parser.parse_sql(sql):
+        statements = pglast.parser.parse_sql(sql)
+    except pglast.parser.ParseError as exc:
+        return None if _parses_for_an_older_server(sql) else str(exc.args[0]) if exc.args else "syntax error"
+    try:
+        for raw in statements:
             if isinstance(raw.stmt, ast.DoStmt):
                 _parse_do(raw.stmt)
     except pglast.parser.ParseError as exc:
         return str(exc.args[0]) if exc.args else "syntax error"
     return None
+
+
+def _parses_for_an_older_server(sql: str) -> bool:
+    """Whether ``sql`` parses once names that are keywords only in newer grammars are quoted
+    (``dialects.pgparse``): a function statement Postgres 15 wrote, with an argument named ``json``."""
+    import pglast
+
+    from auditor.dialects import pgparse
+
+    try:
+        pgparse.parse_sql_json(sql)
+    except pglast.parser.ParseError:
+        return False
+    return True
 
 
 def _parse_do(stmt: ast.DoStmt) -> None:

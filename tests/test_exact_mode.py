@@ -3,6 +3,7 @@ so what the parse-tree rules cannot prove equal or different is compared in the 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from conftest import PG_ADMIN_URL, LiveDb, run_cli
 
@@ -68,5 +69,23 @@ def test_what_the_scratch_database_refuses_keeps_its_tree_form_and_is_reported(p
     spec = write_spec("tables:\n  j:\n    columns: {id: {type: integer, primary_key: true}, "
                       "at: {type: timestamptz, default: app_now()}}\n")
     exact = _audit(pg_url, spec, "--dev-url", PG_ADMIN_URL)
-    assert exact["drift"] == [] and exact["expressions"] == "engine"
+    assert [i["kind"] for i in exact["drift"]] == ["extra_function"] and exact["expressions"] == "engine"
     assert any("app_now" in r for r in exact["refused_by_scratch_database"])
+    # With the function in the spec, the scratch database makes it first, and the table after it.
+    with_function = write_spec("functions:\n  - CREATE FUNCTION app_now() RETURNS timestamptz LANGUAGE sql "
+                               "AS 'SELECT now()'\n" + Path(spec).read_text(), "with_function.yaml")
+    exact = _audit(pg_url, with_function, "--dev-url", PG_ADMIN_URL)
+    assert exact["drift"] == [] and not exact.get("refused_by_scratch_database")
+
+
+def test_function_bodies_compare_in_the_servers_spelling(pg_url: str, write_spec) -> None:
+    """A BEGIN ATOMIC body the parse-tree rules cannot prove equal (the server expands ``*``) is
+    clean in exact mode: both sides are the server's deparse."""
+    LiveDb(pg_url, "postgresql").execute(
+        "CREATE TABLE j (id integer PRIMARY KEY, note text)",
+        "CREATE FUNCTION first_j() RETURNS SETOF j LANGUAGE sql BEGIN ATOMIC SELECT * FROM j ORDER BY id LIMIT 1; END")
+    spec = write_spec("tables:\n  j:\n    columns: {id: {type: integer, primary_key: true}, note: text}\n"
+                      "functions:\n  - CREATE FUNCTION first_j() RETURNS SETOF j LANGUAGE sql BEGIN ATOMIC "
+                      "SELECT * FROM j ORDER BY id LIMIT 1; END\n")
+    assert [i["kind"] for i in _audit(pg_url, spec)["drift"]] == ["function_mismatch"]
+    assert _audit(pg_url, spec, "--dev-url", PG_ADMIN_URL)["drift"] == []

@@ -123,6 +123,29 @@ def test_postgres_views_compare_as_parsed_queries() -> None:
     assert canonical_view("SELECT a FROM t WHERE b > 1", PG) != canonical_view("SELECT a FROM t WHERE b > 2", PG)
 
 
+PG_VIEWS_EQUAL = [
+    # (id, as written, as the server stores it)
+    ("whole_row_argument", "SELECT id, label(accounts) AS label FROM accounts",
+     "SELECT accounts.id, label(accounts.*) AS label FROM accounts;"),
+    ("whole_row_of_an_alias_in_a_join", "SELECT a.id, label(a) FROM accounts a JOIN owners o ON o.id = a.owner_id",
+     "SELECT a.id, label(a.*) AS label FROM (accounts a JOIN owners o ON ((o.id = a.owner_id)));"),
+]
+PG_VIEWS_DIFFERENT = [
+    ("star_is_not_a_whole_row", "SELECT accounts.* FROM accounts", "SELECT accounts FROM accounts"),
+    ("another_relation", "SELECT label(a) FROM accounts a, b", "SELECT label(b.*) FROM accounts a, b"),
+]
+
+
+@pytest.mark.parametrize(("written", "stored"), [pytest.param(w, s, id=i) for i, w, s in PG_VIEWS_EQUAL])
+def test_postgres_view_spellings_that_mean_the_same_are_equal(written: str, stored: str) -> None:
+    assert canonical_view(written, PG) == canonical_view(stored, PG)
+
+
+@pytest.mark.parametrize(("left", "right"), [pytest.param(a, b, id=i) for i, a, b in PG_VIEWS_DIFFERENT])
+def test_postgres_views_that_differ_are_not_equal(left: str, right: str) -> None:
+    assert canonical_view(left, PG) != canonical_view(right, PG)
+
+
 def test_postgres_text_the_parser_refuses_is_compared_as_text_and_says_so() -> None:
     expr = canonical_expr("a b c", PG)
     assert expr is not None and not expr.proven

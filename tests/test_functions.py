@@ -75,6 +75,19 @@ NATURAL = [
                              "STRICT PARALLEL SAFE AS $$ BEGIN RETURN p || v; END $$",
      "CREATE FUNCTION label(v character varying, p text = 'x') RETURNS text LANGUAGE plpgsql RETURNS NULL ON NULL INPUT "
      "PARALLEL SAFE VOLATILE SECURITY INVOKER AS $$ BEGIN RETURN p || v; END $$"),
+    ("internal", "CREATE FUNCTION my_abs(integer) RETURNS integer LANGUAGE internal IMMUTABLE STRICT AS 'int4abs'",
+     "CREATE FUNCTION my_abs(int4) RETURNS int4 AS $$int4abs$$ LANGUAGE internal STRICT IMMUTABLE"),
+    ("window", "CREATE FUNCTION my_rank() RETURNS bigint LANGUAGE internal WINDOW AS 'window_rank'",
+     "CREATE FUNCTION my_rank() RETURNS int8 WINDOW LANGUAGE internal AS 'window_rank'"),
+    ("atomic_dml", "CREATE FUNCTION put(i int) RETURNS void LANGUAGE sql BEGIN ATOMIC INSERT INTO items (id, name) "
+                   "VALUES (i, 'x'); DELETE FROM items WHERE id = i + 1000; END",
+     "CREATE FUNCTION put(i integer) RETURNS void LANGUAGE sql\nBEGIN ATOMIC\n  INSERT INTO public.items (id, name) "
+     "VALUES (i, 'x');\n  DELETE FROM items WHERE id = i + 1000;\nEND"),
+    ("argument_defaults", "CREATE FUNCTION since(d date DEFAULT CURRENT_DATE, n int DEFAULT NULL, tags text[] DEFAULT "
+                          "'{}', at timestamptz DEFAULT now(), c varchar = 'x') RETURNS numeric(10, 2) LANGUAGE sql "
+                          "AS 'SELECT 1'",
+     "create or replace function since(d date = current_date, n int = null, tags text[] = '{}'::text[], at timestamp "
+     "with time zone = now(), c varchar(5) = 'x') returns numeric as 'SELECT 1' language sql"),
     ("other_schema", ("CREATE SCHEMA app", "CREATE FUNCTION app.twice(a bigint) RETURNS bigint LANGUAGE sql "
                                            "IMMUTABLE RETURN a * 2"),
      "CREATE FUNCTION app.twice(a int8) RETURNS int8 LANGUAGE sql IMMUTABLE RETURN a * 2"),
@@ -93,19 +106,23 @@ def test_natural_ddl_and_a_hand_written_spec_audit_clean(pg_url: str, tmp_path: 
 # ---------------------------------------------------------------------------------------------
 # Spelling never counts; a string literal always does
 
-LIVE_BODY = ("CREATE FUNCTION greet(who text) RETURNS text LANGUAGE plpgsql AS $$\nBEGIN\n"
+LIVE_BODY = ("CREATE FUNCTION greet(who text) RETURNS text LANGUAGE plpgsql AS $$\nDECLARE\n  nobody text := '?';\n"
+             "BEGIN\n  IF who IS NULL THEN RETURN nobody; END IF;\n"
              "  IF who = '' THEN RETURN 'Hello,  nobody'; END IF;\n  RETURN concat('Hello, ', who);\nEND $$")
 SPELLINGS = [
     # (id, the spec's statement, the drift it gives against LIVE_BODY)
-    ("whitespace", "CREATE FUNCTION greet(who text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN IF who = '' THEN RETURN "
+    ("whitespace", "CREATE FUNCTION greet(who text) RETURNS text LANGUAGE plpgsql AS $$ DECLARE nobody text := '?'; "
+                   "BEGIN IF who IS NULL THEN RETURN nobody; END IF; IF who = '' THEN RETURN "
                    "'Hello,  nobody'; END IF; RETURN concat('Hello, ', who); END $$", []),
-    ("comments", "CREATE FUNCTION greet(who text) RETURNS text LANGUAGE plpgsql AS $$\nBEGIN -- greet\n  IF who = '' /* no one */"
+    ("comments", "CREATE FUNCTION greet(who text) RETURNS text LANGUAGE plpgsql AS $$\nDECLARE\n  nobody text := '?'; -- ?\n"
+                 "BEGIN -- greet\n  IF who IS NULL THEN RETURN nobody; END IF;\n  IF who = '' /* no one */"
                  " THEN RETURN 'Hello,  nobody'; END IF;\n  RETURN concat('Hello, ', who);\nEND $$", []),
-    ("keyword_case", "create function GREET(WHO TEXT) returns TEXT language PLPGSQL as $body$\nbegin\n  if WHO = '' then "
+    ("keyword_case", "create function GREET(WHO TEXT) returns TEXT language PLPGSQL as $body$\ndeclare NOBODY TEXT := '?';\n"
+                     "begin\n  if WHO is null then return Nobody; end if;\n  if WHO = '' then "
                      "return 'Hello,  nobody'; end if;\n  return CONCAT('Hello, ', Who);\nend $body$", []),
     ("literal_space", LIVE_BODY.replace("'Hello,  nobody'", "'Hello, nobody'"), [("function_mismatch", "greet(text)")]),
     ("literal_case", LIVE_BODY.replace("'Hello, '", "'hello, '"), [("function_mismatch", "greet(text)")]),
-    ("returned_variable", LIVE_BODY.replace("RETURN concat('Hello, ', who)", "RETURN who"),
+    ("returned_variable", LIVE_BODY.replace("RETURN nobody;", "RETURN who;"),
      [("function_mismatch", "greet(text)")]),
 ]
 
@@ -119,6 +136,24 @@ def test_spelling_never_counts_and_literals_always_do(pg_url: str, tmp_path: Pat
     code, items, messages = audit(pg_url, spec)
     assert items == drift
     assert all("body" in m for m in messages)
+
+
+def test_ignore_globs_match_functions_and_sqlite_has_none(pg_url: str, sqlite_url: str, tmp_path: Path) -> None:
+    LiveDb(pg_url, "postgresql").execute(TABLE, "CREATE FUNCTION legacy_total(n int) RETURNS int LANGUAGE sql RETURN n")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("ignore: ['legacy_*']\n" + spec_of())
+    assert audit(pg_url, spec)[:2] == (0, [])
+    LiveDb(sqlite_url, "sqlite").execute(TABLE)
+    spec.write_text(spec_of(NATURAL[3][2]))
+    assert audit(sqlite_url, spec)[:2] == (0, []), "one spec serves both engines: SQLite has no functions"
+
+
+def test_extension_functions_are_not_compared(pg_url: str, tmp_path: Path) -> None:
+    LiveDb(pg_url, "postgresql").execute(TABLE, "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+                                         "CREATE TYPE span AS RANGE (subtype = float8)")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_of())
+    assert audit(pg_url, spec)[:2] == (0, []), "pg_trgm's functions, a range type's constructors: not the spec's"
 
 
 def test_sql_and_atomic_bodies_compare_literals(pg_url: str, tmp_path: Path) -> None:
@@ -149,6 +184,17 @@ DATABASE = [
     "AS $$ SELECT 'classified' $$",
     "CREATE FUNCTION listing(n int) RETURNS TABLE (id int, name text) LANGUAGE sql AS $$ SELECT id, name FROM items "
     "LIMIT n $$",
+    # Names that need quotes, an argument named like a newer keyword, DML bound at creation, and
+    # options pg_get_functiondef spells its own way.
+    'CREATE SCHEMA "Odd"',
+    'CREATE FUNCTION "Odd"."CamelFn"("X" int) RETURNS int LANGUAGE sql AS $$ SELECT "X" + 1 $$',
+    "CREATE FUNCTION with_json(json json DEFAULT '{}') RETURNS json LANGUAGE sql AS 'SELECT $1'",
+    "CREATE FUNCTION rename_to(i int, n text) RETURNS void LANGUAGE sql BEGIN ATOMIC UPDATE items SET name = n "
+    "WHERE id = i; INSERT INTO items (id, name) SELECT i + 1000, n WHERE NOT EXISTS (SELECT 1 FROM items WHERE id = i); END",
+    "CREATE FUNCTION count_of(VARIADIC xs int[]) RETURNS int LANGUAGE sql IMMUTABLE PARALLEL RESTRICTED "
+    "SET work_mem FROM CURRENT AS 'SELECT array_length(xs, 1)'",
+    "CREATE FUNCTION locked() RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$ BEGIN "
+    "RETURN 'ünïcode'; /* é */ END $$",
 ]
 
 
@@ -167,8 +213,9 @@ def func_db(pg_url: str, tmp_path: Path) -> tuple[LiveDb, Path]:
 def test_snapshot_audits_clean_and_rebuilds_the_same_pg_dump(func_db: tuple[LiveDb, Path], new_db) -> None:
     db, spec = func_db
     doc = yaml.safe_load(spec.read_text())
-    assert len(doc["functions"]) == 8 and all(s.startswith("CREATE OR REPLACE ") for s in doc["functions"])
-    assert "functions:\n- |\n  CREATE OR REPLACE FUNCTION app.add" in spec.read_text()
+    assert len(doc["functions"]) == 13 and all(s.startswith("CREATE OR REPLACE ") for s in doc["functions"])
+    assert "functions:\n- |\n  CREATE OR REPLACE FUNCTION " in spec.read_text()
+    assert "- |\n  CREATE OR REPLACE FUNCTION app.add(a integer, b integer DEFAULT 1)\n" in spec.read_text()
     assert audit(db.url, spec)[:2] == (0, [])
     assert plan_is_empty(db.url, spec)
     empty = new_db("postgresql")
@@ -251,17 +298,34 @@ def test_a_signature_change_drops_and_creates(func_db: tuple[LiveDb, Path]) -> N
     assert refused.code != 0 and "BACKWARD_INCOMPATIBLE" in refused.out + refused.err
 
 
-def test_functions_are_created_before_the_tables_that_call_them(new_db, tmp_path: Path) -> None:
-    """A default calls a spec function, an index calls another, a function reads a table made
-    later (its body is not checked at creation): one apply on an empty database."""
+# One apply on an empty database: each spec's functions are made in dependency order.
+ORDER = [
+    # (id, the spec)
+    # A default calls a spec function, an index another; a function reads a table made later (its
+    # body is not checked at creation); a BEGIN ATOMIC body is bound to its table at creation.
+    ("before_tables", "tables:\n  items:\n    columns:\n      id: {type: integer, primary_key: true, default: next_id()}\n"
+                      "      name: text\n    indexes:\n      items_norm_idx: {columns: [norm(name)]}\nfunctions:\n"
+                      "  - CREATE FUNCTION next_id() RETURNS integer LANGUAGE sql AS 'SELECT coalesce(max(id), 0) + 1 FROM items'\n"
+                      "  - CREATE FUNCTION norm(t text) RETURNS text LANGUAGE sql IMMUTABLE RETURN lower(t)\n"
+                      "  - CREATE FUNCTION item_count() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM items; END\n"),
+    # Checked when made: a RETURN body and an argument's default call functions that sort after them.
+    ("calls_at_creation", TABLE_SPEC + "functions:\n"
+                          "  - CREATE FUNCTION a_twice(t text) RETURNS text LANGUAGE sql IMMUTABLE RETURN z_once(t) || z_once(t)\n"
+                          "  - CREATE FUNCTION b_label(t text = z_once('x')) RETURNS text LANGUAGE sql RETURN t\n"
+                          "  - CREATE FUNCTION z_once(t text) RETURNS text LANGUAGE sql IMMUTABLE RETURN upper(t)\n"),
+    # Bound to a view: by its row type, by a BEGIN ATOMIC body reading it.
+    ("after_views", TABLE_SPEC + "views:\n  named_items: SELECT id, name FROM items WHERE name IS NOT NULL\nfunctions:\n"
+                    "  - CREATE FUNCTION first_named() RETURNS SETOF named_items LANGUAGE sql AS "
+                    "'SELECT * FROM named_items LIMIT 1'\n"
+                    "  - CREATE FUNCTION named_count() RETURNS bigint LANGUAGE sql BEGIN ATOMIC "
+                    "SELECT count(*) FROM named_items; END\n"),
+]
+
+
+@pytest.mark.parametrize("spec_text", [pytest.param(text, id=i) for i, text in ORDER])
+def test_one_apply_makes_functions_in_dependency_order(new_db, tmp_path: Path, spec_text: str) -> None:
     spec = tmp_path / "spec.yaml"
-    spec.write_text(
-        "tables:\n  items:\n    columns:\n      id: {type: integer, primary_key: true, default: next_id()}\n"
-        "      name: text\n    indexes:\n      items_norm_idx: {columns: [norm(name)]}\n"
-        "functions:\n"
-        "  - CREATE FUNCTION next_id() RETURNS integer LANGUAGE sql AS 'SELECT coalesce(max(id), 0) + 1 FROM items'\n"
-        "  - CREATE FUNCTION norm(t text) RETURNS text LANGUAGE sql IMMUTABLE RETURN lower(t)\n"
-        "  - CREATE FUNCTION item_count() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM items; END\n")
+    spec.write_text(spec_text)
     url = new_db("postgresql")
     applied = run_cli("apply", "--db", url, "--spec", str(spec), "--yes")
     assert applied.code == 0, applied.out + applied.err
@@ -375,3 +439,18 @@ def test_incident_replay_an_edited_trigger_function_is_silent_drift(new_db) -> N
     assert "statement_timestamp()" in production.query("SELECT prosrc FROM pg_proc WHERE proname = 'touch'")[0][0]
     after = run_cli("audit", "--db", production.url, "--expected-db", reference.url, *version, "--format", "json")
     assert after.code == 0 and json.loads(after.out)["databases"][0]["version"]["status"] == "match"
+
+
+
+def test_a_statement_the_parser_refuses_keeps_the_catalogs_identity() -> None:
+    """Overloads whose statements do not parse stay apart: identified by their argument types as
+    the catalog formats them, and compared as text."""
+    from auditor.canon import normalize_schema
+    from auditor.dialects import POSTGRESQL
+    from auditor.model import Function, Schema
+
+    live = Schema(functions=(Function("f", "public", ("integer",), sql="CREATE FUNCTION f( nonsense"),
+                             Function("f", "public", ("character varying(20)", "public.mood[]"), sql="CREATE nonsense")))
+    functions = normalize_schema(live, POSTGRESQL).functions
+    assert [f.key for f in functions] == ["public.f(integer)", "public.f(varchar, mood[])"]
+    assert not any(f.body.proven for f in functions)

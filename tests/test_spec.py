@@ -95,12 +95,16 @@ def test_the_readme_spec_example_is_valid_and_complete(tmp_path) -> None:
     assert not next(fk for fk in table.foreign_keys if fk.name == "fk_jobs_legacy").validated
     assert table.renamed_from == "jobs" and table.column("code").renamed_from == "ref"
     assert [e.name for e in schema.enums] == ["job_status"] and schema.extensions == ("pg_trgm",)
+    assert [(f.schema, f.signature, f.kind) for f in schema.functions] == [
+        (None, "touch_updated_at()", "function"), ("audit", "add(integer, integer)", "function")]
     assert {v.materialized for v in schema.views} == {True, False}
     assert [d.name for d in schema.domains] == ["email_address"] and schema.domains[0].checks[0].name == "email_has_at"
     assert schema.composite_types[0].attributes[1].collation == "C" and table.exclusions[0].using == "gist"
     assert [(r.name, r.subtype, r.subtype_diff) for r in schema.range_types] == [
         ("uuidrange", "uuid", None), ("floatrange", "float8", "float8mi")]
     assert len(table.unique_constraints) == 3 and len(table.checks) == 3 and len(table.indexes) == 4
+    assert [t.name for t in table.triggers] == ["jobs_touch", "jobs_audit"] and table.triggers[1].enabled == "disabled"
+    assert (table.row_security, table.force_row_security) == (True, True) and table.policies[0].roles == ("app",)
     long_unique = next(u for u in table.unique_constraints if u.name == "ux_jobs_ref")
     assert (long_unique.include, long_unique.nulls_not_distinct, long_unique.deferrable) == (("status",), True, True)
     assert next(c for c in table.checks if c.name == "ck_local").no_inherit

@@ -283,6 +283,8 @@ tables:
       id: {type: integer, primary_key: true}
       body: text
       %s
+    triggers:
+      docs_ai: "CREATE TRIGGER docs_ai AFTER INSERT ON docs BEGIN INSERT INTO docs_fts (rowid, body) VALUES (new.id, new.body); END"
   other:
     columns:
       id: {type: integer, primary_key: true}

@@ -554,6 +554,7 @@ def _unqualified_query(query: Node) -> Node:
         return _mapped(node, strip)
 
     select = strip(select) if names else select
+    select = _whole_rows_bare(select, _relation_names(select.get("fromClause", [])))
     targets = []
     for target in select.get("targetList", []):
         res = target.get("ResTarget", {})
@@ -561,6 +562,42 @@ def _unqualified_query(query: Node) -> Node:
             res = {k: v for k, v in res.items() if k != "name"}
         targets.append({"ResTarget": res})
     return {"SelectStmt": {**select, "targetList": targets}} if targets else {"SelectStmt": select}
+
+
+def _whole_rows_bare(select: Node, names: set[str]) -> Node:
+    """A function argument that is a FROM relation's whole row written ``t.*`` as the bare ``t``:
+    Postgres writes ``f(accounts.*)`` for ``f(accounts)`` (PostgREST's computed columns)."""
+    if not names:
+        return select
+
+    def bare(node: Node) -> Node:
+        if isinstance(node, dict) and "SelectStmt" in node:
+            return node  # a subquery has tables of its own
+        if isinstance(node, dict) and "FuncCall" in node:
+            call = node["FuncCall"]
+            args = [_bare_whole_row(arg, names) for arg in call.get("args", [])]
+            node = {"FuncCall": {**call, "args": args}} if "args" in call else node
+        return _mapped(node, bare)
+
+    return _mapped(select, bare)
+
+
+def _bare_whole_row(arg: Node, names: set[str]) -> Node:
+    fields = arg.get("ColumnRef", {}).get("fields", []) if isinstance(arg, dict) else []
+    if len(fields) == 2 and "A_Star" in fields[1] and fields[0].get("String", {}).get("sval") in names:
+        return {"ColumnRef": {"fields": [fields[0]]}}
+    return arg
+
+
+def _relation_names(from_clause: list[Node]) -> set[str]:
+    """The names and aliases of the tables a FROM clause reads, joins included."""
+    out: set[str] = set()
+    for item in from_clause:
+        if isinstance(item, dict) and "JoinExpr" in item:
+            out |= _relation_names([item["JoinExpr"].get("larg"), item["JoinExpr"].get("rarg")])
+        elif isinstance(item, dict) and "RangeVar" in item:
+            out |= _single_relation_names([item])
+    return out
 
 
 def _single_relation_names(from_clause: list[Node]) -> set[str]:

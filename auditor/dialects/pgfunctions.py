@@ -27,7 +27,7 @@ import json
 import re
 from dataclasses import replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterator
 
 from auditor.dialects import pgexpr, pgmemo, pgparse
 from auditor.model import Expr, Function
@@ -89,9 +89,10 @@ def canonical_function(function: Function, default_schema: str) -> Function:
     try:
         parts = json.loads(_canonical_parts(function.sql))
     except pgexpr.Unparsable:
-        # Not a statement the parser takes (only a spec can say so, and loading it refused it):
-        # compared as text.
+        # A statement the parser refuses (a spec's was refused at loading): compared as text, by
+        # the identity the catalog gave (``format_type`` of its argument types).
         return replace(function, schema=function.schema or default_schema,
+                       arguments=tuple(map(_type_text, function.arguments)),
                        body=Expr(function.sql, function.sql, proven=False))
     body = parts.pop("body")
     parts.update(schema=parts["schema"] or default_schema, arguments=tuple(parts["arguments"]),
@@ -131,7 +132,7 @@ def _parts(sql: str) -> str:
         "parallel": str(options.get("parallel", "unsafe")).upper(),
         "leakproof": bool(options.get("leakproof", False)),
         "window": bool(options.get("window", False)),
-        "atomic": "sql_body" in statement and '"RangeVar"' in body["canon"],
+        "atomic": "sql_body" in statement and '"relname"' in body["canon"],
         "body": body,
     })
 
@@ -150,8 +151,19 @@ def _type(node: Node) -> str:
     types (``varchar(20)`` is ``varchar``), and without the default namespace."""
     if node.get("pct_type"):
         return ".".join(n["String"]["sval"] for n in node.get("names", [])) + "%type"
-    text = re.sub(r"\([^()]*\)", "", pgexpr.type_name(node))
-    return text.removeprefix("public.")
+    return _without_length(pgexpr.type_name(node))
+
+
+def _type_text(text: str) -> str:
+    """A type as ``format_type`` writes it, canonical as ``_type`` makes a TypeName."""
+    from auditor.canon import canonical_type
+    from auditor.dialects import POSTGRESQL
+
+    return _without_length(canonical_type(text, POSTGRESQL))
+
+
+def _without_length(canonical: str) -> str:
+    return re.sub(r"\([^()]*\)", "", canonical).removeprefix("public.")
 
 
 def _parameters(statement: Node) -> list[tuple[str, str, str, str | None]]:
@@ -270,10 +282,12 @@ def _dml_unqualified(statement: Node) -> Node:
     columns it names (the server writes ``items.id`` for ``id``)."""
     if statement.get("fromClause") or statement.get("usingClause"):
         return statement
-    relation = statement.get("relation", {}).get("RangeVar", {})
+    relation = statement.get("relation", {})
+    relation = relation.get("RangeVar", relation)  # a statement's own relation is a bare RangeVar
     alias = relation.get("alias", {}).get("Alias", relation.get("alias", {})).get("aliasname") \
         if relation.get("alias") else None
     names = {n for n in (relation.get("relname"), alias) if n}
+    bare = pgexpr._range_var(relation)["RangeVar"]  # as a RangeVar node is normalized
 
     def strip(node: Node) -> Node:
         ref = pgexpr._column_ref(node)
@@ -283,7 +297,7 @@ def _dml_unqualified(statement: Node) -> Node:
             return node  # a subquery has tables of its own
         return pgexpr._mapped(node, strip)
 
-    return {key: value if key == "relation" else strip(value) for key, value in statement.items()}
+    return {key: bare if key == "relation" else strip(value) for key, value in statement.items()}
 
 
 def _plpgsql_tree(sql: str, body: str) -> str:
@@ -345,6 +359,22 @@ def _return_statements(body: str) -> list[list[str]]:
     return out
 
 
+def dict_nodes(canon: str) -> Iterator[dict[str, Any]]:
+    """Every object node of a canonical form (JSON), depth first; none where it is not JSON (a
+    body compared as text)."""
+    try:
+        stack = [json.loads(canon)]
+    except ValueError:
+        return
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            yield node
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
 # ---------------------------------------------------------------------------------------------
 # Writing DDL from an author's text
 
@@ -361,16 +391,5 @@ def create_sql(sql: str, schema: str | None, quoted_schema: str) -> str:
     qualified = kind_at + 2 < len(words) and words[kind_at + 2].name == "ASCII_46"  # "."
     if schema not in (None, "public") and not qualified:
         sql = f"{sql[:name.start]}{quoted_schema}.{sql[name.start:]}"  # the scanner counts characters
-    return or_replace_sql(sql)
+    return pgparse.or_replace_sql(sql)
 
-
-def or_replace_sql(sql: str) -> str:
-    """A CREATE statement as written, as ``CREATE OR REPLACE`` (the author's text otherwise
-    untouched; a function's or a trigger's)."""
-    from pglast import parser
-
-    words = [t for t in parser.scan(sql) if t.name not in _COMMENTS]
-    if not (len(words) > 1 and words[1].name == "OR"):
-        end = words[0].end + 1
-        sql = f"{sql[:end]} OR REPLACE{sql[end:]}"
-    return sql.strip().rstrip(";")

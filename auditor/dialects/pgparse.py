@@ -90,3 +90,15 @@ def _words(text: str) -> list[tuple[int, int, bool]]:
     return [(token.start, token.end + 1,
              token.kind in _NEWER_KEYWORDS and text[token.start:token.end + 1].isalnum())
             for token in parser.scan(text)]
+
+
+def or_replace_sql(sql: str) -> str:
+    """A CREATE statement as written, as ``CREATE OR REPLACE`` (a function's or a trigger's; the
+    author's text otherwise untouched, comments too)."""
+    from pglast import parser
+
+    words = [t for t in parser.scan(sql) if t.name not in ("SQL_COMMENT", "C_COMMENT")]
+    if not (len(words) > 1 and words[1].name == "OR"):
+        end = words[0].end + 1  # the scanner counts characters
+        sql = f"{sql[:end]} OR REPLACE{sql[end:]}"
+    return sql.strip().rstrip(";")

@@ -154,7 +154,10 @@ _EXTENSIONS_SQL = "SELECT extname FROM pg_extension ORDER BY 1"
 # not those an extension owns, nor those made as part of another object (a range type's
 # constructors: deptype 'i').
 _FUNCTIONS_SQL = """
-SELECT n.nspname, p.proname, p.prokind, pg_get_functiondef(p.oid)
+SELECT n.nspname, p.proname, p.prokind, pg_get_functiondef(p.oid),
+       -- The input argument types: the identity, even where the statement will not parse.
+       ARRAY(SELECT format_type(a.oid, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(oid, n)
+             ORDER BY a.n)
 FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
 WHERE p.prokind IN ('f', 'p', 'w') AND n.nspname = ANY(%(schemas)s)
   AND NOT EXISTS (SELECT 1 FROM pg_depend AS dep WHERE dep.classid = 'pg_proc'::regclass
@@ -263,8 +266,8 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ("public",)) -> Sch
                     for nsp, name, materialized, definition in conn.exec_driver_sql(_VIEWS_SQL, params)),
         sequences=tuple(Sequence(name, nsp, *rest) for nsp, name, *rest in conn.exec_driver_sql(_SEQUENCES_SQL, params)),
         extensions=tuple(name for (name,) in conn.exec_driver_sql(_EXTENSIONS_SQL)),
-        functions=tuple(Function(name, nsp, kind="procedure" if kind == "p" else "function", sql=definition)
-                        for nsp, name, kind, definition in conn.exec_driver_sql(_FUNCTIONS_SQL, params)),
+        functions=tuple(Function(name, nsp, tuple(types), "procedure" if kind == "p" else "function", sql=definition)
+                        for nsp, name, kind, definition, types in conn.exec_driver_sql(_FUNCTIONS_SQL, params)),
         **user_types,  # type: ignore[arg-type]
     )
 

@@ -217,3 +217,4 @@ _SQLITE_CREATE_RE = re.compile(r"^(\s*CREATE\s+(?:TEMP(?:ORARY)?\s+)?TRIGGER)\s+
 def if_not_exists_sql(sql: str) -> str:
     """A SQLite statement as written, as ``CREATE TRIGGER IF NOT EXISTS`` (the text otherwise untouched)."""
     return _SQLITE_CREATE_RE.sub(r"\1 IF NOT EXISTS ", sql.strip(), count=1).rstrip().rstrip(";")
+

@@ -33,12 +33,15 @@ from auditor.rebuild import Rebuild
 #   is BEGIN ATOMIC (bound at creation), waits until the tables and foreign keys exist;
 # - triggers, row-level security and policies come once their tables, views and functions do;
 # - owners and grants once every object exists; functions drop after the tables and columns
-#   that used them, before the types they take.
+#   that used them, before the types they take; but one whose signature names a view's or a table's
+#   row type drops before that view or table (which it pins), and after the views calling it.
 PHASES = (
     "renames",
     "drop_policies",
     "drop_triggers",
+    "drop_view_functions",
     "drop_views",
+    "drop_table_functions",
     "drop_foreign_keys",
     "drop_constraints",
     "drop_indexes",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Callable
 
 from auditor.diff import DriftItem
-from auditor.plan.builders import columns, constraints, functions, indexes, objects, partitions, tables, triggers, types
+from auditor.plan.builders import (
+    columns, constraints, functions, indexes, objects, partitions, tables, triggers, types)
 from auditor.plan.model import Context, Statement
 
 Builder = Callable[[DriftItem, Context], list[Statement]]

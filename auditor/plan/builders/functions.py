@@ -11,6 +11,7 @@ holding values of the old body: they are rebuilt (REINDEX) once it is replaced.
 """
 from __future__ import annotations
 
+import json
 import re
 
 from auditor.diff import DriftItem
@@ -35,14 +36,31 @@ def signature_sql(function: Function, dialect: Dialect) -> str:
 
 
 def _phase(function: Function, expected: Schema) -> str:
-    """``create_table_functions`` for a function bound to the spec's tables at creation (its row
-    types in its signature, or a BEGIN ATOMIC / RETURN body), else ``create_functions``."""
+    """When the function is made: ``create_functions``, before the tables; after the tables
+    (``create_table_functions``) when it is bound to some at creation, by the row types in its
+    signature or by a BEGIN ATOMIC / RETURN body that reads them; after the views (in their
+    phase, after them) when what it is bound to is a view."""
+    named = set(re.findall(r"[a-z_][a-z0-9_$.]*", " ".join((*function.arguments, function.returns or "",
+                                                              function.parameters))))
     if function.atomic:
-        return "create_table_functions"
-    relations = {key for obj in (*expected.tables, *expected.views) for key in (obj.key, obj.name)}
-    named = re.findall(r"[a-z_][a-z0-9_$.]*", " ".join((*function.arguments, function.returns or "",
-                                                        function.parameters)))
-    return "create_table_functions" if relations.intersection(named) else "create_functions"
+        named |= _relations_read(function.body.canon)
+    views = {key for v in expected.views for key in (v.key, v.name)}
+    if views & named:
+        return "create_views"
+    tables = {key for t in expected.tables for key in (t.key, t.name)}
+    return "create_table_functions" if function.atomic or tables & named else "create_functions"
+
+
+def _relations_read(canon: str) -> set[str]:
+    """The relations (``name`` and ``schema.name``) a canonical body's statements read."""
+    from auditor.dialects.pgfunctions import dict_nodes
+
+    found: set[str] = set()
+    for node in dict_nodes(canon):
+        var = node.get("RangeVar", node)  # an INSERT's, UPDATE's or DELETE's own relation is bare
+        if isinstance(var, dict) and "relname" in var:
+            found.update({var["relname"], f"{var.get('schemaname', 'public')}.{var['relname']}"})
+    return found
 
 
 def create_function(item: DriftItem, function: Function, ctx: Context) -> list[Statement]:
@@ -70,14 +88,18 @@ def drop_function(item: DriftItem, function: Function, phase: str, dialect: Dial
 
 def extra_function(item: DriftItem, ctx: Context) -> list[Statement]:
     """DROP FUNCTION IF EXISTS, once the tables and columns that used it are gone."""
-    return [drop_function(item, _the(ctx.actual.functions, item), "drop_functions", ctx.dialect)]
+    function = _the(ctx.actual.functions, item)
+    return [drop_function(item, function, _DROP_PHASES[_phase(function, ctx.actual)], ctx.dialect)]
+
+
+# A function bound to a view's or a table's row type pins it: it drops before them.
+_DROP_PHASES = {"create_views": "drop_view_functions", "create_table_functions": "drop_table_functions",
+                "create_functions": "drop_functions"}
 
 
 def replaceable(want: Function, have: Function) -> bool:
     """Whether CREATE OR REPLACE can turn ``have`` into ``want``: the same kind, result type and
     arguments (names, modes, types), and no default taken away."""
-    import json
-
     if (want.kind, want.returns, want.window) != (have.kind, have.returns, have.window):
         return False
     new, old = json.loads(want.parameters or "[]"), json.loads(have.parameters or "[]")
@@ -104,7 +126,9 @@ def _reindex(item: DriftItem, want: Function, have: Function, ctx: Context) -> l
         return []
     call = re.compile(rf"\b{re.escape(want.name)}\s*\(", re.I)
     # After the new body: at once for a function made before the tables, else once it is made.
-    phase = "create_indexes" if _phase(want, ctx.expected) == "create_functions" else "create_views"
+    made = _phase(want, ctx.expected)
+    phase = "create_indexes" if made == "create_functions" else "create_triggers" if made == "create_views" \
+        else "create_views"
     out = []
     for table in ctx.actual.tables:
         for index in table.indexes:

@@ -51,7 +51,7 @@ def create_trigger(item: DriftItem, table: Table, trigger: Trigger, dialect: Dia
     Postgres: a DO block that looks in pg_trigger), after a DROP when ``replacing``; then its
     enabled state where it is not the default. Postgres replaces a plain trigger in place
     (CREATE OR REPLACE TRIGGER); a constraint trigger, which cannot be, is dropped and made."""
-    from auditor.dialects.pgfunctions import or_replace_sql
+    from auditor.dialects.pgparse import or_replace_sql
     from auditor.dialects.triggers import if_not_exists_sql
 
     hazards = hazards_of("replace_trigger" if replacing else "create_trigger")
