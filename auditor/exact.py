@@ -143,15 +143,15 @@ def _check(check: CheckConstraint, served: CheckConstraint | None) -> CheckConst
     return replace(check, expression=_served(check.expression, served.expression) or check.expression)
 
 
+def _function(function: Function, served: Function | None) -> Function:
+    """The function as the server made it, with the author's statement (DDL is made from it)."""
+    return function if served is None else replace(served, sql=function.sql)
+
+
 def _exclusion(exclusion: ExclusionConstraint, served: ExclusionConstraint | None) -> ExclusionConstraint:
     if served is None:
         return exclusion
     return replace(exclusion, definition=_served(exclusion.definition, served.definition))
-
-
-def _function(function: Function, served: Function | None) -> Function:
-    """The function as the server made it, with the author's statement (DDL is made from it)."""
-    return function if served is None else replace(served, sql=function.sql)
 
 
 def _view(view: View, served: View | None) -> View:

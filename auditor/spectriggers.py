@@ -58,7 +58,7 @@ def read_triggers(table: str, node: yaml.Node, problems: Problems) -> list[Trigg
             line, column = _position(fields["definition"], sql, exc.offset)
             problems.add_at(line, column, f"{what}: {exc}")
             continue
-        if said_name != name:
+        if said_name.casefold() != name.casefold():
             problems.add(fields["definition"], f"{what}: the statement creates trigger {said_name}, not {name}")
         elif not _same_table(said_table, table):
             problems.add(fields["definition"], f"{what}: the statement is on table {said_table}, not {table}")
@@ -85,9 +85,12 @@ def _enabled(node: yaml.Node | None, problems: Problems, what: str) -> str | Non
 
 
 def _same_table(said: str, table: str) -> bool:
-    """Whether ``ON said`` names the spec's table (``name`` or ``schema.name``; no schema is public)."""
-    said_schema, _, said_name = said.rpartition(".")
-    schema, _, name = table.rpartition(".")
+    """Whether ``ON said`` names the spec's table (``name`` or ``schema.name``; no schema is public).
+    In any case: SQLite's names are (``ON collectionitems`` is table ``collectionItems``, as Zotero
+    writes it), and on Postgres an unquoted name folds to lower case, which a spec table named in
+    mixed case only matches quoted (a mismatch the server reports when the trigger is made)."""
+    said_schema, _, said_name = said.casefold().rpartition(".")
+    schema, _, name = table.casefold().rpartition(".")
     return said_name == name and (said_schema or "public") == (schema or "public")
 
 

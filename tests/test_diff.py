@@ -91,7 +91,7 @@ def test_every_field_equality_leaves_out_is_known_to_the_differ() -> None:
                         "Table.sql",  # the live CREATE text, which rebuilds copy from: the differ never reads it
                         # A function's statement (its parts are compared) and which phase it is made in.
                         "Function.sql", "Function.atomic",
-                        # An exclusion constraint as written: it is compared by its canonical definition.
+                        # An exclusion constraint's parts as written: its definition (their canonical whole) is compared.
                         "ExclusionConstraint.elements", "ExclusionConstraint.using", "ExclusionConstraint.where",
                         # A trigger's statement: its parts are compared.
                         "Trigger.sql"}

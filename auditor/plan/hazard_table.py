@@ -115,7 +115,8 @@ STATEMENT_HAZARDS: dict[str, tuple[str, ...]] = {
     "replace_trigger": (),  # CREATE OR REPLACE TRIGGER, or DROP and CREATE in one transaction
     "enable_trigger": (),  # ALTER TABLE ... ENABLE / DISABLE [REPLICA | ALWAYS] TRIGGER
     "drop_trigger": (BACKWARD_INCOMPATIBLE,),  # DROP TRIGGER: what it did on each write is no longer done
-    # ENABLE or FORCE ROW LEVEL SECURITY where the table has a permissive policy: the policies decide
+    # ENABLE or FORCE ROW LEVEL SECURITY where the table has a permissive policy (the policies decide),
+    # or on a table the plan creates (no rows, no readers yet)
     "enable_row_security": (),
     # ENABLE or FORCE ROW LEVEL SECURITY without a permissive policy: every row is hidden from the
     # roles it applies to (all but the owner; the owner too when forced)

@@ -112,13 +112,15 @@ def row_security_sql(table: Table, flag: str, on: bool, dialect: Dialect) -> str
     return f"ALTER TABLE {qualified_sql(table, dialect)} {words} ROW LEVEL SECURITY"
 
 
-def _row_security(item: DriftItem, table: Table, flag: str, dialect: Dialect) -> Statement:
+def _row_security(item: DriftItem, table: Table, flag: str, dialect: Dialect, new: bool = False) -> Statement:
     """The flag as the spec has it. Turning it on for a table the spec gives no permissive policy
-    hides every row from the roles it applies to (non-owners; the owner too when forced)."""
+    hides every row from the roles it applies to (non-owners; the owner too when forced), unless
+    the table is ``new``: made by this plan, it has no rows and no one reads it yet."""
     on = bool(getattr(table, flag))
     kind = "disable_row_security"
     if on:
-        kind = "enable_row_security" if any(p.permissive for p in table.policies) else "enable_row_security_no_policy"
+        hides = not new and not any(p.permissive for p in table.policies)
+        kind = "enable_row_security_no_policy" if hides else "enable_row_security"
     return Statement(row_security_sql(table, flag, on, dialect), item, "row_security", hazards_of(kind))
 
 
@@ -191,7 +193,7 @@ def extra_policy(item: DriftItem, ctx: Context) -> list[Statement]:
 def with_new_table(item: DriftItem, table: Table, dialect: Dialect) -> list[Statement]:
     """A new table's triggers, row-level security and policies."""
     out = [s for t in table.triggers for s in create_trigger(item, table, t, dialect)]
-    out += [_row_security(item, table, flag, dialect) for flag in ("row_security", "force_row_security")
+    out += [_row_security(item, table, flag, dialect, new=True) for flag in ("row_security", "force_row_security")
             if getattr(table, flag)]
     return out + [Statement(create_policy_sql(table, p, dialect), item, "create_policies", hazards_of("create_policy"))
                   for p in table.policies]
