@@ -16,7 +16,7 @@ from typing import Callable, Hashable, Iterable, Iterator, TypeVar
 
 from auditor.canon import renamed_element, renamed_expr
 from auditor.difffunctions import diff_functions
-from auditor.difftypes import diff_composite_types, diff_domains, diff_exclusions, diff_range_types
+from auditor.difftypes import diff_exclusions, diff_user_types
 from auditor.difftriggers import KINDS as SECURITY_KINDS, diff_security, same_security
 from auditor.dialects import Dialect
 from auditor.partitions import with_rolling_children
@@ -247,9 +247,7 @@ def diff_schemas(expected: Schema, actual: Schema, ignore: tuple[str, ...] = (),
             items.extend(_diff_table(want, have))
     items += _whole_tables("extra_table", extra, "is not in the spec")
     items += _diff_enums(expected.enums, actual.enums)
-    items += diff_range_types(expected.range_types, actual.range_types)
-    items += diff_domains(expected.domains, actual.domains)
-    items += diff_composite_types(expected.composite_types, actual.composite_types)
+    items += diff_user_types(expected, actual)
     items += _diff_views(expected.views, actual.views)
     items += _diff_sequences(expected.sequences, actual.sequences)
     if expected.extensions is not None:

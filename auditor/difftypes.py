@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator
 
 from auditor.model import (
-    Attribute, CheckConstraint, CompositeType, Domain, ExclusionConstraint, RangeType, Table, display_name)
+    Attribute, CheckConstraint, CompositeType, Domain, ExclusionConstraint, RangeType, Schema, Table, display_name)
 
 if TYPE_CHECKING:
     from auditor.diff import DriftItem
@@ -21,6 +21,55 @@ def _item(kind: str, obj: Domain | CompositeType | RangeType | Table, name: str 
     from auditor.diff import DriftItem
 
     return DriftItem(kind, obj.schema, obj.name, name, expected, actual, message)
+
+
+_UserType = Domain | CompositeType | RangeType
+_MISSING = frozenset({"missing_domain", "missing_composite_type", "missing_range_type"})
+_EXTRA = frozenset({"extra_domain", "extra_composite_type", "extra_range_type"})
+
+
+def diff_user_types(expected: Schema, actual: Schema) -> list[DriftItem]:
+    """The items of range types, domains and composite types: the missing ones first, in the order
+    they can be made (each after the types it is made of: a domain over a composite type, a
+    composite type with a domain's attribute), the extra ones last, in the order they can be dropped."""
+    items = [*diff_range_types(expected.range_types, actual.range_types),
+             *diff_domains(expected.domains, actual.domains),
+             *diff_composite_types(expected.composite_types, actual.composite_types)]
+    made = creation_order((*expected.range_types, *expected.domains, *expected.composite_types))
+    dropped = creation_order((*actual.range_types, *actual.domains, *actual.composite_types))
+    return sorted((i for i in items if i.kind in _MISSING), key=lambda i: made.get(i.table_key, 0)) + \
+        [i for i in items if i.kind not in _MISSING | _EXTRA] + \
+        sorted((i for i in items if i.kind in _EXTRA), key=lambda i: -dropped.get(i.table_key, 0))
+
+
+def used_types(obj: _UserType) -> tuple[str, ...]:
+    """The type names a user type is made of, as written (arrays as their element type)."""
+    if isinstance(obj, Domain):
+        used: tuple[str, ...] = (obj.type,)
+    elif isinstance(obj, CompositeType):
+        used = tuple(a.type for a in obj.attributes)
+    else:
+        used = (obj.subtype,)
+    return tuple(t.split("[", 1)[0].strip() for t in used)
+
+
+def creation_order(types: tuple[_UserType, ...]) -> dict[str, int]:
+    """A rank per type key such that each type comes after the types it uses (a cycle, which
+    Postgres refuses anyway, keeps the order given)."""
+    by_name = {name: t.key for t in types for name in {t.key, t.name} if name}
+    uses = {t.key: [by_name[n] for n in used_types(t) if n in by_name and by_name[n] != t.key] for t in types}
+    order: dict[str, int] = {}
+
+    def visit(key: str, path: frozenset[str]) -> None:
+        if key in order or key in path:
+            return
+        for used in uses.get(key, []):
+            visit(used, path | {key})
+        order[key] = len(order)
+
+    for t in types:
+        visit(t.key, frozenset())
+    return order
 
 
 def describe_domain(domain: Domain) -> str:
@@ -148,9 +197,9 @@ def _attributes(want: CompositeType, have: CompositeType) -> Iterator[DriftItem]
             yield _item("composite_type_mismatch", want, a.name, describe_attribute(a), None,
                         f"composite type {label} lacks attribute {describe_attribute(a)}")
         elif a != live[a.name]:
-            yield _item("composite_type_mismatch", want, a.name, describe_attribute(a), describe_attribute(live[a.name]),
-                        f"attribute {a.name} of composite type {label} is {describe_attribute(live[a.name])}, "
-                        f"spec says {describe_attribute(a)}")
+            now = describe_attribute(live[a.name])
+            yield _item("composite_type_mismatch", want, a.name, describe_attribute(a), now,
+                        f"attribute {a.name} of composite type {label} is {now}, spec says {describe_attribute(a)}")
     for a in have.attributes:
         if a.name not in spec_names:
             yield _item("composite_type_mismatch", want, a.name, None, describe_attribute(a),

@@ -90,8 +90,8 @@ def _served_forms(expected: Schema, named: Schema, served: Schema) -> Schema:
     by_key = served.table_map()
     tables = tuple(_table(t, n, by_key.get(t.key)) for t, n in zip(expected.tables, named.tables))
     views = {v.key: v for v in served.views}
-    functions = {f.key: f for f in served.functions}
     domains = {d.key: d for d in served.domains}
+    functions = {f.key: f for f in served.functions}
     return replace(expected, tables=tables, views=tuple(_view(v, views.get(v.key)) for v in expected.views),
                    functions=tuple(_function(f, functions.get(f.key)) for f in expected.functions),
                    domains=tuple(_domain(d, domains.get(d.key)) for d in expected.domains))

@@ -112,7 +112,13 @@ _Dumper.add_representer(_Block, lambda dumper, text: dumper.represent_scalar("ta
 
 
 def _key(schema: str | None, name: str, dialect: Dialect) -> str:
-    return name if schema in (None, dialect.default_schema) else f"{schema}.{name}"
+    return _part(name) if schema in (None, dialect.default_schema) else f"{_part(schema)}.{_part(name)}"
+
+
+def _part(name: str) -> str:
+    """A key's part, double-quoted where a dot in it (or quotes around it) would be misread."""
+    misread = "." in name or (name.startswith('"') and name.endswith('"') and len(name) > 1)
+    return '"' + name.replace('"', '""') + '"' if misread else name
 
 
 def _ref(table_key: str, dialect: Dialect) -> str:

@@ -129,7 +129,16 @@ def _schema(root: yaml.Node, problems: Problems) -> Schema | None:
     )
 
 
+# ``schema.name`` where a part holding a dot is double-quoted (``test."application/vnd.geo+json"``).
+_QUOTED_KEY_RE = re.compile(r'^(?:(?P<schema>"(?:[^"]|"")*"|[^."]+)\.)?(?P<name>"(?:[^"]|"")*"|[^".]+)$')
+
+
 def _split_key(key: str) -> tuple[str | None, str]:
+    match = _QUOTED_KEY_RE.match(key) if '"' in key else None
+    if match:
+        schema, name = (part[1:-1].replace('""', '"') if part and part.startswith('"') else part
+                        for part in (match["schema"], match["name"]))
+        return schema or None, name  # type: ignore[return-value]
     schema, _, name = key.rpartition(".")
     return schema or None, name
 

@@ -141,8 +141,11 @@ def read_range_types(node: yaml.Node, problems: Problems) -> list[RangeType]:
     return out
 
 
+_ColumnRef = tuple[str, tuple[str, ...], yaml.Node]  # as spec.py's: what names them, the columns, the node
+
+
 def read_exclusions(what: str, node: yaml.Node, problems: Problems) -> tuple[list[ExclusionConstraint],
-                                                                            list[tuple[str, tuple[str, ...], yaml.Node]]]:
+                                                                            list[_ColumnRef]]:
     """A table's ``exclusions:`` mapping, and the bare columns their elements name (for the
     table's check that its columns exist)."""
     from auditor.dialects import pgexpr, pgtypes

@@ -103,6 +103,7 @@ DATABASE = [
     "CREATE TYPE app.pair AS (a int, b text)",
     "CREATE TYPE app.period AS RANGE (subtype = date, multirange_type_name = app.periods)",
     "CREATE TYPE floatrange AS RANGE (subtype = float8, subtype_diff = float8mi)",
+    "CREATE DOMAIN app.\"vnd.geo+json\" AS jsonb",  # a dot in its name: the snapshot quotes it
     BOOKINGS.format(", contact email, home address, code app.code, label text, CONSTRAINT bookings_no_overlap EXCLUDE "
                     "USING gist (room_id WITH =, during WITH &&) WHERE (NOT cancelled)"),
     # Text after non-ASCII characters: the parser's positions count characters.
@@ -144,6 +145,7 @@ def test_snapshot_audits_clean_and_rebuilds_the_same_pg_dump(types_db: tuple[Liv
     assert pg_dump_covered(empty) == dumped
     assert any("CREATE DOMAIN public.email" in block for block in dumped)
     assert any("CREATE TYPE app.pair AS" in block for block in dumped)
+    assert doc["domains"]['app."vnd.geo+json"'] == {"type": "jsonb"}
 
 
 MUTATIONS = [
@@ -241,6 +243,33 @@ def test_a_new_table_gets_its_types_first_and_its_exclusions_with_it(new_db, tmp
     spec.write_text("domains:\n  room: {type: integer, checks: {room_positive: VALUE > 0}}\n"
                     "composite_types:\n  slot: {attributes: {room: room, during: tsrange}}\n"
                     + BOOKINGS_SPEC.format("      wanted: slot\n    exclusions:\n      no_overlap: {elements: [during WITH &&]}\n"))
+    url = new_db("postgresql")
+    applied = run_cli("apply", "--db", url, "--spec", str(spec), "--yes")
+    assert applied.code == 0, applied.out + applied.err
+    assert audit(url, spec)[:2] == (0, [])
+    assert plan_is_empty(url, spec)
+
+
+def test_types_made_of_types_are_made_after_them_and_dropped_before(new_db, tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    types = ("domains:\n  boxed: {type: pair, checks: {a_set: (VALUE).a IS NOT NULL}}\n  code: {type: text}\n"
+             "composite_types:\n  pair: {attributes: {a: code, b: span}}\nrange_types:\n  span: {subtype: code}\n")
+    spec.write_text(types + BOOKINGS_SPEC.format("      box: boxed\n"))
+    url = new_db("postgresql")
+    applied = run_cli("apply", "--db", url, "--spec", str(spec), "--yes")
+    assert applied.code == 0, applied.out + applied.err
+    assert audit(url, spec)[:2] == (0, [])
+    spec.write_text(BOOKINGS_SPEC.format(""))
+    dropped = run_cli("apply", "--db", url, "--spec", str(spec), "--yes", *ALL_HAZARDS)
+    assert dropped.code == 0, dropped.out + dropped.err
+    assert audit(url, spec)[:2] == (0, [])
+
+
+def test_a_domain_over_a_tables_row_type_is_made_after_the_table_and_before_what_takes_it(new_db, tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("domains:\n  booking_row: {type: bookings, checks: {has_id: (VALUE).id IS NOT NULL}}\n"
+                    "functions:\n  - CREATE FUNCTION booking_id(b booking_row) RETURNS integer LANGUAGE sql AS $$ SELECT (b).id $$\n"
+                    + BOOKINGS_SPEC.format(""))
     url = new_db("postgresql")
     applied = run_cli("apply", "--db", url, "--spec", str(spec), "--yes")
     assert applied.code == 0, applied.out + applied.err

@@ -164,8 +164,8 @@ def pg_dump_covered(url: str) -> list[str]:
         kind = re.search(r"Type: ([A-Z ]+);", header)
         name = header.split(";")[0].removeprefix("Name: ")
         kind_name = kind.group(1) if kind else ""
-        if kind_name in UNCOVERED_TYPES or (kind_name == "COMMENT" and name.split(" ")[0] in
-                                            ("FUNCTION", "TRIGGER", "POLICY", "EXTENSION", "SCHEMA", "TYPE", "DOMAIN")):
+        if kind_name in UNCOVERED_TYPES or (kind_name == "COMMENT" and name.split(" ")[0] in (
+                "FUNCTION", "TRIGGER", "POLICY", "EXTENSION", "SCHEMA", "TYPE", "DOMAIN")):
             continue
         if kind_name == "TYPE" and not re.search(r"\bAS (ENUM |RANGE )?\(", body):
             continue  # base types

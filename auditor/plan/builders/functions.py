@@ -18,6 +18,7 @@ from auditor.diff import DriftItem
 from auditor.dialects import Dialect
 from auditor.model import Function, Schema
 from auditor.plan.builders.objects import create_schema
+from auditor.plan.builders.types import types_made_after_tables
 from auditor.plan.hazard_table import hazards_of
 from auditor.plan.model import Context, Statement, drop_then_add
 from auditor.plan.sql import qualified_sql
@@ -47,7 +48,7 @@ def _phase(function: Function, expected: Schema) -> str:
     views = {key for v in expected.views for key in (v.key, v.name)}
     if views & named:
         return "create_views"
-    tables = {key for t in expected.tables for key in (t.key, t.name)}
+    tables = {key for t in expected.tables for key in (t.key, t.name)} | types_made_after_tables(expected)
     return "create_table_functions" if function.atomic or tables & named else "create_functions"
 
 

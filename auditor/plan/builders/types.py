@@ -30,10 +30,27 @@ def _the(objects: tuple[_Type, ...], item: DriftItem) -> _Type:
     return next(o for o in objects if o.key == item.table_key)
 
 
-def _create(item: DriftItem, obj: _Type, sql: str, kind: str, dialect: Dialect) -> list[Statement]:
+def _create(item: DriftItem, obj: _Type, sql: str, kind: str, ctx: Context) -> list[Statement]:
     # No CREATE DOMAIN / TYPE IF NOT EXISTS: a second run meets duplicate_object and does nothing.
     block = do_block(f"BEGIN\n  {sql};\nEXCEPTION WHEN duplicate_object THEN NULL;\nEND")
-    return create_schema(item, obj.schema, dialect) + [Statement(block, item, "create_types", hazards_of(kind))]
+    return create_schema(item, obj.schema, ctx.dialect) + [Statement(block, item, _phase(obj, ctx.expected),
+                                                                     hazards_of(kind))]
+
+
+def _phase(obj: _Type, expected: Schema) -> str:
+    """``create_types``, before the tables; but a type made of a table's or view's row type
+    (``CREATE DOMAIN d AS projects``) is made once the tables are, after them."""
+    from auditor.difftypes import used_types
+
+    relations = {name for rel in (*expected.tables, *expected.views) for name in (rel.key, rel.name)}
+    return "create_tables" if relations.intersection(used_types(obj)) else "create_types"
+
+
+def types_made_after_tables(expected: Schema) -> set[str]:
+    """The names (``name`` and ``schema.name``) of the spec's types made of a table's row type:
+    what takes them (a function) waits for the tables too."""
+    return {name for t in (*expected.domains, *expected.composite_types, *expected.range_types)
+            if _phase(t, expected) == "create_tables" for name in (t.key, t.name)}
 
 
 def check_name_of(domain: Domain, check: CheckConstraint) -> str:
@@ -61,11 +78,12 @@ def missing_domain(item: DriftItem, ctx: Context) -> list[Statement]:
     later = [c for c in domain.checks if _calls_spec_function(c.expression.text, ctx.expected)]
     name = qualified_sql(domain, dialect)
     sql = f"CREATE DOMAIN {name} AS {_type_sql(domain.type, domain.collation, dialect)}"
-    sql += f" DEFAULT {default_sql(domain.default, dialect)}" if domain.default is not None and not later_default else ""
+    if domain.default is not None and not later_default:
+        sql += f" DEFAULT {default_sql(domain.default, dialect)}"
     sql += "" if domain.nullable else " NOT NULL"
     sql += "".join(f" CONSTRAINT {dialect.quote(check_name_of(domain, c))} CHECK ({c.expression.text})"
                    for c in domain.checks if c not in later)
-    out = _create(item, domain, sql, "create_domain", dialect)
+    out = _create(item, domain, sql, "create_domain", ctx)
     if later_default:
         assert domain.default is not None
         out.append(Statement(f"ALTER DOMAIN {name} SET DEFAULT {default_sql(domain.default, dialect)}", item,
@@ -114,7 +132,8 @@ def _check_of(domain: Domain, text: str | None) -> CheckConstraint:
 
 def _drop_check(item: DriftItem, domain: Domain, dialect: Dialect) -> Statement:
     check = _check_of(domain, item.actual)
-    sql = f"ALTER DOMAIN {qualified_sql(domain, dialect)} DROP CONSTRAINT IF EXISTS {dialect.quote(check_name_of(domain, check))}"
+    name = dialect.quote(check_name_of(domain, check))
+    sql = f"ALTER DOMAIN {qualified_sql(domain, dialect)} DROP CONSTRAINT IF EXISTS {name}"
     return Statement(sql, item, "drop_constraints", hazards_of("drop_domain_check"))
 
 
@@ -153,7 +172,7 @@ def missing_composite_type(item: DriftItem, ctx: Context) -> list[Statement]:
     assert isinstance(composite, CompositeType)
     attributes = ", ".join(_attribute_sql(a, dialect) for a in composite.attributes)
     return _create(item, composite, f"CREATE TYPE {qualified_sql(composite, dialect)} AS ({attributes})",
-                   "create_composite_type", dialect)
+                   "create_composite_type", ctx)
 
 
 def extra_composite_type(item: DriftItem, ctx: Context) -> list[Statement]:
@@ -199,7 +218,7 @@ def missing_range_type(item: DriftItem, ctx: Context) -> list[Statement]:
                                                            else [range_type.schema, multirange[0]]))}
     body = ", ".join(f"{key} = {spelled.get(key, value)}" for key, value in options.items())
     return _create(item, range_type, f"CREATE TYPE {qualified_sql(range_type, dialect)} AS RANGE ({body})",
-                   "create_range_type", dialect)
+                   "create_range_type", ctx)
 
 
 def extra_range_type(item: DriftItem, ctx: Context) -> list[Statement]:
