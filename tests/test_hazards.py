@@ -246,7 +246,11 @@ REBUILD_SQL = (
     "INSERT INTO tickets VALUES (1, 2, '7'), (2, 3, '9')",
     "CREATE VIEW user_emails AS SELECT id, email FROM users",
 )
-REBUILD_SPEC = SPEC + """\
+REBUILD_SPEC = SPEC.replace("      idx_users_email: {columns: [email]}\n", f"""\
+      idx_users_email: {{columns: [email]}}
+    triggers:
+      users_touched: "{REBUILD_SQL[1]}"
+""") + """\
   audit_trail:
     columns:
       id: {type: integer, primary_key: true, identity: autoincrement}
