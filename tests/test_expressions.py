@@ -72,6 +72,8 @@ PG_EQUAL = [
     ("x > date '2020-01-01'", "x > '2020-01-01'::date", None),
     ("a > 2 / 4", "a > (2 / 4)", None),
     ("a > '2'::bigint * 3", "(a > ('2'::bigint * 3))", None),
+    ("total < -1", "total < ('-1'::integer)::numeric", None),
+    ("total >= -1.5", "total >= '-1.5'::numeric", None),
 ]
 PG_DIFFERENT = [
     ("'2'::bigint", "'3'::bigint", "bigint"),
@@ -95,6 +97,8 @@ PG_DIFFERENT = [
     ("'2024-01-01 00:00:00'::timestamp", "'2024-01-01 00:00:00'::timestamptz", "timestamp"),
     ("x = 'a'::text", "x = 'a'::date", None),
     ("s SIMILAR TO 'a'", "s LIKE 'a'", None),
+    ("total < -1", "total < ('-2'::integer)::numeric", None),
+    ("total < -1", "total < ('-1'::integer)::text", None),
 ]
 
 

@@ -337,6 +337,9 @@ def _type_cast(node: Node) -> Node:
     if base in _TEXT_TYPES and isinstance(inner, dict) and _string(inner["arg"]) is not None \
             and inner["type"].split("(")[0] in _TEXT_TYPES:
         arg = inner["arg"]  # ''::character varying::text (a column's type changed under its default)
+    if base in _NUMERIC_TYPES and isinstance(inner, dict) and inner["type"] in _INTEGER_TYPES \
+            and _is_number(inner["arg"]):
+        arg = inner["arg"]  # ('-1'::integer)::numeric: a negative literal, typed, then widened
     if base in ("regclass", "unknown") and text is not None:
         return arg  # nextval('seq') takes a regclass; the server writes the cast out
     if base.endswith("[]") and base[:-2] in _TEXT_TYPES and "A_ArrayExpr" in arg:
