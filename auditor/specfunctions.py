@@ -38,7 +38,7 @@ def read_functions(node: yaml.Node, problems: Problems) -> list[Function]:
         try:
             schema, name, arguments, kind = pgfunctions.identity(sql)
         except pgfunctions.FunctionSyntax as exc:
-            line, column = _position(item, sql, exc.offset)
+            line, column = scalar_position(item, sql, exc.offset)
             problems.add_at(line, column, f"functions entry {_first_line(sql)!r}: {exc}")
             continue
         function = Function(name, schema, arguments, kind, sql=sql.strip())
@@ -56,7 +56,7 @@ def _first_line(sql: str) -> str:
     return line if len(line) <= 60 else line[:57] + "..."
 
 
-def _position(node: yaml.Node, sql: str, offset: int | None) -> tuple[int, int]:
+def scalar_position(node: yaml.Node, sql: str, offset: int | None) -> tuple[int, int]:
     """The 0-based file line and column of character ``offset`` of a scalar's text (the scalar's
     start where the parser gave no offset)."""
     mark = node.start_mark

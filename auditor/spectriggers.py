@@ -53,9 +53,9 @@ def read_triggers(table: str, node: yaml.Node, problems: Problems) -> list[Trigg
         try:
             said_name, said_table = trigger_identity(sql)
         except TriggerSyntax as exc:
-            from auditor.specfunctions import _position
+            from auditor.specfunctions import scalar_position
 
-            line, column = _position(fields["definition"], sql, exc.offset)
+            line, column = scalar_position(fields["definition"], sql, exc.offset)
             problems.add_at(line, column, f"{what}: {exc}")
             continue
         if said_name.casefold() != name.casefold():

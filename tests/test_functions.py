@@ -454,3 +454,17 @@ def test_a_statement_the_parser_refuses_keeps_the_catalogs_identity() -> None:
     functions = normalize_schema(live, POSTGRESQL).functions
     assert [f.key for f in functions] == ["public.f(integer)", "public.f(varchar, mood[])"]
     assert not any(f.body.proven for f in functions)
+
+
+def test_a_function_with_a_two_word_argument_type_is_dropped_by_its_signature(pg_url: str, tmp_path: Path) -> None:
+    """DROP FUNCTION names the argument types as SQL spells them: double precision, not double."""
+    db = LiveDb(pg_url, "postgresql")
+    db.execute("CREATE FUNCTION half(x double precision, t timestamp with time zone) RETURNS double precision "
+               "LANGUAGE sql AS 'SELECT x / 2'")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("tables: {}\nfunctions:\n  - CREATE FUNCTION half(x double precision, t timestamptz) RETURNS integer "
+                    "LANGUAGE sql AS 'SELECT 1'\n")
+    assert audit(pg_url, spec)[1] == [("function_mismatch", "half(double, timestamptz)")]
+    applied = run_cli("apply", "--db", pg_url, "--spec", str(spec), "--yes", *ALL_HAZARDS)
+    assert applied.code == 0, applied.out + applied.err
+    assert audit(pg_url, spec)[:2] == (0, [])

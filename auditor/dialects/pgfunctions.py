@@ -92,7 +92,7 @@ def canonical_function(function: Function, default_schema: str) -> Function:
         # A statement the parser refuses (a spec's was refused at loading): compared as text, by
         # the identity the catalog gave (``format_type`` of its argument types).
         return replace(function, schema=function.schema or default_schema,
-                       arguments=tuple(map(_type_text, function.arguments)),
+                       arguments=tuple(map(argument_type_text, function.arguments)),
                        body=Expr(function.sql, function.sql, proven=False))
     body = parts.pop("body")
     parts.update(schema=parts["schema"] or default_schema, arguments=tuple(parts["arguments"]),
@@ -146,7 +146,7 @@ def _name(statement: Node) -> tuple[str | None, str]:
     return (names[-2] if len(names) > 1 else None), names[-1]
 
 
-def _type(node: Node) -> str:
+def argument_type(node: Node) -> str:
     """A TypeName as canonical text, without the length Postgres drops from argument and result
     types (``varchar(20)`` is ``varchar``), and without the default namespace."""
     if node.get("pct_type"):
@@ -154,7 +154,7 @@ def _type(node: Node) -> str:
     return _without_length(pgexpr.type_name(node))
 
 
-def _type_text(text: str) -> str:
+def argument_type_text(text: str) -> str:
     """A type as ``format_type`` writes it, canonical as ``_type`` makes a TypeName."""
     from auditor.canon import canonical_type
     from auditor.dialects import POSTGRESQL
@@ -174,7 +174,7 @@ def _parameters(statement: Node) -> list[tuple[str, str, str, str | None]]:
         default = param.get("defexpr")
         canon = None if default is None else pgexpr.loosened(
             pgexpr._serialized(pgexpr._neutral(pgexpr._normalize(default))))
-        out.append((_MODES.get(param.get("mode", ""), "in"), param.get("name", ""), _type(param["argType"]), canon))
+        out.append((_MODES.get(param.get("mode", ""), "in"), param.get("name", ""), argument_type(param["argType"]), canon))
     return out
 
 
@@ -188,7 +188,7 @@ def _returns(statement: Node, parameters: list[tuple[str, str, str, str | None]]
     if node is None:
         outs = [type_ for mode, _, type_, _ in parameters if mode in ("out", "inout")]
         return outs[0] if len(outs) == 1 else "record"
-    return ("setof " if node.get("setof") else "") + _type(node)
+    return ("setof " if node.get("setof") else "") + argument_type(node)
 
 
 def _options(statement: Node) -> dict[str, Any]:
@@ -393,3 +393,19 @@ def create_sql(sql: str, schema: str | None, quoted_schema: str) -> str:
         sql = f"{sql[:name.start]}{quoted_schema}.{sql[name.start:]}"  # the scanner counts characters
     return pgparse.or_replace_sql(sql)
 
+
+
+def input_types_sql(function: Function) -> tuple[str, ...]:
+    """The input argument types of a function as SQL that names them (``double precision``, not
+    the canonical ``double``), deparsed from its statement: what DROP, GRANT and ALTER write. The
+    canonical types where the statement does not parse."""
+    import pglast
+    from pglast.stream import RawStream
+
+    try:
+        statement = pglast.parse_sql(pgparse.parsed_sql(function.sql)[0])[0].stmt
+    except Exception:  # noqa: BLE001 - any parser refusal: fall back to the identity's types
+        return function.arguments
+    modes = {"FUNC_PARAM_" + m.upper() for m in ("in", "inout", "variadic", "default")}
+    return tuple(RawStream()(p.argType) for p in statement.parameters or ()
+                 if p.mode.name in modes)

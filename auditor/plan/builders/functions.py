@@ -33,7 +33,9 @@ def _the(functions: tuple[Function, ...], item: DriftItem) -> Function:
 
 def signature_sql(function: Function, dialect: Dialect) -> str:
     """``schema.name(type, type)``: the function as DROP and REINDEX name it."""
-    return f"{qualified_sql(function, dialect)}({', '.join(function.arguments)})"
+    from auditor.dialects.pgfunctions import input_types_sql
+
+    return f"{qualified_sql(function, dialect)}({', '.join(input_types_sql(function))})"
 
 
 def _phase(function: Function, expected: Schema) -> str:
