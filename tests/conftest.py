@@ -106,6 +106,33 @@ def run_psql(pg_url: str, script: Path) -> subprocess.CompletedProcess[str]:
         capture_output=True, text=True, timeout=60)
 
 
+def audit_drift(url: str, spec: Path, *args: str) -> tuple[int, list[tuple[str, str, str | None]], list[str]]:
+    """``audit --format json``: (exit code, (kind, object, part) per item, messages); the object is
+    qualified by its schema but in public (a schema's own items have none)."""
+    import json
+
+    result = run_cli("audit", "--db", url, "--spec", str(spec), "--format", "json", *args)
+    assert result.code in (0, 1), result.out + result.err
+    drift = json.loads(result.out)["databases"][0]["drift"]
+    return (result.code, [(d["kind"], d["table"] if d["schema"] in (None, "public") else f"{d['schema']}.{d['table']}",
+                           d["name"]) for d in drift], [d["message"] for d in drift])
+
+
+def plan_is_empty(url: str, spec: Path, *args: str) -> bool:
+    """``plan`` has nothing to do."""
+    return "no changes" in run_cli("plan", "--db", url, "--spec", str(spec), *args).out
+
+
+def plan_runs_twice(url: str, spec: Path, script: Path) -> str:
+    """Print the plan to ``script``, run it twice with psql as a person would (each run must
+    succeed: every statement idempotent), and return its text."""
+    script.write_text(run_cli("plan", "--db", url, "--spec", str(spec)).out)
+    for _ in range(2):
+        done = run_psql(url, script)
+        assert done.returncode == 0, done.stderr
+    return script.read_text()
+
+
 def _pg_admin_engine():
     return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT",
                          connect_args={"connect_timeout": 5})

@@ -9,23 +9,20 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import PG_ADMIN_URL, LiveDb, run_cli
+from conftest import PG_ADMIN_URL, LiveDb, audit_drift, run_cli
+from conftest import plan_is_empty as conftest_plan_is_empty
 from test_snapshot import pg_dump_covered
 
 ALL_HAZARDS = ("--allow-hazards", "all", "--allow-destructive")
 
 
 def audit(url: str, spec: Path, *args: str) -> tuple[int, list[tuple[str, str, str | None]], list[str]]:
-    """(exit code, (kind, object, part) per item, messages)."""
-    result = run_cli("audit", "--db", url, "--spec", str(spec), "--format", "json", "--strict", *args)
-    assert result.code in (0, 1), result.out + result.err
-    drift = json.loads(result.out)["databases"][0]["drift"]
-    return (result.code, [(d["kind"], d["table"] if d["schema"] == "public" else f"{d['schema']}.{d['table']}",
-                           d["name"]) for d in drift], [d["message"] for d in drift])
+    """(exit code, (kind, object, part) per item, messages), warnings too."""
+    return audit_drift(url, spec, "--strict", *args)
 
 
 def plan_is_empty(url: str, spec: Path) -> bool:
-    return "no changes" in run_cli("plan", "--db", url, "--spec", str(spec), "--strict").out
+    return conftest_plan_is_empty(url, spec, "--strict")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,13 +3,12 @@ audit clean; snapshot round trips and rebuilds the same pg_dump; each mutation i
 that apply heals; turning RLS on without a policy is a hazard; bad spec entries are one line."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import LiveDb, run_cli, run_psql
+from conftest import LiveDb, audit_drift, plan_is_empty, plan_runs_twice, run_cli
 from test_snapshot import pg_dump_covered
 
 ALL_HAZARDS = ("--allow-hazards", "all", "--allow-destructive")
@@ -50,16 +49,7 @@ tables:
 """
 
 
-def audit(url: str, spec: Path) -> tuple[int, list[tuple[str, str, str | None]], list[str]]:
-    """(exit code, (kind, table, name) per item, messages)."""
-    result = run_cli("audit", "--db", url, "--spec", str(spec), "--format", "json")
-    assert result.code in (0, 1), result.out + result.err
-    drift = json.loads(result.out)["databases"][0]["drift"]
-    return result.code, [(d["kind"], d["table"], d["name"]) for d in drift], [d["message"] for d in drift]
-
-
-def plan_is_empty(url: str, spec: Path) -> bool:
-    return "no changes" in run_cli("plan", "--db", url, "--spec", str(spec)).out
+audit = audit_drift
 
 
 def test_natural_ddl_and_a_hand_written_spec_audit_clean(pg_url: str, tmp_path: Path) -> None:
@@ -138,11 +128,7 @@ def test_the_printed_plan_runs_twice_by_hand(rls_db: tuple[LiveDb, Path], tmp_pa
     db, spec = rls_db
     for _, sql, _ in MUTATIONS:
         db.execute(*((sql,) if isinstance(sql, str) else sql))
-    script = tmp_path / "plan.sql"
-    script.write_text(run_cli("plan", "--db", db.url, "--spec", str(spec)).out)
-    for _ in range(2):
-        done = run_psql(db.url, script)
-        assert done.returncode == 0, done.stderr
+    plan_runs_twice(db.url, spec, tmp_path / "plan.sql")
     assert audit(db.url, spec)[:2] == (0, [])
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import LiveDb, run_cli, run_psql
+from conftest import LiveDb, audit_drift, plan_is_empty, plan_runs_twice, run_cli
 from test_snapshot import pg_dump_covered
 
 ALL_HAZARDS = ("--allow-hazards", "all", "--allow-destructive")
@@ -38,16 +38,7 @@ def pg_spec(triggers: dict[str, str]) -> str:
     return PG_SPEC + "    triggers:\n" + "".join(f"      {name}: {json.dumps(sql)}\n" for name, sql in triggers.items())
 
 
-def audit(url: str, spec: Path) -> tuple[int, list[tuple[str, str, str | None]], list[str]]:
-    """(exit code, (kind, table, name) per item, messages)."""
-    result = run_cli("audit", "--db", url, "--spec", str(spec), "--format", "json")
-    assert result.code in (0, 1), result.out + result.err
-    drift = json.loads(result.out)["databases"][0]["drift"]
-    return result.code, [(d["kind"], d["table"], d["name"]) for d in drift], [d["message"] for d in drift]
-
-
-def plan_is_empty(url: str, spec: Path) -> bool:
-    return "no changes" in run_cli("plan", "--db", url, "--spec", str(spec)).out
+audit = audit_drift
 
 
 # ---------------------------------------------------------------------------------------------
@@ -234,13 +225,9 @@ def test_the_printed_plan_runs_twice_by_hand(pg_db: tuple[LiveDb, Path], tmp_pat
     for name, sql, _ in PG_MUTATIONS:
         if name in chosen:
             db.execute(*((sql,) if isinstance(sql, str) else sql))
-    script = tmp_path / "plan.sql"
-    script.write_text(run_cli("plan", "--db", db.url, "--spec", str(spec)).out)
-    assert "CREATE OR REPLACE TRIGGER jobs_audit" in script.read_text() and "DROP TRIGGER IF EXISTS jobs_check" in \
-        script.read_text(), "a constraint trigger cannot be replaced in place"
-    for _ in range(2):
-        done = run_psql(db.url, script)
-        assert done.returncode == 0, done.stderr
+    script = plan_runs_twice(db.url, spec, tmp_path / "plan.sql")
+    assert "CREATE OR REPLACE TRIGGER jobs_audit" in script and "DROP TRIGGER IF EXISTS jobs_check" in script, \
+        "a constraint trigger cannot be replaced in place"
     assert audit(db.url, spec)[:2] == (0, [])
 
 
