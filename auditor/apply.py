@@ -114,7 +114,8 @@ def apply_plan(target: Target, statements: list[Statement], expected: Schema,
     if runnable or options.planned_against:
         with connect(target, readonly=False) as conn:
             executed, already_done = run_statements(conn, target, dialect, schemas, runnable, options)
-    remaining = diff_schemas(expected, inspect_target(target, schemas), ignore + target.ignore, dialect=dialect)
+    live = inspect_target(target, schemas, privileges=expected.privileges is not None)
+    remaining = diff_schemas(expected, live, ignore + target.ignore, dialect=dialect)
     return ApplyResult(tuple(executed), tuple(already_done), tuple(withheld), tuple(remaining),
                        time.monotonic() - started)
 

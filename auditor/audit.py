@@ -12,6 +12,7 @@ from auditor.dialects import Dialect
 from auditor.diff import KINDS, DriftItem, diff_schemas, failing_items
 from auditor.errors import AuditorError, ConfigError, SpecError
 from auditor.gcpause import paused_collection
+from auditor.specgrants import default_privileges, roles_mapped
 from auditor.inspect import read_audited_schema, read_target, schemas_to_read, user_schemas
 from auditor.model import Schema
 from auditor.partitions import with_parents_parts
@@ -137,7 +138,7 @@ def _audit_target(target: Target, ignore: tuple[str, ...]) -> AuditResult:
         if target.tenant_schemas:
             return _audit_tenants(target, ignore, dialect, expected, (expressions, refused), started)
         (actual, not_audited), recorded = read_target(target, lambda conn, d: (
-            read_audited_schema(conn, d, schemas_to_read(expected, d)),
+            read_audited_schema(conn, d, schemas_to_read(expected, d), privileges=expected.privileges is not None),
             read_recorded(conn, d, target.version) if target.version else Recorded()))
     except AuditorError as exc:
         return AuditResult(target, error=exc.report(), seconds=time.monotonic() - started)
@@ -191,7 +192,11 @@ def _tenant_glob(target: Target, dialect: Dialect) -> str:
     if target.version is not None:
         raise ConfigError(f"{what}: the version cross-check is not supported per tenant",
                           "leave out version_query / version_table for this database")
-    problem = tenant_spec_problem(load_expected(target.spec))
+    spec = load_expected(target.spec)
+    if target.privileges or (target.privileges is None and spec.privileges is not None):
+        raise ConfigError(f"{what}: grants and owners are not compared per tenant",
+                          "set privileges: false for this database, or leave the spec's grants out")
+    problem = tenant_spec_problem(spec)
     if problem:
         raise ConfigError(f"{target.spec}: {problem}", "write the tables as one tenant's, without a schema")
     return target.tenant_schemas
@@ -223,7 +228,23 @@ def expected_for(target: Target, dialect: Dialect) -> Schema:
     if target.source is None:
         expected = expected_schema(target.spec, dialect)  # cached by the spec's content
     else:
-        expected = load_source(target.source, dialect, target.version)
+        expected = load_source(target.source, dialect, target.version, bool(target.privileges))
         check_identifier_lengths(expected, dialect, target.spec)
+    expected = with_target_privileges(expected, target, dialect)
     pattern = ignore_pattern(target.version, expected, dialect)
     return replace(expected, ignore=expected.ignore + (pattern,)) if pattern else expected
+
+
+def with_target_privileges(expected: Schema, target: Target, dialect: Dialect) -> Schema:
+    """The expected grants and owners for this target: on or off as the config or command line say
+    (on without a word in the spec: the defaults, no grants), with its roles mapped."""
+    if not dialect.has_privileges or (target.privileges is None and expected.privileges is None):
+        return expected
+    privileges = expected.privileges
+    if target.privileges is False:
+        privileges = None
+    elif privileges is None:
+        privileges = default_privileges(expected)
+    if privileges is not None:
+        privileges = roles_mapped(privileges, dict(target.roles))
+    return replace(expected, privileges=privileges)

@@ -626,6 +626,7 @@ def normalize_schema(schema: Schema, dialect: Dialect) -> Schema:
         composite_types=tuple(normalize_composite(c, dialect) for c in schema.composite_types
                               if dialect.has_user_types),
         range_types=tuple(normalize_range(r, dialect) for r in schema.range_types if dialect.has_user_types),
+        privileges=schema.privileges if dialect.has_privileges else None,
     )
     if dialect.parse_tree_expressions:
         from auditor.dialects import pgmemo

@@ -60,7 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
                             "reported as DATABASE/SCHEMA")
         expected_sources(p)
         versioned(p)
+        privileged(p)
         fleet(p)
+
+    def privileged(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--privileges", action=argparse.BooleanOptionalAction, default=None,
+                       help="Postgres: compare (or not) grants and owners, whatever the spec and config say")
+        p.add_argument("--role", action="append", default=[], metavar="SPEC=ROLE",
+                       help="the role a spec's role name is in this database (as the config's roles:); repeatable")
 
     def expected_sources(p: argparse.ArgumentParser) -> None:
         group = p.add_mutually_exclusive_group()
@@ -149,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     snapshot.add_argument("--db", help="SQLAlchemy URL, SQLite file, or database name from the config")
     expected_sources(snapshot)
     versioned(snapshot)
+    privileged(snapshot)
     snapshot.add_argument("--config", help=f"config file (default: $AUDITOR_CONFIG or ./{DEFAULT_CONFIG})")
     snapshot.add_argument("--schema", action="append", default=[], metavar="NAME",
                           help="Postgres schema to include; repeatable (default: public)")
@@ -235,9 +243,25 @@ def resolve_targets(args: argparse.Namespace) -> tuple[list[Target], tuple[str, 
         targets = [replace(t, spec=source.label, source=source) for t in targets]
     if version is not None:
         targets = [replace(t, version=version) for t in targets]
+    if getattr(args, "privileges", None) is not None:
+        targets = [replace(t, privileges=args.privileges) for t in targets]
+    if getattr(args, "role", None):
+        roles = _role_map(args.role)
+        targets = [replace(t, roles=tuple({**dict(t.roles), **roles}.items())) for t in targets]
     if getattr(args, "shard", None):
         targets = select_shard(targets, parse_shard(args.shard))
     return targets, ignore
+
+
+def _role_map(pairs: list[str]) -> dict[str, str]:
+    """--role SPEC=ROLE, each given once."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        said, sep, role = pair.partition("=")
+        if not sep or not said.strip() or not role.strip():
+            raise ConfigError(f"--role {pair!r} is not SPEC=ROLE", "write e.g. --role app=app_prod")
+        out[said.strip()] = role.strip()
+    return out
 
 
 def _with_dev_url(target: Target, dev_url: str) -> Target:
@@ -562,6 +586,8 @@ def _snapshot(args: argparse.Namespace, out: TextIO) -> int:
     if source is not None and args.db:
         raise ConfigError(f"--db and --expected-{source.kind} both name what to snapshot", "give one of them")
     if source is not None:
+        if args.privileges:
+            raise ConfigError("snapshot --privileges reads a database's grants", "give --db instead")
         text = snapshot_source(source, _version_source(args))
     else:
         (target,), _ = resolve_targets(args)

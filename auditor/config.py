@@ -19,6 +19,9 @@ expected schema may come from ``expected_db: URL`` or ``expected_sql: FILE`` ins
 ``expected_sql`` loads into, and the copy a plan is verified on before apply runs it
 (``auditor.verify``). ``tenant_schemas: GLOB`` (per database, or at the top as the default) makes
 each matching schema a tenant audited against the spec on its own (``auditor.tenants``).
+``privileges: true`` (or false) turns the comparison of grants and owners on (or off) whatever the
+spec says, and ``roles: {app: app_prod}`` maps the spec's role names to this environment's: both
+per database, or at the top as the default (``auditor.specgrants``).
 """
 from __future__ import annotations
 
@@ -34,12 +37,14 @@ from auditor.database import Target, mask_url, parse_url
 from auditor.errors import ConfigError
 from auditor.sources import DB, SQL, ExpectedSource
 from auditor.versioning import VersionSource, source_problem
-from auditor.yamlsrc import Problems, compose_file, mapping_items, scalar, string_list
+from auditor.yamlsrc import Problems, boolean, compose_file, mapping_items, scalar, string_list
 
 VERSION_KEYS = ("version_query", "version_table", "version_column", "version_app")
 SOURCE_KEYS = ("expected_db", "expected_sql", "dev_url")
-TOP_KEYS = ("databases", "spec", "ignore", "tenant_schemas", *VERSION_KEYS)
-DATABASE_KEYS = ("url", "password_file", "spec", "ignore", "tenant_schemas", *VERSION_KEYS, *SOURCE_KEYS)
+PRIVILEGE_KEYS = ("privileges", "roles")
+TOP_KEYS = ("databases", "spec", "ignore", "tenant_schemas", *PRIVILEGE_KEYS, *VERSION_KEYS)
+DATABASE_KEYS = ("url", "password_file", "spec", "ignore", "tenant_schemas", *PRIVILEGE_KEYS, *VERSION_KEYS,
+                 *SOURCE_KEYS)
 _ENV_RE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<fallback>[^}]*))?\}")
 
 
@@ -78,6 +83,7 @@ def _config(path: Path, root: yaml.Node, problems: Problems) -> Config:
             databases = value
     default_version = version_source(top, problems, "config", root)
     default_tenants = tenant_glob(top["tenant_schemas"], problems, "config") if "tenant_schemas" in top else None
+    default_privileges = privilege_settings(top, problems, "config")
     targets: dict[str, Target] = {}
     if databases is not None:
         for name, _, body in mapping_items(databases, problems, "databases"):
@@ -85,7 +91,7 @@ def _config(path: Path, root: yaml.Node, problems: Problems) -> Config:
             if target is not None and target.tenant_schemas is None and default_tenants:
                 target = replace(target, tenant_schemas=default_tenants)
             if target is not None:
-                targets[name] = target
+                targets[name] = _with_defaults(target, default_privileges)
     return Config(str(path), targets, tuple(ignore))
 
 
@@ -117,7 +123,25 @@ def _target(name: str, body: yaml.Node, base: Path, default_spec: str | None,
     source = _expected_source(fields, base, problems, f"database {name}", dev_url)
     tenants = tenant_glob(fields["tenant_schemas"], problems, f"database {name}") if "tenant_schemas" in fields else None
     return Target(name=name, url=url, spec=source.label if source else spec, ignore=tuple(ignore),
-                  source=source, version=version, dev_url=dev_url, tenant_schemas=tenants)
+                  source=source, version=version, dev_url=dev_url, tenant_schemas=tenants,
+                  **privilege_settings(fields, problems, f"database {name}"))  # type: ignore[arg-type]
+
+
+def _with_defaults(target: Target, defaults: dict[str, object]) -> Target:
+    """The target with the config's top-level ``privileges`` and ``roles`` where it sets none."""
+    unset = {key: value for key, value in defaults.items() if getattr(target, key) in (None, ())}
+    return replace(target, **unset) if unset else target  # type: ignore[arg-type]
+
+
+def privilege_settings(fields: dict[str, yaml.Node], problems: Problems, what: str) -> dict[str, object]:
+    """The Target fields ``privileges`` and ``roles`` that ``fields`` set (the others left out)."""
+    out: dict[str, object] = {}
+    if "privileges" in fields:
+        out["privileges"] = boolean(fields["privileges"], problems, f"{what} privileges")
+    if "roles" in fields:
+        out["roles"] = tuple((key, role) for key, _, value in mapping_items(fields["roles"], problems, f"{what} roles")
+                             if (role := scalar(value, problems, f"{what} roles {key}")))
+    return out
 
 
 def tenant_glob(node: yaml.Node, problems: Problems, what: str) -> str | None:

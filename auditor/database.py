@@ -49,6 +49,10 @@ class Target:
     dev_url: str | None = field(default=None, repr=False)  # a Postgres server for scratch databases
     # A glob of schema names: each matching schema is one tenant, audited against the spec on its own.
     tenant_schemas: str | None = None
+    # Compare grants and owners (Postgres): True or False overrides the spec, None leaves it to it;
+    # ``roles`` maps the role names of the spec to this database's, as (spec name, role) pairs.
+    privileges: bool | None = None
+    roles: tuple[tuple[str, str], ...] = ()
 
 
 def parse_url(text: str) -> URL:

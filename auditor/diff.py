@@ -16,6 +16,7 @@ from typing import Callable, Hashable, Iterable, Iterator, TypeVar
 
 from auditor.canon import renamed_element, renamed_expr
 from auditor.difffunctions import diff_functions
+from auditor.diffgrants import KINDS as PRIVILEGE_KINDS, diff_privileges
 from auditor.difftypes import diff_exclusions, diff_user_types
 from auditor.difftriggers import KINDS as SECURITY_KINDS, diff_security, same_security
 from auditor.dialects import Dialect
@@ -90,6 +91,7 @@ KINDS: dict[str, str] = {
     "extra_range_type": WARNING,
     "range_type_mismatch": ERROR,
     **SECURITY_KINDS,
+    **PRIVILEGE_KINDS,
 }
 
 
@@ -253,6 +255,7 @@ def diff_schemas(expected: Schema, actual: Schema, ignore: tuple[str, ...] = (),
     if expected.extensions is not None:
         items += _diff_extensions(expected.extensions, actual.extensions or ())
     items += diff_functions(expected.functions, actual.functions)
+    items += diff_privileges(expected.privileges, actual.privileges)
     return [item for item in items if not is_ignored(item, patterns)]
 
 

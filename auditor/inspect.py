@@ -37,13 +37,20 @@ def user_schemas(conn: Connection, dialect: Dialect) -> tuple[str, ...]:
     return tuple(row[0] for row in conn.exec_driver_sql(dialect.user_schemas_sql))
 
 
-def read_live_schema(conn: Connection, dialect: Dialect, schemas: tuple[str, ...]) -> Schema:
-    """The canonical schema of an open connection."""
-    return normalize_schema(dialect.reader(conn, schemas), dialect)
+def read_live_schema(conn: Connection, dialect: Dialect, schemas: tuple[str, ...], privileges: bool = False) -> Schema:
+    """The canonical schema of an open connection; with its grants and owners when ``privileges``
+    (one more catalog query, on engines that have them)."""
+    live = normalize_schema(dialect.reader(conn, schemas), dialect)
+    if privileges and dialect.has_privileges:
+        from auditor.dialects.pgprivileges import read_privileges
+
+        live = replace(live, privileges=read_privileges(conn, schemas))
+    return live
 
 
 def read_audited_schema(conn: Connection, dialect: Dialect, schemas: tuple[str, ...],
-                        present: tuple[str, ...] | None = None) -> tuple[Schema, dict[str, int]]:
+                        present: tuple[str, ...] | None = None,
+                        privileges: bool = False) -> tuple[Schema, dict[str, int]]:
     """What an audit reads: the canonical schema of an open connection, with the schemas it reads
     that exist as ``Schema.schemas`` (so that a managed one that is missing is drift), and the count
     per kind of the live objects it does not compare (``dialects.unaudited``), the database's other
@@ -51,24 +58,26 @@ def read_audited_schema(conn: Connection, dialect: Dialect, schemas: tuple[str, 
     if present is None:
         present = user_schemas(conn, dialect)
     unmanaged = len(set(present) - set(schemas))
-    return (read_managed_schema(conn, dialect, schemas, present),
+    return (read_managed_schema(conn, dialect, schemas, present, privileges),
             count_unaudited(conn, dialect, schemas, {"unmanaged_schema": unmanaged}))
 
 
 def read_managed_schema(conn: Connection, dialect: Dialect, schemas: tuple[str, ...],
-                        present: tuple[str, ...] | None = None) -> Schema:
+                        present: tuple[str, ...] | None = None, privileges: bool = False) -> Schema:
     """The canonical schema of ``schemas``, with those of them that exist as ``Schema.schemas``: a
     schema the spec manages that is missing is drift (``missing_schema``)."""
-    live = read_live_schema(conn, dialect, schemas)
+    live = read_live_schema(conn, dialect, schemas, privileges)
     if not dialect.has_schemas:
         return live
     present = user_schemas(conn, dialect) if present is None else present
     return replace(live, schemas=tuple(s for s in schemas if s in present))
 
 
-def inspect_target(target: Target, schemas: tuple[str, ...]) -> Schema:
-    """Read a target's live schema in one read-only transaction."""
-    return read_target(target, lambda conn, dialect: read_managed_schema(conn, dialect, schemas))
+def inspect_target(target: Target, schemas: tuple[str, ...], privileges: bool = False) -> Schema:
+    """Read a target's live schema in one read-only transaction (with grants and owners when
+    ``privileges``)."""
+    return read_target(target, lambda conn, dialect: read_managed_schema(conn, dialect, schemas,
+                                                                         privileges=privileges))
 
 
 def read_target(target: Target, read: Callable[[Connection, Dialect], T]) -> T:

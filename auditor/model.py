@@ -362,6 +362,8 @@ class Schema:
     domains: tuple[Domain, ...] = ()
     composite_types: tuple[CompositeType, ...] = ()
     range_types: tuple[RangeType, ...] = ()
+    # Grants and owners (Postgres), compared only when asked (``privileges: true``); None: not compared.
+    privileges: Privileges | None = None
 
     def table(self, key: str) -> Table | None:
         """The table whose key is ``key``, if any."""
@@ -578,3 +580,53 @@ class Policy:
     roles: tuple[str, ...] = ("public",)
     using: Expr | None = None
     with_check: Expr | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Grants and owners (Postgres, opt-in)
+
+# The kinds of object whose privileges and owners are compared, as GRANT and ALTER name them.
+PRIVILEGE_OBJECTS = ("table", "view", "materialized view", "sequence", "function", "procedure", "schema")
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One privilege on one object (or one column of it) held by one role: ``kind`` is one of
+    ``PRIVILEGE_OBJECTS``; ``object`` the object's key (``schema.name``, ``schema.f(integer)``, or a
+    schema's name); ``privilege`` upper case (``SELECT``); ``grantee`` a role name or ``public``."""
+
+    kind: str
+    object: str
+    privilege: str
+    grantee: str
+    column: str | None = None
+    grantable: bool = False
+
+    @property
+    def key(self) -> tuple[str, str, str | None, str, str]:
+        """What makes two grants the same one, whether or not they carry GRANT OPTION."""
+        return (self.kind, self.object, self.column, self.privilege, self.grantee)
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The role that owns an object (``kind`` and ``object`` as in ``Grant``)."""
+
+    kind: str
+    object: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Privileges:
+    """What a schema says of privileges: the grants (the owner's own privileges aside, see
+    ``diffgrants``), the owners where known, and ``objects``: the (kind, key) of every object whose
+    grants are compared (a spec's own objects and those its grants name; a live schema's all
+    that exist)."""
+
+    grants: tuple[Grant, ...] = ()
+    owners: tuple[Owner, ...] = ()
+    objects: tuple[tuple[str, str], ...] = ()
+    # What the objects hold when made (PUBLIC's EXECUTE on a function): what one a plan makes
+    # will hold before its grants and revokes run.
+    defaults: tuple[Grant, ...] = ()

@@ -20,21 +20,21 @@ from auditor.errors import ConnectError
 from auditor.inspect import read_live_schema, read_target, user_schemas
 from auditor.partitions import is_child, own_parts, parents_of
 from auditor.model import (
-    CheckConstraint, Column, CompositeType, Domain, ExclusionConstraint, ForeignKey, Index, Policy, RangeType,
-    Schema, Sequence, Table, UniqueConstraint, View)
+    CheckConstraint, Column, CompositeType, Domain, ExclusionConstraint, ForeignKey, Grant, Index, Policy,
+    Privileges, RangeType, Schema, Sequence, Table, UniqueConstraint, View)
 from auditor.sources import DB, ExpectedSource, load_source
 from auditor.versioning import VersionSource, read_recorded
 
 
 def snapshot_target(target: Target, schemas: tuple[str, ...] = ()) -> str:
     """The spec of a live database (read-only): its named schemas, or every schema of its own
-    (``inspect.user_schemas``), and the version it records when ``target.version`` says how to
-    read it."""
+    (``inspect.user_schemas``), the version it records when ``target.version`` says how to read
+    it, and its grants and owners when ``target.privileges``."""
     dialect = dialect_of(parse_url(target.url))
 
     def read(conn: Any, d: Dialect) -> Schema:
         names = schemas or user_schemas(conn, d)
-        live = replace(read_live_schema(conn, d, names), schemas=names or None)
+        live = replace(read_live_schema(conn, d, names, bool(target.privileges)), schemas=names or None)
         if target.version is None:
             return live
         recorded = read_recorded(conn, d, target.version)
@@ -87,9 +87,70 @@ def write_spec(schema: Schema, dialect: Dialect, header: str = "") -> str:
         doc["functions"] = [_Block(f.sql.strip() + "\n") for f in sorted(schema.functions, key=lambda f: f.key)]
     doc["tables"] = {_key(t.schema, t.name, dialect): _child(t, tables, dialect) if is_child(t) else _table(t, dialect)
                      for t in schema.tables}
+    if schema.privileges is not None:
+        doc.update(privileges_doc(schema, schema.privileges, dialect))
     # Flow style for collections of scalars only: a column reads {type: text, nullable: false}.
     text = yaml.dump(doc, Dumper=_Dumper, default_flow_style=None, sort_keys=False, allow_unicode=True, width=120)
     return "".join(f"# {line}\n" for line in header.splitlines()) + text
+
+
+def privileges_doc(schema: Schema, privileges: Privileges, dialect: Dialect) -> dict[str, Any]:
+    """``privileges``, ``owner`` (the most common one), ``owners`` (the others, and the schemas')
+    and ``grants``: GRANT statements for what the spec's objects and schemas hold beyond the
+    defaults, REVOKE statements for defaults they lack."""
+    from collections import Counter
+
+    from auditor.specgrants import column_sequences, spec_objects
+
+    objects = set(spec_objects(schema))
+    managed = {("schema", name) for name in schema.schemas or ()}
+    owners = {(o.kind, o.object): o.role for o in privileges.owners if (o.kind, o.object) in objects | managed}
+    common = Counter(role for target, role in owners.items() if target in objects).most_common(1)
+    owner = common[0][0] if common else None
+    doc: dict[str, Any] = {"privileges": True, **({"owner": owner} if owner else {})}
+    others = {f"{kind} {_owned_name(kind, key, schema, dialect)}": role for (kind, key), role in owners.items()
+              if role != owner or kind == "schema"}
+    if others:
+        doc["owners"] = others
+    sequences = {("sequence", key) for key in column_sequences(schema)}
+    grants = [g for g in privileges.grants if (g.kind, g.object) in objects | managed | sequences
+              and g.grantee != owners.get((g.kind, g.object))]
+    statements = _grant_statements(grants, schema, dialect) + _revoked_defaults(privileges, grants, schema, dialect)
+    if statements:
+        doc["grants"] = _BlockList(statements)
+    return doc
+
+
+def _owned_name(kind: str, key: str, schema: Schema, dialect: Dialect) -> str:
+    """An object as an ``owners:`` key names it after its kind (functions with SQL argument types)."""
+    from auditor.plan.builders.grants import object_sql
+
+    return object_sql(kind, key, (schema,), dialect)
+
+
+def _grant_statements(grants: list[Grant], schema: Schema, dialect: Dialect) -> list[str]:
+    """One GRANT per object, column set, role and grant option, its privileges together."""
+    from auditor.dialects.pgprivileges import grant_sql
+
+    grouped: dict[tuple[Any, ...], list[Grant]] = {}
+    for g in grants:
+        grouped.setdefault((g.kind, g.object, g.column, g.grantee, g.grantable), []).append(g)
+    out = []
+    for (kind, key, _, _, _), same in grouped.items():
+        text = grant_sql(same[0], _owned_name(kind, key, schema, dialect), dialect)
+        privileges = ", ".join(sorted(g.privilege for g in same))
+        out.append(text.replace(f"GRANT {same[0].privilege}", f"GRANT {privileges}", 1))
+    return out
+
+
+def _revoked_defaults(privileges: Privileges, grants: list[Grant], schema: Schema, dialect: Dialect) -> list[str]:
+    """REVOKE of what objects hold when made but these do not hold (PUBLIC's EXECUTE)."""
+    from auditor.dialects.pgprivileges import grant_sql
+    from auditor.specgrants import default_privileges
+
+    held = {g.key for g in grants}
+    return [grant_sql(g, _owned_name(g.kind, g.object, schema, dialect), dialect, revoke=True)
+            for g in default_privileges(schema).defaults if g.key not in held]
 
 
 class _Block(str):
@@ -105,6 +166,12 @@ class _BlockMapping(dict):  # type: ignore[type-arg]
     """A mapping written in block style, one entry a line: a table's triggers (long statements)."""
 
 
+class _BlockList(list):  # type: ignore[type-arg]
+    """A list written in block style, one entry a line: GRANT statements."""
+
+
+_Dumper.add_representer(_BlockList, lambda dumper, value: dumper.represent_sequence(
+    "tag:yaml.org,2002:seq", value, flow_style=False))
 _Dumper.add_representer(_BlockMapping, lambda dumper, value: dumper.represent_mapping(
     "tag:yaml.org,2002:map", value.items(), flow_style=False))
 _Dumper.add_representer(_Block, lambda dumper, text: dumper.represent_scalar("tag:yaml.org,2002:str", str(text),

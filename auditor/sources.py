@@ -48,22 +48,28 @@ class ExpectedSource:
         return mask_url(self.location) if self.kind == DB else self.location
 
 
-def load_source(source: ExpectedSource, dialect: Dialect, version: VersionSource | None) -> Schema:
+def load_source(source: ExpectedSource, dialect: Dialect, version: VersionSource | None,
+                privileges: bool = False) -> Schema:
     """The expected schema ``source`` describes, canonical for ``dialect``, with the version its
-    version table records (None without a version source or when none can be read)."""
+    version table records (None without a version source or when none can be read), and its
+    grants when ``privileges`` (and a reference database's owners: a DDL file's objects are owned
+    by whoever loaded it, so their owners are not compared)."""
     if source.kind == DB:
         reference = Target(f"expected database {source.label}", source.location)
-        schema = read_target(reference, lambda conn, d: _read_expected(conn, d, version))
+        schema = read_target(reference, lambda conn, d: _read_expected(conn, d, version, privileges))
     else:
         with scratch_database(source, dialect) as (conn, scratch_dialect):
-            schema = _read_expected(conn, scratch_dialect, version)
+            schema = _read_expected(conn, scratch_dialect, version, privileges)
+        if schema.privileges is not None:
+            schema = replace(schema, privileges=replace(schema.privileges, owners=()))
     # A reference on another engine: its canonical model, brought into the audited engine's form.
     return normalize_schema(schema, dialect)
 
 
-def _read_expected(conn: Connection, dialect: Dialect, version: VersionSource | None) -> Schema:
+def _read_expected(conn: Connection, dialect: Dialect, version: VersionSource | None,
+                   privileges: bool = False) -> Schema:
     schemas = user_schemas(conn, dialect)
-    schema = replace(read_live_schema(conn, dialect, schemas), schemas=schemas or None)
+    schema = replace(read_live_schema(conn, dialect, schemas, privileges), schemas=schemas or None)
     recorded = read_recorded(conn, dialect, version) if version is not None else None
     return replace(schema, version=recorded.text if recorded is not None else None)
 

@@ -33,6 +33,7 @@ The result is the raw model; ``canon.normalize_schema`` canonicalizes it for a d
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
@@ -45,6 +46,7 @@ from auditor.specfunctions import read_functions
 from auditor.spectypes import (
     ATTRIBUTE_KEYS, DOMAIN_KEYS, EXCLUSION_KEYS, RANGE_KEYS, read_composite_types, read_domains, read_exclusions,
     read_range_types)
+from auditor.specgrants import KEYS as GRANT_KEYS, json_schema_fields as grant_schema_fields, read_privileges
 from auditor.spectriggers import json_schema_fields, read_policies, read_triggers
 from auditor.model import (
     CheckConstraint, Column, Enum, ExclusionConstraint, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table,
@@ -53,7 +55,7 @@ from auditor.yamlsrc import (
     Problems, boolean, compose_file, did_you_mean, integer, is_null, mapping_items, scalar, string_list)
 
 TOP_KEYS = ("version", "schemas", "ignore", "extensions", "enums", "sequences", "views", "tables", "functions",
-            "domains", "composite_types", "range_types")
+            "domains", "composite_types", "range_types", *GRANT_KEYS)
 TABLE_KEYS = ("columns", "primary_key", "unique", "checks", "indexes", "foreign_keys", "comment", "renamed_from",
               "partition_by", "partition_of", "for_values", "inherits", "partitions", "without_rowid", "strict",
               "exclusions", "row_security", "force_row_security", "triggers", "policies")
@@ -111,7 +113,7 @@ def _schema(root: yaml.Node, problems: Problems) -> Schema | None:
     tables = [t for name, key_node, body in mapping_items(fields.get("tables", root), problems, "tables")
               if (t := _table(name, key_node, body, problems)) is not None] if "tables" in fields else []
     version = fields.get("version")
-    return Schema(
+    schema = Schema(
         tables=tuple(tables),
         version=None if version is None or is_null(version) else scalar(version, problems, "version"),
         ignore=tuple(_optional(fields, "ignore", lambda n: string_list(n, problems, "ignore", True), [])),
@@ -127,6 +129,7 @@ def _schema(root: yaml.Node, problems: Problems) -> Schema | None:
         if "composite_types" in fields else (),
         range_types=tuple(read_range_types(fields["range_types"], problems)) if "range_types" in fields else (),
     )
+    return replace(schema, privileges=read_privileges(fields, schema, problems))
 
 
 # ``schema.name`` where a part holding a dot is double-quoted (``test."application/vnd.geo+json"``).
@@ -615,6 +618,7 @@ def json_schema() -> dict[str, object]:
         "composite_types": keyed(strict({"attributes": keyed({"oneOf": [text, strict(attribute_fields, ("type",))]})},
                                         ("attributes",))),
         "range_types": keyed({"oneOf": [text, strict(range_fields, ("subtype",))]}),
+        **grant_schema_fields(),
     }
     assert set(top) == set(TOP_KEYS) and set(table_fields) == set(TABLE_KEYS)
     assert set(column_fields) == set(COLUMN_KEYS) and set(index_fields) == set(INDEX_KEYS)

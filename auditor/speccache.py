@@ -30,7 +30,7 @@ from auditor import __version__
 from auditor.gcpause import paused_collection
 from auditor.model import (
     Attribute, CheckConstraint, Column, CompositeType, Domain, Enum, ExclusionConstraint, ForeignKey, Expr, Function,
-    Index, Policy, PrimaryKey, RangeType, Schema, Sequence, Table, Trigger, UniqueConstraint, View, interned_column)
+    Grant, Index, Owner, Policy, PrimaryKey, Privileges, RangeType, Schema, Sequence, Table, Trigger, UniqueConstraint, View, interned_column)
 from auditor.spec import load_spec
 
 CACHE_DIR_ENV = "SCHEMA_AUDITOR_CACHE_DIR"
@@ -240,6 +240,11 @@ def _decode_later_fields(rest: list[Any]) -> dict[str, Any]:
     if later.get("composite_types"):
         out["composite_types"] = tuple(CompositeType(name, nsp, tuple(Attribute(*a) for a in attributes))
                                        for name, nsp, attributes in later["composite_types"])
+    if later.get("privileges"):
+        grants, owners, objects, defaults = later["privileges"]
+        out["privileges"] = Privileges(tuple(Grant(*g) for g in grants), tuple(Owner(*o) for o in owners),
+                                       tuple((kind, key) for kind, key in objects),
+                                       tuple(Grant(*g) for g in defaults))
     if later.get("range_types"):
         out["range_types"] = tuple(RangeType(*r) for r in later["range_types"])
     return out

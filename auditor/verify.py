@@ -34,6 +34,7 @@ from auditor.diff import DriftItem, diff_schemas, failing_items
 from auditor.dialects import POSTGRESQL, Dialect
 from auditor.errors import ApplyError, AuditorError, StatementError, VerifyError
 from auditor.hazards import HAZARDS
+from auditor.plan.model import PRIVILEGE_PHASES
 from auditor.inspect import read_live_schema, read_managed_schema, schemas_to_read
 from auditor.model import Schema, Table, fingerprint
 from auditor.plan import Statement, plan_changes
@@ -202,7 +203,10 @@ def verify_plan(result: AuditResult, statements: list[Statement], options: Apply
     schemas = schemas_to_read(result.expected, dialect)
     with scratch_copy(result, runnable, schemas, options.lock_timeout) as copy:
         try:
-            run_statements(copy.conn, copy.target, dialect, schemas, runnable,
+            # Roles belong to the server, not to the copy (which is dumped without privileges, maybe
+            # onto another server): grants and owners are not verified there.
+            run_statements(copy.conn, copy.target, dialect, schemas,
+                           [s for s in runnable if s.phase not in PRIVILEGE_PHASES],
                            replace(options, lock_held=True, planned_against=None))
         except StatementError as exc:
             raise VerifyError(f"{target.name}: '{exc.summary}' fails on {copy.where}: {exc.reason}") from None

@@ -115,4 +115,7 @@ def test_extra_table_and_ignore_globs() -> None:
 
 
 def test_severity_is_error_for_missing_and_mismatch_warning_for_extra() -> None:
-    assert {k for k, s in KINDS.items() if s == "warning"} == {k for k in KINDS if k.startswith("extra_")}
+    # An extra grant is no harmless leftover: it gives a role access the spec withholds.
+    extras = {k for k in KINDS if k.startswith("extra_")} - {"extra_grant"}
+    assert {k for k, s in KINDS.items() if s == "warning"} == extras
+    assert KINDS["extra_grant"] == "error"

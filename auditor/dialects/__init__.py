@@ -114,6 +114,8 @@ class Dialect:
     has_user_types: bool = False
     # Row-level security and its policies (Postgres).
     has_row_security: bool = False
+    # Grants and owners (Postgres: ``dialects.pgprivileges``).
+    has_privileges: bool = False
 
     @cached_property
     def _preparer(self) -> Any:
@@ -204,6 +206,7 @@ POSTGRESQL = Dialect(
     has_functions=True,
     has_user_types=True,
     has_row_security=True,
+    has_privileges=True,
     zero_column_tables=True,
     # Not pg_catalog, pg_toast*, pg_temp*, information_schema, nor a schema an extension made.
     user_schemas_sql="SELECT n.nspname FROM pg_namespace AS n WHERE n.nspname !~ '^pg_' "

@@ -125,6 +125,14 @@ STATEMENT_HAZARDS: dict[str, tuple[str, ...]] = {
     "create_policy": (),  # CREATE POLICY, where it is not there yet
     "replace_policy": (),  # ALTER POLICY, or DROP and CREATE POLICY in one transaction
     "drop_policy": (BACKWARD_INCOMPATIBLE,),  # DROP POLICY: under row-level security, rows it let through are hidden
+    # Grants and owners
+    "grant": (),  # GRANT: the role may do more
+    "revoke": (BACKWARD_INCOMPATIBLE,),  # REVOKE: what the role did with the privilege now fails
+    "revoke_from_new": (),  # REVOKE on an object this plan makes (PUBLIC's EXECUTE): no one used it
+    # ALTER TABLE / VIEW / SEQUENCE ... OWNER TO: a brief ACCESS EXCLUSIVE lock; the old owner
+    # keeps none of its rights, the new one takes its privileges
+    "alter_relation_owner": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK,),
+    "alter_owner": (),  # OWNER TO of a function, procedure or schema, or of an object this plan makes
     # Partitions and inheritance children
     "create_partition": (),  # CREATE TABLE ... PARTITION OF / INHERITS: a new table has no rows
     # ATTACH PARTITION: the partition is locked and scanned for rows outside its bounds (and a

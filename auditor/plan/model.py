@@ -35,6 +35,9 @@ from auditor.rebuild import Rebuild
 # - owners and grants once every object exists; functions drop after the tables and columns
 #   that used them, before the types they take; but one whose signature names a view's or a table's
 #   row type drops before that view or table (which it pins), and after the views calling it.
+# Grants and owners name roles, which belong to the server (see ``verify``).
+PRIVILEGE_PHASES = frozenset({"owners", "grants"})
+
 PHASES = (
     "renames",
     "drop_policies",

@@ -6,7 +6,7 @@ from typing import Callable
 
 from auditor.diff import DriftItem
 from auditor.plan.builders import (
-    columns, constraints, functions, indexes, objects, partitions, tables, triggers, types)
+    columns, constraints, functions, grants, indexes, objects, partitions, tables, triggers, types)
 from auditor.plan.model import Context, Statement
 
 Builder = Callable[[DriftItem, Context], list[Statement]]
@@ -76,4 +76,7 @@ BUILDERS: dict[str, Builder] = {
     "missing_policy": triggers.missing_policy,
     "extra_policy": triggers.extra_policy,
     "policy_mismatch": triggers.policy_mismatch,
+    "missing_grant": grants.missing_grant,
+    "extra_grant": grants.extra_grant,
+    "owner_mismatch": grants.owner_mismatch,
 }
