@@ -140,6 +140,10 @@ def _apply_statements(node: yaml.Node | None, objects: dict[_Target, tuple[str, 
             from auditor.specfunctions import scalar_position
 
             line, column = scalar_position(item, sql, exc.args[1] if len(exc.args) > 1 else None)
+            if node.flow_style and not getattr(item, "style", None) and "syntax error" in exc.args[0]:
+                problems.add(node, "grants: in a [...] list a comma ends the entry, and a GRANT of several "
+                                   "privileges does not parse: write one '- GRANT ...' per line")
+                return grants
             problems.add_at(line, column, f"grants entry {sql.strip().splitlines()[0][:60]!r}: {exc.args[0]}")
     return grants
 

@@ -209,6 +209,13 @@ TRIGGER_SETUP = engines(
 POLICY_SETUP = (spec("    primary_key: [id]\n", "    primary_key: [id]\n    row_security: true\n"
                                               "    policies: {orders_mine: {using: total >= 0}}\n"),
                 sql("ALTER TABLE orders ENABLE ROW LEVEL SECURITY", "CREATE POLICY orders_mine ON orders USING (total >= 0)"))
+# Grants and owners (opt-in): roles live in the cluster, made once by whichever test comes first.
+GRANT_ROLES = tuple(f"DO $$ BEGIN CREATE ROLE {r}; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+                    for r in ("auditor_app", "auditor_admin"))
+GRANT_SETUP = (spec("version: 1\n", "version: 1\nowners: {table orders: auditor_admin}\n"
+                                   "grants:\n  - GRANT SELECT, UPDATE (total) ON orders TO auditor_app\n"),
+               sql(*GRANT_ROLES, "ALTER TABLE orders OWNER TO auditor_admin",
+                   "GRANT SELECT, UPDATE (total) ON orders TO auditor_app"))
 CHECK_SETUP = (
     spec("    primary_key: [id]\n", '    primary_key: [id]\n    checks: {ck_orders_total: "total >= 0"}\n'),
     engines(rebuild("orders", "DEFAULT CURRENT_TIMESTAMP", "DEFAULT CURRENT_TIMESTAMP, CONSTRAINT ck_orders_total CHECK (total >= 0)"),
@@ -357,6 +364,10 @@ CASES = [
     Case("missing_policy", "missing_policy", "orders", "orders_mine", sql("DROP POLICY orders_mine ON orders"), "CREATE POLICY orders_mine ON public.orders FOR ALL TO PUBLIC USING (total >= 0)", setup=POLICY_SETUP, only=PG_ONLY),
     Case("extra_policy", "extra_policy", "orders", "stray", sql("CREATE POLICY stray ON orders USING (true)"), "DROP POLICY IF EXISTS stray ON public.orders", destructive=True, setup=POLICY_SETUP, only=PG_ONLY),
     Case("policy_mismatch", "policy_mismatch", "orders", "orders_mine", edit("using: total >= 0", "using: total > 0"), "ALTER POLICY orders_mine ON public.orders USING (total > 0)", setup=POLICY_SETUP, only=PG_ONLY),
+    # Grants and owners, with privileges asked for.
+    Case("missing_grant", "missing_grant", "orders", "UPDATE (total) to auditor_app", sql("REVOKE UPDATE (total) ON orders FROM auditor_app"), "GRANT UPDATE (total) ON TABLE public.orders TO auditor_app", setup=GRANT_SETUP, only=PG_ONLY),
+    Case("extra_grant", "extra_grant", "orders", "DELETE to auditor_app", sql("GRANT DELETE ON orders TO auditor_app"), "REVOKE DELETE ON TABLE public.orders FROM auditor_app", destructive=True, setup=GRANT_SETUP, only=PG_ONLY),
+    Case("owner_mismatch", "owner_mismatch", "orders", "owner", sql("ALTER TABLE orders OWNER TO auditor_app"), ("ALTER TABLE public.orders OWNER TO auditor_admin", "GRANT SELECT ON TABLE public.orders TO auditor_app"), destructive=True, setup=GRANT_SETUP, only=PG_ONLY),
     Case("extra_extension_empty_list", "extra_extension", "citext", None, sql("CREATE EXTENSION citext"), "DROP EXTENSION IF EXISTS citext", destructive=True, setup=spec("version: 1\n", "version: 1\nextensions: []\n"), only=PG_ONLY),
 ]
 
@@ -521,6 +532,7 @@ PSQL_CASES = (
     "inheritance_dropped", "missing_schema",
     "missing_domain", "extra_domain", "domain_mismatch", "domain_check_dropped", "missing_composite_type",
     "extra_composite_type", "composite_type_mismatch", "missing_range_type", "extra_range_type", "missing_exclusion", "extra_exclusion", "exclusion_mismatch",
+    "missing_grant", "extra_grant", "owner_mismatch",
 )
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES if c.id in PSQL_CASES])
 def test_printed_postgres_plan_runs_twice_with_psql(case: Case, pg_url: str, write_spec, tmp_path: Path,

@@ -247,6 +247,7 @@ BAD = [
                                                                    "CURRENT_USER': CURRENT_USER names a different role"),
     ("syntax", "  - GRANT SELECT ON jobs app\n", "5:26: grants entry 'GRANT SELECT ON jobs app': syntax error at or near"),
     ("not_a_grant", "  - CREATE TABLE x (id int)\n", "5:5: grants entry 'CREATE TABLE x (id int)': is a Create statement"),
+    ("flow_list_comma", "  [GRANT SELECT, UPDATE ON jobs TO app]\n", "5:3: grants: in a [...] list a comma ends the entry"),
     ("bad_owner_key", None, "5:3: owners: 'jobs' must start with what it is (table, view,"),
 ]
 

@@ -59,10 +59,11 @@ def owner_mismatch(item: DriftItem, ctx: Context) -> list[Statement]:
     moved = {(owner.kind, owner.object), *(("sequence", key) for key in _sequences_of(owner, ctx.expected))}
     regrants = [g for g in ctx.expected.privileges.grants
                 if (g.kind, g.object) in moved and g.grantee == item.actual != owner.role]
-    return [Statement(owner_sql(owner, target, ctx.dialect), item, "owners",
-                      hazards_of("alter_relation_owner" if locks else "alter_owner")),
+    # The regrants carry the owner change's hazards: withheld with it, they are not run alone.
+    hazards = hazards_of("alter_relation_owner" if locks else "alter_owner")
+    return [Statement(owner_sql(owner, target, ctx.dialect), item, "owners", hazards),
             *(Statement(grant_sql(g, object_sql(g.kind, g.object, (ctx.expected, ctx.actual), ctx.dialect),
-                                  ctx.dialect), item, "grants", hazards_of("grant")) for g in regrants)]
+                                  ctx.dialect), item, "grants", hazards) for g in regrants)]
 
 
 def _sequences_of(owner: Owner, expected: Schema) -> list[str]:
