@@ -140,6 +140,7 @@ class _Run:
     already_done: list[Statement] = field(default_factory=list)
     verified: bool = False
     committed: int = 0  # statements of steps already committed (a plan with CONCURRENTLY or VALIDATE)
+    dropped_leftovers: list[str] = field(default_factory=list)  # INVALID indexes of failed builds, dropped
 
     def execute(self, conn: Connection, statements: list[Statement]) -> None:
         """Every segment in order: one transaction for the grouped ones, alone for the others."""
@@ -250,16 +251,33 @@ class _Run:
         self.executed.append(statement)
 
     def _run_alone(self, conn: Connection, statement: Statement) -> None:
-        """CONCURRENTLY or VALIDATE, in autocommit. (An INVALID index a failed build left behind
-        needs no special case here: the audit reports it, and the plan drops and builds it again.)"""
+        """CONCURRENTLY or VALIDATE, in autocommit. A failed concurrent build leaves an INVALID
+        index behind (Postgres cannot roll it back): it is dropped at once, so that the next apply
+        builds it again (one left by a killed apply is reported as ``index_mismatch`` and rebuilt)."""
         auto = conn.execution_options(no_parameters=True)
 
         def run() -> None:
             self._precheck(auto, statement)
-            auto.exec_driver_sql(statement.sql)
+            try:
+                auto.exec_driver_sql(statement.sql)
+            except DBAPIError:
+                self._drop_invalid_leftover(conn, statement)
+                raise
 
         self._attempt(conn, run_in=run, statement=statement)
         self.executed.append(statement)
+
+    def _drop_invalid_leftover(self, conn: Connection, statement: Statement) -> None:
+        item = statement.fixes
+        if statement.phase != "create_indexes" or item.name is None:
+            return
+        index = self.dialect.qualified(item.schema, item.name)
+        invalid = conn.exec_driver_sql(
+            "SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%(index)s)",
+            {"index": index}).scalar()
+        if invalid:
+            conn.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {index}")
+            self.dropped_leftovers.append(index)
 
     def _execute(self, conn: Connection, statement: Statement) -> None:
         self._precheck(conn, statement)
@@ -279,10 +297,13 @@ class _Run:
                                  f"{self._changed()}; fix the cause and run apply again") from None
 
     def _changed(self) -> str:
-        """What a failure leaves changed: nothing, or the steps committed before it."""
+        """What a failure leaves changed: nothing, or the steps committed before it (and which
+        INVALID index a failed concurrent build left, dropped again)."""
+        dropped = "".join(f"; the INVALID index {name} the failed build left was dropped"
+                          for name in self.dropped_leftovers)
         if not self.committed:
-            return "nothing was changed"
-        return f"the {self.committed} statement(s) of the steps before it stay committed"
+            return "nothing was changed" + dropped
+        return f"the {self.committed} statement(s) of the steps before it stay committed" + dropped
 
     def _explain(self, conn: Connection, exc: DBAPIError, statement: Statement) -> str:
         text = describe_error(exc, parse_url(self.target.url))

@@ -11,7 +11,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import NoReturn, Sequence, TextIO
+from typing import NoReturn, Sequence, TextIO, TypeVar
 
 from auditor.apply import ApplyOptions, ApplyResult, apply_lock, apply_plan, count_violations, split_plan
 from auditor.applylog import append_record, apply_record, default_log_path
@@ -20,16 +20,20 @@ from auditor.fleet import audit_fleet, parse_shard, select_shard
 from auditor.config import Config, load_config, target_from_url
 from auditor.database import Target
 from auditor.diff import failing_items
+from auditor.durations import seconds
 from auditor.errors import AuditorError, ConfigError
 from auditor.hazards import allowed_hazards, parse_hazards
 from auditor.model import fingerprint
 from auditor.plan import Statement, comment_text, plan_changes, render_script
 from auditor.planfile import plan_entry, read_plan_file, write_plan_file
+from auditor.rows import tables_with_rows
 from auditor.snapshot import snapshot_source, snapshot_target
 from auditor.sources import DB, SQL, ExpectedSource
 from auditor.versioning import VERSION_UNKNOWN, VersionSource, source_problem
 from auditor.report import apply_json, apply_text, audit_json, audit_markdown, audit_text, not_audited_line, plan_json
 from auditor.verify import EVERY_HAZARD, Verification, check_parses, verify_plan
+
+T = TypeVar("T")
 
 EXIT_CLEAN, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
 DEFAULT_CONFIG = "config.yaml"
@@ -93,20 +97,21 @@ def build_parser() -> argparse.ArgumentParser:
                        help="give up on one database's audit after this long (default 120)")
 
     def planning(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--concurrent-indexes", action="store_true",
-                       help="Postgres: build and drop indexes CONCURRENTLY, outside the transaction")
+        p.add_argument("--concurrent-indexes", action=argparse.BooleanOptionalAction, default=None,
+                       help="Postgres: build and drop the indexes of tables that hold rows CONCURRENTLY, "
+                            "outside the transaction (the default; --no-concurrent-indexes: all in one)")
 
     def applying(p: argparse.ArgumentParser) -> None:
         planning(p)
-        p.add_argument("--allow-hazards", default="", metavar="A,B",
+        p.add_argument("--allow-hazards", default=None, metavar="A,B",
                        help="also run statements with these hazards (or: all); see README, Hazards")
-        p.add_argument("--allow-destructive", action="store_true",
+        p.add_argument("--allow-destructive", action="store_true", default=None,
                        help="also run drops and renames (DELETES_DATA, INDEX_DROPPED, BACKWARD_INCOMPATIBLE)")
-        p.add_argument("--lock-timeout", type=parse_duration, default=5.0, metavar="DURATION",
+        p.add_argument("--lock-timeout", type=parse_duration, default=None, metavar="DURATION",
                        help="Postgres: give up on a statement that waits this long for a lock (default 5s)")
         p.add_argument("--statement-timeout", type=parse_duration, default=None, metavar="DURATION",
                        help="Postgres: give up on a statement that runs this long (default: no limit)")
-        p.add_argument("--lock-wait", type=parse_duration, default=30.0, metavar="DURATION",
+        p.add_argument("--lock-wait", type=parse_duration, default=None, metavar="DURATION",
                        help="wait this long for another apply on the same database (default 30s)")
         p.add_argument("--apply-log", metavar="PATH",
                        help="append one JSON line per apply here (default: $AUDITOR_APPLY_LOG or "
@@ -408,10 +413,37 @@ def _read_url(url: str) -> str:
 
 
 def _plans(results: list[AuditResult], args: argparse.Namespace) -> list[tuple[AuditResult, list[Statement]]]:
-    concurrent = getattr(args, "concurrent_indexes", False)
     # A tenant schema is planned only when it drifted: a database of 1,000 tenants is one plan each.
-    return [(r, plan_changes(r.drift, r.expected, r.actual, r.dialect, concurrent))  # type: ignore[arg-type]
-            for r in results if not r.error and (r.drift or r.tenant is None)]
+    return [(r, _plan_of(r, args)) for r in results if not r.error and (r.drift or r.tenant is None)]
+
+
+def _plan_of(result: AuditResult, args: argparse.Namespace) -> list[Statement]:
+    """The result's plan: on Postgres, indexes of tables that hold rows built CONCURRENTLY unless
+    the command line or the config says not to (a tenant's tables are all taken to hold rows)."""
+    assert result.dialect is not None and result.expected is not None and result.actual is not None
+    concurrent = _setting(args, result.target, "concurrent_indexes", True)
+    rows = None
+    if result.dialect.concurrent_indexes and result.tenant is None:
+        rows = tables_with_rows(result.target, result.drift, result.actual, result.dialect)
+    return plan_changes(result.drift, result.expected, result.actual, result.dialect, concurrent, rows)
+
+
+def _setting(args: argparse.Namespace, target: Target, name: str, default: T) -> T:
+    """An apply setting: the command line's, else the config's for this database, else the default."""
+    given = getattr(args, name, None)
+    if given is not None:
+        return given
+    configured = getattr(target.apply, name)
+    return default if configured is None else configured
+
+
+def apply_options(target: Target, args: argparse.Namespace) -> ApplyOptions:
+    """How apply may change this database: the command line's options over its config's."""
+    named = parse_hazards(args.allow_hazards) if args.allow_hazards is not None else target.apply.allow_hazards or ()
+    allowed = allowed_hazards(named, bool(_setting(args, target, "allow_destructive", False)))
+    return ApplyOptions(allowed, _setting(args, target, "lock_timeout", 5.0),
+                        _setting(args, target, "statement_timeout", None), _setting(args, target, "lock_wait", 30.0),
+                        lock_held=True)
 
 
 def _plan(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespace,
@@ -450,15 +482,16 @@ def _plan_verification(result: AuditResult, statements: list[Statement], ignore:
 def _apply(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespace,
            out: TextIO, err: TextIO) -> int:
     reviewed = read_plan_file(args.plan) if getattr(args, "plan", None) else None
-    allowed = allowed_hazards(parse_hazards(args.allow_hazards), args.allow_destructive)
-    options = ApplyOptions(allowed, args.lock_timeout, args.statement_timeout, args.lock_wait, lock_held=True)
-    log = Path(args.apply_log) if args.apply_log else default_log_path()
     results: list[AuditResult] = []
     entries: list[tuple[AuditResult, ApplyResult | None]] = []
     failing = apply_failed = False
     for target in targets:  # one at a time, each planned and applied under its apply lock
+        options = apply_options(target, args)
+        allowed = options.allowed
+        log_path = _setting(args, target, "apply_log", None)
+        log = Path(log_path) if log_path else default_log_path()
         try:
-            with apply_lock(target, args.lock_wait):
+            with apply_lock(target, options.lock_wait):
                 audited = _audit_all([target], ignore, err, args)
                 results += audited
                 for result, statements in _plans(audited, args):
@@ -559,14 +592,10 @@ def _confirmed(result: AuditResult, statements: list[Statement], allowed: frozen
 
 def parse_duration(text: str) -> float:
     """``30s``, ``5m``, ``1h`` or plain seconds, as seconds."""
-    units = {"s": 1, "m": 60, "h": 3600}
     try:
-        value = float(text[:-1]) * units[text[-1]] if text and text[-1] in units else float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 30s, 5m or 1h") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: a duration must be positive")
-    return value
+        return seconds(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _serve(args: argparse.Namespace, err: TextIO) -> int:

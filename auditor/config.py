@@ -27,14 +27,16 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import yaml
 from sqlalchemy.engine import URL
 
-from auditor.database import Target, mask_url, parse_url
+from auditor.database import ApplySettings, Target, mask_url, parse_url
+from auditor.durations import seconds
 from auditor.errors import ConfigError
+from auditor.hazards import parse_hazards
 from auditor.sources import DB, SQL, ExpectedSource
 from auditor.versioning import VersionSource, source_problem
 from auditor.yamlsrc import Problems, boolean, compose_file, mapping_items, scalar, string_list
@@ -42,9 +44,12 @@ from auditor.yamlsrc import Problems, boolean, compose_file, mapping_items, scal
 VERSION_KEYS = ("version_query", "version_table", "version_column", "version_app")
 SOURCE_KEYS = ("expected_db", "expected_sql", "dev_url")
 PRIVILEGE_KEYS = ("privileges", "roles")
-TOP_KEYS = ("databases", "spec", "ignore", "tenant_schemas", *PRIVILEGE_KEYS, *VERSION_KEYS)
-DATABASE_KEYS = ("url", "password_file", "spec", "ignore", "tenant_schemas", *PRIVILEGE_KEYS, *VERSION_KEYS,
-                 *SOURCE_KEYS)
+TOP_KEYS = ("databases", "spec", "ignore", "tenant_schemas", "apply", *PRIVILEGE_KEYS, *VERSION_KEYS)
+DATABASE_KEYS = ("url", "password_file", "spec", "ignore", "tenant_schemas", "apply", *PRIVILEGE_KEYS,
+                 *VERSION_KEYS, *SOURCE_KEYS)
+# The keys of an ``apply:`` block, each what the apply option of the same name sets.
+APPLY_KEYS = tuple(f.name for f in fields(ApplySettings))
+_DURATIONS = ("lock_timeout", "statement_timeout", "lock_wait")
 _ENV_RE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<fallback>[^}]*))?\}")
 
 
@@ -84,6 +89,7 @@ def _config(path: Path, root: yaml.Node, problems: Problems) -> Config:
     default_version = version_source(top, problems, "config", root)
     default_tenants = tenant_glob(top["tenant_schemas"], problems, "config") if "tenant_schemas" in top else None
     default_privileges = privilege_settings(top, problems, "config")
+    default_apply = apply_settings(top["apply"], base, problems, "config") if "apply" in top else ApplySettings()
     targets: dict[str, Target] = {}
     if databases is not None:
         for name, _, body in mapping_items(databases, problems, "databases"):
@@ -91,7 +97,7 @@ def _config(path: Path, root: yaml.Node, problems: Problems) -> Config:
             if target is not None and target.tenant_schemas is None and default_tenants:
                 target = replace(target, tenant_schemas=default_tenants)
             if target is not None:
-                targets[name] = _with_defaults(target, default_privileges)
+                targets[name] = _with_defaults(target, default_privileges, default_apply)
     return Config(str(path), targets, tuple(ignore))
 
 
@@ -124,13 +130,53 @@ def _target(name: str, body: yaml.Node, base: Path, default_spec: str | None,
     tenants = tenant_glob(fields["tenant_schemas"], problems, f"database {name}") if "tenant_schemas" in fields else None
     return Target(name=name, url=url, spec=source.label if source else spec, ignore=tuple(ignore),
                   source=source, version=version, dev_url=dev_url, tenant_schemas=tenants,
+                  apply=apply_settings(fields["apply"], base, problems, f"database {name}")
+                  if "apply" in fields else ApplySettings(),
                   **privilege_settings(fields, problems, f"database {name}"))  # type: ignore[arg-type]
 
 
-def _with_defaults(target: Target, defaults: dict[str, object]) -> Target:
-    """The target with the config's top-level ``privileges`` and ``roles`` where it sets none."""
+def _with_defaults(target: Target, defaults: dict[str, object], apply: ApplySettings) -> Target:
+    """The target with the config's top-level ``privileges``, ``roles`` and ``apply:`` settings
+    where it sets none."""
     unset = {key: value for key, value in defaults.items() if getattr(target, key) in (None, ())}
-    return replace(target, **unset) if unset else target  # type: ignore[arg-type]
+    own = {f.name: getattr(target.apply, f.name) for f in fields(ApplySettings)}
+    merged = ApplySettings(**{key: getattr(apply, key) if value is None else value for key, value in own.items()})
+    return replace(target, **unset, apply=merged)  # type: ignore[arg-type]
+
+
+def apply_settings(node: yaml.Node, base: Path, problems: Problems, what: str) -> ApplySettings:
+    """An ``apply:`` block: the apply options this database (or, at the top, every one) runs with
+    unless the command line says otherwise."""
+    out: dict[str, object] = {}
+    for key, _, value in mapping_items(node, problems, f"{what} apply", APPLY_KEYS):
+        where = f"{what} apply {key}"
+        if key in ("concurrent_indexes", "allow_destructive"):
+            out[key] = boolean(value, problems, where)
+        elif key in _DURATIONS:
+            out[key] = _duration(value, problems, where)
+        elif key == "allow_hazards":
+            out[key] = _hazard_names(value, problems, where)
+        elif (text := scalar(value, problems, where)) is not None:  # apply_log
+            out[key] = str(base / text) if text else None
+    return ApplySettings(**out)  # type: ignore[arg-type]
+
+
+def _duration(node: yaml.Node, problems: Problems, what: str) -> float | None:
+    text = scalar(node, problems, what)
+    try:
+        return seconds(text) if text is not None else None
+    except ValueError as exc:
+        problems.add(node, f"{what}: {exc}")
+        return None
+
+
+def _hazard_names(node: yaml.Node, problems: Problems, what: str) -> tuple[str, ...] | None:
+    names = string_list(node, problems, what, allow_empty=True)
+    try:
+        return tuple(sorted(parse_hazards(",".join(names))))
+    except ConfigError as exc:
+        problems.add(node, f"{what}: {exc.report()}")
+        return None
 
 
 def privilege_settings(fields: dict[str, yaml.Node], problems: Problems, what: str) -> dict[str, object]:

@@ -31,6 +31,20 @@ SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 
 
 @dataclass(frozen=True)
+class ApplySettings:
+    """A database's own apply settings from the config (``apply:``); None: not set there, so the
+    command line's value or the default holds. Durations in seconds."""
+
+    concurrent_indexes: bool | None = None
+    lock_timeout: float | None = None
+    statement_timeout: float | None = None
+    lock_wait: float | None = None
+    allow_hazards: tuple[str, ...] | None = None
+    allow_destructive: bool | None = None
+    apply_log: str | None = None
+
+
+@dataclass(frozen=True)
 class Target:
     """One database to audit. ``name`` is safe to print; ``url`` may hold a secret.
 
@@ -53,6 +67,7 @@ class Target:
     # ``roles`` maps the role names of the spec to this database's, as (spec name, role) pairs.
     privileges: bool | None = None
     roles: tuple[tuple[str, str], ...] = ()
+    apply: ApplySettings = ApplySettings()
 
 
 def parse_url(text: str) -> URL:

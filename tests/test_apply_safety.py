@@ -74,7 +74,9 @@ FILL_BIG = ("INSERT INTO big (id, val) WITH RECURSIVE n(i) AS (SELECT 1 UNION AL
 ROW_COUNTS = "SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM big), (SELECT count(*) FROM c)"
 DRIFT = [("missing_column", "a", "note"), ("missing_column", "c", "extra"), ("missing_index", "big", "idx_big_val")]
 PLAN = [("add_columns", "a"), ("add_columns", "c"), ("create_indexes", "big")]
-ALLOW_INDEX = ("--allow-hazards", "ACQUIRES_SHARE_LOCK")  # a plain CREATE INDEX on Postgres
+# A plain CREATE INDEX on Postgres, in the one transaction these tests watch (by default, an
+# index on a table with rows is built CONCURRENTLY, after the transaction).
+ALLOW_INDEX = ("--no-concurrent-indexes", "--allow-hazards", "ACQUIRES_SHARE_LOCK")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -296,7 +298,8 @@ def test_kill_9_mid_apply_leaves_sqlite_unchanged(sqlite_url, write_spec, spawn)
 def test_concurrent_applies_on_postgres_take_turns(pg_url, write_spec, spawn):
     db = LiveDb(pg_url, "postgresql")
     spec = setup_db(db, write_spec)
-    assert apply(pg_url, spec).code == 1  # the columns now; the index is withheld (ACQUIRES_SHARE_LOCK)
+    # the columns now; the index is withheld (ACQUIRES_SHARE_LOCK)
+    assert apply(pg_url, spec, "--no-concurrent-indexes").code == 1
     with pg_lock(pg_url, "big", "ROW EXCLUSIVE") as (_, release):
         first = spawn(pg_url, spec, "--lock-timeout", "60s", *ALLOW_INDEX)
         first_pid = wait_for_blocked_index(pg_url, first)  # it holds the apply lock, mid-transaction

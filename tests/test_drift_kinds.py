@@ -273,11 +273,11 @@ CASES = [
     Case("drop_default_spec", "default_mismatch", "orders", "created_at", spec("created_at: {type: timestamp, default: CURRENT_TIMESTAMP}", "created_at: timestamp"), engines(REBUILD, "ALTER TABLE public.orders ALTER COLUMN created_at DROP DEFAULT")),
     Case("primary_key_dropped", "primary_key_mismatch", "orders", None, engines(rebuild("orders", "id INTEGER PRIMARY KEY", "id INTEGER NOT NULL"), sql("ALTER TABLE orders DROP CONSTRAINT orders_pkey")), engines(REBUILD, "PRIMARY KEY (id);"), destructive=True),
     Case("primary_key_spec", "primary_key_mismatch", "orders", None, spec("primary_key: [id]", "primary_key: [id, total]"), engines(REBUILD, ("ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS orders_pkey", "PRIMARY KEY (id, total);")), destructive=True),
-    Case("missing_index", "missing_index", "orders", "idx_orders_user", sql("DROP INDEX idx_orders_user"), engines("CREATE INDEX IF NOT EXISTS idx_orders_user ON orders (user_id)", "CREATE INDEX IF NOT EXISTS idx_orders_user ON public.orders (user_id)")),
-    Case("missing_partial_index", "missing_index", "users", "idx_users_active", sql("DROP INDEX idx_users_active"), engines("CREATE INDEX IF NOT EXISTS idx_users_active ON users (email) WHERE status = 'active'", "CREATE INDEX IF NOT EXISTS idx_users_active ON public.users (email) WHERE status = 'active'")),
-    Case("extra_index", "extra_index", "orders", "idx_orders_created", sql("CREATE INDEX idx_orders_created ON orders (created_at)"), engines("DROP INDEX IF EXISTS idx_orders_created", "DROP INDEX IF EXISTS public.idx_orders_created"), destructive=True),
-    Case("index_mismatch_where", "index_mismatch", "orders", "idx_orders_big", sql("DROP INDEX idx_orders_big", "CREATE INDEX idx_orders_big ON orders (user_id, total) WHERE total > 500"), engines(("DROP INDEX IF EXISTS idx_orders_big", "CREATE INDEX IF NOT EXISTS idx_orders_big ON orders (user_id, total) WHERE total > 100"), ("DROP INDEX IF EXISTS public.idx_orders_big", "CREATE INDEX IF NOT EXISTS idx_orders_big ON public.orders (user_id, total) WHERE total > 100")), destructive=True),
-    Case("index_mismatch_unique", "index_mismatch", "users", "ux_users_email", sql("DROP INDEX ux_users_email", "CREATE INDEX ux_users_email ON users (email)"), engines(("DROP INDEX IF EXISTS ux_users_email", "CREATE UNIQUE INDEX IF NOT EXISTS ux_users_email ON users (email)"), ("DROP INDEX IF EXISTS public.ux_users_email", "CREATE UNIQUE INDEX IF NOT EXISTS ux_users_email ON public.users (email)")), destructive=True),
+    Case("missing_index", "missing_index", "orders", "idx_orders_user", sql("DROP INDEX idx_orders_user"), engines("CREATE INDEX IF NOT EXISTS idx_orders_user ON orders (user_id)", "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_user ON public.orders (user_id)")),
+    Case("missing_partial_index", "missing_index", "users", "idx_users_active", sql("DROP INDEX idx_users_active"), engines("CREATE INDEX IF NOT EXISTS idx_users_active ON users (email) WHERE status = 'active'", "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_users_active ON public.users (email) WHERE status = 'active'")),
+    Case("extra_index", "extra_index", "orders", "idx_orders_created", sql("CREATE INDEX idx_orders_created ON orders (created_at)"), engines("DROP INDEX IF EXISTS idx_orders_created", "DROP INDEX CONCURRENTLY IF EXISTS public.idx_orders_created"), destructive=True),
+    Case("index_mismatch_where", "index_mismatch", "orders", "idx_orders_big", sql("DROP INDEX idx_orders_big", "CREATE INDEX idx_orders_big ON orders (user_id, total) WHERE total > 500"), engines(("DROP INDEX IF EXISTS idx_orders_big", "CREATE INDEX IF NOT EXISTS idx_orders_big ON orders (user_id, total) WHERE total > 100"), ("DROP INDEX CONCURRENTLY IF EXISTS public.idx_orders_big", "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_big ON public.orders (user_id, total) WHERE total > 100")), destructive=True),
+    Case("index_mismatch_unique", "index_mismatch", "users", "ux_users_email", sql("DROP INDEX ux_users_email", "CREATE INDEX ux_users_email ON users (email)"), engines(("DROP INDEX IF EXISTS ux_users_email", "CREATE UNIQUE INDEX IF NOT EXISTS ux_users_email ON users (email)"), ("DROP INDEX CONCURRENTLY IF EXISTS public.ux_users_email", "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ux_users_email ON public.users (email)")), destructive=True),
     Case("missing_foreign_key", "missing_foreign_key", "orders", "orders_user_id_fkey", engines(rebuild("orders", " REFERENCES users (id)", ""), sql("ALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey")), engines(REBUILD, "ALTER TABLE public.orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id)"), destructive=True),
     Case("extra_foreign_key", "extra_foreign_key", "orders", "fk_orders_user_cascade", engines(rebuild("orders", "DEFAULT CURRENT_TIMESTAMP", "DEFAULT CURRENT_TIMESTAMP, CONSTRAINT fk_orders_user_cascade FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE"), sql("ALTER TABLE orders ADD CONSTRAINT fk_orders_user_cascade FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE")), engines(REBUILD, "ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS fk_orders_user_cascade"), destructive=True),
     # Renames: the rows must be there under the new name afterwards.
@@ -737,14 +737,15 @@ def test_strict_makes_warnings_fail(db: LiveDb, write_spec) -> None:
     assert run_cli("plan", "--db", db.url, "--spec", spec_path, "--strict").code == 1
 
     # The drop is destructive: without --allow-destructive it stays, and --strict fails on it.
-    # (On Postgres a plain DROP INDEX waits for an exclusive lock: dropped CONCURRENTLY, it does not.)
+    # (On Postgres a plain DROP INDEX waits for an exclusive lock: dropped CONCURRENTLY, the
+    # default on a table with rows, it does not.)
     result, applied = apply_json(db, spec_path)
     assert (result.code, items_of(applied["remaining"])) == (0, expected)
     result, applied = apply_json(db, spec_path, "--strict")
     assert (result.code, items_of(applied["remaining"])) == (1, expected)
-    result, applied = apply_json(db, spec_path, "--strict", "--allow-destructive")
+    result, applied = apply_json(db, spec_path, "--strict", "--allow-destructive", "--no-concurrent-indexes")
     assert (result.code, len(applied["withheld"])) == ((1, 1) if db.dialect == "postgresql" else (0, 0))
-    result, applied = apply_json(db, spec_path, "--strict", "--allow-destructive", "--concurrent-indexes")
+    result, applied = apply_json(db, spec_path, "--strict", "--allow-destructive")
     assert (result.code, applied["remaining"]) == (0, [])
     assert_clean(db, spec_path)
 

@@ -174,19 +174,19 @@ def test_concurrent_indexes_build_without_a_write_lock_and_replace_an_invalid_on
     db = LiveDb(pg_url, "postgresql")
     build(db, "DROP INDEX idx_users_email")
     spec = write_spec(SPEC)
-    (plain,) = plan_statements(db, spec)
-    assert plain["hazards"] == ["ACQUIRES_SHARE_LOCK", "INDEX_BUILD"]
-    (concurrent,) = plan_statements(db, spec, "--concurrent-indexes")
+    (plain,) = plan_statements(db, spec, "--no-concurrent-indexes")
+    assert plain["hazards"] == ["ACQUIRES_SHARE_LOCK", "INDEX_BUILD"] and "CONCURRENTLY" not in plain["sql"]
+    (concurrent,) = plan_statements(db, spec)  # the default, on a table that holds rows
     assert "CREATE INDEX CONCURRENTLY IF NOT EXISTS" in concurrent["sql"]
     assert concurrent["hazards"] == ["INDEX_BUILD"]  # allowed without a flag
-    code, applied = apply_json(db, spec, "--concurrent-indexes")
+    code, applied = apply_json(db, spec)
     assert (code, applied["remaining"]) == (0, [])
 
     # What a failed CREATE INDEX CONCURRENTLY leaves: an index that exists but no query uses.
     db.execute("UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'idx_users_email'::regclass")
     audit = json.loads(cli(db, spec, "audit", "--format", "json").out)["databases"][0]["drift"]
     assert [(i["kind"], "INVALID" in i["message"]) for i in audit] == [("index_mismatch", True)]
-    code, applied = apply_json(db, spec, "--concurrent-indexes", "--allow-destructive")
+    code, applied = apply_json(db, spec, "--allow-destructive")
     assert (code, applied["remaining"]) == (0, [])
     assert db.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 'idx_users_email'::regclass") == [(True,)]
 

@@ -166,3 +166,4 @@ class Context:
     # (kind, name) of every drift item on the same table: some fixes must wait for others.
     pending: frozenset[tuple[str, str | None]] = frozenset()
     concurrent: bool = False  # build and drop indexes CONCURRENTLY (Postgres)
+    has_rows: bool = True  # the item's table exists and may hold rows (an index build waits for them)

@@ -25,9 +25,17 @@ def render_script(statements: list[Statement], dialect: Dialect, violations: Map
         what = f"table {item.label}: rebuild" if st.rebuild else f"{item.kind} {target}"
         lines.append(f"\n-- {comment_text(what)}{note}")
         if st.own_transaction:
-            lines.append("-- runs on its own, outside the main transaction")
+            lines.append(f"-- {_why_alone(st)}")
         for check in st.prechecks:
             if violations is not None and check in violations:
                 lines.append(f"-- precheck: {comment_text(check.describe(violations[check]))}")
         lines.append(st.sql if st.manual else f"{st.sql};")
     return "\n".join(lines) + "\n"
+
+
+def _why_alone(statement: Statement) -> str:
+    """The comment on a statement that runs outside the main transaction, saying why."""
+    if "INDEX CONCURRENTLY" in statement.sql:
+        return ("runs on its own, outside the main transaction: CONCURRENTLY, since the table holds rows "
+                "and its reads and writes go on meanwhile (--no-concurrent-indexes: in the transaction, locked)")
+    return "runs on its own, outside the main transaction"

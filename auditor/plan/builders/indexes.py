@@ -8,12 +8,15 @@ from auditor.plan.prechecks import duplicates_precheck
 from auditor.plan.sql import drop_index_sql, index_sql
 
 
-def _index_kind(ctx: Context, concurrently: str, plain: str, no_concurrent_form: str) -> str:
+def _index_kind(ctx: Context, concurrently: str, plain: str, no_concurrent_form: str, empty: str | None = None) -> str:
     """The hazard table row of an index statement, as the plan runs it: CONCURRENTLY, plain on an
-    engine that could have run it concurrently, or on one that has no concurrent form."""
+    engine that could have run it concurrently (``empty``, if given, on a table without rows), or
+    on one that has no concurrent form."""
     if ctx.concurrent:
         return concurrently
-    return plain if ctx.dialect.concurrent_indexes else no_concurrent_form
+    if not ctx.dialect.concurrent_indexes:
+        return no_concurrent_form
+    return empty if empty and not ctx.has_rows else plain
 
 
 def missing_index(item: DriftItem, ctx: Context) -> list[Statement]:
@@ -26,9 +29,9 @@ def missing_index(item: DriftItem, ctx: Context) -> list[Statement]:
     if ctx.concurrent:
         sql = sql.replace(" INDEX IF NOT EXISTS ", " INDEX CONCURRENTLY IF NOT EXISTS ", 1)
     hazards = hazards_of(_index_kind(ctx, "create_index_concurrently", "create_index",
-                                     "create_index_no_concurrent_form"))
+                                     "create_index_no_concurrent_form", "create_index_on_empty_table"))
     prechecks: tuple[Precheck, ...] = ()
-    if index.unique:
+    if index.unique and ctx.has_rows:  # an empty table has no repeated values to fail it
         hazards += hazards_of("unique_index")
         prechecks = (duplicates_precheck(table, index.written, dialect, where=index.where),)
     return [Statement(sql, item, "create_indexes", hazards, prechecks=prechecks, own_transaction=ctx.concurrent)]
