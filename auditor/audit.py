@@ -14,12 +14,13 @@ from auditor.errors import AuditorError, ConfigError, SpecError
 from auditor.gcpause import paused_collection
 from auditor.specgrants import default_privileges, roles_mapped
 from auditor.inspect import read_audited_schema, read_target, schemas_to_read, user_schemas
-from auditor.model import Schema
+from auditor.model import Schema, display_name
 from auditor.partitions import with_parents_parts
 from auditor.sources import load_source
 from auditor.spec import load_spec
 from auditor.exact import ENGINE, engine_canonical, mode_without_engine
 from auditor.scratch import postgres_scratch
+from auditor.typenames import names_to_ask, user_type_names
 from auditor.tenants import (
     database_wide, matching_schemas, rehomed, split_by_schema, tenant_spec_problem, tenant_template)
 from auditor.speccache import load_cached, read_spec_file, recalled, remembered, store
@@ -138,7 +139,8 @@ def _audit_target(target: Target, ignore: tuple[str, ...]) -> AuditResult:
         if target.tenant_schemas:
             return _audit_tenants(target, ignore, dialect, expected, (expressions, refused), started)
         (actual, not_audited), recorded = read_target(target, lambda conn, d: (
-            read_audited_schema(conn, d, schemas_to_read(expected, d), privileges=expected.privileges is not None),
+            _known_types(conn, d, expected, target, read_audited_schema(
+                conn, d, schemas_to_read(expected, d), privileges=expected.privileges is not None)),
             read_recorded(conn, d, target.version) if target.version else Recorded()))
     except AuditorError as exc:
         return AuditResult(target, error=exc.report(), seconds=time.monotonic() - started)
@@ -179,6 +181,25 @@ def _read_tenants(conn: Connection, dialect: Dialect,
     present = user_schemas(conn, dialect)
     tenants = matching_schemas(present, glob)
     return tenants, read_audited_schema(conn, dialect, tenants, present)
+
+
+def _known_types(conn: Connection, dialect: Dialect, expected: Schema, target: Target,
+                 read: tuple[Schema, dict[str, int]]) -> tuple[Schema, dict[str, int]]:
+    """``read`` (the live schema), once the server has said it knows every column type of the
+    spec that is neither built in nor the spec's own (SpecError naming those it does not; not
+    asked while an extension the spec lists is missing, which may make them)."""
+    asked = names_to_ask(((f"{display_name(t.schema, t.name)}.{c.name}", c.type) for t in expected.tables for c in t.columns),
+                         user_type_names(expected))
+    if not asked or not dialect.known_types_sql:
+        return read
+    if set(expected.extensions or ()) - set(read[0].extensions or ()):
+        return read
+    known = {row[0] for row in conn.exec_driver_sql(dialect.known_types_sql, {"names": list(asked)})}
+    unknown = [f"{target.spec}: column {where}: type '{name}' is not known to the server (not in pg_type, nor an "
+               "enum, domain or type of the spec)" for name, where in asked.items() if name not in known]
+    if unknown:
+        raise SpecError("\n".join(unknown), "fix the type's name, or create it (or its extension) first")
+    return read
 
 
 def _tenant_glob(target: Target, dialect: Dialect) -> str:

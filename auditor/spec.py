@@ -46,6 +46,7 @@ from auditor.specfunctions import read_functions
 from auditor.spectypes import (
     ATTRIBUTE_KEYS, DOMAIN_KEYS, EXCLUSION_KEYS, RANGE_KEYS, read_composite_types, read_domains, read_exclusions,
     read_range_types)
+from auditor.typenames import base_name, near_miss, user_type_names
 from auditor.specgrants import KEYS as GRANT_KEYS, json_schema_fields as grant_schema_fields, read_privileges
 from auditor.spectriggers import json_schema_fields, read_policies, read_triggers
 from auditor.model import (
@@ -129,7 +130,28 @@ def _schema(root: yaml.Node, problems: Problems) -> Schema | None:
         if "composite_types" in fields else (),
         range_types=tuple(read_range_types(fields["range_types"], problems)) if "range_types" in fields else (),
     )
+    if "tables" in fields:
+        _type_typos(fields["tables"], user_type_names(schema), problems)
     return replace(schema, privileges=read_privileges(fields, schema, problems))
+
+
+def _type_typos(tables: yaml.Node, user_types: set[str], problems: Problems) -> None:
+    """``unknown type 'integr' (did you mean 'integer'?)`` at each column type that is a near miss
+    of a known type or of one of the spec's own (read once every part of the spec is)."""
+    for table_key, table in _pairs(tables):
+        columns = dict(_pairs(table)).get("columns")
+        for column_key, column in _pairs(columns):
+            node = dict(_pairs(column)).get("type") if isinstance(column, yaml.MappingNode) else column
+            if isinstance(node, yaml.ScalarNode) and (meant := near_miss(str(node.value), user_types)):
+                name = base_name(str(node.value))
+                problems.add(node, f"column {table_key}.{column_key}: unknown type '{name}' (did you mean '{meant}'?)")
+
+
+def _pairs(node: yaml.Node | None) -> list[tuple[str, yaml.Node]]:
+    """A mapping's (key, value) pairs as written, nothing for anything else (already reported)."""
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    return [(str(k.value), v) for k, v in node.value if isinstance(k, yaml.ScalarNode)]
 
 
 # ``schema.name`` where a part holding a dot is double-quoted (``test."application/vnd.geo+json"``).

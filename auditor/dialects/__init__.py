@@ -95,6 +95,9 @@ class Dialect:
     add_column_needs_constant_default: bool = False
     # Lists the namespaces a database's own objects live in (None: the engine has one).
     user_schemas_sql: str | None = None
+    # Of the type names %(names)s (lower case, ``schema.name`` where qualified), those the server
+    # knows; None: the engine declares any name (SQLite).
+    known_types_sql: str | None = None
     # Expressions compared by the engine's own parse tree (``dialects.pgexpr``), not by tokens.
     parse_tree_expressions: bool = False
     # UNIQUE ... NULLS NOT DISTINCT (Postgres 15); CHECK ... NO INHERIT (table inheritance).
@@ -208,6 +211,10 @@ POSTGRESQL = Dialect(
     has_row_security=True,
     has_privileges=True,
     zero_column_tables=True,
+    known_types_sql="SELECT name FROM unnest(%(names)s::text[]) AS name WHERE EXISTS (SELECT 1 FROM pg_type AS t "
+                    "JOIN pg_namespace AS n ON n.oid = t.typnamespace WHERE t.typname = split_part(name, '.', "
+                    "CASE WHEN strpos(name, '.') > 0 THEN 2 ELSE 1 END) "
+                    "AND (strpos(name, '.') = 0 OR n.nspname = split_part(name, '.', 1)))",
     # Not pg_catalog, pg_toast*, pg_temp*, information_schema, nor a schema an extension made.
     user_schemas_sql="SELECT n.nspname FROM pg_namespace AS n WHERE n.nspname !~ '^pg_' "
                      "AND n.nspname <> 'information_schema' AND NOT EXISTS (SELECT 1 FROM pg_depend AS d "
