@@ -15,6 +15,8 @@ need_package() {  # need_package COMMAND PACKAGE...: install the packages unless
 
 need_package psql postgresql-client
 need_package pg_dump postgresql-client
+# git: pre-commit try-repo installs the pre-commit hook from a git repository (tests/test_ci_integrations.py).
+need_package git git
 
 if [ -z "${AUDITOR_TEST_PG_URL:-}" ]; then
   need_package pg_ctlcluster postgresql
