@@ -1,6 +1,9 @@
-"""The CI integrations at the repository root: the pre-commit hook (.pre-commit-hooks.yaml).
+"""The CI integrations at the repository root: the GitHub Action (action.yml, whose audit step is
+deploy/github/run-audit.sh) and the pre-commit hook (.pre-commit-hooks.yaml).
 
-The hook is checked by pre-commit's own manifest schema, its entry runs on the repository's specs, and
+The action's audit step runs here as GitHub runs it (``bash --noprofile --norc -eo pipefail``, with
+GITHUB_ACTION_PATH, GITHUB_STEP_SUMMARY and GITHUB_OUTPUT set) against real SQLite files. The hook
+is checked by pre-commit's own manifest schema, its entry runs on the repository's specs, and
 ``pre-commit try-repo`` installs it from a copy of this working tree (git, and pip reaching PyPI
 for the dependencies) and runs it on a project of its own.
 """
@@ -10,25 +13,135 @@ import os
 import re
 import shlex
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
-from conftest import require_command
+from conftest import require_command, run_cli
 
 REPO = Path(__file__).resolve().parent.parent
+ACTION = REPO / "action.yml"
 HOOKS = REPO / ".pre-commit-hooks.yaml"
 VENV_BIN = Path(sys.executable).parent
 SPEC = "tables:\n  jobs:\n    columns:\n      id: {type: integer, primary_key: true}\n      status: text\n"
 LOCATED = re.compile(r"^[^:]+:\d+:\d+: \S")
+EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
 
 def tool_env(**extra: str) -> dict[str, str]:
     """The environment with this venv's ``schema-auditor`` first on PATH, as after ``pip install``."""
     assert (VENV_BIN / "schema-auditor").exists(), "make setup installs the console script"
     return {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}", **extra}
+
+
+# ---------------------------------------------------------------------------------------------
+# The GitHub Action
+
+
+def action() -> dict:
+    return yaml.safe_load(ACTION.read_text())
+
+
+def step(step_id: str) -> dict:
+    found = [s for s in action()["runs"]["steps"] if s.get("id") == step_id]
+    assert len(found) == 1, f"one step with id {step_id}"
+    return found[0]
+
+
+def test_action_is_a_composite_action_whose_steps_are_complete() -> None:
+    meta = action()
+    assert meta["name"] and meta["description"]
+    assert meta["runs"]["using"] == "composite"
+    steps = meta["runs"]["steps"]
+    for each in steps:
+        assert ("run" in each) != ("uses" in each), f"a step runs a command or uses an action: {each}"
+        if "run" in each:
+            assert each.get("shell") == "bash", f"a composite step with run names its shell: {each}"
+    assert steps[0]["uses"].startswith("actions/setup-python@")
+    assert steps[0]["with"]["python-version"] == "${{ inputs.python-version }}"
+    inputs = meta["inputs"]
+    assert inputs["args"]["required"] is True
+    assert inputs["python-version"]["default"] == "3.11"
+    assert "path" in inputs
+
+
+def test_every_expression_of_the_action_names_what_exists() -> None:
+    meta, text = action(), ACTION.read_text()
+    inputs, ids = set(meta["inputs"]), {s["id"] for s in meta["runs"]["steps"] if "id" in s}
+    expressions = EXPRESSION.findall(text)
+    used = {name for expr in expressions for name in re.findall(r"\binputs\.([\w-]+)", expr)}
+    assert used == inputs, f"inputs used but not declared: {used - inputs}; declared, never used: {inputs - used}"
+    for expr in expressions:
+        for step_id in re.findall(r"\bsteps\.([\w-]+)\.outputs\b", expr):
+            assert step_id in ids, f"{expr} names no step"
+    assert meta["outputs"]["exit-code"]["value"] == "${{ steps.audit.outputs.exit-code }}"
+    install = next(s for s in meta["runs"]["steps"] if "pip install" in s.get("run", ""))
+    assert install["env"]["SCHEMA_AUDITOR_SOURCE"] == "${{ inputs.path || github.action_path }}"
+
+
+def run_audit_step(args: str, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], str, str]:
+    """The action's audit step as GitHub runs it, ``inputs.args`` being ``args``: (the run, the job
+    summary after it, its step outputs). The summary already holds an earlier step's text."""
+    script = EXPRESSION.sub(lambda m: {"inputs.args": args}[m.group(1)], step("audit")["run"])
+    summary, outputs, path = tmp_path / "summary.md", tmp_path / "outputs", tmp_path / "step.sh"
+    summary.write_text("earlier step\n")
+    outputs.write_text("")
+    path.write_text(script)
+    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(path)], capture_output=True,
+                          text=True, timeout=120, cwd=tmp_path,
+                          env=tool_env(GITHUB_ACTION_PATH=str(REPO), GITHUB_STEP_SUMMARY=str(summary),
+                                       GITHUB_OUTPUT=str(outputs)))
+    text = summary.read_text()
+    assert text.startswith("earlier step\n"), "the summary is appended to, never replaced"
+    return done, text[len("earlier step\n"):], outputs.read_text()
+
+
+def sqlite_db(path: Path, *statements: str) -> Path:
+    with sqlite3.connect(path) as conn:
+        for statement in statements:
+            conn.execute(statement)
+    conn.close()
+    return path
+
+
+@pytest.fixture
+def spec(tmp_path: Path) -> Path:
+    """A spec in a folder whose name has a space: the args are split as a shell splits them."""
+    folder = tmp_path / "my specs"
+    folder.mkdir()
+    (folder / "app.yaml").write_text(SPEC)
+    return folder / "app.yaml"
+
+
+def test_the_audit_step_reports_drift_in_the_summary_and_exits_1(spec: Path, tmp_path: Path) -> None:
+    db = sqlite_db(tmp_path / "drift.db", "CREATE TABLE jobs (id INTEGER PRIMARY KEY)")
+    done, summary, outputs = run_audit_step(f"--db {db} --spec '{spec}'", tmp_path)
+    assert done.returncode == 1, done.stderr
+    report = run_cli("audit", "--db", str(db), "--spec", str(spec), "--format", "markdown").out
+    assert summary == report and done.stdout == report
+    assert "| error | `missing_column` | jobs | status |" in summary
+    assert outputs == "exit-code=1\n"
+
+
+def test_the_audit_step_reports_a_clean_database_and_exits_0(spec: Path, tmp_path: Path) -> None:
+    db = sqlite_db(tmp_path / "clean.db", "CREATE TABLE jobs (id INTEGER PRIMARY KEY, status TEXT)")
+    done, summary, outputs = run_audit_step(f"--db {db} --spec '{spec}' --strict", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert summary.startswith("## schema-auditor: 1 database(s), 0 with drift, 0 failed")
+    assert f"| {db} | sqlite | clean | 0 | 0 |" in summary
+    assert outputs == "exit-code=0\n"
+
+
+def test_the_audit_step_exits_2_on_an_error_and_says_it_in_the_summary(tmp_path: Path) -> None:
+    done, summary, outputs = run_audit_step(f"--db {tmp_path / 'x.db'} --spec {tmp_path / 'missing.yaml'}", tmp_path)
+    assert done.returncode == 2
+    assert f"{tmp_path / 'missing.yaml'}: file not found" in done.stderr
+    assert f"```text\n{tmp_path / 'missing.yaml'}: file not found" in summary
+    assert outputs == "exit-code=2\n"
 
 
 # ---------------------------------------------------------------------------------------------
