@@ -17,6 +17,8 @@ need_package psql postgresql-client
 need_package pg_dump postgresql-client
 # git: pre-commit try-repo installs the pre-commit hook from a git repository (tests/test_ci_integrations.py).
 need_package git git
+# shellcheck: the GitHub Action's shell steps (tests/test_ci_integrations.py).
+need_package shellcheck shellcheck
 
 if [ -z "${AUDITOR_TEST_PG_URL:-}" ]; then
   need_package pg_ctlcluster postgresql

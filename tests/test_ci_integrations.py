@@ -2,7 +2,8 @@
 deploy/github/run-audit.sh) and the pre-commit hook (.pre-commit-hooks.yaml).
 
 The action's audit step runs here as GitHub runs it (``bash --noprofile --norc -eo pipefail``, with
-GITHUB_ACTION_PATH, GITHUB_STEP_SUMMARY and GITHUB_OUTPUT set) against real SQLite files. The hook
+GITHUB_ACTION_PATH, GITHUB_STEP_SUMMARY and GITHUB_OUTPUT set) against real SQLite files, and its
+shell passes shellcheck (Debian's, from tests/services.sh). The hook
 is checked by pre-commit's own manifest schema, its entry runs on the repository's specs, and
 ``pre-commit try-repo`` installs it from a copy of this working tree (git, and pip reaching PyPI
 for the dependencies) and runs it on a project of its own.
@@ -81,6 +82,21 @@ def test_every_expression_of_the_action_names_what_exists() -> None:
     assert meta["outputs"]["exit-code"]["value"] == "${{ steps.audit.outputs.exit-code }}"
     install = next(s for s in meta["runs"]["steps"] if "pip install" in s.get("run", ""))
     assert install["env"]["SCHEMA_AUDITOR_SOURCE"] == "${{ inputs.path || github.action_path }}"
+
+
+def shellcheck(script: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([require_command("shellcheck"), "--shell=bash", "-"], input=script, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_the_action_scripts_pass_shellcheck() -> None:
+    """Every run: step (its expressions replaced by a plain word, as GitHub pastes in their value)
+    and the audit step's script."""
+    scripts = [EXPRESSION.sub("EXPR", s["run"]) for s in action()["runs"]["steps"] if "run" in s]
+    scripts.append((REPO / "deploy" / "github" / "run-audit.sh").read_text())
+    for script in scripts:
+        done = shellcheck(script)
+        assert done.returncode == 0, done.stdout + script
 
 
 def run_audit_step(args: str, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], str, str]:

@@ -20,6 +20,7 @@ cat "$errors" >&2
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
   cat "$report" >>"$GITHUB_STEP_SUMMARY"
   if [ "$code" -ge 2 ] && [ -s "$errors" ]; then
+    # shellcheck disable=SC2016  # a Markdown code fence, not a command substitution
     printf '\n```text\n%s\n```\n' "$(cat "$errors")" >>"$GITHUB_STEP_SUMMARY"
   fi
 fi
