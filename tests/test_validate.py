@@ -110,3 +110,19 @@ def test_the_command_prints_no_traceback(tmp_path: Path) -> None:
         assert (done.returncode, done.stdout) == (code, ""), done
         assert "Traceback" not in done.stderr
     assert done.stderr.startswith(f"{bad}:4:11: YAML tag"), done.stderr
+
+
+@pytest.mark.parametrize(("text", "engine", "refusal"), [
+    pytest.param("tables:\n  marker:\n    columns: {}\n", "sqlite",
+                 "table marker has no columns; sqlite tables need at least one", id="sqlite-no-columns"),
+    pytest.param(f"tables:\n  {'a' * 64}:\n    columns: {{id: integer}}\n", "postgresql",
+                 f"table name '{'a' * 64}' is 64 bytes; postgresql keeps only 63", id="postgres-long-name"),
+])
+def test_what_only_an_engine_refuses_is_left_to_audit(text: str, engine: str, refusal: str, tmp_path: Path,
+                                                      request: pytest.FixtureRequest) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text)
+    assert run_cli("validate", str(spec)) == CliResult(0, "", "")
+    db = str(tmp_path / "app.db") if engine == "sqlite" else request.getfixturevalue("pg_url")
+    audited = run_cli("audit", "--db", db, "--spec", str(spec))
+    assert audited.code == 2 and refusal in audited.err, audited
