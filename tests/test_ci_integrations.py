@@ -2,11 +2,13 @@
 deploy/github/run-audit.sh) and the pre-commit hook (.pre-commit-hooks.yaml).
 
 The action's audit step runs here as GitHub runs it (``bash --noprofile --norc -eo pipefail``, with
-GITHUB_ACTION_PATH, GITHUB_STEP_SUMMARY and GITHUB_OUTPUT set) against real SQLite files, and its
-shell passes shellcheck (Debian's, from tests/services.sh). The hook
+GITHUB_ACTION_PATH, GITHUB_STEP_SUMMARY and GITHUB_OUTPUT set) against real SQLite files, its
+install step pip-installs a copy of this working tree into a fresh venv, and its shell passes
+shellcheck (Debian's, from tests/services.sh). The hook
 is checked by pre-commit's own manifest schema, its entry runs on the repository's specs, and
-``pre-commit try-repo`` installs it from a copy of this working tree (git, and pip reaching PyPI
-for the dependencies) and runs it on a project of its own.
+``pre-commit try-repo`` and ``pre-commit run`` (with the README's .pre-commit-config.yaml) install it
+from a copy of this working tree and run it on a project of their own. Installing needs git and
+pip reaching PyPI for the dependencies. The README's examples are the ones run here.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from auditor.cli import build_parser
 from conftest import require_command, run_cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -30,6 +33,7 @@ HOOKS = REPO / ".pre-commit-hooks.yaml"
 VENV_BIN = Path(sys.executable).parent
 SPEC = "tables:\n  jobs:\n    columns:\n      id: {type: integer, primary_key: true}\n      status: text\n"
 LOCATED = re.compile(r"^[^:]+:\d+:\d+: \S")
+EXAMPLES = sorted(str(p) for p in (REPO / "schema").glob("*.yaml"))
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
 
@@ -99,18 +103,35 @@ def test_the_action_scripts_pass_shellcheck() -> None:
         assert done.returncode == 0, done.stdout + script
 
 
+def render(text: str, context: dict[str, str]) -> str:
+    """``text`` with each ``${{ A || B }}`` replaced as GitHub evaluates it: the first operand
+    (a name in ``context``) that is not empty, else the last."""
+    def evaluate(match: re.Match[str]) -> str:
+        values = [context[name.strip()] for name in match.group(1).split("||")]
+        return next((v for v in values if v), values[-1])
+
+    return EXPRESSION.sub(evaluate, text)
+
+
+def run_step(action_step: dict, context: dict[str, str], env: dict[str, str],
+             cwd: Path) -> subprocess.CompletedProcess[str]:
+    """A run: step as GitHub runs it: its expressions evaluated, its env: set, by
+    ``bash --noprofile --norc -eo pipefail`` from a script file."""
+    script = cwd / "step.sh"
+    script.write_text(render(action_step["run"], context))
+    step_env = {name: render(value, context) for name, value in action_step.get("env", {}).items()}
+    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], capture_output=True,
+                          text=True, timeout=600, cwd=cwd, env={**env, **step_env})
+
+
 def run_audit_step(args: str, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], str, str]:
-    """The action's audit step as GitHub runs it, ``inputs.args`` being ``args``: (the run, the job
-    summary after it, its step outputs). The summary already holds an earlier step's text."""
-    script = EXPRESSION.sub(lambda m: {"inputs.args": args}[m.group(1)], step("audit")["run"])
-    summary, outputs, path = tmp_path / "summary.md", tmp_path / "outputs", tmp_path / "step.sh"
+    """The action's audit step, ``inputs.args`` being ``args``: (the run, the job summary after it,
+    its step outputs). The summary already holds an earlier step's text."""
+    summary, outputs = tmp_path / "summary.md", tmp_path / "outputs"
     summary.write_text("earlier step\n")
     outputs.write_text("")
-    path.write_text(script)
-    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(path)], capture_output=True,
-                          text=True, timeout=120, cwd=tmp_path,
-                          env=tool_env(GITHUB_ACTION_PATH=str(REPO), GITHUB_STEP_SUMMARY=str(summary),
-                                       GITHUB_OUTPUT=str(outputs)))
+    done = run_step(step("audit"), {"inputs.args": args}, tool_env(
+        GITHUB_ACTION_PATH=str(REPO), GITHUB_STEP_SUMMARY=str(summary), GITHUB_OUTPUT=str(outputs)), tmp_path)
     text = summary.read_text()
     assert text.startswith("earlier step\n"), "the summary is appended to, never replaced"
     return done, text[len("earlier step\n"):], outputs.read_text()
@@ -158,6 +179,46 @@ def test_the_audit_step_exits_2_on_an_error_and_says_it_in_the_summary(tmp_path:
     assert f"{tmp_path / 'missing.yaml'}: file not found" in done.stderr
     assert f"```text\n{tmp_path / 'missing.yaml'}: file not found" in summary
     assert outputs == "exit-code=2\n"
+
+
+def copy_package(into: Path) -> Path:
+    """What a checkout of this repository holds for pip: the package, its pyproject.toml and README
+    (copied: pip builds in the source folder, and this working tree stays as it is)."""
+    into.mkdir(parents=True, exist_ok=True)
+    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml"):
+        shutil.copy(REPO / name, into / name)
+    shutil.copytree(REPO / "auditor", into / "auditor", ignore=shutil.ignore_patterns("__pycache__"))
+    return into
+
+
+def test_the_install_step_installs_the_action_checkout_by_default(tmp_path: Path) -> None:
+    """In a fresh venv standing for setup-python's Python; pip fetches the dependencies from PyPI."""
+    checkout = copy_package(tmp_path / "action")
+    venv = tmp_path / "python"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=120)
+    install = next(s for s in action()["runs"]["steps"] if "pip install" in s.get("run", ""))
+    env = {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    done = run_step(install, {"inputs.path": "", "github.action_path": str(checkout)}, env, tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    validated = subprocess.run([str(venv / "bin" / "schema-auditor"), "validate", *EXAMPLES], capture_output=True,
+                               text=True, timeout=60)
+    assert (validated.returncode, validated.stderr) == (0, "")
+
+
+def readme_examples() -> list[object]:
+    """The YAML examples of the README's section "CI integrations"."""
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("\n## CI integrations\n", 1)[1].split("\n## ", 1)[0]
+    return [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", section, re.S)]
+
+
+def test_the_readme_action_example_gives_the_inputs_the_action_takes() -> None:
+    (usage,) = [e[0] for e in readme_examples() if isinstance(e, list) and "uses" in e[0]]
+    assert usage["uses"] == "OWNER/schema-auditor@v1"
+    inputs = action()["inputs"]
+    assert set(usage["with"]) <= set(inputs)
+    assert {name for name, spec in inputs.items() if spec.get("required")} <= set(usage["with"])
+    build_parser().parse_args(["audit", *shlex.split(usage["with"]["args"]), "--format", "markdown"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,38 +276,69 @@ def git(cwd: Path, *args: str) -> None:
                    cwd=cwd, check=True, capture_output=True, timeout=60)
 
 
-def hook_repository(into: Path) -> Path:
-    """A git repository of this working tree's package, as a hook's ``repo:`` (try-repo installs
-    the committed tree: a copy makes uncommitted and untracked files count too)."""
-    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml"):
-        shutil.copy(REPO / name, into / name)
-    shutil.copytree(REPO / "auditor", into / "auditor", ignore=shutil.ignore_patterns("__pycache__"))
+def hook_repository(into: Path) -> str:
+    """A git repository of this working tree's package, as a hook's ``repo:`` (pre-commit installs
+    a commit: a copy makes uncommitted and untracked files count too); returns the commit."""
+    copy_package(into)
     git(into, "init", "-q")
     git(into, "add", "-A")
     git(into, "commit", "-q", "-m", "hook")
-    return into
+    return subprocess.run([require_command("git"), "rev-parse", "HEAD"], cwd=into, capture_output=True, text=True,
+                          check=True).stdout.strip()
 
 
-def test_pre_commit_try_repo_installs_and_runs_the_hook(tmp_path: Path) -> None:
-    hooks, project = tmp_path / "hooks", tmp_path / "project"
+def pre_commit(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``pre-commit ARGS`` in ``project``, with pre-commit's environments in the test's folder.
+    Not this venv's schema-auditor: pre-commit runs the one it installed in an environment of its own."""
+    git(project, "add", "-A")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(project.parent / "pre-commit-home")}
+    return subprocess.run([str(VENV_BIN / "pre-commit"), *args], capture_output=True, text=True, timeout=600,
+                          cwd=project, env=env)
+
+
+BAD_LINE = "schema/bad.yml:5:38: column jobs.status nullable must be true or false"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A git repository with specs under schema/, one of them bad, and files the hook leaves alone."""
+    project = tmp_path / "project"
     (project / "schema").mkdir(parents=True)
-    hooks.mkdir()
-    hook_repository(hooks)
     (project / "schema" / "app.yaml").write_text(SPEC)
     (project / "schema" / "bad.yml").write_text(SPEC.replace("status: text", "status: {type: text, nullable: maybe}"))
     (project / "schema" / "spec.schema.json").write_text("{}\n")  # not a spec: the hook leaves it alone
     (project / "notes.yaml").write_text("not: [a spec\n")          # outside schema/: not checked
     git(project, "init", "-q")
-    git(project, "add", "-A")
-    # Not this venv's schema-auditor: pre-commit runs the one it installed in an environment of its own.
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
-    command = [str(VENV_BIN / "pre-commit"), "try-repo", str(hooks), "schema-auditor-validate", "--all-files"]
-    failed = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=project, env=env)
+    return project
+
+
+def test_pre_commit_try_repo_installs_and_runs_the_hook(project: Path, tmp_path: Path) -> None:
+    hooks = tmp_path / "hooks"
+    hook_repository(hooks)
+    failed = pre_commit(project, "try-repo", str(hooks), "schema-auditor-validate", "--all-files")
     assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert "schema/bad.yml:5:38: column jobs.status nullable must be true or false" in failed.stdout
+    assert BAD_LINE in failed.stdout
     assert "notes.yaml" not in failed.stdout and "spec.schema.json" not in failed.stdout
     (project / "schema" / "bad.yml").write_text(SPEC)
-    git(project, "add", "-A")
-    passed = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=project, env=env)
+    passed = pre_commit(project, "try-repo", str(hooks), "schema-auditor-validate", "--all-files")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert re.search(r"schema-auditor validate\.+Passed", passed.stdout), passed.stdout
+
+
+def test_pre_commit_runs_the_hook_as_the_readme_configures_it(project: Path, tmp_path: Path) -> None:
+    (config,) = [e for e in readme_examples() if isinstance(e, dict) and "repos" in e]
+    assert config["repos"][0]["repo"] == "https://github.com/OWNER/schema-auditor"
+    config["repos"][0].update(repo=str(tmp_path / "hooks"), rev=hook_repository(tmp_path / "hooks"))
+    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
+    failed = pre_commit(project, "run", "--all-files")
+    assert failed.returncode == 1 and BAD_LINE in failed.stdout, failed.stdout + failed.stderr
+    (project / "schema" / "bad.yml").write_text(SPEC)
+    passed = pre_commit(project, "run", "--all-files")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    # Specs elsewhere: the project sets files:.
+    (project / "db").mkdir()
+    (project / "db" / "broken.yaml").write_text("tabels: {}\n")
+    config["repos"][0]["hooks"][0]["files"] = r"^db/.*\.ya?ml$"
+    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
+    moved = pre_commit(project, "run", "--all-files")
+    assert moved.returncode == 1 and "db/broken.yaml:1:1: spec: unknown key 'tabels'" in moved.stdout, moved.stdout
