@@ -168,7 +168,18 @@ def build_parser() -> argparse.ArgumentParser:
     snapshot.add_argument("-o", "--output", help="write the spec to this file (default: stdout)")
     demo = sub.add_parser("demo", help="replay the tickers_json incident on a bundled SQLite database")
     demo.add_argument("--dir", help="where to create the demo database (default: a temporary folder)")
+    validate = sub.add_parser("validate", help="check spec files offline: no config, no database")
+    validate.add_argument("files", nargs="+", metavar="FILE", help="spec files (YAML)")
     return parser
+
+
+def _validate(files: list[str], err: TextIO) -> int:
+    """Each spec problem on one line of stderr; exit 2 if there is any."""
+    from auditor.validate import spec_problems
+
+    problems = spec_problems(files)
+    _print_error("\n".join(problems), err)
+    return EXIT_ERROR if problems else EXIT_CLEAN
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -178,6 +189,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     try:
         if args.command == "demo":
             return _demo(args, out)
+        if args.command == "validate":
+            return _validate(args.files, err)
         if args.command == "snapshot":
             return _snapshot(args, out)
         if args.command == "serve":

@@ -15,6 +15,12 @@ need_package() {  # need_package COMMAND PACKAGE...: install the packages unless
 
 need_package psql postgresql-client
 need_package pg_dump postgresql-client
+# git: pre-commit try-repo installs the pre-commit hook from a git repository (tests/test_ci_integrations.py).
+need_package git git
+# shellcheck: the GitHub Action's shell steps (tests/test_ci_integrations.py).
+need_package shellcheck shellcheck
+# systemd-analyze verify: the systemd units in deploy/systemd/ (tests/test_deploy.py).
+need_package systemd-analyze systemd
 
 if [ -z "${AUDITOR_TEST_PG_URL:-}" ]; then
   need_package pg_ctlcluster postgresql
