@@ -114,6 +114,9 @@ def test_incident_heals_as_the_next_alembic_revision_and_downgrades(pg_url: str,
     assert ("    with op.get_context().autocommit_block():\n"
             "        # missing_index analysis_jobs.idx_analysis_jobs_tickers_status [hazards: INDEX_BUILD]\n") in text
     assert "CREATE INDEX CONCURRENTLY IF NOT EXISTS" in text and "NotImplementedError" not in text
+    assert ("def downgrade() -> None:\n    with op.get_context().autocommit_block():\n"
+            "        # extra_index analysis_jobs.idx_analysis_jobs_tickers_status") in text
+    assert "DROP INDEX CONCURRENTLY IF EXISTS public.idx_analysis_jobs_tickers_status" in text
 
     _alembic(root, "upgrade", "head")
     assert run_cli("audit", "--db", pg_url, "--spec", SPEC).code == 0
@@ -184,19 +187,20 @@ def test_every_added_kind_is_dropped_again_by_the_downgrade(pg_url: str, tmp_pat
 def test_a_downgrade_that_cannot_be_reversed_raises_and_keeps_the_revision(pg_url: str, tmp_path: Path,
                                                                            write_spec) -> None:
     db = LiveDb(pg_url, "postgresql")
-    db.execute("CREATE TABLE jobs (id integer PRIMARY KEY, status text DEFAULT 'new')")
+    db.execute("CREATE TABLE jobs (id integer PRIMARY KEY, status text DEFAULT 'new', legacy text)")
     spec = write_spec("tables:\n  jobs:\n    columns:\n      id: {type: integer, primary_key: true}\n"
                       "      status: {type: text, default: \"'pending'\"}\n      note: text\n")
     root = _alembic_project(tmp_path / "alembic", pg_url)
-    path = _written(_as_migration(pg_url, spec, "alembic", root / "versions"))
+    path = _written(_as_migration(pg_url, spec, "alembic", root / "versions", "--allow-destructive"))
     text = path.read_text()
     downgrade = text[text.index("def downgrade"):]
-    assert "#   default_mismatch jobs.status" in downgrade
+    assert "#   default_mismatch jobs.status" in downgrade and "#   extra_column jobs.legacy" in downgrade
     assert "# What could be undone, for a downgrade written by hand:" in downgrade
     assert "# op.execute('ALTER TABLE public.jobs DROP COLUMN IF EXISTS note')" in downgrade
     _alembic(root, "upgrade", "head")
     failed = _alembic(root, "downgrade", "-1", ok=False)
     assert "NotImplementedError: schema-auditor: cannot reverse default_mismatch jobs.status" in failed.stderr
+    assert "extra_column jobs.legacy [hazards: DELETES_DATA, BACKWARD_INCOMPATIBLE]" in failed.stderr
     assert db.query("SELECT version_num FROM alembic_version") == [(_identifiers(path)["revision"],)]
     assert audit_drift(pg_url, Path(spec), "--ignore", "alembic_version")[:2] == (0, [])
 
@@ -204,6 +208,9 @@ def test_a_downgrade_that_cannot_be_reversed_raises_and_keeps_the_revision(pg_ur
 def test_down_revision_is_the_directory_head_without_a_version_table(sqlite_url: str, tmp_path: Path) -> None:
     build_incident_database(sqlite_url)
     versions = _directory(tmp_path / "versions")
+    empty = _written(_as_migration(sqlite_url, SPEC, "alembic", versions))
+    assert _identifiers(empty)["down_revision"] is None  # the first revision of a history
+    empty.unlink()
     _revision_file(versions, "aaaaaaaaaaaa", None)
     _revision_file(versions, "cccccccccccc", "bbbbbbbbbbbb")  # files in any order: the chain decides
     _revision_file(versions, "bbbbbbbbbbbb", "aaaaaaaaaaaa")
@@ -232,6 +239,10 @@ def test_down_revision_is_what_alembic_version_records(sqlite_url: str, tmp_path
     assert _identifiers(path)["down_revision"] == "aaaaaaaaaaaa"
     assert f"the database is at aaaaaaaaaaaa but {versions} ends at bbbbbbbbbbbb" in result.err
     assert "alembic_version" not in path.read_text()  # the tool's own table is no drift to heal
+    LiveDb(sqlite_url, "sqlite").execute("INSERT INTO alembic_version VALUES ('bbbbbbbbbbbb')")
+    path.unlink()
+    assert _identifiers(_written(_as_migration(sqlite_url, SPEC, "alembic", versions)))["down_revision"] == (
+        "aaaaaaaaaaaa", "bbbbbbbbbbbb")
 
 
 def test_sqlite_upgrade_runs_and_an_indexed_column_is_not_dropped_by_the_downgrade(sqlite_url: str,
@@ -366,6 +377,51 @@ def test_nothing_runnable_writes_nothing_and_says_what_is_withheld(pg_url: str, 
     assert (result.code, result.out) == (1, "no migration written: 1 statement(s) withheld\n")
     assert "needs --allow-hazards ACQUIRES_SHARE_LOCK" in result.err
     assert not (tmp_path / "out").exists()
+
+
+def test_prechecks_and_manual_steps_are_kept_as_comments(pg_url: str, tmp_path: Path, write_spec) -> None:
+    LiveDb(pg_url, "postgresql").execute(
+        "CREATE TYPE job_status AS ENUM ('pending', 'running', 'done')",
+        "CREATE TABLE jobs (id integer PRIMARY KEY, status job_status, owner text)",
+        "INSERT INTO jobs VALUES (1, 'done', NULL), (2, 'done', 'ana')")
+    spec = write_spec("enums:\n  job_status: [pending, done]\ntables:\n  jobs:\n    columns:\n"
+                      "      id: {type: integer, primary_key: true}\n      status: job_status\n"
+                      "      owner: {type: text, nullable: false}\n      note: text\n")
+    text = _written(_as_migration(pg_url, spec, "sql", tmp_path / "m", "--allow-hazards", "all")).read_text()
+    assert ("-- nullable_mismatch jobs.owner [hazards: ACQUIRES_ACCESS_EXCLUSIVE_LOCK, MAY_FAIL_ON_EXISTING_DATA]\n"
+            "-- precheck: 1 row(s) of jobs have NULL owner\nALTER TABLE public.jobs ALTER COLUMN owner SET NOT NULL;") in text
+    assert ("-- enum_values_mismatch job_status: manual: Postgres cannot remove or "
+            "reorder enum values in place") in text
+
+
+def test_sqlite_rebuilds_are_withheld_whatever_the_flags(sqlite_url: str, tmp_path: Path, write_spec) -> None:
+    LiveDb(sqlite_url, "sqlite").execute("CREATE TABLE jobs (id INTEGER PRIMARY KEY, score TEXT)")
+    spec = write_spec("tables:\n  jobs:\n    columns:\n      id: {type: integer, primary_key: true}\n"
+                      "      score: {type: integer}\n")
+    result = _as_migration(sqlite_url, spec, "sql", tmp_path / "m", "--allow-hazards", "all", "--allow-destructive")
+    assert (result.code, result.out) == (1, "no migration written: 1 statement(s) withheld\n")
+    assert "rebuild table jobs (create, copy, drop, rename): a SQLite table rebuild runs only through " \
+           "schema-auditor apply" in result.err
+
+
+def test_verify_proves_the_plan_before_anything_is_written(sqlite_url: str, tmp_path: Path, write_spec) -> None:
+    build_incident_database(sqlite_url)
+    assert _written(_as_migration(sqlite_url, SPEC, "sql", tmp_path / "ok", "--verify")).exists()
+    spec = write_spec("tables:\n  jobs:\n    columns:\n      id: {type: integer, primary_key: true}\n"
+                      "      score: integer\n    indexes:\n"
+                      "      idx_jobs_scored: {columns: [score], where: 'no_such_fn(score) > 0'}\n")
+    broken = _as_migration(sqlite_url, spec, "sql", tmp_path / "broken", "--verify")
+    assert broken.code == 2 and "no such function: no_such_fn" in broken.err
+    assert not (tmp_path / "broken").exists()
+
+
+def test_several_databases_are_refused(sqlite_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(f"spec: {SPEC}\ndatabases:\n  a: {{url: '{sqlite_url}'}}\n"
+                      f"  b: {{url: 'sqlite:///{tmp_path / 'b.db'}'}}\n")
+    result = run_cli("plan", "--config", str(config), "--as-migration", "sql", "--out", str(tmp_path / "m"))
+    assert result.code == 2 and result.err.count("\n") == 1 and "writes one database's migration" in result.err
+    assert not (tmp_path / "m").exists()
 
 
 # -- bad input ----------------------------------------------------------------------------------
