@@ -23,6 +23,7 @@ from auditor.diff import failing_items
 from auditor.durations import seconds
 from auditor.errors import AuditorError, ConfigError
 from auditor.hazards import allowed_hazards, parse_hazards
+from auditor.migration import HISTORY_TABLES, TOOLS, MigrationRequest, Written, write_migration
 from auditor.model import fingerprint
 from auditor.plan import Statement, comment_text, plan_changes, render_script
 from auditor.planfile import plan_entry, read_plan_file, write_plan_file
@@ -101,12 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
                        help="Postgres: build and drop the indexes of tables that hold rows CONCURRENTLY, "
                             "outside the transaction (the default; --no-concurrent-indexes: all in one)")
 
-    def applying(p: argparse.ArgumentParser) -> None:
-        planning(p)
+    def allowing(p: argparse.ArgumentParser) -> None:
         p.add_argument("--allow-hazards", default=None, metavar="A,B",
                        help="also run statements with these hazards (or: all); see README, Hazards")
         p.add_argument("--allow-destructive", action="store_true", default=None,
                        help="also run drops and renames (DELETES_DATA, INDEX_DROPPED, BACKWARD_INCOMPATIBLE)")
+
+    def applying(p: argparse.ArgumentParser) -> None:
+        planning(p)
+        allowing(p)
         p.add_argument("--lock-timeout", type=parse_duration, default=None, metavar="DURATION",
                        help="Postgres: give up on a statement that waits this long for a lock (default 5s)")
         p.add_argument("--statement-timeout", type=parse_duration, default=None, metavar="DURATION",
@@ -136,8 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
     plan = sub.add_parser("plan", help="print the SQL that would fix the drift, with its hazards")
     common(plan)
     planning(plan)
-    plan.add_argument("--out", metavar="PLAN.json",
-                      help="also write the plan for review; apply --plan runs exactly it")
+    plan.add_argument("--out", metavar="PLAN.json|DIR",
+                      help="also write the plan for review; apply --plan runs exactly it. With --as-migration: "
+                           "the migrations directory (created if missing)")
+    plan.add_argument("--as-migration", choices=TOOLS, metavar="|".join(TOOLS),
+                      help="write the fix as the next migration in --out instead of printing it: what apply "
+                           "would run with the same --allow-hazards and --allow-destructive (only with this "
+                           "option); see README, Heal as a migration")
+    allowing(plan)
     plan.add_argument("--verify", action="store_true",
                       help="run the plan on a scratch copy of the database first, as apply does "
                            "(SQLite: in memory; Postgres: a scratch database on --dev-url)")
@@ -461,6 +471,8 @@ def apply_options(target: Target, args: argparse.Namespace) -> ApplyOptions:
 
 def _plan(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespace,
           out: TextIO, err: TextIO) -> int:
+    if args.as_migration or args.allow_hazards or args.allow_destructive:
+        return _plan_migration(targets, ignore, args, out, err)
     results = _audit_all(targets, ignore, err, args)
     plans = _plans(results, args)
     failing = any(r.fails(args.strict) for r in results)
@@ -479,6 +491,44 @@ def _plan(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespa
                                               fingerprint(r.actual), statements)  # type: ignore[arg-type]
                                    for r, statements in plans])
     return _exit_code(results, failing)
+
+
+def _plan_migration(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namespace,
+                    out: TextIO, err: TextIO) -> int:
+    """plan --as-migration: the fix written as the next migration in --out; its paths on stdout."""
+    if not args.as_migration:
+        raise ConfigError("--allow-hazards and --allow-destructive choose what plan --as-migration writes",
+                          "add --as-migration, or drop them: plan shows every statement")
+    if not args.out:
+        raise ConfigError("--as-migration needs --out DIR", "name the migrations directory")
+    if len(targets) != 1 or args.tenant_schemas or args.format != "text":
+        raise ConfigError("--as-migration writes one database's migration, as text",
+                          "give one --db, without --tenant-schemas and --format")
+    allowed = apply_options(targets[0], args).allowed
+    ignore += tuple(filter(None, [HISTORY_TABLES.get(args.as_migration)]))  # the tool's own table
+    results = _audit_all(targets, ignore, err, args)
+    if results[0].error:
+        return EXIT_ERROR
+    ((result, statements),) = _plans(results, args)
+    _plan_verification(result, statements, ignore, args)
+    request = MigrationRequest(args.as_migration, Path(args.out), allowed,
+                               _setting(args, result.target, "concurrent_indexes", True))
+    written = write_migration(request, result, statements, count_violations(result.target, statements))
+    _written_lines(written, out, err)
+    return EXIT_DRIFT if written.paths else _exit_code(results, any(r.fails(args.strict) for r in results))
+
+
+def _written_lines(written: Written, out: TextIO, err: TextIO) -> None:
+    """The paths written on stdout (or why none), the notes and the withheld statements on stderr."""
+    for note in written.notes:
+        err.write(f"{note}\n")
+    for path in written.paths:
+        out.write(f"{path}\n")
+    if not written.paths:
+        withheld = len(written.heal.withheld)
+        out.write(f"no migration written: {withheld} statement(s) withheld\n" if withheld else "no changes\n")
+    for entry in written.heal.withheld:
+        err.write(f"withheld: {comment_text(entry.statement.summary)}: {entry.reason}\n")
 
 
 def _plan_verification(result: AuditResult, statements: list[Statement], ignore: tuple[str, ...],

@@ -1,4 +1,5 @@
-"""render_script: a plan as a SQL script for a person to read or run."""
+"""render_script: a plan as a SQL script for a person to read or run; statement_notes: the
+comment lines each statement is shown with (migration files show them too)."""
 from __future__ import annotations
 
 from typing import Mapping
@@ -19,18 +20,25 @@ def render_script(statements: list[Statement], dialect: Dialect, violations: Map
     else:
         lines.append("-- ADD/DROP/RENAME COLUMN have no IF [NOT] EXISTS here: schema-auditor apply checks first")
     for st in statements:
-        item = st.fixes
-        target = f"{item.label}.{item.name}" if item.name else item.label
-        note = f" [hazards: {', '.join(st.hazards)}]" if st.hazards else ""
-        what = f"table {item.label}: rebuild" if st.rebuild else f"{item.kind} {target}"
-        lines.append(f"\n-- {comment_text(what)}{note}")
-        if st.own_transaction:
-            lines.append(f"-- {_why_alone(st)}")
-        for check in st.prechecks:
-            if violations is not None and check in violations:
-                lines.append(f"-- precheck: {comment_text(check.describe(violations[check]))}")
+        first, *rest = statement_notes(st, violations)
+        lines += [f"\n-- {first}", *(f"-- {note}" for note in rest)]
         lines.append(st.sql if st.manual else f"{st.sql};")
     return "\n".join(lines) + "\n"
+
+
+def statement_notes(st: Statement, violations: Mapping[Precheck, int] | None = None) -> list[str]:
+    """The comment lines a statement is shown with, without their comment marker: what it fixes
+    with its hazards, whether it runs outside the main transaction, and its pre-check counts."""
+    item = st.fixes
+    target = f"{item.label}.{item.name}" if item.name else item.label
+    note = f" [hazards: {', '.join(st.hazards)}]" if st.hazards else ""
+    what = f"table {item.label}: rebuild" if st.rebuild else f"{item.kind} {target}"
+    notes = [f"{comment_text(what)}{note}"]
+    if st.own_transaction:
+        notes.append(_why_alone(st))
+    notes += [f"precheck: {comment_text(check.describe(violations[check]))}"
+              for check in st.prechecks if violations is not None and check in violations]
+    return notes
 
 
 def _why_alone(statement: Statement) -> str:
