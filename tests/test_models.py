@@ -1,0 +1,259 @@
+"""SQLAlchemy models as the expected schema (--expected-models MODULE:ATTR, expected_models: in the
+config): a database built by ``metadata.create_all`` audits clean on both engines, each single
+mutation of it is exactly its one drift item and ``apply`` heals it, snapshot writes a spec that
+audits clean, and a bad name is one line with exit code 2. ``alembic check`` runs side by side on
+the same databases (test_alembic_check_side_by_side)."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+
+from conftest import PG_ADMIN_URL, LiveDb, run_cli
+from models_app import Base
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = "tests.models_app:Base"  # imported from the current folder, the repository's root
+
+
+@pytest.fixture(autouse=True)
+def in_repository(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI imports the models from the current folder, as ``python -m`` would."""
+    monkeypatch.chdir(ROOT)
+
+
+def create_all(url: str) -> None:
+    """The models' tables, created by SQLAlchemy as an application would."""
+    engine = create_engine(url)
+    try:
+        Base.metadata.create_all(engine)
+    finally:
+        engine.dispose()
+
+
+def models_options(db: LiveDb, models: str = MODELS) -> list[str]:
+    """--expected-models, with the --dev-url a Postgres target's scratch database needs."""
+    return ["--expected-models", models, *(["--dev-url", PG_ADMIN_URL] if db.dialect == "postgresql" else [])]
+
+
+def drift(db: LiveDb, *args: str) -> list[tuple[str, str, str | None]]:
+    """The (kind, table, name) of every drift item ``audit --expected-models`` reports."""
+    result = run_cli("audit", "--db", db.url, *models_options(db), "--format", "json", *args)
+    assert result.code in (0, 1), result.out + result.err
+    return [(d["kind"], d["table"], d["name"]) for d in json.loads(result.out)["databases"][0]["drift"]]
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """One change to a database built by ``create_all``, and the one drift item it is."""
+
+    name: str
+    item: tuple[str, str, str]
+    postgres: str
+    # SQLite: a statement, or (table, regular expression in its CREATE TABLE, replacement) for the
+    # changes SQLite makes by rebuilding the table.
+    sqlite: str | tuple[str, str, str]
+
+    def run(self, db: LiveDb) -> None:
+        """Make the change on ``db``."""
+        if db.dialect == "postgresql":
+            db.execute(self.postgres)
+        elif isinstance(self.sqlite, str):
+            db.execute(self.sqlite)
+        else:
+            sqlite_rebuild(db, *self.sqlite)
+
+
+def sqlite_rebuild(db: LiveDb, table: str, pattern: str, replacement: str) -> None:
+    """Rebuild a SQLite table with its CREATE TABLE edited, its indexes recreated (SQLite's own
+    recipe: new table, copy, drop, rename)."""
+    rows = db.query(f"SELECT type, sql FROM sqlite_master WHERE tbl_name = '{table}' AND sql IS NOT NULL")
+    create = next(sql for kind, sql in rows if kind == "table")
+    edited, count = re.subn(pattern, replacement, create)
+    assert count == 1, (pattern, create)
+    db.execute(edited.replace(f"CREATE TABLE {table} ", f"CREATE TABLE {table}_new ", 1),
+               f"INSERT INTO {table}_new SELECT * FROM {table}", f"DROP TABLE {table}",
+               f"ALTER TABLE {table}_new RENAME TO {table}", *(sql for kind, sql in rows if kind == "index"))
+
+
+def constraint_dropped(name: str, kind: str, table: str, constraint: str, sqlite_ddl: str) -> Mutation:
+    """Drop a named constraint (SQLite: rebuild the table without it, ``sqlite_ddl`` as a pattern)."""
+    return Mutation(name, (kind, table, constraint), f"ALTER TABLE {table} DROP CONSTRAINT {constraint}",
+                    (table, rf",\s*CONSTRAINT {constraint} {sqlite_ddl}", ""))
+
+
+MUTATIONS = [
+    Mutation("drop a column", ("missing_column", "accounts", "bio"),
+             "ALTER TABLE accounts DROP COLUMN bio", "ALTER TABLE accounts DROP COLUMN bio"),
+    Mutation("drop the partial index", ("missing_index", "accounts", "ix_accounts_active_email"),
+             "DROP INDEX ix_accounts_active_email", "DROP INDEX ix_accounts_active_email"),
+    constraint_dropped("drop the composite unique constraint", "missing_unique", "accounts",
+                       "uq_accounts_tenant_email", r"UNIQUE \(tenant, email\)"),
+    Mutation("change a server default", ("default_mismatch", "accounts", "tenant"),
+             "ALTER TABLE accounts ALTER COLUMN tenant SET DEFAULT 'other'",
+             ("accounts", r"DEFAULT 'main'", "DEFAULT 'other'")),
+    Mutation("change a column type", ("type_mismatch", "orders", "note"),
+             "ALTER TABLE orders ALTER COLUMN note TYPE varchar(100)",
+             ("orders", r"note VARCHAR\(200\)", "note VARCHAR(100)")),
+    constraint_dropped("drop the foreign key", "missing_foreign_key", "orders", "fk_orders_account",
+                       r"FOREIGN KEY[^\n]*CASCADE"),
+    constraint_dropped("drop the check constraint", "missing_check", "accounts", "ck_accounts_visits",
+                       r"CHECK \(visits >= 0\)"),
+    Mutation("drop the expression index", ("missing_index", "orders", "ix_orders_lower_note"),
+             "DROP INDEX ix_orders_lower_note", "DROP INDEX ix_orders_lower_note"),
+]
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("attribute", ["Base", "metadata", "make_metadata"])
+def test_a_database_built_by_create_all_audits_clean(db: LiveDb, attribute: str) -> None:
+    create_all(db.url)
+    result = run_cli("audit", "--db", db.url, *models_options(db, f"tests.models_app:{attribute}"))
+    assert result.code == 0, result.out + result.err
+    assert "clean" in result.out
+    assert drift(db, "--strict") == []
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=[m.name for m in MUTATIONS])
+def test_each_mutation_is_its_one_drift_item_and_apply_heals_it(db: LiveDb, mutation: Mutation) -> None:
+    create_all(db.url)
+    mutation.run(db)
+    assert drift(db) == [mutation.item]
+    healed = run_cli("apply", "--db", db.url, *models_options(db), "--yes", "--allow-hazards", "all")
+    assert healed.code == 0, healed.out + healed.err
+    assert drift(db, "--strict") == []
+
+
+def test_models_map_enums_identity_serial_and_comments_on_postgres(pg_url: str, tmp_path: Path) -> None:
+    spec = tmp_path / "models.yaml"
+    done = run_cli("snapshot", "--expected-models", MODELS, "--dev-url", PG_ADMIN_URL, "-o", str(spec))
+    assert done.code == 0, done.err
+    text = spec.read_text()
+    for line in ("account_status: [active, suspended, closed]", "comment: one row per customer account",
+                 "id: {type: serial, primary_key: true}", "id: {type: bigint, primary_key: true, identity: by default}",
+                 "bio: {type: text, comment: free text the customer wrote}", "profile: jsonb", "external_id: uuid",
+                 "created_at: {type: timestamptz, nullable: false, default: now()}", "where: active"):
+        assert line in text, text
+    # Python-side default= and onupdate= are not schema defaults.
+    assert "      note: varchar(200)\n      updated_at: timestamptz\n" in text, text
+
+
+def test_snapshot_of_the_models_writes_a_spec_that_audits_clean(db: LiveDb, tmp_path: Path) -> None:
+    spec = tmp_path / "models.yaml"
+    done = run_cli("snapshot", *models_options(db), "-o", str(spec))
+    assert done.code == 0, done.err
+    assert "ix_accounts_active_email" in spec.read_text()
+    create_all(db.url)
+    result = run_cli("audit", "--db", db.url, "--spec", str(spec), "--strict")
+    assert result.code == 0, result.out + result.err
+
+
+def test_the_config_key_expected_models(db: LiveDb, tmp_path: Path) -> None:
+    create_all(db.url)
+    MUTATIONS[0].run(db)
+    dev_url = f', dev_url: "{PG_ADMIN_URL}"' if db.dialect == "postgresql" else ""
+    config = tmp_path / "config.yaml"
+    config.write_text(f'databases:\n  app: {{url: "{db.url}", expected_models: "{MODELS}"{dev_url}}}\n')
+    result = run_cli("audit", "--config", str(config), "--format", "json")
+    assert result.code == 1, result.out + result.err
+    assert [(d["kind"], d["table"], d["name"]) for d in json.loads(result.out)["databases"][0]["drift"]] == \
+        [MUTATIONS[0].item]
+    assert json.loads(result.out)["databases"][0]["spec"] == MODELS
+    if db.dialect == "postgresql":  # --dev-url on the command line serves a config's expected_models too
+        config.write_text(config.read_text().replace(dev_url, ""))
+        assert run_cli("audit", "--config", str(config)).code == 2
+        assert run_cli("audit", "--config", str(config), "--dev-url", PG_ADMIN_URL).code == 1
+    both = config.read_text().replace("expected_models:", "spec: x.yaml, expected_models:")
+    config.write_text(both)
+    refused = run_cli("audit", "--config", str(config))
+    assert refused.code == 2 and "give one of spec, expected_db, expected_sql, expected_models" in refused.err
+
+
+def test_postgres_models_in_their_own_schema_audit_clean(pg_url: str, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``create_all`` makes no schema: the scratch database gets the ones the tables and enums are in."""
+    (tmp_path / "billing_models.py").write_text(
+        "from sqlalchemy import Column, Enum, Integer, MetaData, Table\nmetadata = MetaData()\n"
+        "Table('invoices', metadata, Column('id', Integer, primary_key=True), "
+        "Column('state', Enum('open', 'paid', name='invoice_state', schema='ledger')), schema='billing')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    LiveDb(pg_url, "postgresql").execute("CREATE SCHEMA billing", "CREATE SCHEMA ledger")
+    import billing_models
+
+    engine = create_engine(pg_url)
+    billing_models.metadata.create_all(engine)
+    engine.dispose()
+    result = run_cli("audit", "--db", pg_url, "--expected-models", "billing_models:metadata", "--dev-url",
+                     PG_ADMIN_URL, "--strict", "--format", "json")
+    assert result.code == 0, result.out + result.err
+    assert json.loads(result.out)["databases"][0]["drift"] == []
+
+
+def test_postgres_models_need_a_dev_url(pg_url: str) -> None:
+    result = run_cli("audit", "--db", pg_url, "--expected-models", MODELS)
+    assert result.code == 2
+    assert result.err == f"--expected-models {MODELS} on PostgreSQL needs --dev-url URL (name a Postgres server " \
+                         "where a scratch database may be created and dropped)\n"
+
+
+@pytest.mark.parametrize("models, message", [
+    ("nosuch.module:x", "--expected-models nosuch.module:x: no module named 'nosuch'"),
+    ("tests.models_app:nothing", "--expected-models tests.models_app:nothing: tests.models_app has no attribute "
+                                 "'nothing'"),
+    ("tests.models_app:some_int", "--expected-models tests.models_app:some_int is of type int, not a MetaData or a "
+                                  "declarative base"),
+    ("tests.models_app", "--expected-models tests.models_app is not MODULE:ATTRIBUTE"),
+    ("tests.models_app:wrong_callable", "--expected-models tests.models_app:wrong_callable returned a value of type "
+                                       "int, not a MetaData"),
+])
+@pytest.mark.parametrize("command", ["audit", "plan", "apply", "snapshot"])
+def test_a_bad_models_name_is_one_line_and_exit_2(sqlite_url: str, command: str, models: str, message: str) -> None:
+    db_args = ["--db", sqlite_url] if command != "snapshot" else []
+    result = run_cli(command, *db_args, "--expected-models", models)
+    assert result.code == 2, result.out + result.err
+    assert result.err.startswith(message) and result.err.count("\n") == 1, result.err
+    assert "Traceback" not in result.err
+
+
+def test_models_the_engine_refuses_are_one_line(sqlite_url: str, tmp_path: Path) -> None:
+    (tmp_path / "pg_only_models.py").write_text(
+        "from sqlalchemy import Column, Integer, MetaData, Table\nfrom sqlalchemy.dialects.postgresql import ARRAY\n"
+        "arrays = MetaData()\nTable('events', arrays, Column('id', Integer, primary_key=True), "
+        "Column('tags', ARRAY(Integer)))\n"
+        "schemas = MetaData()\nTable('events', schemas, Column('id', Integer, primary_key=True), schema='audit')\n"
+        "empty = MetaData()\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        results = {name: run_cli("audit", "--db", sqlite_url, "--expected-models", f"pg_only_models:{name}")
+                   for name in ("arrays", "schemas", "empty")}
+    finally:
+        sys.path.remove(str(tmp_path))
+    for name, result in results.items():
+        assert result.code == 2 and result.err.count("\n") == 1, result.err
+        assert result.err.startswith(f"--expected-models pg_only_models:{name}: "), result.err
+    assert "ARRAY" in results["arrays"].err and "(fix the models and run again)" in results["arrays"].err
+    assert "unknown database audit" in results["schemas"].err
+    assert "the MetaData holds no tables" in results["empty"].err
+
+
+def test_the_console_script_imports_the_models_from_the_current_folder(sqlite_url: str, tmp_path: Path) -> None:
+    """``schema-auditor`` (a console script, which puts only its own folder on sys.path) finds a
+    models module in the folder it runs in, as ``python -m`` and Alembic's env.py would."""
+    (tmp_path / "shop_models.py").write_text(
+        "from sqlalchemy import Column, Integer, MetaData, Table\n"
+        "metadata = MetaData()\nTable('items', metadata, Column('id', Integer, primary_key=True))\n")
+    script = Path(sys.executable).parent / "schema-auditor"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run([str(script), "audit", "--db", sqlite_url, "--expected-models", "shop_models:metadata"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "missing_table" in result.stdout or "items" in result.stdout, result.stdout
