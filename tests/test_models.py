@@ -257,3 +257,93 @@ def test_the_console_script_imports_the_models_from_the_current_folder(sqlite_ur
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "missing_table" in result.stdout or "items" in result.stdout, result.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# `alembic check` side by side: a real Alembic environment (`alembic init`, target_metadata = the
+# models' metadata, sqlalchemy.url = the database), on the same databases as schema-auditor: the
+# unchanged one and each mutation. Alembic as `alembic init` sets it up, and with
+# compare_server_default=True. The test prints both results; with Alembic 1.20.1 and SQLAlchemy 2.1
+# they were (schema-auditor: exactly the mutation's one item every time, nothing when unchanged):
+#
+#   alembic check                      sqlite (default | server defaults)   postgresql (default | server defaults)
+#   unchanged database                 clean | modify_default orders.id     clean | clean
+#   drop a column                      add_column  | add_column             add_column | add_column
+#   drop the partial index             add_index   | add_index              add_index  | add_index
+#   drop the composite unique          add_constraint | add_constraint      add_constraint | add_constraint
+#   change a server default            MISSED | modify_default              MISSED | modify_default
+#   change a column type               modify_type | modify_type            modify_type | modify_type
+#   drop the foreign key               add_fk | add_fk                      add_fk | add_fk
+#   drop the check constraint          MISSED | MISSED                      MISSED | MISSED
+#   drop the expression index          MISSED | MISSED (cannot reflect)     add_index | add_index
+ALEMBIC_MISSES = {
+    ("sqlite", False): {"change a server default", "drop the check constraint", "drop the expression index"},
+    ("sqlite", True): {"drop the check constraint", "drop the expression index"},
+    ("postgresql", False): {"change a server default", "drop the check constraint"},
+    ("postgresql", True): {"drop the check constraint"},
+}
+# Where Alembic reports changes on the unchanged database (with compare_server_default=True it
+# compares SQLite's identity column orders.id with Identity() and finds them different).
+ALEMBIC_FALSE_CHANGES = {("sqlite", True): "modify_default"}
+
+
+def alembic_env(folder: Path, server_defaults: bool) -> Path:
+    """``alembic init`` in ``folder``, with env.py's target_metadata the models' metadata (and
+    compare_server_default when ``server_defaults``)."""
+    done = subprocess.run([str(Path(sys.executable).parent / "alembic"), "init", "migrations"], cwd=folder,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    env = folder / "migrations" / "env.py"
+    text = env.read_text().replace(
+        "target_metadata = None", "from tests.models_app import Base\n\ntarget_metadata = Base.metadata", 1)
+    if server_defaults:
+        text = text.replace("connection=connection, target_metadata=target_metadata",
+                            "connection=connection, target_metadata=target_metadata, compare_server_default=True", 1)
+    env.write_text(text)
+    ini = folder / "alembic.ini"
+    ini.write_text(ini.read_text().replace("prepend_sys_path = .", f"prepend_sys_path = {ROOT}", 1))
+    return ini
+
+
+def alembic_check(ini: Path, url: str) -> str:
+    """``alembic check`` on ``url``: "clean", or the operations it would add (its own words)."""
+    text = re.sub(r"(?m)^sqlalchemy\.url = .*$", lambda _: f"sqlalchemy.url = {url.replace('%', '%%')}", ini.read_text())
+    ini.write_text(text)
+    done = subprocess.run([str(Path(sys.executable).parent / "alembic"), "-c", str(ini), "check"],
+                          capture_output=True, text=True, timeout=120)
+    output = done.stdout + done.stderr
+    if "No new upgrade operations detected" in output:
+        assert done.returncode == 0, output
+        return "clean"
+    found = re.search(r"New upgrade operations detected: (.*)", output)
+    assert found and done.returncode != 0, output
+    return re.sub(r" at 0x[0-9a-f]+", "", found.group(1))
+
+
+@pytest.mark.parametrize("server_defaults", [False, True], ids=["alembic-defaults", "compare_server_default"])
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_alembic_check_side_by_side(engine: str, server_defaults: bool, new_db, tmp_path: Path) -> None:  # noqa: ANN001
+    ini = alembic_env(tmp_path, server_defaults)
+    rows: list[tuple[str, str, list[tuple[str, str, str | None]]]] = []
+    for mutation in [None, *MUTATIONS]:
+        db = LiveDb(new_db(engine), engine)
+        create_all(db.url)
+        if mutation is not None:
+            mutation.run(db)
+        alembic = alembic_check(ini, db.url)  # it creates alembic_version, which the models do not declare
+        rows.append((mutation.name if mutation else "(unchanged)", alembic,
+                     drift(db, "--ignore", "alembic_version", "--strict")))
+        if mutation is None:
+            assert drift(db, "--strict") == [("extra_table", "alembic_version", None)]
+    print(f"\n{engine}, compare_server_default={server_defaults}: {'database':<38} {'alembic check':<58} schema-auditor")
+    for name, alembic, items in rows:
+        print(f"  {name:<38} {alembic[:58]:<58} {items or 'clean'}")
+    (_, unchanged_alembic, unchanged_auditor), *mutated = rows
+    assert unchanged_auditor == [], "schema-auditor reports nothing on the unchanged database"
+    false_change = ALEMBIC_FALSE_CHANGES.get((engine, server_defaults))
+    assert (unchanged_alembic == "clean") if false_change is None else (false_change in unchanged_alembic)
+    for (name, _, items), mutation in zip(mutated, MUTATIONS):
+        assert items == [mutation.item], f"schema-auditor finds {name}"
+    # A mutation Alembic misses: what it says is what it says on the unchanged database.
+    missed = {name for name, alembic, _ in mutated if alembic == unchanged_alembic}
+    assert missed == ALEMBIC_MISSES[engine, server_defaults], "Alembic's results changed: update the table and README"
