@@ -1,6 +1,6 @@
 """A SQLAlchemy models module, the expected schema of tests/test_models.py (``--expected-models
 tests.models_app:Base``): a dozen common column types, server defaults, identity and autoincrement
-keys, a partial and an expression index, a composite unique constraint, a check constraint, a foreign
+keys, a partial, an expression and a unique multi-column index, a composite unique constraint, a check constraint, a foreign
 key with ON DELETE / ON UPDATE, an enum and comments. Python-side ``default=`` / ``onupdate=`` are
 not part of the schema."""
 from __future__ import annotations
@@ -70,6 +70,7 @@ class Order(Base):
 
 
 Index("ix_orders_lower_note", func.lower(Order.note))
+Index("ux_orders_account_note", Order.account_id, Order.note, unique=True)
 
 metadata: MetaData = Base.metadata
 some_int = 42

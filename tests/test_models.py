@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from conftest import PG_ADMIN_URL, LiveDb, run_cli
+from test_sources import scratch_databases
 from models_app import Base
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,7 +152,10 @@ def test_snapshot_of_the_models_writes_a_spec_that_audits_clean(db: LiveDb, tmp_
     spec = tmp_path / "models.yaml"
     done = run_cli("snapshot", *models_options(db), "-o", str(spec))
     assert done.code == 0, done.err
-    assert "ix_accounts_active_email" in spec.read_text()
+    text = spec.read_text()
+    assert "ix_accounts_active_email" in text and "ux_orders_account_note:\n        columns: [account_id, note]\n" \
+        "        unique: true\n" in text, text
+    assert f"      profile: {'jsonb' if db.dialect == 'postgresql' else 'json'}\n" in text, "with_variant picks the engine's"
     create_all(db.url)
     result = run_cli("audit", "--db", db.url, "--spec", str(spec), "--strict")
     assert result.code == 0, result.out + result.err
@@ -192,10 +196,40 @@ def test_postgres_models_in_their_own_schema_audit_clean(pg_url: str, tmp_path: 
     engine = create_engine(pg_url)
     billing_models.metadata.create_all(engine)
     engine.dispose()
+    before = scratch_databases()
     result = run_cli("audit", "--db", pg_url, "--expected-models", "billing_models:metadata", "--dev-url",
                      PG_ADMIN_URL, "--strict", "--format", "json")
     assert result.code == 0, result.out + result.err
+    assert scratch_databases() == before, "the scratch database is dropped"
     assert json.loads(result.out)["databases"][0]["drift"] == []
+
+
+def test_models_give_no_version_to_cross_check(sqlite_url: str) -> None:
+    db = LiveDb(sqlite_url, "sqlite")
+    create_all(db.url)
+    db.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)",
+               "INSERT INTO alembic_version VALUES ('3f2a9c1d')")
+    result = run_cli("audit", "--db", db.url, "--expected-models", MODELS, "--version-table", "alembic_version",
+                     "--format", "json")
+    assert result.code == 2, result.out + result.err
+    report = json.loads(result.out)["databases"][0]
+    assert report["version"]["status"] == "version_unknown" and report["drift"] == []
+
+
+def test_models_postgres_refuses_are_one_line_and_leave_no_scratch_database(pg_url: str, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "bad_default_models.py").write_text(
+        "from sqlalchemy import Column, Integer, MetaData, Table, text\nmetadata = MetaData()\n"
+        "Table('jobs', metadata, Column('id', Integer, primary_key=True), "
+        "Column('n', Integer, server_default=text('no_such_function()')))\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = scratch_databases()
+    result = run_cli("audit", "--db", pg_url, "--expected-models", "bad_default_models:metadata", "--dev-url",
+                     PG_ADMIN_URL)
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert result.err.startswith("--expected-models bad_default_models:metadata: function no_such_function() does "
+                                 "not exist"), result.err
+    assert scratch_databases() == before
 
 
 def test_postgres_models_need_a_dev_url(pg_url: str) -> None:
@@ -284,7 +318,7 @@ ALEMBIC_MISSES = {
 }
 # Where Alembic reports changes on the unchanged database (with compare_server_default=True it
 # compares SQLite's identity column orders.id with Identity() and finds them different).
-ALEMBIC_FALSE_CHANGES = {("sqlite", True): "modify_default"}
+ALEMBIC_FALSE_CHANGES = {("sqlite", True): "[[('modify_default', None, 'orders', 'id', "}
 
 
 def alembic_env(folder: Path, server_defaults: bool) -> Path:
