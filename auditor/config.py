@@ -16,9 +16,10 @@ A database's recorded version is read as ``version_query`` or ``version_table`` 
 ``version_app``; see ``auditor.versioning``), given per database or at the top as the default; its
 expected schema may come from ``expected_db: URL``, ``expected_sql: FILE`` or ``expected_models:
 MODULE:ATTRIBUTE`` instead of a spec (see ``auditor.sources``). ``dev_url: URL`` names a Postgres
-server for scratch databases: the one ``expected_sql`` and ``expected_models`` load into, and the copy a plan is verified on before apply runs it
-(``auditor.verify``). ``tenant_schemas: GLOB`` (per database, or at the top as the default) makes
-each matching schema a tenant audited against the spec on its own (``auditor.tenants``).
+server for scratch databases: the one ``expected_sql`` and ``expected_models`` load into, and the
+copy a plan is verified on before apply runs it (``auditor.verify``). ``tenant_schemas: GLOB`` (per
+database, or at the top as the default) makes each matching schema a tenant audited against the spec
+on its own (``auditor.tenants``).
 ``privileges: true`` (or false) turns the comparison of grants and owners on (or off) whatever the
 spec says, and ``roles: {app: app_prod}`` maps the spec's role names to this environment's: both
 per database, or at the top as the default (``auditor.specgrants``).
@@ -184,7 +185,7 @@ def _expected_source(fields: dict[str, yaml.Node], base: Path, problems: Problem
     if "expected_sql" in fields:
         path = _relative(base, scalar(fields["expected_sql"], problems, f"{what} expected_sql"))
         return ExpectedSource(SQL, path, dev_url) if path else None
-    if "expected_models" in fields:  # a module path, imported from the current folder: not relative to this file
+    if "expected_models" in fields:  # a module, imported from the current folder: not relative to this file
         location = scalar(fields["expected_models"], problems, f"{what} expected_models")
         return ExpectedSource(MODELS, location, dev_url) if location else None
     return None

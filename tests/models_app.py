@@ -1,8 +1,8 @@
 """A SQLAlchemy models module, the expected schema of tests/test_models.py (``--expected-models
 tests.models_app:Base``): a dozen common column types, server defaults, identity and autoincrement
-keys, a partial, an expression and a unique multi-column index, a composite unique constraint, a check constraint, a foreign
-key with ON DELETE / ON UPDATE, an enum and comments. Python-side ``default=`` / ``onupdate=`` are
-not part of the schema."""
+keys, a partial, an expression and a unique multi-column index, a composite unique constraint, a
+check constraint, a foreign key with ON DELETE / ON UPDATE, an enum and comments. Python-side
+``default=`` / ``onupdate=`` are not part of the schema."""
 from __future__ import annotations
 
 import datetime

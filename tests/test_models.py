@@ -155,7 +155,8 @@ def test_snapshot_of_the_models_writes_a_spec_that_audits_clean(db: LiveDb, tmp_
     text = spec.read_text()
     assert "ix_accounts_active_email" in text and "ux_orders_account_note:\n        columns: [account_id, note]\n" \
         "        unique: true\n" in text, text
-    assert f"      profile: {'jsonb' if db.dialect == 'postgresql' else 'json'}\n" in text, "with_variant picks the engine's"
+    variant = "jsonb" if db.dialect == "postgresql" else "json"
+    assert f"      profile: {variant}\n" in text, "with_variant picks the engine's type"
     create_all(db.url)
     result = run_cli("audit", "--db", db.url, "--spec", str(spec), "--strict")
     assert result.code == 0, result.out + result.err
@@ -182,25 +183,38 @@ def test_the_config_key_expected_models(db: LiveDb, tmp_path: Path) -> None:
     assert refused.code == 2 and "give one of spec, expected_db, expected_sql, expected_models" in refused.err
 
 
+def models_module(folder: Path, name: str, tables: str) -> str:
+    """A models module ``name`` in ``folder`` (importable: on sys.path for this test), SQLAlchemy's
+    names imported and ``metadata = MetaData()`` before ``tables``; returns its ``MODULE:metadata``."""
+    (folder / f"{name}.py").write_text("from sqlalchemy import *  # noqa: F403\n"
+                                       "from sqlalchemy.dialects.postgresql import ARRAY\n"
+                                       f"metadata = MetaData()\n{tables}")
+    return f"{name}:metadata"
+
+
+def audit_postgres_models(pg_url: str, models: str, *args: str):  # noqa: ANN201 - a conftest.CliResult
+    """``audit --expected-models`` on Postgres, checking that its scratch database is dropped."""
+    before = scratch_databases()
+    result = run_cli("audit", "--db", pg_url, "--expected-models", models, "--dev-url", PG_ADMIN_URL, *args)
+    assert scratch_databases() == before, "the scratch database is dropped"
+    return result
+
+
 def test_postgres_models_in_their_own_schema_audit_clean(pg_url: str, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """``create_all`` makes no schema: the scratch database gets the ones the tables and enums are in."""
-    (tmp_path / "billing_models.py").write_text(
-        "from sqlalchemy import Column, Enum, Integer, MetaData, Table\nmetadata = MetaData()\n"
-        "Table('invoices', metadata, Column('id', Integer, primary_key=True), "
-        "Column('state', Enum('open', 'paid', name='invoice_state', schema='ledger')), schema='billing')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
+    models = models_module(tmp_path, "billing_models", "Table('invoices', metadata, Column('id', Integer, "
+                           "primary_key=True), Column('state', Enum('open', 'paid', name='invoice_state', "
+                           "schema='ledger')), schema='billing')\n")
     LiveDb(pg_url, "postgresql").execute("CREATE SCHEMA billing", "CREATE SCHEMA ledger")
     import billing_models
 
     engine = create_engine(pg_url)
     billing_models.metadata.create_all(engine)
     engine.dispose()
-    before = scratch_databases()
-    result = run_cli("audit", "--db", pg_url, "--expected-models", "billing_models:metadata", "--dev-url",
-                     PG_ADMIN_URL, "--strict", "--format", "json")
+    result = audit_postgres_models(pg_url, models, "--strict", "--format", "json")
     assert result.code == 0, result.out + result.err
-    assert scratch_databases() == before, "the scratch database is dropped"
     assert json.loads(result.out)["databases"][0]["drift"] == []
 
 
@@ -218,18 +232,12 @@ def test_models_give_no_version_to_cross_check(sqlite_url: str) -> None:
 
 def test_models_postgres_refuses_are_one_line_and_leave_no_scratch_database(pg_url: str, tmp_path: Path,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "bad_default_models.py").write_text(
-        "from sqlalchemy import Column, Integer, MetaData, Table, text\nmetadata = MetaData()\n"
-        "Table('jobs', metadata, Column('id', Integer, primary_key=True), "
-        "Column('n', Integer, server_default=text('no_such_function()')))\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    before = scratch_databases()
-    result = run_cli("audit", "--db", pg_url, "--expected-models", "bad_default_models:metadata", "--dev-url",
-                     PG_ADMIN_URL)
+    models = models_module(tmp_path, "bad_default_models", "Table('jobs', metadata, Column('id', Integer, "
+                           "primary_key=True), Column('n', Integer, server_default=text('no_such_function()')))\n")
+    result = audit_postgres_models(pg_url, models)
     assert result.code == 2 and result.err.count("\n") == 1, result.err
-    assert result.err.startswith("--expected-models bad_default_models:metadata: function no_such_function() does "
-                                 "not exist"), result.err
-    assert scratch_databases() == before
+    assert result.err.startswith(f"--expected-models {models}: function no_such_function() does not exist"), result.err
 
 
 def test_postgres_models_need_a_dev_url(pg_url: str) -> None:
@@ -258,23 +266,19 @@ def test_a_bad_models_name_is_one_line_and_exit_2(sqlite_url: str, command: str,
     assert "Traceback" not in result.err
 
 
-def test_models_the_engine_refuses_are_one_line(sqlite_url: str, tmp_path: Path) -> None:
-    (tmp_path / "pg_only_models.py").write_text(
-        "from sqlalchemy import Column, Integer, MetaData, Table\nfrom sqlalchemy.dialects.postgresql import ARRAY\n"
-        "arrays = MetaData()\nTable('events', arrays, Column('id', Integer, primary_key=True), "
-        "Column('tags', ARRAY(Integer)))\n"
-        "schemas = MetaData()\nTable('events', schemas, Column('id', Integer, primary_key=True), schema='audit')\n"
-        "empty = MetaData()\n")
-    sys.path.insert(0, str(tmp_path))
-    try:
-        results = {name: run_cli("audit", "--db", sqlite_url, "--expected-models", f"pg_only_models:{name}")
-                   for name in ("arrays", "schemas", "empty")}
-    finally:
-        sys.path.remove(str(tmp_path))
+def test_models_the_engine_refuses_are_one_line(sqlite_url: str, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    models_module(tmp_path, "pg_only_models",
+                  "Table('events', metadata, Column('id', Integer, primary_key=True), Column('tags', ARRAY(Integer)))\n"
+                  "schemas = MetaData()\nTable('events', schemas, Column('id', Integer, primary_key=True), "
+                  "schema='audit')\nempty = MetaData()\n")
+    results = {name: run_cli("audit", "--db", sqlite_url, "--expected-models", f"pg_only_models:{name}")
+               for name in ("metadata", "schemas", "empty")}
     for name, result in results.items():
         assert result.code == 2 and result.err.count("\n") == 1, result.err
         assert result.err.startswith(f"--expected-models pg_only_models:{name}: "), result.err
-    assert "ARRAY" in results["arrays"].err and "(fix the models and run again)" in results["arrays"].err
+    assert "ARRAY" in results["metadata"].err and "(fix the models and run again)" in results["metadata"].err
     assert results["schemas"].err.startswith("--expected-models pg_only_models:schemas: unknown database audit (")
     assert "the MetaData holds no tables" in results["empty"].err
 
@@ -282,15 +286,13 @@ def test_models_the_engine_refuses_are_one_line(sqlite_url: str, tmp_path: Path)
 def test_the_console_script_imports_the_models_from_the_current_folder(sqlite_url: str, tmp_path: Path) -> None:
     """``schema-auditor`` (a console script, which puts only its own folder on sys.path) finds a
     models module in the folder it runs in, as ``python -m`` and Alembic's env.py would."""
-    (tmp_path / "shop_models.py").write_text(
-        "from sqlalchemy import Column, Integer, MetaData, Table\n"
-        "metadata = MetaData()\nTable('items', metadata, Column('id', Integer, primary_key=True))\n")
+    models = models_module(tmp_path, "shop_models", "Table('items', metadata, Column('id', Integer))\n")
     script = Path(sys.executable).parent / "schema-auditor"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    result = subprocess.run([str(script), "audit", "--db", sqlite_url, "--expected-models", "shop_models:metadata"],
+    result = subprocess.run([str(script), "audit", "--db", sqlite_url, "--expected-models", models],
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "missing_table" in result.stdout or "items" in result.stdout, result.stdout
+    assert "table items is missing" in result.stdout, result.stdout
 
 
 # ---------------------------------------------------------------------------------------------
@@ -341,7 +343,8 @@ def alembic_env(folder: Path, server_defaults: bool) -> Path:
 
 def alembic_check(ini: Path, url: str) -> str:
     """``alembic check`` on ``url``: "clean", or the operations it would add (its own words)."""
-    text = re.sub(r"(?m)^sqlalchemy\.url = .*$", lambda _: f"sqlalchemy.url = {url.replace('%', '%%')}", ini.read_text())
+    line = f"sqlalchemy.url = {url.replace('%', '%%')}"
+    text = re.sub(r"(?m)^sqlalchemy\.url = .*$", lambda _: line, ini.read_text())
     ini.write_text(text)
     done = subprocess.run([str(Path(sys.executable).parent / "alembic"), "-c", str(ini), "check"],
                           capture_output=True, text=True, timeout=120)
@@ -369,7 +372,8 @@ def test_alembic_check_side_by_side(engine: str, server_defaults: bool, new_db, 
                      drift(db, "--ignore", "alembic_version", "--strict")))
         if mutation is None:
             assert drift(db, "--strict") == [("extra_table", "alembic_version", None)]
-    print(f"\n{engine}, compare_server_default={server_defaults}: {'database':<38} {'alembic check':<58} schema-auditor")
+    print(f"\n{engine}, compare_server_default={server_defaults}:\n  {'database':<38} {'alembic check':<58} "
+          "schema-auditor")
     for name, alembic, items in rows:
         print(f"  {name:<38} {alembic[:58]:<58} {items or 'clean'}")
     (_, unchanged_alembic, unchanged_auditor), *mutated = rows
