@@ -29,7 +29,7 @@ from auditor.plan import Statement, comment_text, plan_changes, render_script
 from auditor.planfile import plan_entry, read_plan_file, write_plan_file
 from auditor.rows import tables_with_rows
 from auditor.snapshot import snapshot_source, snapshot_target
-from auditor.sources import DB, SQL, ExpectedSource
+from auditor.sources import DB, MODELS, SQL, ExpectedSource
 from auditor.versioning import VERSION_UNKNOWN, VersionSource, source_problem
 from auditor.report import apply_json, apply_text, audit_json, audit_markdown, audit_text, not_audited_line, plan_json
 from auditor.verify import EVERY_HAZARD, Verification, check_parses, verify_plan
@@ -80,8 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
                            help="a reference database whose schema is the expected one (instead of --spec)")
         group.add_argument("--expected-sql", metavar="FILE",
                            help="a DDL file whose schema, built in a scratch database, is the expected one")
+        group.add_argument("--expected-models", metavar="MODULE:ATTR",
+                           help="SQLAlchemy models (a MetaData, a declarative Base, or a callable returning one) "
+                                "whose tables, created in a scratch database, are the expected schema")
         p.add_argument("--dev-url", metavar="URL",
-                       help="Postgres server for scratch databases (created and dropped): --expected-sql's, and "
+                       help="Postgres server for scratch databases (created and dropped): --expected-sql's and "
+                            "--expected-models', and "
                             "the copy a plan is verified on before it runs")
 
     def versioned(p: argparse.ArgumentParser) -> None:
@@ -293,16 +297,17 @@ def _role_map(pairs: list[str]) -> dict[str, str]:
 
 
 def _with_dev_url(target: Target, dev_url: str) -> Target:
-    """--dev-url: the server for the target's scratch databases, its --expected-sql's too."""
+    """--dev-url: the server for the target's scratch databases, its --expected-sql's and
+    --expected-models' too."""
     source = target.source
-    if source is not None and source.kind == SQL:
+    if source is not None and source.scratch:
         source = replace(source, dev_url=dev_url)
     return replace(target, dev_url=dev_url, source=source)
 
 
 def _expected_source(args: argparse.Namespace) -> ExpectedSource | None:
-    """--expected-db or --expected-sql (with --dev-url), refused next to --spec."""
-    given = [(DB, getattr(args, "expected_db", None)), (SQL, getattr(args, "expected_sql", None))]
+    """--expected-db, --expected-sql or --expected-models (with --dev-url), refused next to --spec."""
+    given = [(kind, getattr(args, f"expected_{kind}", None)) for kind in (DB, SQL, MODELS)]
     kind, location = next(((k, v) for k, v in given if v), (None, None))
     if kind is None or location is None:
         return None
@@ -674,7 +679,8 @@ def _snapshot(args: argparse.Namespace, out: TextIO) -> int:
     args.spec, args.ignore = None, []
     source = _expected_source(args)
     if source is None and not args.db:
-        raise ConfigError("snapshot needs --db, --expected-db or --expected-sql", "name what to snapshot")
+        raise ConfigError("snapshot needs --db, --expected-db, --expected-sql or --expected-models",
+                          "name what to snapshot")
     if source is not None and args.db:
         raise ConfigError(f"--db and --expected-{source.kind} both name what to snapshot", "give one of them")
     if source is not None:

@@ -14,11 +14,12 @@
 ``${VAR}`` (or ``${VAR:-fallback}``) is replaced from the environment, so secrets stay out of the file.
 A database's recorded version is read as ``version_query`` or ``version_table`` (+ ``version_column``,
 ``version_app``; see ``auditor.versioning``), given per database or at the top as the default; its
-expected schema may come from ``expected_db: URL`` or ``expected_sql: FILE`` instead of a spec (see
-``auditor.sources``). ``dev_url: URL`` names a Postgres server for scratch databases: the one
-``expected_sql`` loads into, and the copy a plan is verified on before apply runs it
-(``auditor.verify``). ``tenant_schemas: GLOB`` (per database, or at the top as the default) makes
-each matching schema a tenant audited against the spec on its own (``auditor.tenants``).
+expected schema may come from ``expected_db: URL``, ``expected_sql: FILE`` or ``expected_models:
+MODULE:ATTRIBUTE`` instead of a spec (see ``auditor.sources``). ``dev_url: URL`` names a Postgres
+server for scratch databases: the one ``expected_sql`` and ``expected_models`` load into, and the
+copy a plan is verified on before apply runs it (``auditor.verify``). ``tenant_schemas: GLOB`` (per
+database, or at the top as the default) makes each matching schema a tenant audited against the spec
+on its own (``auditor.tenants``).
 ``privileges: true`` (or false) turns the comparison of grants and owners on (or off) whatever the
 spec says, and ``roles: {app: app_prod}`` maps the spec's role names to this environment's: both
 per database, or at the top as the default (``auditor.specgrants``).
@@ -37,12 +38,12 @@ from auditor.database import ApplySettings, Target, mask_url, parse_url
 from auditor.durations import seconds
 from auditor.errors import ConfigError
 from auditor.hazards import parse_hazards
-from auditor.sources import DB, SQL, ExpectedSource
+from auditor.sources import DB, MODELS, SQL, ExpectedSource
 from auditor.versioning import VersionSource, source_problem
 from auditor.yamlsrc import Problems, boolean, compose_file, mapping_items, scalar, string_list
 
 VERSION_KEYS = ("version_query", "version_table", "version_column", "version_app")
-SOURCE_KEYS = ("expected_db", "expected_sql", "dev_url")
+SOURCE_KEYS = ("expected_db", "expected_sql", "expected_models", "dev_url")
 PRIVILEGE_KEYS = ("privileges", "roles")
 TOP_KEYS = ("databases", "spec", "ignore", "tenant_schemas", "apply", *PRIVILEGE_KEYS, *VERSION_KEYS)
 DATABASE_KEYS = ("url", "password_file", "spec", "ignore", "tenant_schemas", "apply", *PRIVILEGE_KEYS,
@@ -216,9 +217,9 @@ def version_source(fields: dict[str, yaml.Node], problems: Problems, what: str,
 
 def _expected_source(fields: dict[str, yaml.Node], base: Path, problems: Problems,
                      what: str, dev_url: str | None) -> ExpectedSource | None:
-    given = [key for key in ("spec", "expected_db", "expected_sql") if key in fields]
+    given = [key for key in ("spec", "expected_db", "expected_sql", "expected_models") if key in fields]
     if len(given) > 1:
-        problems.add(fields[given[1]], f"{what}: give one of spec, expected_db, expected_sql")
+        problems.add(fields[given[1]], f"{what}: give one of spec, expected_db, expected_sql, expected_models")
         return None
     if "expected_db" in fields:
         url = _interpolate(fields["expected_db"], problems, f"{what} expected_db")
@@ -230,6 +231,9 @@ def _expected_source(fields: dict[str, yaml.Node], base: Path, problems: Problem
     if "expected_sql" in fields:
         path = _relative(base, scalar(fields["expected_sql"], problems, f"{what} expected_sql"))
         return ExpectedSource(SQL, path, dev_url) if path else None
+    if "expected_models" in fields:  # a module, imported from the current folder: not relative to this file
+        location = scalar(fields["expected_models"], problems, f"{what} expected_models")
+        return ExpectedSource(MODELS, location, dev_url) if location else None
     return None
 
 

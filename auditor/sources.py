@@ -1,10 +1,13 @@
-"""Expected schemas from other sources than a spec: a reference database or a DDL file.
+"""Expected schemas from other sources than a spec: a reference database, a DDL file or SQLAlchemy
+models.
 
 ``--expected-db URL`` reads a reference database (e.g. one CI builds fresh by running every
 migration); ``--expected-sql FILE`` loads DDL into a scratch database of the audited engine (an
 in-memory SQLite database, or a temporary database created on the Postgres server ``--dev-url``
-names and always dropped) and reads that. Either is read into the same model a spec loads into,
-with the version its version table records when a version source is configured.
+names and always dropped) and reads that; ``--expected-models MODULE:ATTRIBUTE`` has SQLAlchemy
+create the models' tables in such a scratch database (``auditor.modelsource``). Each is read into
+the same model a spec loads into, with the version its version table records when a version source
+is configured.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from sqlalchemy.exc import DBAPIError
 
@@ -23,20 +26,22 @@ from auditor.dialects import Dialect
 from auditor.errors import ConfigError, SpecError
 from auditor.inspect import read_live_schema, read_target, user_schemas
 from auditor.model import Schema
+from auditor.modelsource import models_loader
 from auditor.scratch import postgres_scratch, sqlite_memory
 from auditor.versioning import VersionSource, read_recorded
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-DB, SQL = "db", "sql"
+DB, SQL, MODELS = "db", "sql", "models"
 SQL_HINT = "fix the SQL file and run again"
 
 
 @dataclass(frozen=True)
 class ExpectedSource:
-    """Where an expected schema comes from: a reference database (``db``) or a DDL file (``sql``,
-    loaded into a scratch database; on Postgres one created on ``dev_url``)."""
+    """Where an expected schema comes from: a reference database (``db``), a DDL file (``sql``) or
+    SQLAlchemy models (``models``, ``MODULE:ATTRIBUTE``), the last two built in a scratch database
+    (on Postgres one created on ``dev_url``)."""
 
     kind: str
     location: str = field(repr=False)
@@ -46,6 +51,11 @@ class ExpectedSource:
     def label(self) -> str:
         """How reports name the source (the URL without its password)."""
         return mask_url(self.location) if self.kind == DB else self.location
+
+    @property
+    def scratch(self) -> bool:
+        """Whether the source is built in a scratch database (``dev_url`` on Postgres)."""
+        return self.kind != DB
 
 
 def load_source(source: ExpectedSource, dialect: Dialect, version: VersionSource | None,
@@ -76,8 +86,27 @@ def _read_expected(conn: Connection, dialect: Dialect, version: VersionSource | 
 
 @contextmanager
 def scratch_database(source: ExpectedSource, dialect: Dialect) -> Iterator[tuple[Connection, Dialect]]:
-    """A scratch database of ``dialect`` holding ``source``'s DDL, open for reading; always
-    removed afterwards, also when the DDL fails."""
+    """A scratch database of ``dialect`` holding ``source``'s DDL or models, open for reading;
+    always removed afterwards, also when loading fails."""
+    load = _loader(source, dialect)  # a bad file or name stops the run before any database is made
+    if dialect.has_schemas:
+        if not source.dev_url:
+            raise ConfigError(f"--expected-{source.kind} {source.location} on PostgreSQL needs --dev-url URL",
+                              "name a Postgres server where a scratch database may be created and dropped")
+        with postgres_scratch(source.dev_url) as target, connect(target, readonly=False) as conn:
+            load(conn.execution_options(isolation_level="AUTOCOMMIT"))
+            yield conn, dialect
+        return
+    with sqlite_memory() as (_, engine), engine.connect() as conn:
+        load(conn)
+        yield conn, dialect
+
+
+def _loader(source: ExpectedSource, dialect: Dialect) -> Callable[[Connection], None]:
+    """What fills a scratch database's connection with ``source``: its models, or its DDL (read,
+    and on Postgres split into statements, now)."""
+    if source.kind == MODELS:
+        return models_loader(source.location)
     path = Path(source.location)
     try:
         ddl = path.read_text()
@@ -85,18 +114,9 @@ def scratch_database(source: ExpectedSource, dialect: Dialect) -> Iterator[tuple
         raise SpecError(f"{path}: cannot read the SQL file: {getattr(exc, 'strerror', None) or exc}",
                         SQL_HINT) from None
     if dialect.has_schemas:
-        if not source.dev_url:
-            raise ConfigError(f"--expected-sql {source.location} on PostgreSQL needs --dev-url URL",
-                              "name a Postgres server where a scratch database may be created and dropped")
-        statements = split_statements(ddl, str(path))  # a syntax error stops the run before any database is made
-        with postgres_scratch(source.dev_url) as target, connect(target, readonly=False) as conn:
-            _load_postgres(conn.execution_options(isolation_level="AUTOCOMMIT"), path, statements)
-            yield conn, dialect
-        return
-    with sqlite_memory() as (raw, engine):
-        _load_sqlite(raw, path, ddl)
-        with engine.connect() as conn:
-            yield conn, dialect
+        statements = split_statements(ddl, str(path)) if source.dev_url else []
+        return lambda conn: _load_postgres(conn, path, statements)
+    return lambda conn: _load_sqlite(conn.connection.driver_connection, path, ddl)  # type: ignore[arg-type]
 
 
 def split_statements(ddl: str, path: str = "<sql>") -> list[tuple[int, str]]:
