@@ -293,7 +293,7 @@ def test_flyway_version_follows_the_history_table_and_the_files_not_yet_run(pg_u
     build_incident_database(pg_url)
     LiveDb(pg_url, "postgresql").execute(FLYWAY_HISTORY, FLYWAY_ROWS)
     out = _directory(tmp_path / "migration")
-    first = _written(_as_migration(pg_url, SPEC, "flyway", out))
+    first = _written(_as_migration(pg_url, SPEC, "flyway", out, "--no-concurrent-indexes"))
     assert first.name == "V1.11__heal_schema_drift.sql"  # 1.10 > 1.9; failed and repeatable rows do not count
     assert "flyway_schema_history" not in first.read_text()
     assert not first.with_name(first.name + ".conf").exists()  # nothing runs outside a transaction
@@ -322,10 +322,12 @@ def test_flyway_version_from_the_directory_alone_and_placeholders_left_alone(sql
 def test_sql_file_is_numbered_after_the_directory_and_runs_with_psql(pg_url: str, tmp_path: Path) -> None:
     build_incident_database(pg_url)
     out = _directory(tmp_path / "migrations", "0001_init.sql", "0002_jobs.sql", "README.md")
-    path = _written(_as_migration(pg_url, SPEC, "sql", out, "--concurrent-indexes"))
+    path = _written(_as_migration(pg_url, SPEC, "sql", out))  # the index built CONCURRENTLY, by default
     assert path.name == "0003_heal_schema_drift.sql"
     text = path.read_text()
-    assert ("-- runs on its own, outside the main transaction\n-- schema-auditor: no-transaction\n"
+    assert ("-- runs on its own, outside the main transaction: CONCURRENTLY, since the table holds rows and its reads "
+            "and writes go on meanwhile (--no-concurrent-indexes: in the transaction, locked)\n"
+            "-- schema-auditor: no-transaction\n"
             "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_analysis_jobs_tickers_status") in text
     assert "BEGIN" not in text and "COMMIT" not in text
     _psql_twice_heals(pg_url, path)
@@ -350,7 +352,7 @@ def test_withheld_statements_are_comments_until_the_flags_allow_them(pg_url: str
     build_incident_database(pg_url)
     db = LiveDb(pg_url, "postgresql")
     db.execute("ALTER TABLE users ADD COLUMN legacy text")
-    result = _as_migration(pg_url, SPEC, "sql", tmp_path / "a")
+    result = _as_migration(pg_url, SPEC, "sql", tmp_path / "a", "--no-concurrent-indexes")
     path = _written(result)
     text = path.read_text()
     assert "in 1 statement(s); 2 withheld, listed at the end" in text
@@ -363,7 +365,7 @@ def test_withheld_statements_are_comments_until_the_flags_allow_them(pg_url: str
     assert drift == [("extra_column", "users", "legacy"), INCIDENT[1]]
 
     allowed = _written(_as_migration(pg_url, SPEC, "sql", tmp_path / "a", "--allow-hazards", "ACQUIRES_SHARE_LOCK",
-                                     "--allow-destructive"))
+                                     "--allow-destructive", "--no-concurrent-indexes"))
     assert allowed.name == "0002_heal_schema_drift.sql" and "withheld" not in allowed.read_text()
     assert run_psql(pg_url, allowed).returncode == 0
     assert audit_drift(pg_url, Path(SPEC))[:2] == (0, [])
@@ -373,7 +375,7 @@ def test_withheld_statements_are_comments_until_the_flags_allow_them(pg_url: str
 def test_nothing_runnable_writes_nothing_and_says_what_is_withheld(pg_url: str, tmp_path: Path) -> None:
     build_incident_database(pg_url)
     LiveDb(pg_url, "postgresql").execute("ALTER TABLE analysis_jobs ADD COLUMN tickers_json text")
-    result = _as_migration(pg_url, SPEC, "flyway", tmp_path / "out")
+    result = _as_migration(pg_url, SPEC, "flyway", tmp_path / "out", "--no-concurrent-indexes")
     assert (result.code, result.out) == (1, "no migration written: 1 statement(s) withheld\n")
     assert "needs --allow-hazards ACQUIRES_SHARE_LOCK" in result.err
     assert not (tmp_path / "out").exists()
