@@ -41,6 +41,7 @@ class AuditResult:
     drift: tuple[DriftItem, ...] = ()
     error: str | None = None
     seconds: float = 0.0
+    failure: AuditorError | None = field(default=None, repr=False, compare=False)  # what ``error`` says
     version: VersionCheck | None = None
     # How expressions were compared (``auditor.exact``), and what the scratch database refused.
     expressions: str = ""
@@ -138,12 +139,39 @@ def _audit_target(target: Target, ignore: tuple[str, ...]) -> AuditResult:
         expected, expressions, refused = expected_with_mode(target, dialect)
         if target.tenant_schemas:
             return _audit_tenants(target, ignore, dialect, expected, (expressions, refused), started)
+    except AuditorError as exc:
+        return AuditResult(target, error=exc.report(), seconds=time.monotonic() - started, failure=exc)
+    return _audit_expected(target, ignore, dialect, expected, (expressions, refused), started)
+
+
+def audit_spec(target: Target, spec: Schema, ignore: tuple[str, ...] = ()) -> AuditResult:
+    """Audit one database against a spec already loaded (``load_spec``); ``target.spec`` only
+    labels it. Failures become ``AuditResult.error``."""
+    started = time.monotonic()
+    try:
+        dialect = dialect_of(parse_url(target.url))
+        label = target.spec or "spec"
+        expected = with_parents_parts(normalize_schema(spec, dialect))
+        check_identifier_lengths(expected, dialect, label)
+        check_column_counts(expected, dialect, label)
+        expected = with_target_privileges(expected, target, dialect)
+    except AuditorError as exc:
+        return AuditResult(target, error=exc.report(), seconds=time.monotonic() - started, failure=exc)
+    with paused_collection():
+        return _audit_expected(target, ignore, dialect, expected, (mode_without_engine(dialect), ()), started)
+
+
+def _audit_expected(target: Target, ignore: tuple[str, ...], dialect: Dialect, expected: Schema,
+                    mode: tuple[str, tuple[str, ...]], started: float) -> AuditResult:
+    """Read the database (and its recorded version) and diff it with ``expected``."""
+    expressions, refused = mode
+    try:
         (actual, not_audited), recorded = read_target(target, lambda conn, d: (
             _known_types(conn, d, expected, target, read_audited_schema(
                 conn, d, schemas_to_read(expected, d), privileges=expected.privileges is not None)),
             read_recorded(conn, d, target.version) if target.version else Recorded()))
     except AuditorError as exc:
-        return AuditResult(target, error=exc.report(), seconds=time.monotonic() - started)
+        return AuditResult(target, error=exc.report(), seconds=time.monotonic() - started, failure=exc)
     drift = tuple(diff_schemas(expected, actual, ignore + target.ignore, dialect=dialect))
     version = check_versions(expected.version, recorded, drift, target.version, target.spec) \
         if target.version else None

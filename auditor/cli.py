@@ -25,9 +25,9 @@ from auditor.errors import AuditorError, ConfigError
 from auditor.hazards import allowed_hazards, parse_hazards
 from auditor.migration import HISTORY_TABLES, TOOLS, MigrationRequest, Written, write_migration
 from auditor.model import fingerprint
-from auditor.plan import Statement, comment_text, plan_changes, render_script
+from auditor.plan import Statement, comment_text, render_script
 from auditor.planfile import plan_entry, read_plan_file, write_plan_file
-from auditor.rows import tables_with_rows
+from auditor.rows import plan_of
 from auditor.snapshot import snapshot_source, snapshot_target
 from auditor.sources import DB, MODELS, SQL, ExpectedSource
 from auditor.versioning import VERSION_UNKNOWN, VersionSource, source_problem
@@ -446,14 +446,9 @@ def _plans(results: list[AuditResult], args: argparse.Namespace) -> list[tuple[A
 
 
 def _plan_of(result: AuditResult, args: argparse.Namespace) -> list[Statement]:
-    """The result's plan: on Postgres, indexes of tables that hold rows built CONCURRENTLY unless
-    the command line or the config says not to (a tenant's tables are all taken to hold rows)."""
-    assert result.dialect is not None and result.expected is not None and result.actual is not None
-    concurrent = _setting(args, result.target, "concurrent_indexes", True)
-    rows = None
-    if result.dialect.concurrent_indexes and result.tenant is None:
-        rows = tables_with_rows(result.target, result.drift, result.actual, result.dialect)
-    return plan_changes(result.drift, result.expected, result.actual, result.dialect, concurrent, rows)
+    """The result's plan: indexes of tables that hold rows built CONCURRENTLY unless the command
+    line or the config says not to."""
+    return plan_of(result, _setting(args, result.target, "concurrent_indexes", True))
 
 
 def _setting(args: argparse.Namespace, target: Target, name: str, default: T) -> T:

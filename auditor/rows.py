@@ -1,10 +1,10 @@
-"""Which existing tables hold rows: the plan builds an index on such a Postgres table
+"""Which existing tables hold rows, and the plan that needs to know: the plan builds an index on such a Postgres table
 CONCURRENTLY (writes go on during the build), and one on an empty table inside the transaction
 (there is nothing to wait for). One read-only query, asked only about the tables that get an index
 built or dropped, each answered by ``EXISTS`` (the first row found ends its scan)."""
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from sqlalchemy.exc import DBAPIError
 
@@ -12,6 +12,10 @@ from auditor.database import Target, connect
 from auditor.diff import DriftItem
 from auditor.dialects import Dialect
 from auditor.model import Schema, Table
+from auditor.plan import Statement, plan_changes
+
+if TYPE_CHECKING:
+    from auditor.audit import AuditResult
 
 # The kinds whose statements build or drop an index on an existing table.
 INDEX_KINDS = frozenset({"missing_index", "extra_index", "index_mismatch"})
@@ -50,3 +54,14 @@ def tables_with_rows(target: Target, drift: Iterable[DriftItem], actual: Schema,
         except DBAPIError:
             return None
     return frozenset(tables[i].key for i in found)
+
+
+def plan_of(result: AuditResult, concurrent_indexes: bool = True) -> list[Statement]:
+    """An audit result's plan, with the live fact it needs: on Postgres, which of the tables that
+    get an index hold rows (those are built CONCURRENTLY unless ``concurrent_indexes`` is False;
+    a tenant's tables are all taken to hold rows)."""
+    assert result.dialect is not None and result.expected is not None and result.actual is not None
+    rows = None
+    if result.dialect.concurrent_indexes and result.tenant is None:
+        rows = tables_with_rows(result.target, result.drift, result.actual, result.dialect)
+    return plan_changes(result.drift, result.expected, result.actual, result.dialect, concurrent_indexes, rows)
