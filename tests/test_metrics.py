@@ -438,7 +438,10 @@ def test_cli_textfile_and_pushgateway_keep_last_success_across_a_failed_run(tmp_
     name = target.url  # the CLI names a database given as a URL by its (masked) URL
     prom = tmp_path / "schema_auditor.prom"
     args = ["audit", "--db", target.url, "--spec", str(target.spec), "--metrics-textfile", str(prom)]
-    with serving("prometheus-pushgateway", [], "/-/ready", tmp_path / "pushgateway.log") as base:
+    # Its own persistence file: Debian's default, /var/lib/prometheus/pushgateway.data, keeps what
+    # earlier runs pushed.
+    persistence = [f"--persistence.file={tmp_path / 'pushgateway.data'}"]
+    with serving("prometheus-pushgateway", persistence, "/-/ready", tmp_path / "pushgateway.log") as base:
         assert run_cli(*args, "--pushgateway", base).code == 1
         first = value(prom.read_text(), "schema_auditor_last_success_timestamp_seconds", database=name)
         pushed = http_get(base + "/metrics")
