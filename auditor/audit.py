@@ -14,7 +14,7 @@ from auditor.errors import AuditorError, ConfigError, SpecError
 from auditor.gcpause import paused_collection
 from auditor.specgrants import default_privileges, roles_mapped
 from auditor.inspect import read_audited_schema, read_target, schemas_to_read, user_schemas
-from auditor.model import Schema, display_name
+from auditor.model import Schema
 from auditor.partitions import with_parents_parts
 from auditor.sources import load_source
 from auditor.spec import load_spec
@@ -216,8 +216,7 @@ def _known_types(conn: Connection, dialect: Dialect, expected: Schema, target: T
     """``read`` (the live schema), once the server has said it knows every column type of the
     spec that is neither built in nor the spec's own (SpecError naming those it does not; not
     asked while an extension the spec lists is missing, which may make them)."""
-    asked = names_to_ask(((f"{display_name(t.schema, t.name)}.{c.name}", c.type) for t in expected.tables for c in t.columns),
-                         user_type_names(expected))
+    asked = names_to_ask(expected.tables, user_type_names(expected))
     if not asked or not dialect.known_types_sql:
         return read
     if set(expected.extensions or ()) - set(read[0].extensions or ()):

@@ -10,10 +10,11 @@ names other engines' apps carry into SQLite, and common extension types.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable
 
 from auditor.canon import parse_type
-from auditor.model import Schema
+from auditor.model import Schema, Table, display_name
 
 POSTGRES_TYPES = frozenset("""
 bigint bigserial bit boolean bool box bytea char character cidr circle date daterange datemultirange
@@ -58,8 +59,12 @@ def is_known(name: str, user_types: Iterable[str] = ()) -> bool:
 def near_miss(text: str, user_types: Iterable[str] = ()) -> str | None:
     """The known type ``text`` is a typo of (``integr`` -> ``integer``), or None: a known type,
     a qualified one (a schema's own), or a name too far from every known one."""
+    return _near_miss(text, frozenset(user_types))
+
+
+@lru_cache(maxsize=4096)  # a spec writes the same few types on thousands of columns
+def _near_miss(text: str, user: frozenset[str]) -> str | None:
     name = base_name(text)
-    user = set(user_types)
     if name is None or "." in name or '"' in text or is_known(name, user) or name.split(" ")[0] in KNOWN_TYPES:
         return None
     limit = 1 if len(name) <= 5 else 2
@@ -83,18 +88,27 @@ def _distance(a: str, b: str) -> int:
     return previous[-1]
 
 
-def names_to_ask(columns: Iterable[tuple[str, str]], user_types: Iterable[str] = ()) -> dict[str, str]:
-    """Of (where, type) pairs, the type names neither built into Postgres nor the spec's own
-    (an extension's, another engine's, a typo), each with the first place it is written: for the
+def names_to_ask(tables: Iterable[Table], user_types: Iterable[str] = ()) -> dict[str, str]:
+    """The column type names neither built into Postgres nor the spec's own (an extension's,
+    another engine's, a typo), each with the first column it types (``table.column``): for the
     server to say whether it knows them."""
     user = set(user_types)
     out: dict[str, str] = {}
-    for where, text in columns:
-        name = _unquoted(base_name(text) or "")
-        if name and name not in POSTGRES_TYPES and name not in POSTGRES_PHRASES and name.lower() not in user \
-                and name.split(" ")[0] not in POSTGRES_TYPES:
-            out.setdefault(name, where)
+    for table in tables:
+        for column in table.columns:
+            name = _not_built_in(column.type)
+            if name and name not in out and name.lower() not in user:
+                out[name] = f"{display_name(table.schema, table.name)}.{column.name}"
     return out
+
+
+@lru_cache(maxsize=4096)
+def _not_built_in(text: str) -> str | None:
+    """The type's name as the catalog has it, unless Postgres has it built in."""
+    name = _unquoted(base_name(text) or "")
+    if not name or name in POSTGRES_TYPES or name in POSTGRES_PHRASES or name.split(" ")[0] in POSTGRES_TYPES:
+        return None
+    return name
 
 
 def user_type_names(schema: Schema) -> set[str]:
