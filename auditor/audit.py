@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Sequence
@@ -10,7 +11,7 @@ from auditor.canon import normalize_schema
 from auditor.database import Target, connect, dialect_of, mask_url, parse_url
 from auditor.dialects import Dialect
 from auditor.diff import KINDS, DriftItem, diff_schemas, failing_items
-from auditor.errors import AuditorError, ConfigError, SpecError
+from auditor.errors import AuditorError, ConfigError, SpecError, UnexpectedError
 from auditor.gcpause import paused_collection
 from auditor.specgrants import default_privileges, roles_mapped
 from auditor.inspect import read_audited_schema, read_target, schemas_to_read, user_schemas
@@ -25,6 +26,8 @@ from auditor.tenants import (
     database_wide, matching_schemas, rehomed, split_by_schema, tenant_spec_problem, tenant_template)
 from auditor.speccache import load_cached, read_spec_file, recalled, remembered, store
 from auditor.versioning import Recorded, VersionCheck, check_versions, ignore_pattern, read_recorded
+
+log = logging.getLogger("auditor")
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -125,9 +128,17 @@ def check_identifier_lengths(schema: Schema, dialect: Dialect, spec: str) -> Non
 
 
 def audit_target(target: Target, ignore: tuple[str, ...] = ()) -> AuditResult:
-    """Audit one database against its spec; failures become ``AuditResult.error``."""
-    with paused_collection():
-        return _audit_target(target, ignore)
+    """Audit one database against its spec; failures become ``AuditResult.error``, also an
+    exception that is not one of ours (logged with its traceback on the ``auditor`` logger), so
+    that one database never stops a fleet."""
+    started = time.monotonic()
+    try:
+        with paused_collection():
+            return _audit_target(target, ignore)
+    except Exception as exc:  # noqa: BLE001 - any bug here must stay this database's error
+        log.debug("audit of %s failed", target.name, exc_info=True)
+        error = UnexpectedError.of(exc, f"{target.name}: audit")
+        return AuditResult(target, error=error.report(), seconds=time.monotonic() - started, failure=error)
 
 
 def _audit_target(target: Target, ignore: tuple[str, ...]) -> AuditResult:

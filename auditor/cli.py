@@ -6,6 +6,7 @@ unreachable database, failed apply). Only this module knows about argv, streams 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -21,7 +22,7 @@ from auditor.config import Config, load_config, target_from_url
 from auditor.database import Target
 from auditor.diff import failing_items
 from auditor.durations import seconds
-from auditor.errors import AuditorError, ConfigError
+from auditor.errors import AuditorError, ConfigError, UnexpectedError
 from auditor.hazards import allowed_hazards, parse_hazards
 from auditor.migration import HISTORY_TABLES, TOOLS, MigrationRequest, Written, write_migration
 from auditor.model import fingerprint
@@ -184,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dir", help="where to create the demo database (default: a temporary folder)")
     validate = sub.add_parser("validate", help="check spec files offline: no config, no database")
     validate.add_argument("files", nargs="+", metavar="FILE", help="spec files (YAML)")
+    for command in sub.choices.values():
+        command.add_argument("--debug", action="store_true",
+                             help="on an unexpected error, print its traceback (for a bug report)")
     return parser
 
 
@@ -200,6 +204,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     """Run the CLI; returns the exit code."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
     args = build_parser().parse_args(argv)
+    if args.debug:
+        _log_handler(err)
     try:
         if args.command == "demo":
             return _demo(args, out)
@@ -221,6 +227,36 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     except KeyboardInterrupt:
         err.write("interrupted\n")
         return EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 - no traceback, ever: one line, exit 2 (--debug shows it)
+        _unexpected(exc, f"schema-auditor {args.command}", args, err)
+        return EXIT_ERROR
+    finally:
+        _log_handler(None)
+
+
+def _unexpected(exc: BaseException, where: str, args: argparse.Namespace, err: TextIO) -> None:
+    """An exception that is not one of ours: one line (and with --debug, its traceback first)."""
+    if getattr(args, "debug", False):
+        import traceback
+
+        err.write("".join(traceback.format_exception(exc)))
+    _print_error(UnexpectedError.of(exc, where).report(), err)
+
+
+_HANDLER: list[logging.Handler] = []
+
+
+def _log_handler(err: TextIO | None) -> None:
+    """--debug: the ``auditor`` logger's records (a database's failure with its traceback) on
+    stderr for this run; None takes the handler off again."""
+    logger = logging.getLogger("auditor")
+    for handler in _HANDLER:
+        logger.removeHandler(handler)
+    _HANDLER.clear()
+    if err is not None:
+        _HANDLER.append(logging.StreamHandler(err))
+        logger.addHandler(_HANDLER[0])
+        logger.setLevel(logging.DEBUG)
 
 
 def run() -> NoReturn:
@@ -576,6 +612,9 @@ def _apply(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namesp
                         out.write(apply_text(result, applied))
         except AuditorError as exc:  # busy or unreachable: the other databases still get their turn
             _print_error(exc.report(), err)
+            apply_failed = True
+        except Exception as exc:  # noqa: BLE001 - a bug with one database: the others still get theirs
+            _unexpected(exc, f"{target.name}: apply", args, err)
             apply_failed = True
     if args.format == "json":
         out.write(apply_json(entries, _clean(results, failing) and not apply_failed) + "\n")

@@ -61,3 +61,20 @@ class VerifyError(AuditorError):
     the drift it fixes) on a scratch copy of the database. Nothing was run on the database."""
 
     hint = "nothing was changed; fix the spec and plan again"
+
+
+class UnexpectedError(AuditorError):
+    """An exception that is not one of ours (a bug, or a driver's surprise), as one line."""
+
+    hint = "a bug in schema-auditor: run again with --debug and report the traceback"
+
+    @classmethod
+    def of(cls, exc: BaseException, where: str) -> UnexpectedError:
+        """``where: unexpected TypeName: its first line``, any URL password masked."""
+        from auditor.database import mask_text
+
+        lines = str(exc).strip().splitlines()
+        text = mask_text(lines[0] if lines else "")
+        error = cls(f"{where}: unexpected {type(exc).__name__}" + (f": {text}" if text else ""))
+        error.__cause__ = exc
+        return error
