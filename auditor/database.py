@@ -140,18 +140,28 @@ def _engine(url: URL, readonly: bool) -> Engine:
         path = sqlite_path(url)
         if path is not None and readonly:
             uri = f"file:{quote(str(path.resolve()))}?mode=ro"
-            return create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True))
+            return create_engine("sqlite://", creator=lambda: _read_only_sqlite(uri))
         return create_engine(url)
     try:
         connect_args: dict[str, object] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
         if readonly:  # an audit's catalog queries must never hang a worker: bound each one
             # No JIT: the catalog queries of a big database cost enough to trigger it, and
             # compiling them took longer than running them (0.3 s a query at 20,000 tables).
-            connect_args["options"] = f"-c statement_timeout={AUDIT_STATEMENT_TIMEOUT_SECONDS * 1000} -c jit=off"
+            # default_transaction_read_only: every transaction of the session is read-only, even
+            # one a query text begins after a COMMIT of its own.
+            connect_args["options"] = (f"-c statement_timeout={AUDIT_STATEMENT_TIMEOUT_SECONDS * 1000} -c jit=off "
+                                       "-c default_transaction_read_only=on")
         engine = create_engine(url, connect_args=connect_args)
     except NoSuchModuleError as exc:
         raise ConfigError(f"no driver for {mask_url(url)}: {exc}", "install psycopg[binary]") from None
     return engine.execution_options(postgresql_readonly=True) if readonly else engine
+
+
+def _read_only_sqlite(uri: str) -> sqlite3.Connection:
+    """A ``mode=ro`` connection that can attach no other file either (ATTACH would create one)."""
+    conn = sqlite3.connect(uri, uri=True)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
+    return conn
 
 
 @contextmanager

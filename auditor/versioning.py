@@ -146,15 +146,40 @@ class Recorded:
 def read_recorded(conn: Connection, dialect: Dialect, source: VersionSource) -> Recorded:
     """The recorded version, read on ``conn`` (the audit's read-only connection)."""
     sql, params = version_sql(source, dialect)
+    driver_error = conn.dialect.loaded_dbapi.Error
     try:
         if params:
             rows = conn.execute(text(sql), params).all()
-        else:  # the user's SQL: a "%" in it is not a placeholder
-            rows = conn.execution_options(no_parameters=True).exec_driver_sql(sql).all()
-    except DBAPIError as exc:
+        else:
+            rows = _user_query(conn, sql, dialect)
+    except (DBAPIError, driver_error) as exc:
         return Recorded(error=f"cannot read the recorded version ({sql}): {describe_error(exc)}")
+    except _NoRows:
+        return Recorded(error=f"the version query returns no result set ({sql}): it must be one SELECT")
     values = [_as_text(row[0]) for row in rows if row and row[0] is not None]
     return Recorded(highest(values, source.numbered))
+
+
+class _NoRows(Exception):
+    """The user's query is not a query (an UPDATE, a PRAGMA that returns nothing, ...)."""
+
+
+def _user_query(conn: Connection, sql: str, dialect: Dialect) -> list[Any]:
+    """The rows of the user's SQL, run as one statement in the audit's read-only transaction (a
+    "%" in it is not a placeholder); _NoRows if it returns no result set."""
+    if not dialect.prepared_user_queries:
+        result = conn.execution_options(no_parameters=True).exec_driver_sql(sql)
+        if not result.returns_rows:
+            raise _NoRows()
+        return list(result.all())
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, prepare=True)  # the extended protocol: one statement, or an error
+        if cursor.description is None:
+            raise _NoRows()
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def _as_text(value: Any) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from auditor.demo import build_incident_database, spec_path
-from conftest import PG_ADMIN_URL, run_cli
+from conftest import PG_ADMIN_URL, LiveDb, run_cli
 
 SPEC = str(spec_path())
 
@@ -63,3 +63,66 @@ def test_password_file_fills_the_url_and_is_never_printed(tmp_path: Path) -> Non
     config.write_text(config.read_text().replace("db-password", "missing-file"))
     result = run_cli("audit", "--config", str(config))
     assert result.code == 2 and f"{config}:5:" in result.err and "cannot read password_file" in result.err
+
+
+# Version queries that try to write: each runs in the audit's read-only session, as one statement.
+POSTGRES_ESCAPES = [
+    "COMMIT; INSERT INTO victims VALUES (1); SELECT max(version) FROM schema_version",
+    "SELECT max(version) FROM schema_version; INSERT INTO victims VALUES (2)",
+    "SET TRANSACTION READ WRITE",
+    "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE; INSERT INTO victims VALUES (3)",
+    "COMMIT; SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE; COMMIT; INSERT INTO victims VALUES (9)",
+    "COMMIT; SET default_transaction_read_only = off; COMMIT; INSERT INTO victims VALUES (10)",
+    "RESET default_transaction_read_only; INSERT INTO victims VALUES (4)",
+    "BEGIN READ WRITE; INSERT INTO victims VALUES (5); COMMIT",
+    "WITH w AS (INSERT INTO victims VALUES (6) RETURNING id) SELECT max(version) FROM schema_version, w",
+    "SELECT write_victim()",
+    "DO $$ BEGIN INSERT INTO victims VALUES (8); END $$",
+    "CREATE TABLE planted (id int)",
+    "SELECT nextval('victim_seq')",
+]
+
+
+def test_a_version_query_cannot_write_on_postgres(pg_url: str) -> None:
+    db = LiveDb(pg_url, "postgresql")
+    build_incident_database(pg_url)
+    db.execute("CREATE TABLE victims (id int)", "CREATE SEQUENCE victim_seq",
+               "CREATE FUNCTION write_victim() RETURNS int LANGUAGE sql AS 'INSERT INTO victims VALUES (7) RETURNING 3'")
+    for query in POSTGRES_ESCAPES:
+        result = run_cli("audit", "--db", pg_url, "--spec", SPEC, "--version-query", query, "--format", "json")
+        assert result.code == 2, (query, result.out, result.err)
+        version = json.loads(result.out)["databases"][0]["version"]
+        assert version["status"] == "version_unknown", (query, version)
+    assert db.query("SELECT count(*) FROM victims") == [(0,)]
+    assert db.query("SELECT last_value, is_called FROM victim_seq") == [(1, False)]
+    assert db.query("SELECT count(*) FROM pg_class WHERE relname = 'planted'") == [(0,)]
+    ok = run_cli("audit", "--db", pg_url, "--spec", SPEC, "--version-query",
+                 "SELECT max(version) FROM schema_version WHERE 'a%' LIKE 'a%'", "--format", "json")
+    assert json.loads(ok.out)["databases"][0]["version"]["recorded"] == "3", ok.out  # a plain query still reads
+
+
+SQLITE_ESCAPES = [
+    "COMMIT; INSERT INTO victims VALUES (1)",
+    "SELECT max(version) FROM schema_version; INSERT INTO victims VALUES (2)",
+    "INSERT INTO victims VALUES (3) RETURNING id",
+    "ATTACH DATABASE '{planted}' AS planted",
+    "CREATE TABLE planted (id int)",
+    "UPDATE schema_version SET version = 9",
+]
+
+
+def test_a_version_query_cannot_write_on_sqlite(tmp_path: Path) -> None:
+    path = tmp_path / "prod.db"
+    build_incident_database(f"sqlite:///{path}")
+    LiveDb(f"sqlite:///{path}", "sqlite").execute("CREATE TABLE victims (id int)")
+    before = path.read_bytes()
+    for query in SQLITE_ESCAPES:
+        query = query.format(planted=tmp_path / "planted.db")
+        result = run_cli("audit", "--db", str(path), "--spec", SPEC, "--version-query", query, "--format", "json")
+        version = json.loads(result.out)["databases"][0]["version"]
+        assert version["status"] == "version_unknown", (query, version)
+    # A pragma that would change the file reads its value instead (the connection is mode=ro).
+    run_cli("audit", "--db", str(path), "--spec", SPEC, "--version-query", "PRAGMA journal_mode = WAL")
+    assert path.read_bytes() == before
+    assert not (tmp_path / "planted.db").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["prod.db"]

@@ -98,6 +98,9 @@ class Dialect:
     # Of the type names %(names)s (lower case, ``schema.name`` where qualified), those the server
     # knows; None: the engine declares any name (SQLite).
     known_types_sql: str | None = None
+    # A user's query (the version query) runs as a prepared statement: the server takes exactly
+    # one statement, so no "COMMIT; INSERT ..." can ride along (SQLite's driver takes one anyway).
+    prepared_user_queries: bool = False
     # Expressions compared by the engine's own parse tree (``dialects.pgexpr``), not by tokens.
     parse_tree_expressions: bool = False
     # UNIQUE ... NULLS NOT DISTINCT (Postgres 15); CHECK ... NO INHERIT (table inheritance).
@@ -211,6 +214,7 @@ POSTGRESQL = Dialect(
     has_row_security=True,
     has_privileges=True,
     zero_column_tables=True,
+    prepared_user_queries=True,
     known_types_sql="SELECT name FROM unnest(%(names)s::text[]) AS name WHERE EXISTS (SELECT 1 FROM pg_type AS t "
                     "JOIN pg_namespace AS n ON n.oid = t.typnamespace WHERE t.typname = split_part(name, '.', "
                     "CASE WHEN strpos(name, '.') > 0 THEN 2 ELSE 1 END) "
