@@ -22,7 +22,7 @@ from typing import Any, Literal, Union
 
 from auditor.apply import ApplyOptions, apply_lock, apply_plan
 from auditor.audit import AuditResult, audit_spec, audit_target
-from auditor.database import Target, mask_url, parse_url
+from auditor.database import Target, mask_url, parse_url, recover_hot_journal
 from auditor.diff import DriftItem
 from auditor.errors import AuditorError, ConfigError
 from auditor.hazards import ALLOWED_BY_DEFAULT
@@ -84,6 +84,8 @@ def ensure(db: Database, spec: Spec, heal: Heal = "additive", *, ignore: tuple[s
     if heal not in ("additive", "none"):
         raise ConfigError(f"heal={heal!r} is not one of 'additive', 'none'")
     target = _target(db, spec, version)
+    if heal != "none":
+        recover_hot_journal(target)  # an interrupted write's journal (SQLite), as apply does
     first = _audit(target, spec, ignore)
     if heal == "none" or not _errors(first):
         return _raise_if_drift(_report(first))

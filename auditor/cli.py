@@ -19,7 +19,7 @@ from auditor.applylog import append_record, apply_record, default_log_path
 from auditor.audit import AuditResult, with_tenants
 from auditor.fleet import audit_fleet, parse_shard, select_shard
 from auditor.config import Config, load_config, target_from_url
-from auditor.database import Target
+from auditor.database import Target, recover_hot_journal
 from auditor.diff import failing_items
 from auditor.durations import seconds
 from auditor.errors import AuditorError, ConfigError, UnexpectedError
@@ -590,6 +590,8 @@ def _apply(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namesp
         log_path = _setting(args, target, "apply_log", None)
         log = Path(log_path) if log_path else default_log_path()
         try:
+            if recover_hot_journal(target):  # an interrupted write's journal: rolled back before planning
+                err.write(f"{target.name}: rolled back the hot journal an interrupted write left\n")
             with apply_lock(target, options.lock_wait):
                 audited = _audit_all([target], ignore, err, args)
                 results += audited

@@ -157,6 +157,40 @@ def _engine(url: URL, readonly: bool) -> Engine:
     return engine.execution_options(postgresql_readonly=True) if readonly else engine
 
 
+def hot_journal(url: URL) -> Path | None:
+    """The rollback journal an interrupted write left beside a SQLite file (``-journal``, not
+    empty), which only a writable open rolls back; None when there is none."""
+    path = sqlite_path(url) if url.get_backend_name() == "sqlite" else None
+    journal = path.with_name(path.name + "-journal") if path is not None else None
+    return journal if journal is not None and journal.exists() and journal.stat().st_size > 0 else None
+
+
+def hot_journal_error(target: Target, journal: Path) -> ConnectError:
+    """What a read-only audit says of a hot journal, in place of the driver's 'readonly' error."""
+    return ConnectError(f"{target.name}: {journal} is a hot journal: a write to the database was interrupted "
+                        "(a crash or kill) and only a writable open rolls it back; an audit opens read-only",
+                        "run schema-auditor apply (it recovers the journal first), or open the file once "
+                        "with sqlite3, then audit again")
+
+
+def recover_hot_journal(target: Target) -> bool:
+    """Roll back a SQLite hot journal by opening the file writable and reading it, as SQLite does
+    on any writable open; True if there was one (``apply`` does this before it plans)."""
+    url = parse_url(target.url)
+    journal = hot_journal(url)
+    if journal is None:
+        return False
+    path = sqlite_path(url)
+    conn = sqlite3.connect(str(path))
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
+    except sqlite3.Error as exc:
+        raise ConnectError(f"{target.name}: cannot roll back the hot journal {journal}: {exc}") from None
+    finally:
+        conn.close()
+    return True
+
+
 def _read_only_sqlite(uri: str) -> sqlite3.Connection:
     """A ``mode=ro`` connection that can attach no other file either (ATTACH would create one)."""
     conn = sqlite3.connect(uri, uri=True)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 from sqlalchemy.exc import DBAPIError
 
 from auditor.canon import normalize_schema
-from auditor.database import Target, connect, describe_error, dialect_of, parse_url
+from auditor.database import Target, connect, describe_error, dialect_of, hot_journal, hot_journal_error, parse_url
 from auditor.dialects import Dialect
 from auditor.dialects.unaudited import count_unaudited
 from auditor.errors import ConnectError
@@ -87,4 +87,7 @@ def read_target(target: Target, read: Callable[[Connection, Dialect], T]) -> T:
         try:
             return read(conn, dialect_of(url))
         except DBAPIError as exc:
+            journal = hot_journal(url)
+            if journal is not None:
+                raise hot_journal_error(target, journal) from None
             raise ConnectError(f"{target.name}: cannot read the catalog: {describe_error(exc, url)}") from None

@@ -282,13 +282,43 @@ def test_kill_9_mid_apply_leaves_sqlite_unchanged(sqlite_url, write_spec, spawn)
     journal = Path(make_url(sqlite_url).database + "-journal")
     assert not journal.exists()
     proc = spawn(sqlite_url, spec)
-    # The journal appears with the first ADD COLUMN; CREATE INDEX over big then runs for a while.
-    wait_until(journal.exists, "the apply's rollback journal", proc=proc)
-    time.sleep(0.2)
-    kill_9(proc)
+    # The journal appears with the first ADD COLUMN; CREATE INDEX over big then runs for a while,
+    # and once its pages overflow the cache they go to the file (journaled first): the journal is
+    # hot from then on, which is when the kill comes.
+    kill_when_the_file_grows(sqlite_url, proc)
     assert journal.exists(), "a hot journal must be left behind by a transaction cut short"
-    assert db.query("PRAGMA integrity_check") == [("ok",)]  # reading rolls the hot journal back
+    # A read-only audit cannot roll it back: it says so in one line, and leaves it (it writes nothing).
+    audited = run_cli("audit", "--db", sqlite_url, "--spec", spec)
+    assert audited.code == 2 and len(audited.err.strip().splitlines()) == 1, audited.err
+    assert "is a hot journal: a write to the database was interrupted" in audited.err
+    assert "run schema-auditor apply (it recovers the journal first)" in audited.err
+    assert journal.exists() and journal.stat().st_size > 0
+    assert db.query("PRAGMA integrity_check") == [("ok",)]  # a writable open rolls the hot journal back
     assert_unchanged_then_apply(db, spec, before)
+
+
+def kill_when_the_file_grows(sqlite_url: str, proc: subprocess.Popen[str]) -> None:
+    """SIGKILL the apply once it has written pages to the database file itself."""
+    path = Path(make_url(sqlite_url).database)
+    size = path.stat().st_size
+    wait_until(lambda: path.stat().st_size > size, "the apply's first pages in the database file", proc=proc)
+    kill_9(proc)
+
+
+def test_apply_after_a_kill_9_on_sqlite_recovers_the_journal_first(sqlite_url, write_spec, spawn):
+    """Nothing but schema-auditor opens the file after the kill: apply rolls the journal back,
+    says so, then plans from the schema as it was and heals it."""
+    db = LiveDb(sqlite_url, "sqlite")
+    spec = setup_db(db, write_spec)
+    journal = Path(make_url(sqlite_url).database + "-journal")
+    kill_when_the_file_grows(sqlite_url, spawn(sqlite_url, spec))
+    assert journal.exists()
+    assert run_cli("audit", "--db", sqlite_url, "--spec", spec).code == 2, "the journal is hot"
+    result = apply(sqlite_url, spec)
+    assert result.code == 0, result.out + result.err
+    assert "rolled back the hot journal an interrupted write left" in result.err
+    assert not journal.exists() or journal.stat().st_size == 0
+    assert drift(sqlite_url, spec) == []
 
 
 # ---------------------------------------------------------------------------------------------
