@@ -61,7 +61,9 @@ def test_hazards_name_drops_type_changes_and_set_not_null_and_spare_additions() 
 
     assert of("DROP TABLE IF EXISTS public.old_table") == (DELETES_DATA, BACKWARD_INCOMPATIBLE)
     assert of("DROP COLUMN IF EXISTS legacy_flag") == (DELETES_DATA, BACKWARD_INCOMPATIBLE)
-    assert of("TYPE varchar(255)") == (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE, MAY_FAIL_ON_EXISTING_DATA)
+    # text to varchar(255) cuts longer values: it deletes data, counted first
+    assert of("TYPE varchar(255)") == (DELETES_DATA, ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE,
+                                       MAY_FAIL_ON_EXISTING_DATA)
     assert of("SET NOT NULL") == (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, MAY_FAIL_ON_EXISTING_DATA)
     safe = [s.sql for s in statements if not s.hazards]
     assert any("ADD COLUMN IF NOT EXISTS tickers_json" in s for s in safe)

@@ -32,6 +32,8 @@ STATEMENT_HAZARDS: dict[str, tuple[str, ...]] = {
     "rename_column": (BACKWARD_INCOMPATIBLE,),  # RENAME COLUMN
     # ALTER COLUMN ... TYPE: a scan and rewrite under the lock; values may not cast
     "type_change": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE, MAY_FAIL_ON_EXISTING_DATA),
+    # added to a type change that can alter or lose values (rounded, cut, or failing to parse)
+    "lossy_type_change": (DELETES_DATA,),
     "widening_type_change": (),  # a longer varchar, or text: Postgres changes only the catalog
     "collation_change": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE),  # ALTER COLUMN ... TYPE ... COLLATE
     "set_not_null": (ACQUIRES_ACCESS_EXCLUSIVE_LOCK, MAY_FAIL_ON_EXISTING_DATA),  # SET NOT NULL: a scan under the lock

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from auditor.dialects import Dialect
+from auditor.dialects.pgnarrowing import Narrowing
 from auditor.model import Expr, ForeignKey, Table, display_name
 from auditor.plan.model import Precheck
 from auditor.plan.sql import qualified_sql
@@ -76,3 +77,13 @@ def foreign_key_precheck(table: Table, fk: ForeignKey, dialect: Dialect) -> Prec
            f"AND NOT EXISTS (SELECT 1 FROM {parent} AS p WHERE {match})")
     return Precheck(sql, f"{{count}} row(s) of {_label(table)} point to no row of "
                          f"{display_name(schema or None, name)}")
+
+
+def narrowing_precheck(table: Table, column: str, change: tuple[str, str], loss: Narrowing,
+                       dialect: Dialect) -> Precheck:
+    """Rows whose value a type change from ``change[0]`` to ``change[1]`` would alter or fail on."""
+    assert loss.changed is not None
+    condition = loss.changed.replace("{column}", dialect.quote(column))
+    return Precheck(_count(table, f"{dialect.quote(column)} IS NOT NULL AND ({condition})", dialect),
+                    f"{{count}} row(s) of {_label(table)} would change or fail in {column} "
+                    f"({change[0]} to {change[1]}: {loss.what})")

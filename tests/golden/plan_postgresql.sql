@@ -30,7 +30,7 @@ BEGIN
   END IF;
 END $$;
 
--- type_mismatch users.email [hazards: ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE, MAY_FAIL_ON_EXISTING_DATA]
+-- type_mismatch users.email [hazards: DELETES_DATA, ACQUIRES_ACCESS_EXCLUSIVE_LOCK, TABLE_REWRITE, MAY_FAIL_ON_EXISTING_DATA]
 ALTER TABLE public.users ALTER COLUMN email TYPE varchar(255) USING email::varchar(255);
 
 -- nullable_mismatch users.email [hazards: ACQUIRES_ACCESS_EXCLUSIVE_LOCK, MAY_FAIL_ON_EXISTING_DATA]

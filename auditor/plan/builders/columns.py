@@ -7,11 +7,12 @@ from typing import Callable
 
 from auditor.canon import default_sql, render_type, tokenize
 from auditor.diff import DriftItem
+from auditor.dialects.pgnarrowing import narrowing
 from auditor.model import Column, Table
 from auditor.plan.builders.objects import create_view, drop_view
 from auditor.plan.hazard_table import hazards_of
 from auditor.plan.model import Context, Guard, Precheck, Statement, manual, with_hazards
-from auditor.plan.prechecks import nulls_precheck, rows_precheck
+from auditor.plan.prechecks import narrowing_precheck, nulls_precheck, rows_precheck
 from auditor.plan.rebuild import placeholder
 from auditor.plan.sql import attribute_exists, column_comment_sql, column_sql, do_if, literal, qualified_sql
 
@@ -149,11 +150,18 @@ def type_clauses(col: Column, live: Column, ctx: Context) -> _Change:
     collate = f" COLLATE {ctx.dialect.quote_collation(col.collation)}" if col.collation else ""
     change = f"TYPE {spelled}{collate} USING {ctx.dialect.quote(col.name)}::{spelled}"
     hazards = hazards_of("widening_type_change" if _widens(live.type, col.type) and not collate else "type_change")
+    loss = narrowing(live.type, col.type)
+    prechecks: tuple[Precheck, ...] = ()
+    if loss is not None:  # values may change (rounded, cut) or fail: never without the flag, and counted
+        hazards += hazards_of("lossy_type_change")
+        assert ctx.want is not None
+        if loss.changed is not None:
+            prechecks = (narrowing_precheck(ctx.want, col.name, (live.type, col.type), loss, ctx.dialect),)
     if live.default is None:
-        return [change], hazards, ()
+        return [change], hazards, prechecks
     # The old default may not cast to the new type: take it off, change, put the spec's one on.
     restore = [f"SET DEFAULT {col.default.text}"] if col.default is not None else []
-    return ["DROP DEFAULT", change, *restore], hazards, ()
+    return ["DROP DEFAULT", change, *restore], hazards, prechecks
 
 
 def nullable_clauses(col: Column, live: Column, ctx: Context) -> _Change:
