@@ -6,6 +6,7 @@ import dataclasses
 import inspect
 import json
 import os
+import multiprocessing
 import subprocess
 import sys
 from pathlib import Path
@@ -155,7 +156,11 @@ def test_a_large_fleet_runs_in_worker_processes(tmp_path: Path) -> None:
         db = tmp_path / f"d{i}.db"
         build_incident_database(f"sqlite:///{db}")
         targets.append(Target(f"d{i}", f"sqlite:///{db}", str(spec_path())))
-    results = audit_fleet(targets, jobs=2, timeout=60)
+    workers: list[set[int]] = []  # the worker processes alive as each result comes back
+    results = audit_fleet(targets, jobs=2, timeout=60,
+                          on_done=lambda _: workers.append({p.pid for p in multiprocessing.active_children()}))
+    assert len(workers) == len(targets) and all(len(alive) == 2 and os.getpid() not in alive for alive in workers), \
+        "audited by two worker processes, not by threads of this one"
     assert [r.target.name for r in results] == [t.name for t in targets]
     assert all(not r.error and len(r.drift) == 2 for r in results)
     assert results[0].dialect is not None and results[0].dialect.name == "sqlite"
