@@ -100,11 +100,19 @@ def mask_url(url: URL | str) -> str:
     return mask_text(url.render_as_string(hide_password=True))
 
 
+# A setting named like a secret, in a URL's query (``?sslpassword=...``) or a keyword DSN
+# (``host=db password='x y'``): its value is masked wherever it shows up.
+_SECRET_SETTING = re.compile(r"(?i)\b([a-z_]*(?:password|passwd|pwd|secret|token|passphrase|api_?key)[a-z_]*)"
+                             r"(\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s;,)]+)")
+
+
 def mask_text(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """``text`` with any URL password and the given secrets replaced by ``***``."""
+    """``text`` with any URL password, any value of a setting named like a secret (in a URL's
+    query or a keyword DSN), and the given secrets replaced by ``***``."""
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
+    text = _SECRET_SETTING.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
     # user:password@host in any URL-like text
     return re.sub(r"(://[^:/@\s]*:)\S*@", r"\1***@", text)
 
@@ -113,15 +121,18 @@ def secrets_of(url: str) -> tuple[str, ...]:
     """The URL's password as it may show up in text (decoded and URL-encoded), to mask or to look
     for; () without one. A password that also spells the user, host or database name (and so is
     printed in the masked URL) cannot be told from them and is left out."""
+    values: list[str] = []
     try:
-        password = make_url(url).password
+        parsed = make_url(url)
+        values += [str(parsed.password)] if parsed.password else []
+        for name, value in parsed.query.items():  # ?sslpassword=...: settings named like a secret
+            if _SECRET_SETTING.match(f"{name}=x"):
+                values += [value] if isinstance(value, str) else list(value)
     except (ArgumentError, ValueError):  # unparsable: find user:password@ the way mask_text does
         match = re.search(r"://[^:/@\s]*:(\S*)@", url)
-        password = match.group(1) if match else None
-    if not password:
-        return ()
+        values += [match.group(1)] if match else []
     masked = mask_url(url)
-    return tuple(dict.fromkeys(s for s in (str(password), quote(str(password), safe="")) if s and s not in masked))
+    return tuple(dict.fromkeys(s for v in values if v for s in (v, quote(v, safe="")) if s and s not in masked))
 
 
 def dialect_of(url: URL) -> Dialect:
