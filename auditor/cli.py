@@ -253,10 +253,10 @@ def _log_handler(err: TextIO | None) -> None:
     for handler in _HANDLER:
         logger.removeHandler(handler)
     _HANDLER.clear()
+    logger.setLevel(logging.DEBUG if err is not None else logging.NOTSET)
     if err is not None:
         _HANDLER.append(logging.StreamHandler(err))
         logger.addHandler(_HANDLER[0])
-        logger.setLevel(logging.DEBUG)
 
 
 def run() -> NoReturn:

@@ -24,7 +24,7 @@ def _boom(*_: object, **__: object) -> None:
 STAGES = [
     # (stage, the function that fails, the command, where the line says it happened)
     ("config", "auditor.cli.load_config", "audit", "schema-auditor audit"),
-    ("spec", "auditor.audit.load_spec", "audit", "audit"),
+    ("spec", "auditor.audit.expected_with_mode", "audit", "audit"),  # (the spec's load itself may be cached)
     ("connect", "auditor.inspect.connect", "audit", "audit"),
     ("inspect", "auditor.audit.read_audited_schema", "audit", "audit"),
     ("version", "auditor.audit.read_recorded", "audit", "audit"),

@@ -6,7 +6,6 @@ import dataclasses
 import inspect
 import json
 import os
-import multiprocessing
 import subprocess
 import sys
 from pathlib import Path
@@ -14,10 +13,9 @@ from pathlib import Path
 import pytest
 
 from auditor import speccache
-from auditor.database import Target
 from auditor.demo import build_incident_database, spec_path
 from auditor.errors import SpecError
-from auditor.fleet import PROCESS_POOL_MIN_TARGETS, audit_fleet
+from auditor.fleet import PROCESS_POOL_MIN_TARGETS
 from auditor.model import Column, Expr, interned_column, raw_expr
 from auditor.spec import load_spec
 
@@ -32,6 +30,8 @@ tables:
       ix_jobs_status: {columns: [status]}
 """
 
+
+REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(autouse=True)
 def _nothing_loaded_yet() -> None:
@@ -150,20 +150,35 @@ def test_concurrent_writers_leave_one_whole_entry(tmp_path: Path, write_spec) ->
     assert [p.name for p in (tmp_path / "cache").iterdir() if p.name.startswith(".tmp-")] == []
 
 
+# Run in a fresh interpreter: a process with other threads running audits with threads instead
+# (it must not fork), and a test session has had threads of its own.
+FLEET_IN_WORKERS = """\
+import json, multiprocessing, os, sys
+from auditor.database import Target
+from auditor.demo import spec_path
+from auditor.fleet import audit_fleet
+targets = [Target(f"d{i}", f"sqlite:///{path}", str(spec_path())) for i, path in enumerate(sys.argv[1:])]
+workers = []  # the worker processes alive as each result comes back
+results = audit_fleet(targets, jobs=2, timeout=60,
+                      on_done=lambda _: workers.append(sorted(p.pid for p in multiprocessing.active_children())))
+print(json.dumps({"me": os.getpid(), "workers": workers,
+                  "results": [[r.target.name, r.error, len(r.drift), r.dialect.name] for r in results]}))
+"""
+
+
 def test_a_large_fleet_runs_in_worker_processes(tmp_path: Path) -> None:
-    targets = []
+    paths = []
     for i in range(PROCESS_POOL_MIN_TARGETS):
-        db = tmp_path / f"d{i}.db"
-        build_incident_database(f"sqlite:///{db}")
-        targets.append(Target(f"d{i}", f"sqlite:///{db}", str(spec_path())))
-    workers: list[set[int]] = []  # the worker processes alive as each result comes back
-    results = audit_fleet(targets, jobs=2, timeout=60,
-                          on_done=lambda _: workers.append({p.pid for p in multiprocessing.active_children()}))
-    assert len(workers) == len(targets) and all(len(alive) == 2 and os.getpid() not in alive for alive in workers), \
-        "audited by two worker processes, not by threads of this one"
-    assert [r.target.name for r in results] == [t.name for t in targets]
-    assert all(not r.error and len(r.drift) == 2 for r in results)
-    assert results[0].dialect is not None and results[0].dialect.name == "sqlite"
+        paths.append(str(tmp_path / f"d{i}.db"))
+        build_incident_database(f"sqlite:///{paths[-1]}")
+    done = subprocess.run([sys.executable, "-c", FLEET_IN_WORKERS, *paths], capture_output=True, text=True,
+                          timeout=120, check=False, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    run = json.loads(done.stdout)
+    assert len(run["workers"]) == len(paths)
+    assert all(len(alive) == 2 and run["me"] not in alive for alive in run["workers"]), \
+        "audited by two worker processes, not by threads of the auditing process"
+    assert run["results"] == [[f"d{i}", None, 2, "sqlite"] for i in range(len(paths))]
 
 
 def test_an_interned_column_has_every_field_of_column() -> None:

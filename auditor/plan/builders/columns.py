@@ -150,7 +150,8 @@ def type_clauses(col: Column, live: Column, ctx: Context) -> _Change:
     collate = f" COLLATE {ctx.dialect.quote_collation(col.collation)}" if col.collation else ""
     change = f"TYPE {spelled}{collate} USING {ctx.dialect.quote(col.name)}::{spelled}"
     hazards = hazards_of("widening_type_change" if _widens(live.type, col.type) and not collate else "type_change")
-    loss = narrowing(live.type, col.type)
+    # Postgres casts each value (USING col::type); a SQLite rebuild copies values as they are.
+    loss = narrowing(live.type, col.type) if ctx.dialect.alter_column else None
     prechecks: tuple[Precheck, ...] = ()
     if loss is not None:  # values may change (rounded, cut) or fail: never without the flag, and counted
         hazards += hazards_of("lossy_type_change")
