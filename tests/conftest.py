@@ -123,6 +123,19 @@ def plan_is_empty(url: str, spec: Path, *args: str) -> bool:
     return "no changes" in run_cli("plan", "--db", url, "--spec", str(spec), *args).out
 
 
+def mutation_is_healed(db: LiveDb, spec: Path, sql: str | tuple[str, ...], item: tuple[object, ...],
+                       audit: Callable[..., tuple], empty: Callable[..., bool] = plan_is_empty) -> None:
+    """One mutation (SQL) gives exactly ``item``; apply with every hazard allowed heals it: the
+    audit is clean and a second plan is empty (``audit`` and ``empty`` as the test file's)."""
+    db.execute(*((sql,) if isinstance(sql, str) else sql))
+    assert audit(db.url, spec)[1] == [item]
+    healed = run_cli("apply", "--db", db.url, "--spec", str(spec), "--yes", "--allow-hazards", "all",
+                     "--allow-destructive")
+    assert healed.code == 0, healed.out + healed.err
+    assert audit(db.url, spec)[:2] == (0, [])
+    assert empty(db.url, spec)
+
+
 def plan_runs_twice(url: str, spec: Path, script: Path) -> str:
     """Print the plan to ``script``, run it twice with psql as a person would (each run must
     succeed: every statement idempotent), and return its text."""

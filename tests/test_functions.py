@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import LiveDb, run_cli
+from conftest import LiveDb, run_cli, mutation_is_healed
 from test_snapshot import pg_dump_covered
 
 TABLE = "CREATE TABLE items (id integer PRIMARY KEY, name text, updated_at timestamptz)"
@@ -260,12 +260,7 @@ MUTATIONS = [
 def test_one_mutation_is_one_item_and_apply_heals_it(func_db: tuple[LiveDb, Path], sql: str | tuple[str, ...],
                                                       item: tuple[str, str]) -> None:
     db, spec = func_db
-    db.execute(*((sql,) if isinstance(sql, str) else sql))
-    assert audit(db.url, spec)[1] == [item]
-    healed = run_cli("apply", "--db", db.url, "--spec", str(spec), "--yes", *ALL_HAZARDS)
-    assert healed.code == 0, healed.out + healed.err
-    assert audit(db.url, spec)[:2] == (0, [])
-    assert plan_is_empty(db.url, spec)
+    mutation_is_healed(db, spec, sql, item, audit, plan_is_empty)
 
 
 def test_messages_say_what_differs(func_db: tuple[LiveDb, Path]) -> None:

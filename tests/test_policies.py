@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import LiveDb, audit_drift, plan_is_empty, plan_runs_twice, run_cli
+from conftest import LiveDb, audit_drift, plan_is_empty, plan_runs_twice, run_cli, mutation_is_healed
 from test_snapshot import pg_dump_covered
 
 ALL_HAZARDS = ("--allow-hazards", "all", "--allow-destructive")
@@ -115,12 +115,7 @@ MUTATIONS = [
 def test_one_mutation_is_one_item_and_apply_heals_it(rls_db: tuple[LiveDb, Path], sql: str | tuple[str, ...],
                                                      item: tuple[str, str, str]) -> None:
     db, spec = rls_db
-    db.execute(*((sql,) if isinstance(sql, str) else sql))
-    assert audit(db.url, spec)[1] == [item]
-    healed = run_cli("apply", "--db", db.url, "--spec", str(spec), "--yes", *ALL_HAZARDS)
-    assert healed.code == 0, healed.out + healed.err
-    assert audit(db.url, spec)[:2] == (0, [])
-    assert plan_is_empty(db.url, spec)
+    mutation_is_healed(db, spec, sql, item, audit)
 
 
 def test_the_printed_plan_runs_twice_by_hand(rls_db: tuple[LiveDb, Path], tmp_path: Path) -> None:

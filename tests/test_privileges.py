@@ -13,7 +13,7 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
-from conftest import LiveDb, audit_drift, plan_is_empty, plan_runs_twice, run_cli
+from conftest import LiveDb, audit_drift, plan_is_empty, plan_runs_twice, run_cli, mutation_is_healed
 
 ALL_HAZARDS = ("--allow-hazards", "all", "--allow-destructive")
 ROLES = ("auditor_app", "auditor_ro", "auditor_admin", "auditor_app_prod")
@@ -140,12 +140,7 @@ MUTATIONS = [
 def test_one_mutation_is_one_item_and_apply_heals_it(acl_db: tuple[LiveDb, Path], sql: str,
                                                      item: tuple[str, str, str]) -> None:
     db, spec = acl_db
-    db.execute(sql)
-    assert audit(db.url, spec)[1] == [item]
-    healed = run_cli("apply", "--db", db.url, "--spec", str(spec), "--yes", *ALL_HAZARDS)
-    assert healed.code == 0, healed.out + healed.err
-    assert audit(db.url, spec)[:2] == (0, [])
-    assert plan_is_empty(db.url, spec)
+    mutation_is_healed(db, spec, sql, item, audit)
 
 
 def test_revoking_and_changing_owners_needs_a_flag(acl_db: tuple[LiveDb, Path]) -> None:
