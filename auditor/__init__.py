@@ -25,13 +25,13 @@ if TYPE_CHECKING:
     from auditor.diff import DriftItem
     from auditor.errors import AuditorError, ConfigError, ConnectError, SpecError
     from auditor.spec import load_spec
-    from auditor.versioning import VersionSource
+    from auditor.target import VersionSource
 
 # Imported when first used: ``python -m auditor`` and ``import auditor.cli`` load only what they need.
 _HOMES = {"Report": "auditor.api", "SchemaDriftError": "auditor.api", "check": "auditor.api", "ensure": "auditor.api",
           "DriftItem": "auditor.diff", "AuditorError": "auditor.errors", "ConfigError": "auditor.errors",
           "ConnectError": "auditor.errors", "SpecError": "auditor.errors", "load_spec": "auditor.spec",
-          "VersionSource": "auditor.versioning"}
+          "VersionSource": "auditor.target"}
 
 
 def __getattr__(name: str) -> Any:

@@ -22,13 +22,15 @@ from typing import Any, Literal, Union
 
 from auditor.apply import ApplyOptions, apply_lock, apply_plan
 from auditor.audit import AuditResult, audit_spec, audit_target
-from auditor.database import Target, mask_url, parse_url, recover_hot_journal
+from auditor.database import parse_url, recover_hot_journal
 from auditor.diff import DriftItem
 from auditor.errors import AuditorError, ConfigError
 from auditor.hazards import ALLOWED_BY_DEFAULT
 from auditor.model import Schema
+from auditor.redact import redact_url
 from auditor.rows import plan_of
-from auditor.versioning import VersionCheck, VersionSource
+from auditor.target import Target, VersionSource
+from auditor.versioning import VersionCheck
 
 log = logging.getLogger("auditor")
 
@@ -106,7 +108,7 @@ def _target(db: Database, spec: Spec, version: VersionSource | None) -> Target:
     url = _url(db)
     parse_url(url)
     label = "spec" if isinstance(spec, Schema) else str(spec)
-    return Target(name=mask_url(url), url=url, spec=label, version=version)
+    return Target(name=redact_url(url), url=url, spec=label, version=version)
 
 
 def _url(db: Database) -> str:

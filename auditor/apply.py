@@ -25,15 +25,16 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from sqlalchemy.exc import DBAPIError
 
-from auditor.database import Target, connect, describe_error, dialect_of, parse_url
-from auditor.diff import DriftItem, diff_schemas
+from auditor.database import connect, describe_error, dialect_of, parse_url
 from auditor.dialects import Dialect
+from auditor.diff import DriftItem, diff_schemas
 from auditor.errors import ApplyError, StatementError
 from auditor.hazards import ALLOWED_BY_DEFAULT, missing_allowance
 from auditor.inspect import inspect_target, read_live_schema, schemas_to_read
 from auditor.model import Schema, fingerprint
 from auditor.plan import Guard, Precheck, Statement
 from auditor.rebuild import run_rebuild
+from auditor.target import Target
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection

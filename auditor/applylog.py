@@ -12,9 +12,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from auditor.database import Target, mask_url
 from auditor.hazards import ordered
 from auditor.plan import Statement
+from auditor.redact import redact_data, redact_url
+from auditor.target import Target
 
 
 def default_log_path() -> Path:
@@ -31,8 +32,8 @@ def apply_record(target: Target, outcome: str, seconds: float, executed: list[St
     """One log entry: when, which database (masked), what ran and was held back, and how it ended."""
     entry: dict[str, object] = {
         "time": now().isoformat(timespec="seconds"),
-        "database": target.name if "://" not in target.name else mask_url(target.name),
-        "url": mask_url(target.url),
+        "database": target.name if "://" not in target.name else redact_url(target.name),
+        "url": redact_url(target.url),
         "outcome": outcome,
         "seconds": round(seconds, 3),
         "statements": [{"sql": s.summary, "kind": s.fixes.kind, "hazards": list(s.hazards)} for s in executed],
@@ -50,4 +51,4 @@ def append_record(path: Path, entry: dict[str, object] | None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as log:
         if entry is not None:
-            log.write(json.dumps(entry, sort_keys=True) + "\n")
+            log.write(json.dumps(redact_data(entry), sort_keys=True) + "\n")

@@ -8,24 +8,43 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Sequence
 
 from auditor.canon import normalize_schema
-from auditor.database import Target, connect, dialect_of, mask_url, parse_url
+from auditor.database import connect, dialect_of, parse_url
 from auditor.dialects import Dialect
 from auditor.diff import KINDS, DriftItem, diff_schemas, failing_items
 from auditor.errors import AuditorError, ConfigError, SpecError, UnexpectedError
+from auditor.exact import ENGINE, engine_canonical, mode_without_engine
 from auditor.gcpause import paused_collection
-from auditor.specgrants import default_privileges, roles_mapped
-from auditor.inspect import read_audited_schema, read_target, schemas_to_read, user_schemas
+from auditor.inspect import (
+    read_audited_schema,
+    read_target,
+    schemas_to_read,
+    user_schemas,
+)
 from auditor.model import Schema
 from auditor.partitions import with_parents_parts
+from auditor.redact import redact_url
+from auditor.scratch import postgres_scratch
 from auditor.sources import load_source
 from auditor.spec import load_spec
-from auditor.exact import ENGINE, engine_canonical, mode_without_engine
-from auditor.scratch import postgres_scratch
-from auditor.typenames import names_to_ask, user_type_names
-from auditor.tenants import (
-    database_wide, matching_schemas, rehomed, split_by_schema, tenant_spec_problem, tenant_template)
 from auditor.speccache import load_cached, read_spec_file, recalled, remembered, store
-from auditor.versioning import Recorded, VersionCheck, check_versions, ignore_pattern, read_recorded
+from auditor.specgrants import default_privileges, roles_mapped
+from auditor.target import Target
+from auditor.tenants import (
+    database_wide,
+    matching_schemas,
+    rehomed,
+    split_by_schema,
+    tenant_spec_problem,
+    tenant_template,
+)
+from auditor.typenames import names_to_ask, user_type_names
+from auditor.versioning import (
+    Recorded,
+    VersionCheck,
+    check_versions,
+    ignore_pattern,
+    read_recorded,
+)
 
 log = logging.getLogger("auditor")
 
@@ -268,7 +287,7 @@ def expected_with_mode(target: Target, dialect: Dialect) -> tuple[Schema, str, t
     if not (target.dev_url and dialect.parse_tree_expressions and target.source is None and target.spec):
         return expected, mode_without_engine(dialect), ()
     key = f"{read_spec_file(target.spec)[0]}-{dialect.name}-served-" + \
-        hashlib.sha256(mask_url(target.dev_url).encode()).hexdigest()[:16]
+        hashlib.sha256(redact_url(target.dev_url).encode()).hexdigest()[:16]
     cached = recalled(key)
     if cached is not None:
         return replace(cached, ignore=expected.ignore), ENGINE, ()

@@ -10,30 +10,53 @@ import logging
 import os
 import sys
 import time
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn, Sequence, TextIO, TypeVar
 
-from auditor.apply import ApplyOptions, ApplyResult, apply_lock, apply_plan, count_violations, split_plan
+from auditor.apply import (
+    ApplyOptions,
+    ApplyResult,
+    apply_lock,
+    apply_plan,
+    count_violations,
+    split_plan,
+)
 from auditor.applylog import append_record, apply_record, default_log_path
 from auditor.audit import AuditResult, with_tenants
-from auditor.fleet import audit_fleet, parse_shard, select_shard
 from auditor.config import Config, load_config, target_from_url
-from auditor.database import Target, recover_hot_journal
+from auditor.database import recover_hot_journal
 from auditor.diff import failing_items
 from auditor.durations import seconds
 from auditor.errors import AuditorError, ConfigError, UnexpectedError
+from auditor.fleet import audit_fleet, parse_shard, select_shard
 from auditor.hazards import allowed_hazards, parse_hazards
-from auditor.migration import HISTORY_TABLES, TOOLS, MigrationRequest, Written, write_migration
+from auditor.migration import (
+    HISTORY_TABLES,
+    TOOLS,
+    MigrationRequest,
+    Written,
+    write_migration,
+)
 from auditor.model import fingerprint
 from auditor.plan import Statement, comment_text, render_script
 from auditor.planfile import plan_entry, read_plan_file, write_plan_file
+from auditor.redact import RedactingWriter, redact, redact_output, remember_url
+from auditor.report import (
+    apply_json,
+    apply_text,
+    audit_json,
+    audit_markdown,
+    audit_text,
+    not_audited_line,
+    plan_json,
+)
 from auditor.rows import plan_of
 from auditor.snapshot import snapshot_source, snapshot_target
-from auditor.sources import DB, MODELS, SQL, ExpectedSource
-from auditor.versioning import VERSION_UNKNOWN, VersionSource, source_problem
-from auditor.report import apply_json, apply_text, audit_json, audit_markdown, audit_text, not_audited_line, plan_json
+from auditor.target import DB, MODELS, SQL, ExpectedSource, Target, VersionSource
 from auditor.verify import EVERY_HAZARD, Verification, check_parses, verify_plan
+from auditor.versioning import VERSION_UNKNOWN, source_problem
 
 T = TypeVar("T")
 
@@ -201,9 +224,24 @@ def _validate(files: list[str], err: TextIO) -> int:
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    """Run the CLI; returns the exit code."""
-    out, err = stdout or sys.stdout, stderr or sys.stderr
-    args = build_parser().parse_args(argv)
+    """Run the CLI; returns the exit code. Everything it prints passes through ``auditor.redact``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    for arg in argv:  # a URL anywhere on the command line (--db=URL too): masked from the start
+        if "://" in arg:
+            remember_url(arg.partition("=")[2] if arg.startswith("-") else arg)
+    out = RedactingWriter(stdout or sys.stdout, redact_output)
+    err = RedactingWriter(stderr or sys.stderr, redact)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):  # argparse writes --help and usage errors there
+            args = build_parser().parse_args(argv)
+        return _run(args, out, err)
+    finally:
+        out.flush()
+        err.flush()
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """The command ``args`` names, with every error as lines on ``err`` and an exit code."""
     if args.debug:
         _log_handler(err)
     try:
@@ -448,7 +486,9 @@ def _export_metrics(results: list[AuditResult], args: argparse.Namespace, err: T
     """Write or push the run's metrics where asked; True if that failed (said on stderr)."""
     if not (args.metrics_textfile or args.pushgateway):
         return False
-    from auditor import metrics  # prometheus-client is only imported when metrics are asked for
+    from auditor import (
+        metrics,  # prometheus-client is only imported when metrics are asked for
+    )
 
     finished = time.time()  # one run, one timestamp, whichever way out
     try:
@@ -727,7 +767,7 @@ def _snapshot(args: argparse.Namespace, out: TextIO) -> int:
         (target,), _ = resolve_targets(args)
         text = snapshot_target(target, tuple(args.schema))
     if args.output:
-        Path(args.output).write_text(text)
+        Path(args.output).write_text(redact_output(text))
     else:
         out.write(text)
     return EXIT_CLEAN

@@ -34,13 +34,29 @@ from pathlib import Path
 import yaml
 from sqlalchemy.engine import URL
 
-from auditor.database import ApplySettings, Target, mask_url, parse_url
+from auditor.database import parse_url
 from auditor.durations import seconds
 from auditor.errors import ConfigError
 from auditor.hazards import parse_hazards
-from auditor.sources import DB, MODELS, SQL, ExpectedSource
-from auditor.versioning import VersionSource, source_problem
-from auditor.yamlsrc import Problems, boolean, compose_file, mapping_items, scalar, string_list
+from auditor.redact import SECRET_NAME, redact_url, remember
+from auditor.target import (
+    DB,
+    MODELS,
+    SQL,
+    ApplySettings,
+    ExpectedSource,
+    Target,
+    VersionSource,
+)
+from auditor.versioning import source_problem
+from auditor.yamlsrc import (
+    Problems,
+    boolean,
+    compose_file,
+    mapping_items,
+    scalar,
+    string_list,
+)
 
 VERSION_KEYS = ("version_query", "version_table", "version_column", "version_app")
 SOURCE_KEYS = ("expected_db", "expected_sql", "expected_models", "dev_url")
@@ -253,7 +269,16 @@ def _interpolate(node: yaml.Node, problems: Problems, what: str) -> str | None:
     if missing:
         problems.add(node, f"{what}: environment variable {missing[0]} is not set")
         return None
-    return _ENV_RE.sub(lambda m: os.environ.get(m["name"], m["fallback"] or ""), text)
+    return _ENV_RE.sub(_env_value, text)
+
+
+def _env_value(match: re.Match[str]) -> str:
+    """The value of ``${NAME}`` (or its fallback); a value of a variable named like a secret
+    (``PROD_DB_PASSWORD``, ``API_TOKEN``) is remembered as one, wherever in the config it goes."""
+    value = os.environ.get(match["name"], match["fallback"] or "")
+    if SECRET_NAME.match(match["name"]):
+        remember(value)
+    return value
 
 
 def _password_from_file(node: yaml.Node, base: Path, problems: Problems, what: str) -> str | None:
@@ -266,7 +291,9 @@ def _password_from_file(node: yaml.Node, base: Path, problems: Problems, what: s
     except (OSError, UnicodeDecodeError) as exc:
         problems.add(node, f"{what}: cannot read password_file {path}: {getattr(exc, 'strerror', None) or exc}")
         return None
-    return lines[0] if lines else ""
+    password = lines[0] if lines else ""
+    remember(password)  # a secret wherever it shows up, not only as the URL's password
+    return password
 
 
 def _relative(base: Path, value: str | None) -> str | None:
@@ -279,4 +306,4 @@ def _relative(base: Path, value: str | None) -> str | None:
 def target_from_url(url: str, spec: str | None) -> Target:
     """A target given on the command line as a URL; its printed name is the masked URL."""
     parse_url(url)  # reject a bad URL before anything else happens
-    return Target(name=mask_url(url), url=url, spec=spec)
+    return Target(name=redact_url(url), url=url, spec=spec)

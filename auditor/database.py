@@ -1,15 +1,13 @@
-"""Database targets: URLs, credential masking, and read-only or writable connections.
+"""Connections to a target: URLs, read-only or writable connections, driver errors as one line.
 
-SQLAlchemy parses URLs, masks passwords and pools connections; this module only picks the
-options that keep an audit harmless (SQLite ``mode=ro``, Postgres read-only transactions) and
-turns driver errors into one masked line.
+SQLAlchemy parses URLs and pools connections; this module only picks the options that keep an
+audit harmless (SQLite ``mode=ro``, Postgres read-only transactions) and turns driver errors into
+one line with every secret masked (``auditor.redact``).
 """
 from __future__ import annotations
 
-import re
 import sqlite3
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 from urllib.parse import quote
@@ -20,54 +18,14 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from auditor.dialects import DIALECTS, Dialect
 from auditor.errors import ConfigError, ConnectError
+from auditor.redact import redact, redact_url
 
 if TYPE_CHECKING:
-    from auditor.sources import ExpectedSource
-    from auditor.versioning import VersionSource
+    from auditor.target import Target
 
 CONNECT_TIMEOUT_SECONDS = 10
 AUDIT_STATEMENT_TIMEOUT_SECONDS = 60
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
-
-
-@dataclass(frozen=True)
-class ApplySettings:
-    """A database's own apply settings from the config (``apply:``); None: not set there, so the
-    command line's value or the default holds. Durations in seconds."""
-
-    concurrent_indexes: bool | None = None
-    lock_timeout: float | None = None
-    statement_timeout: float | None = None
-    lock_wait: float | None = None
-    allow_hazards: tuple[str, ...] | None = None
-    allow_destructive: bool | None = None
-    apply_log: str | None = None
-
-
-@dataclass(frozen=True)
-class Target:
-    """One database to audit. ``name`` is safe to print; ``url`` may hold a secret.
-
-    ``spec`` names what the database is held to: a spec file, or the label of ``source`` when the
-    expected schema comes from a reference database or a DDL file. ``version`` says how to read
-    the version the database records (None: no version cross-check). ``dev_url`` names the
-    Postgres server where plans are verified on a scratch copy (``auditor.verify``).
-    """
-
-    name: str
-    url: str = field(repr=False)
-    spec: str | None = None
-    ignore: tuple[str, ...] = ()
-    source: ExpectedSource | None = None
-    version: VersionSource | None = None
-    dev_url: str | None = field(default=None, repr=False)  # a Postgres server for scratch databases
-    # A glob of schema names: each matching schema is one tenant, audited against the spec on its own.
-    tenant_schemas: str | None = None
-    # Compare grants and owners (Postgres): True or False overrides the spec, None leaves it to it;
-    # ``roles`` maps the role names of the spec to this database's, as (spec name, role) pairs.
-    privileges: bool | None = None
-    roles: tuple[tuple[str, str], ...] = ()
-    apply: ApplySettings = ApplySettings()
 
 
 def parse_url(text: str) -> URL:
@@ -79,60 +37,14 @@ def parse_url(text: str) -> URL:
         url = make_url(text)
         url.port  # noqa: B018 - a non-numeric port only fails when read
     except (ArgumentError, ValueError) as exc:
-        raise ConfigError(f"'{mask_text(text)}' is not a database URL: {exc}",
+        raise ConfigError(f"'{redact(text)}' is not a database URL: {exc}",
                           "use e.g. sqlite:///app.db or postgresql://user@host/db") from None
     if url.drivername in ("postgres", "postgresql"):
         url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() not in DIALECTS:
-        raise ConfigError(f"unsupported database '{url.get_backend_name()}' in {mask_url(url)}",
+        raise ConfigError(f"unsupported database '{url.get_backend_name()}' in {redact_url(url)}",
                           f"supported: {', '.join(DIALECTS)}")
     return url
-
-
-def mask_url(url: URL | str) -> str:
-    """The URL with its password replaced by ``***``: the only form of a URL we ever print."""
-    if isinstance(url, str):
-        try:
-            url = make_url(url)
-        except (ArgumentError, ValueError):
-            return mask_text(url)
-    # An unencoded "@" in a password leaves part of it in the host: mask up to the last "@" too.
-    return mask_text(url.render_as_string(hide_password=True))
-
-
-# A setting named like a secret, in a URL's query (``?sslpassword=...``) or a keyword DSN
-# (``host=db password='x y'``): its value is masked wherever it shows up.
-_SECRET_SETTING = re.compile(r"(?i)\b([a-z_]*(?:password|passwd|pwd|secret|token|passphrase|api_?key)[a-z_]*)"
-                             r"(\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s;,)]+)")
-
-
-def mask_text(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """``text`` with any URL password, any value of a setting named like a secret (in a URL's
-    query or a keyword DSN), and the given secrets replaced by ``***``."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    text = _SECRET_SETTING.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
-    # user:password@host in any URL-like text
-    return re.sub(r"(://[^:/@\s]*:)\S*@", r"\1***@", text)
-
-
-def secrets_of(url: str) -> tuple[str, ...]:
-    """The URL's password as it may show up in text (decoded and URL-encoded), to mask or to look
-    for; () without one. A password that also spells the user, host or database name (and so is
-    printed in the masked URL) cannot be told from them and is left out."""
-    values: list[str] = []
-    try:
-        parsed = make_url(url)
-        values += [str(parsed.password)] if parsed.password else []
-        for name, value in parsed.query.items():  # ?sslpassword=...: settings named like a secret
-            if _SECRET_SETTING.match(f"{name}=x"):
-                values += [value] if isinstance(value, str) else list(value)
-    except (ArgumentError, ValueError):  # unparsable: find user:password@ the way mask_text does
-        match = re.search(r"://[^:/@\s]*:(\S*)@", url)
-        values += [match.group(1)] if match else []
-    masked = mask_url(url)
-    return tuple(dict.fromkeys(s for v in values if v for s in (v, quote(v, safe="")) if s and s not in masked))
 
 
 def dialect_of(url: URL) -> Dialect:
@@ -164,7 +76,7 @@ def _engine(url: URL, readonly: bool) -> Engine:
                                        "-c default_transaction_read_only=on")
         engine = create_engine(url, connect_args=connect_args)
     except NoSuchModuleError as exc:
-        raise ConfigError(f"no driver for {mask_url(url)}: {exc}", "install psycopg[binary]") from None
+        raise ConfigError(f"no driver for {redact_url(url)}: {exc}", "install psycopg[binary]") from None
     return engine.execution_options(postgresql_readonly=True) if readonly else engine
 
 
@@ -229,9 +141,8 @@ def connect(target: Target, readonly: bool = True) -> Iterator[Connection]:
 
 
 def describe_error(exc: BaseException, url: URL | None = None) -> str:
-    """The first line of a driver error, with any password masked."""
+    """The first line of a driver error, with every secret masked (the URL's, and any remembered)."""
     original = getattr(exc, "orig", None) or exc
     lines = [line.strip() for line in str(original).strip().splitlines() if line.strip()]
     text = lines[0] if lines else type(original).__name__
-    secrets = (url.password,) if url is not None and url.password else ()
-    return mask_text(str(text), tuple(str(s) for s in secrets))
+    return redact(str(text), (str(url.password),) if url is not None and url.password else ())

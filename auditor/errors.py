@@ -5,6 +5,8 @@ Drift is not an error: it is a result (exit code 1).
 """
 from __future__ import annotations
 
+from auditor.redact import redact
+
 
 class AuditorError(Exception):
     """Base of every error the tool reports to a user (exit code 2)."""
@@ -18,7 +20,7 @@ class AuditorError(Exception):
 
     def report(self) -> str:
         """What to show a user: the message (one line per problem), the hint on the last line."""
-        lines = [" ".join(line.split()) for line in str(self).splitlines() if line.strip()]
+        lines = [" ".join(line.split()) for line in redact(str(self)).splitlines() if line.strip()]
         if self.hint and lines:
             lines[-1] += f" ({self.hint})"
         return "\n".join(lines)
@@ -71,10 +73,8 @@ class UnexpectedError(AuditorError):
     @classmethod
     def of(cls, exc: BaseException, where: str) -> UnexpectedError:
         """``where: unexpected TypeName: its first line``, any URL password masked."""
-        from auditor.database import mask_text
-
         lines = str(exc).strip().splitlines()
-        text = mask_text(lines[0] if lines else "")
+        text = redact(lines[0] if lines else "")
         error = cls(f"{where}: unexpected {type(exc).__name__}" + (f": {text}" if text else ""))
         error.__cause__ = exc
         return error

@@ -14,8 +14,8 @@ from dataclasses import replace
 from typing import Callable, Sequence
 
 from auditor.audit import AuditResult, audit_target, expected_for, load_expected
-from auditor.database import Target
 from auditor.errors import AuditorError, ConfigError
+from auditor.target import Target
 
 
 def parse_shard(text: str) -> tuple[int, int]:

@@ -7,11 +7,19 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 from sqlalchemy.exc import DBAPIError
 
 from auditor.canon import normalize_schema
-from auditor.database import Target, connect, describe_error, dialect_of, hot_journal, hot_journal_error, parse_url
+from auditor.database import (
+    connect,
+    describe_error,
+    dialect_of,
+    hot_journal,
+    hot_journal_error,
+    parse_url,
+)
 from auditor.dialects import Dialect
 from auditor.dialects.unaudited import count_unaudited
 from auditor.errors import ConnectError
 from auditor.model import Schema
+from auditor.target import Target
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection

@@ -41,14 +41,18 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from prometheus_client import CollectorRegistry, Gauge
-from prometheus_client.exposition import generate_latest, push_to_gateway, write_to_textfile
+from prometheus_client.exposition import (
+    generate_latest,
+    push_to_gateway,
+    write_to_textfile,
+)
 from prometheus_client.parser import text_string_to_metric_families
 
 from auditor.audit import AuditResult, load_expected
-from auditor.database import secrets_of
-from auditor.diff import KINDS
 from auditor.dialects.unaudited import unaudited_kinds
+from auditor.diff import KINDS
 from auditor.errors import AuditorError
+from auditor.redact import SECRETS, url_secrets
 
 PREFIX = "schema_auditor"
 LAST_SUCCESS = f"{PREFIX}_last_success_timestamp_seconds"
@@ -106,7 +110,7 @@ def build_registry(results: Iterable[AuditResult], *, detail: bool = False,
         if database in seen:
             raise ValueError(f"two audit results for database {database!r}: their metrics would collide")
         seen.add(database)
-        secrets[database] = secrets_of(result.target.url)
+        secrets[database] = url_secrets(result.target.url)
         ok = result.error is None
         up.labels(database).set(1 if ok else 0)
         last_run.labels(database).set(timestamp)
@@ -143,7 +147,7 @@ def check_no_secrets(registry: CollectorRegistry, secrets: Mapping[str, tuple[st
     ``secrets`` maps a database label to its passwords; every one is checked against every label
     value of every sample (a password can leak into another database's series too).
     """
-    every = {s for group in secrets.values() for s in group}
+    every = {s for group in secrets.values() for s in group} | set(SECRETS.values())
     if not every:
         return
     for family in registry.collect():

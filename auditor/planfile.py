@@ -10,24 +10,27 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from auditor.database import mask_url
 from auditor.diff import DriftItem
 from auditor.errors import ConfigError
 from auditor.plan import Guard, Precheck, Statement
 from auditor.rebuild import Rebuild
+from auditor.redact import redact_url, refuse_secret
 
 FORMAT = "schema-auditor-plan/1"
 
 
 def plan_entry(database: str, url: str, dialect: str, fingerprint: str, statements: list[Statement]) -> dict[str, object]:
     """One database's part of a plan file (its URL masked)."""
-    return {"database": database, "url": mask_url(url), "dialect": dialect, "fingerprint": fingerprint,
+    return {"database": database, "url": redact_url(url), "dialect": dialect, "fingerprint": fingerprint,
             "statements": [_statement_dict(s) for s in statements]}
 
 
 def write_plan_file(path: str, entries: list[dict[str, object]]) -> None:
-    """Write the plan file, replacing any earlier one."""
-    Path(path).write_text(json.dumps({"format": FORMAT, "databases": entries}, indent=2) + "\n")
+    """Write the plan file, replacing any earlier one; ConfigError (and nothing written) if a
+    secret shows up in it: masking it would make ``apply --plan`` run other SQL than was planned."""
+    text = json.dumps({"format": FORMAT, "databases": entries}, indent=2) + "\n"
+    refuse_secret(text, f"plan file {path}")
+    Path(path).write_text(text)
 
 
 def read_plan_file(path: str) -> dict[str, tuple[str, list[Statement]]]:

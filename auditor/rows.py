@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Iterable
 
 from sqlalchemy.exc import DBAPIError
 
-from auditor.database import Target, connect
-from auditor.diff import DriftItem
+from auditor.database import connect
 from auditor.dialects import Dialect
+from auditor.diff import DriftItem
 from auditor.model import Schema, Table
 from auditor.plan import Statement, plan_changes
+from auditor.target import Target
 
 if TYPE_CHECKING:
     from auditor.audit import AuditResult

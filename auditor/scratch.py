@@ -19,8 +19,15 @@ from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
-from auditor.database import CONNECT_TIMEOUT_SECONDS, Target, describe_error, dialect_of, mask_url, parse_url
+from auditor.database import (
+    CONNECT_TIMEOUT_SECONDS,
+    describe_error,
+    dialect_of,
+    parse_url,
+)
 from auditor.errors import ConfigError, ConnectError
+from auditor.redact import redact_url
+from auditor.target import Target
 
 SCRATCH_PREFIX = "schema_auditor_scratch_"
 DEV_URL_HINT = "the --dev-url role needs CREATEDB"
@@ -30,7 +37,7 @@ def dev_server(dev_url: str) -> URL:
     """The parsed ``--dev-url``; ConfigError unless it names a PostgreSQL server."""
     url = parse_url(dev_url)
     if not dialect_of(url).has_schemas:
-        raise ConfigError(f"--dev-url {mask_url(url)} is not a PostgreSQL URL",
+        raise ConfigError(f"--dev-url {redact_url(url)} is not a PostgreSQL URL",
                           "e.g. postgresql://dev@localhost/postgres")
     return url
 
@@ -43,13 +50,13 @@ def postgres_scratch(dev_url: str) -> Iterator[Target]:
     name = f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:12]}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
     try:
-        _admin(admin, f'CREATE DATABASE "{name}"', f"cannot create a scratch database on --dev-url {mask_url(url)}")
+        _admin(admin, f'CREATE DATABASE "{name}"', f"cannot create a scratch database on --dev-url {redact_url(url)}")
         try:
             yield Target(f"scratch database {name}", url.set(database=name).render_as_string(hide_password=False))
         finally:
             with _sigint_held():
                 _admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-                       f"cannot drop the scratch database {name} on --dev-url {mask_url(url)}")
+                       f"cannot drop the scratch database {name} on --dev-url {redact_url(url)}")
     finally:
         admin.dispose()
 

@@ -33,10 +33,11 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from auditor import metrics
 from auditor.audit import AuditResult, with_tenants
-from auditor.database import Target, mask_text, secrets_of
 from auditor.errors import ConfigError
 from auditor.fleet import audit_fleet
+from auditor.redact import redact, redact_output, url_secrets
 from auditor.report import audit_json
+from auditor.target import Target
 from auditor.versioning import SILENT_DRIFT, version_line
 
 JITTER = 0.10              # each interval is stretched or shrunk by up to 10 %
@@ -121,7 +122,7 @@ class Exporter:
             try:
                 self.run_once()
             except Exception as exc:  # noqa: BLE001 - one bad run must not end the exporter
-                self.say(f"audit run failed: {type(exc).__name__}: {mask_text(str(exc))}")
+                self.say(f"audit run failed: {type(exc).__name__}: {redact(str(exc))}")
             stop.wait(max(0.0, started + self.next_interval() - self._monotonic()))
 
     def _log_run(self, snap: Snapshot) -> None:
@@ -142,7 +143,7 @@ class Exporter:
     def say(self, line: str) -> None:
         with self._log_lock:
             try:
-                self.log.write(line + "\n")
+                self.log.write(redact(line) + "\n")
                 self.log.flush()
             except (OSError, ValueError):  # a closed log must not stop the audits
                 pass
@@ -198,7 +199,7 @@ class Exporter:
 
 
 def _masked_error(result: AuditResult) -> str:
-    return mask_text(result.error or "", secrets_of(result.target.url))
+    return redact(result.error or "", url_secrets(result.target.url))
 
 
 def _utc(timestamp: float) -> str:
@@ -276,9 +277,10 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 status, ctype, data = HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"not found\n"
         except Exception as exc:  # noqa: BLE001 - a broken page must not kill the server
-            self.exporter.say(f"{path}: {type(exc).__name__}: {mask_text(str(exc))}")
+            self.exporter.say(f"{path}: {type(exc).__name__}: {redact(str(exc))}")
             status, ctype = HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8"
             data = f"internal error: {type(exc).__name__}\n".encode()
+        data = redact_output(data.decode("utf-8")).encode("utf-8")  # the last word on every page
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))

@@ -12,18 +12,34 @@ from typing import Any
 import yaml
 
 from auditor.canon import normalize_sequence, serial_shorthand
-from auditor.database import Target, dialect_of, parse_url
+from auditor.database import dialect_of, parse_url
+from auditor.dialects import POSTGRESQL, SQLITE, Dialect
 from auditor.diff import check_name, default_fk_name, fk_name, unique_name
 from auditor.difftypes import exclusion_name, range_options
-from auditor.dialects import POSTGRESQL, SQLITE, Dialect
 from auditor.errors import ConnectError
 from auditor.inspect import read_live_schema, read_target, user_schemas
-from auditor.partitions import is_child, own_parts, parents_of
 from auditor.model import (
-    CheckConstraint, Column, CompositeType, Domain, ExclusionConstraint, ForeignKey, Grant, Index, Policy,
-    Privileges, RangeType, Schema, Sequence, Table, UniqueConstraint, View)
-from auditor.sources import DB, ExpectedSource, load_source
-from auditor.versioning import VersionSource, read_recorded
+    CheckConstraint,
+    Column,
+    CompositeType,
+    Domain,
+    ExclusionConstraint,
+    ForeignKey,
+    Grant,
+    Index,
+    Policy,
+    Privileges,
+    RangeType,
+    Schema,
+    Sequence,
+    Table,
+    UniqueConstraint,
+    View,
+)
+from auditor.partitions import is_child, own_parts, parents_of
+from auditor.sources import load_source
+from auditor.target import DB, ExpectedSource, Target, VersionSource
+from auditor.versioning import read_recorded
 
 
 def snapshot_target(target: Target, schemas: tuple[str, ...] = ()) -> str:

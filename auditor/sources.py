@@ -14,48 +14,27 @@ from __future__ import annotations
 import re
 import sqlite3
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from sqlalchemy.exc import DBAPIError
 
 from auditor.canon import normalize_schema
-from auditor.database import Target, connect, describe_error, mask_url
+from auditor.database import connect, describe_error
 from auditor.dialects import Dialect
 from auditor.errors import ConfigError, SpecError
 from auditor.inspect import read_live_schema, read_target, user_schemas
 from auditor.model import Schema
 from auditor.modelsource import models_loader
 from auditor.scratch import postgres_scratch, sqlite_memory
-from auditor.versioning import VersionSource, read_recorded
+from auditor.target import DB, MODELS, ExpectedSource, Target, VersionSource
+from auditor.versioning import read_recorded
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-DB, SQL, MODELS = "db", "sql", "models"
 SQL_HINT = "fix the SQL file and run again"
-
-
-@dataclass(frozen=True)
-class ExpectedSource:
-    """Where an expected schema comes from: a reference database (``db``), a DDL file (``sql``) or
-    SQLAlchemy models (``models``, ``MODULE:ATTRIBUTE``), the last two built in a scratch database
-    (on Postgres one created on ``dev_url``)."""
-
-    kind: str
-    location: str = field(repr=False)
-    dev_url: str | None = field(default=None, repr=False)
-
-    @property
-    def label(self) -> str:
-        """How reports name the source (the URL without its password)."""
-        return mask_url(self.location) if self.kind == DB else self.location
-
-    @property
-    def scratch(self) -> bool:
-        """Whether the source is built in a scratch database (``dev_url`` on Postgres)."""
-        return self.kind != DB
 
 
 def load_source(source: ExpectedSource, dialect: Dialect, version: VersionSource | None,

@@ -29,16 +29,18 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 from sqlalchemy.engine import URL
 
 from auditor.apply import ApplyOptions, run_statements, split_plan
-from auditor.database import CONNECT_TIMEOUT_SECONDS, Target, connect, mask_text, mask_url, parse_url
-from auditor.diff import DriftItem, diff_schemas, failing_items
+from auditor.database import CONNECT_TIMEOUT_SECONDS, connect, parse_url
 from auditor.dialects import POSTGRESQL, Dialect
+from auditor.diff import DriftItem, diff_schemas, failing_items
 from auditor.errors import ApplyError, AuditorError, StatementError, VerifyError
 from auditor.hazards import HAZARDS
-from auditor.plan.model import PRIVILEGE_PHASES
 from auditor.inspect import read_live_schema, read_managed_schema, schemas_to_read
 from auditor.model import Schema, Table, fingerprint
 from auditor.plan import Statement, plan_changes
+from auditor.plan.model import PRIVILEGE_PHASES
+from auditor.redact import redact, redact_url
 from auditor.scratch import postgres_scratch, sqlite_memory
+from auditor.target import Target
 
 if TYPE_CHECKING:
     from pglast import ast
@@ -264,7 +266,7 @@ def scratch_copy(result: AuditResult, statements: list[Statement], schemas: tupl
         return
     assert target.dev_url is not None
     with postgres_scratch(target.dev_url) as copy:
-        where = f"scratch database on {mask_url(target.dev_url)}"
+        where = f"scratch database on {redact_url(target.dev_url)}"
         dumped = _restore_dump(target, copy, lock_wait, where)
         with connect(copy, readonly=False) as conn:
             if not dumped:
@@ -397,7 +399,7 @@ def _first_error(done: subprocess.CompletedProcess[str], url: str) -> str:
     line = next((line for line in lines if "ERROR" in line or "error:" in line), lines[0] if lines else
                 f"exit code {done.returncode}")
     password = parse_url(url).password
-    return mask_text(line, (str(password),) if password else ())
+    return redact(line, (str(password),) if password else ())
 
 
 def _build_from_model(conn: Connection, copy: Target, dialect: Dialect, live: Schema, schemas: tuple[str, ...],

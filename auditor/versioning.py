@@ -26,9 +26,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from auditor.database import describe_error
-from auditor.diff import ERROR, DriftItem
 from auditor.dialects import Dialect
+from auditor.diff import ERROR, DriftItem
 from auditor.model import Schema
+from auditor.target import DEFAULT_COLUMN, VersionSource
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -45,44 +46,6 @@ SEVERITY = {SILENT_DRIFT: "critical", MIGRATIONS_PENDING: "info", SPEC_OUTDATED:
 
 _DOTTED_RE = re.compile(r"^\s*v?(\d+(?:[._]\d+)*)\s*$", re.IGNORECASE)
 _LEADING_NUMBER_RE = re.compile(r"^\s*(\d+)")
-
-
-@dataclass(frozen=True)
-class Convention:
-    """A migration tool's version table: which column holds versions and which rows count."""
-
-    column: str
-    where: str = ""
-    by_app: bool = False     # Django: one app's migrations
-    numbered: bool = False   # names whose leading number orders them (0003_add_tickers)
-
-
-CONVENTIONS: dict[str, Convention] = {
-    "alembic_version": Convention("version_num"),
-    "django_migrations": Convention("name", by_app=True, numbered=True),
-    "flyway_schema_history": Convention("version", where="success AND version IS NOT NULL"),
-}
-DEFAULT_COLUMN = "version"
-
-
-@dataclass(frozen=True)
-class VersionSource:
-    """How to read a database's recorded version: a query, or a version table (shorthand)."""
-
-    query: str | None = None
-    table: str | None = None
-    column: str | None = None
-    app: str | None = None
-
-    @property
-    def convention(self) -> Convention | None:
-        """The migration tool the table belongs to, by its table name (None: a plain table)."""
-        return CONVENTIONS.get((self.table or "").rpartition(".")[2])
-
-    @property
-    def numbered(self) -> bool:
-        """Whether versions are names ordered by their leading number (Django)."""
-        return bool(self.convention and self.convention.numbered)
 
 
 def source_problem(source: VersionSource) -> str | None:

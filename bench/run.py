@@ -38,7 +38,6 @@ from typing import Callable
 
 import psycopg
 from sqlalchemy.engine import make_url
-
 from synth import Synth
 
 BENCH = Path(__file__).resolve().parent
@@ -184,11 +183,12 @@ def ours_in_process(db: str, spec: Path) -> dict[str, float]:
     spec's load times (full parse; from the disk cache)."""
     from auditor import speccache
     from auditor.audit import expected_schema
-    from auditor.database import Target, dialect_of, parse_url
+    from auditor.database import dialect_of, parse_url
     from auditor.diff import diff_schemas
     from auditor.gcpause import paused_collection
     from auditor.inspect import inspect_target, schemas_to_read
     from auditor.spec import load_spec
+    from auditor.target import Target
 
     times: dict[str, float] = {}
     with paused_collection():

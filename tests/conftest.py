@@ -21,6 +21,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from auditor.cli import main
+from auditor.redact import SECRETS
 
 PG_ADMIN_URL = os.environ.get("AUDITOR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 ENGINES = ("sqlite", "postgresql")
@@ -246,6 +247,15 @@ def write_spec(tmp_path: Path):
         return str(path)
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def forget_secrets() -> Iterator[None]:
+    """Each test starts with no remembered secret: one test's planted password must not mask
+    another's output (a long-lived process keeps them, which is what it should do)."""
+    SECRETS.clear()
+    yield
+    SECRETS.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ import pytest
 from auditor.canon import canonical_expr, canonical_type, render_type
 from auditor.dialects import POSTGRESQL, SQLITE, dialect_named
 from auditor.inspect import inspect_target
-from auditor.database import Target
+from auditor.target import Target
 from conftest import LiveDb
 
 # (dialect, written, canonical)

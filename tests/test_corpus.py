@@ -45,7 +45,7 @@ def test_corpus_audits_clean_against_its_snapshot(folder: str, request: pytest.F
 
 def _pick(db: LiveDb, schemas: list[str]):
     """A table and plain column to mutate: not in a key, index, check or view, not generated."""
-    from auditor.database import Target
+    from auditor.target import Target
     from auditor.inspect import inspect_target
 
     live = inspect_target(Target("corpus", db.url), tuple(schemas[1::2]) or ("public",))

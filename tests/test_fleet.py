@@ -11,7 +11,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from auditor.audit import AuditResult
-from auditor.database import Target
+from auditor.target import Target
 from auditor.demo import build_incident_database, spec_path
 from auditor.fleet import audit_fleet, select_shard, shard_of
 from conftest import PG_ADMIN_URL, LiveDb, run_cli

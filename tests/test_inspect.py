@@ -4,7 +4,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
-from auditor.database import Target, connect, dialect_of, parse_url
+from auditor.database import connect, dialect_of, parse_url
+
+from auditor.target import Target
 from auditor.dialects.postgresql import QUERY_COUNT
 from auditor.inspect import read_audited_schema
 from conftest import LiveDb

@@ -26,7 +26,8 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from auditor.audit import AuditResult, audit_target
-from auditor.database import Target, mask_url
+from auditor.target import Target
+from auditor.redact import redact_url
 from auditor.diff import KINDS, DriftItem
 from auditor.dialects import dialect_named
 from auditor.metrics import (
@@ -100,7 +101,7 @@ def fixed_results() -> list[AuditResult]:
     return [
         AuditResult(Target("demo", "sqlite:///demo-run/production.db", "schema/app.yaml"),
                     sqlite, app, app, drift, seconds=0.042, version=silent, not_audited={"view_trigger": 1}),
-        AuditResult(Target(mask_url(REPORTING_URL), REPORTING_URL, "schema/reporting.yaml"),
+        AuditResult(Target(redact_url(REPORTING_URL), REPORTING_URL, "schema/reporting.yaml"),
                     postgres, load_spec("schema/reporting.yaml"), None, (), seconds=0.25, version=pending,
                     not_audited={"aggregate": 3, "rule": 1, "unmanaged_schema": 1}),
         AuditResult(Target("billing", BILLING_URL, "schema/app.yaml"),
@@ -143,7 +144,7 @@ def test_exposition_matches_golden_file(specs: Path) -> None:
 def test_every_kind_is_exported_for_every_healthy_database(specs: Path) -> None:
     text = render(fixed_registry())
     drift = [(ls, v) for n, ls, v in samples(text) if n == "schema_auditor_drift_items"]
-    for database in ("demo", mask_url(REPORTING_URL)):
+    for database in ("demo", redact_url(REPORTING_URL)):
         exported = {ls["kind"]: (ls["severity"], v) for ls, v in drift if ls["database"] == database}
         assert {kind: severity for kind, (severity, _) in exported.items()} == KINDS
         counts = {kind: v for kind, (_, v) in exported.items() if v}
@@ -159,7 +160,7 @@ def test_last_success_is_kept_across_failed_runs_and_read_back(specs: Path) -> N
     assert value(text, "schema_auditor_last_success_timestamp_seconds", database="billing") == PREVIOUS
     assert value(text, "schema_auditor_last_run_timestamp_seconds", database="billing") == NOW
     assert value(text, "schema_auditor_last_success_timestamp_seconds", database="demo") == NOW
-    assert parse_last_success(text) == {"demo": NOW, mask_url(REPORTING_URL): NOW, "billing": PREVIOUS}
+    assert parse_last_success(text) == {"demo": NOW, redact_url(REPORTING_URL): NOW, "billing": PREVIOUS}
     # Never succeeded and nothing passed: no last-success series rather than a made-up time.
     never = render(build_registry(fixed_results()[2:], now=lambda: NOW))
     assert value(never, "schema_auditor_last_success_timestamp_seconds", database="billing") is None
@@ -175,14 +176,14 @@ def test_spec_info_names_the_spec_its_version_and_hash(specs: Path) -> None:
     assert info["demo"] == {"database": "demo", "spec": "schema/app.yaml", "version": "3", "sha256": app_hash}
     # The failed run still names its spec with the same labels, so the series does not change.
     assert info["billing"] == {**info["demo"], "database": "billing"}
-    assert info[mask_url(REPORTING_URL)]["version"] == ""
-    assert info[mask_url(REPORTING_URL)]["sha256"] == hashlib.sha256(REPORTING_SPEC.encode()).hexdigest()
+    assert info[redact_url(REPORTING_URL)]["version"] == ""
+    assert info[redact_url(REPORTING_URL)]["sha256"] == hashlib.sha256(REPORTING_SPEC.encode()).hexdigest()
 
 
 def test_version_metrics_say_whether_the_recorded_version_matches_and_which_it_is(specs: Path) -> None:
     text = render(fixed_registry())
     assert value(text, "schema_auditor_version_match", database="demo") == 1
-    assert value(text, "schema_auditor_version_match", database=mask_url(REPORTING_URL)) == 0
+    assert value(text, "schema_auditor_version_match", database=redact_url(REPORTING_URL)) == 0
     assert value(text, "schema_auditor_recorded_version_info", database="demo") == 1
     assert value(text, "schema_auditor_recorded_version_info", database="demo", version="3") == 1
     assert value(text, "schema_auditor_recorded_version_info", version="2024.11.2") == 1
@@ -220,7 +221,7 @@ def test_a_password_never_appears(specs: Path, tmp_path: Path) -> None:
         assert not any(p in str(raised.value) for p in PASSWORDS)
     # A password that is also the user name cannot leak more than the masked URL already shows.
     same = "postgresql://postgres:postgres@127.0.0.1/postgres"
-    build_registry([AuditResult(Target(mask_url(same), same), error="down")], now=lambda: NOW)
+    build_registry([AuditResult(Target(redact_url(same), same), error="down")], now=lambda: NOW)
 
 
 def test_two_results_for_one_database_are_refused() -> None:

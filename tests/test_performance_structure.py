@@ -154,7 +154,7 @@ def test_concurrent_writers_leave_one_whole_entry(tmp_path: Path, write_spec) ->
 # (it must not fork), and a test session has had threads of its own.
 FLEET_IN_WORKERS = """\
 import json, multiprocessing, os, sys
-from auditor.database import Target
+from auditor.target import Target
 from auditor.demo import spec_path
 from auditor.fleet import audit_fleet
 targets = [Target(f"d{i}", f"sqlite:///{path}", str(spec_path())) for i, path in enumerate(sys.argv[1:])]

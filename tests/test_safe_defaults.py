@@ -246,7 +246,7 @@ def test_the_readmes_incident_transcript_is_what_apply_prints(pg_url: str) -> No
 
 def test_every_apply_setting_reads_from_the_config(tmp_path: Path) -> None:
     from auditor.config import load_config
-    from auditor.database import ApplySettings
+    from auditor.target import ApplySettings
 
     config = tmp_path / "config.yaml"
     config.write_text("apply: {lock_timeout: 5s, lock_wait: 2m, allow_destructive: true}\n"

@@ -32,7 +32,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 
 from auditor.audit import AuditResult
-from auditor.database import Target
+from auditor.target import Target
 from auditor.diff import KINDS, DriftItem
 from auditor.dialects import dialect_named
 from auditor.errors import ConfigError

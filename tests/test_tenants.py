@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from auditor.audit import audit_target
-from auditor.database import Target
+from auditor.target import Target
 from conftest import LiveDb, run_cli
 
 SPEC = """\

@@ -17,7 +17,7 @@ import pytest
 
 from auditor.audit import audit_target
 from auditor.canon import normalize_schema
-from auditor.database import Target
+from auditor.target import Target
 from auditor.diff import DriftItem, diff_schemas
 from auditor.dialects import dialect_named
 from auditor.errors import VerifyError

@@ -23,6 +23,7 @@ from auditor.migration import alembic, flyway, sqlfile
 from auditor.migration.content import Heal, heal_of
 from auditor.migration.reverse import downgrade_of
 from auditor.plan import Precheck, Statement
+from auditor.redact import refuse_secret
 
 TOOLS = ("alembic", "flyway", "sql")
 # The history table each tool keeps in the database: never part of the drift a migration heals.
@@ -72,6 +73,8 @@ def write_migration(request: MigrationRequest, result: AuditResult, statements: 
 
 def _write_new(directory: Path, files: Mapping[Path, str]) -> None:
     """Create the directory if missing, then each file, refusing to overwrite one."""
+    for path, text in files.items():
+        refuse_secret(text, f"migration {path}")
     try:
         directory.mkdir(parents=True, exist_ok=True)
         for path, text in files.items():

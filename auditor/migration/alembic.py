@@ -18,13 +18,13 @@ from itertools import groupby
 from pathlib import Path
 from typing import Sequence
 
-from auditor.database import Target
 from auditor.errors import ConfigError
 from auditor.migration.content import Heal, commented, summary_lines, withheld_lines
 from auditor.migration.history import recorded_versions
 from auditor.migration.reverse import Downgrade
 from auditor.plan import Statement, comment_text
 from auditor.plan.render import statement_notes
+from auditor.target import Target
 
 SLUG = "heal_schema_drift"
 # What SQLAlchemy's text() would take for a bound parameter (``:name``); escaped as ``\:name``.

@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from auditor.database import Target
 from auditor.migration.content import Heal, sql_script
 from auditor.migration.history import file_versions, next_version, recorded_versions
+from auditor.target import Target
 
 SLUG = "heal_schema_drift"
 VERSIONED_FILE = re.compile(r"^V(\d+(?:[._]\d+)*)__.*\.sql$")

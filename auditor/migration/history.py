@@ -8,10 +8,11 @@ from pathlib import Path
 from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
 
-from auditor.database import Target, connect, describe_error
+from auditor.database import connect, describe_error
 from auditor.dialects import Dialect
 from auditor.errors import ConnectError
-from auditor.versioning import VersionSource, highest, version_key, version_sql
+from auditor.target import Target, VersionSource
+from auditor.versioning import highest, version_key, version_sql
 
 _LAST_NUMBER = re.compile(r"^(.*?)(\d+)$")
 
