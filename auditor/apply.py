@@ -16,16 +16,18 @@ The order of events for one database (before it, the CLI proves the plan with
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from itertools import groupby
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from sqlalchemy.exc import DBAPIError
 
-from auditor.database import connect, describe_error, dialect_of, parse_url
+from auditor.database import connect, describe_error, dialect_of, parse_url, sqlite_path
 from auditor.dialects import Dialect
 from auditor.diff import DriftItem, diff_schemas
 from auditor.errors import ApplyError, StatementError
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
 # pg_try_advisory_lock takes one bigint; this one is ours, in every database.
 ADVISORY_LOCK_KEY = int.from_bytes(hashlib.sha256(b"schema-auditor apply").digest()[:8], "big", signed=True)
 LOCK_POLL_SECONDS = 0.2
+LOCK_FILE_SUFFIX = "-schema-auditor.lock"  # beside a SQLite file: the apply lock (flock)
 # A guard's question to SQLite, whose names ignore case (table_xinfo lists generated columns too).
 _SQLITE_TABLE_EXISTS = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE"
 _SQLITE_COLUMN_EXISTS = "SELECT count(*) FROM pragma_table_xinfo(?) WHERE name = ? COLLATE NOCASE"
@@ -171,15 +174,15 @@ class _Run:
 
     @contextmanager
     def _apply_lock(self, conn: Connection) -> Iterator[None]:
-        """One apply per database at a time (SQLite: BEGIN IMMEDIATE, after a busy timeout)."""
-        if self.dialect.advisory_locks:
-            _session(conn, "SET application_name = 'schema-auditor apply'")
-            with nullcontext() if self.options.lock_held else apply_lock(self.target, self.options.lock_wait):
-                yield
-            return
-        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(self.options.lock_wait * 1000)}")
-        conn.exec_driver_sql("PRAGMA foreign_keys = OFF")  # a table rebuild drops and renames
-        yield
+        """One apply per database at a time: :func:`apply_lock` unless the caller holds it (and on
+        SQLite, BEGIN IMMEDIATE after a busy timeout against other writers)."""
+        with nullcontext() if self.options.lock_held else apply_lock(self.target, self.options.lock_wait):
+            if self.dialect.advisory_locks:
+                _session(conn, "SET application_name = 'schema-auditor apply'")
+            else:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(self.options.lock_wait * 1000)}")
+                conn.exec_driver_sql("PRAGMA foreign_keys = OFF")  # a table rebuild drops and renames
+            yield
 
     def _set_timeouts(self, conn: Connection) -> None:
         if not self.dialect.lock_timeouts:
@@ -317,10 +320,14 @@ class _Run:
 def apply_lock(target: Target, wait: float) -> Iterator[None]:
     """Hold the database's apply lock (Postgres: an advisory lock, on a connection of its own),
     polling up to ``wait`` seconds for another apply to finish. Take it before reading the schema
-    to plan from: an apply in progress holds locks that would stall that read. (SQLite: nothing
-    here; apply's BEGIN IMMEDIATE is its lock.)"""
-    if not dialect_of(parse_url(target.url)).advisory_locks:
-        yield
+    to plan from: an apply in progress holds locks that would stall that read. (SQLite: an
+    exclusive ``flock`` on a file beside the database, so a second apply plans only after the
+    first has committed; an in-memory database has no one to race with.)"""
+    url = parse_url(target.url)
+    if not dialect_of(url).advisory_locks:
+        path = sqlite_path(url)
+        with nullcontext() if path is None else _file_lock(target, path.with_name(path.name + LOCK_FILE_SUFFIX), wait):
+            yield
         return
     with connect(target, readonly=False) as conn:
         _session(conn, "SET application_name = 'schema-auditor apply'")
@@ -335,6 +342,32 @@ def apply_lock(target: Target, wait: float) -> Iterator[None]:
             yield
         finally:
             _session(conn, f"SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY})")
+
+
+@contextmanager
+def _file_lock(target: Target, path: Path, wait: float) -> Iterator[None]:
+    """An exclusive ``flock`` on ``path`` (created if missing, left in place: removing a lock file
+    races with the next process opening it), polled up to ``wait`` seconds."""
+    try:
+        handle = path.open("a")
+    except OSError as exc:
+        raise ApplyError(f"{target.name}: cannot open the apply lock file {path}: {exc.strerror}",
+                         "apply needs to write beside the database file") from None
+    with handle:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise ApplyError(f"{target.name}: another schema-auditor apply is running (it holds {path}); "
+                                     f"waited {wait:g} s", "run apply again once it has finished") from None
+                time.sleep(LOCK_POLL_SECONDS)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _advisory_holder(conn: Connection) -> str:

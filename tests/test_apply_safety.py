@@ -422,3 +422,22 @@ def test_apply_log_has_one_line_per_apply_and_no_password(pg_url, write_spec, ap
     assert [(s["kind"], s["sql"].split()[0]) for s in records[1]["statements"]] == [
         ("missing_column", "ALTER"), ("missing_column", "ALTER"), ("missing_index", "CREATE")]
     assert records[1]["hazards"] == ["ACQUIRES_SHARE_LOCK", "INDEX_BUILD"]
+
+
+def test_a_sqlite_apply_waits_for_the_apply_lock_before_it_plans(tmp_path: Path) -> None:
+    """On SQLite the apply lock is a ``flock`` beside the file, taken before planning: while another
+    process holds it, apply (and ``ensure``) neither plans nor writes, and gives up after
+    ``--lock-wait`` with one line naming the lock; once it is free, apply heals."""
+    from auditor.apply import apply_lock
+    from auditor.demo import build_incident_database, spec_path
+    from auditor.target import Target
+
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    build_incident_database(url)
+    before = (tmp_path / "app.db").read_bytes()
+    with apply_lock(Target("app", url), wait=1):
+        held = run_cli("apply", "--db", url, "--spec", str(spec_path()), "--yes", "--lock-wait", "0.5s")
+    assert held.code == 2 and len(held.err.splitlines()) == 1, held.err
+    assert "another schema-auditor apply is running" in held.err and "app.db-schema-auditor.lock" in held.err
+    assert (tmp_path / "app.db").read_bytes() == before
+    assert run_cli("apply", "--db", url, "--spec", str(spec_path()), "--yes").code == 0
