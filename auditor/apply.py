@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
+import tempfile
 import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -46,7 +48,6 @@ if TYPE_CHECKING:
 # pg_try_advisory_lock takes one bigint; this one is ours, in every database.
 ADVISORY_LOCK_KEY = int.from_bytes(hashlib.sha256(b"schema-auditor apply").digest()[:8], "big", signed=True)
 LOCK_POLL_SECONDS = 0.2
-LOCK_FILE_SUFFIX = "-schema-auditor.lock"  # beside a SQLite file: the apply lock (flock)
 # A guard's question to SQLite, whose names ignore case (table_xinfo lists generated columns too).
 _SQLITE_TABLE_EXISTS = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE"
 _SQLITE_COLUMN_EXISTS = "SELECT count(*) FROM pragma_table_xinfo(?) WHERE name = ? COLLATE NOCASE"
@@ -321,12 +322,12 @@ def apply_lock(target: Target, wait: float) -> Iterator[None]:
     """Hold the database's apply lock (Postgres: an advisory lock, on a connection of its own),
     polling up to ``wait`` seconds for another apply to finish. Take it before reading the schema
     to plan from: an apply in progress holds locks that would stall that read. (SQLite: an
-    exclusive ``flock`` on a file beside the database, so a second apply plans only after the
-    first has committed; an in-memory database has no one to race with.)"""
+    exclusive ``flock`` on :func:`sqlite_lock_path`, so a second apply plans only after the first
+    has committed; an in-memory database has no one to race with.)"""
     url = parse_url(target.url)
     if not dialect_of(url).advisory_locks:
         path = sqlite_path(url)
-        with nullcontext() if path is None else _file_lock(target, path.with_name(path.name + LOCK_FILE_SUFFIX), wait):
+        with nullcontext() if path is None else _file_lock(target, sqlite_lock_path(path), wait):
             yield
         return
     with connect(target, readonly=False) as conn:
@@ -344,16 +345,25 @@ def apply_lock(target: Target, wait: float) -> Iterator[None]:
             _session(conn, f"SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY})")
 
 
+def sqlite_lock_path(database: Path) -> Path:
+    """The apply lock of a SQLite file: a file in the temporary folder named by the hash of the
+    database's real path. Not beside the database (nothing is written there but by SQLite, and
+    not before the spec is known to be good), and not the database file itself: closing any
+    descriptor of that file drops the POSIX locks SQLite holds on it in this process."""
+    digest = hashlib.sha256(str(database.resolve()).encode()).hexdigest()[:24]
+    return Path(tempfile.gettempdir()) / f"schema-auditor-sqlite-{digest}.lock"
+
+
 @contextmanager
 def _file_lock(target: Target, path: Path, wait: float) -> Iterator[None]:
-    """An exclusive ``flock`` on ``path`` (created if missing, left in place: removing a lock file
-    races with the next process opening it), polled up to ``wait`` seconds."""
+    """An exclusive ``flock`` on ``path`` (created if missing, never through a symlink; left in
+    place: removing a lock file races with the next process opening it), polled up to ``wait``."""
     try:
-        handle = path.open("a")
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     except OSError as exc:
         raise ApplyError(f"{target.name}: cannot open the apply lock file {path}: {exc.strerror}",
-                         "apply needs to write beside the database file") from None
-    with handle:
+                         "check the temporary folder ($TMPDIR)") from None
+    with os.fdopen(fd) as handle:
         deadline = time.monotonic() + wait
         while True:
             try:

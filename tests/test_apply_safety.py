@@ -425,7 +425,7 @@ def test_apply_log_has_one_line_per_apply_and_no_password(pg_url, write_spec, ap
 
 
 def test_a_sqlite_apply_waits_for_the_apply_lock_before_it_plans(tmp_path: Path) -> None:
-    """On SQLite the apply lock is a ``flock`` beside the file, taken before planning: while another
+    """On SQLite the apply lock is a ``flock`` on a file in the temporary folder, taken before planning: while another
     process holds it, apply (and ``ensure``) neither plans nor writes, and gives up after
     ``--lock-wait`` with one line naming the lock; once it is free, apply heals."""
     from auditor.apply import apply_lock
@@ -438,6 +438,7 @@ def test_a_sqlite_apply_waits_for_the_apply_lock_before_it_plans(tmp_path: Path)
     with apply_lock(Target("app", url), wait=1):
         held = run_cli("apply", "--db", url, "--spec", str(spec_path()), "--yes", "--lock-wait", "0.5s")
     assert held.code == 2 and len(held.err.splitlines()) == 1, held.err
-    assert "another schema-auditor apply is running" in held.err and "app.db-schema-auditor.lock" in held.err
+    assert "another schema-auditor apply is running" in held.err and "schema-auditor-sqlite-" in held.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db"], "nothing is written beside the database"
     assert (tmp_path / "app.db").read_bytes() == before
     assert run_cli("apply", "--db", url, "--spec", str(spec_path()), "--yes").code == 0
