@@ -46,6 +46,7 @@ from auditor.specfunctions import read_functions
 from auditor.spectypes import (
     ATTRIBUTE_KEYS, DOMAIN_KEYS, EXCLUSION_KEYS, RANGE_KEYS, read_composite_types, read_domains, read_exclusions,
     read_range_types)
+from auditor.sqlscan import containment_problem
 from auditor.typenames import base_name, near_miss, user_type_names
 from auditor.specgrants import KEYS as GRANT_KEYS, json_schema_fields as grant_schema_fields, read_privileges
 from auditor.spectriggers import json_schema_fields, read_policies, read_triggers
@@ -53,7 +54,8 @@ from auditor.model import (
     CheckConstraint, Column, Enum, ExclusionConstraint, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table,
     Expr, UniqueConstraint, View, raw_expr)
 from auditor.yamlsrc import (
-    Problems, boolean, compose_file, did_you_mean, integer, is_null, mapping_items, scalar, string_list)
+    Problems, boolean, compose_file, did_you_mean, integer, is_null, mapping_items, scalar, sql_scalar, sql_word,
+    string_list)
 
 TOP_KEYS = ("version", "schemas", "ignore", "extensions", "enums", "sequences", "views", "tables", "functions",
             "domains", "composite_types", "range_types", *GRANT_KEYS)
@@ -184,13 +186,13 @@ def _views(node: yaml.Node, problems: Problems) -> list[View]:
     for key, _, body in mapping_items(node, problems, "views"):
         schema, name = _split_key(key)
         if isinstance(body, yaml.ScalarNode):
-            definition, materialized = scalar(body, problems, f"view {key}"), False
+            definition, materialized = sql_scalar(body, problems, f"view {key}", statement=True), False
         else:
             fields = {k: v for k, _, v in mapping_items(body, problems, f"view {key}", VIEW_KEYS)}
             if "definition" not in fields:
                 problems.add(body, f"view {key} needs a 'definition' (its SELECT)")
                 continue
-            definition = scalar(fields["definition"], problems, f"view {key} definition")
+            definition = sql_scalar(fields["definition"], problems, f"view {key} definition", statement=True)
             materialized = bool(_optional(fields, "materialized",
                                           lambda n: boolean(n, problems, f"view {key} materialized"), False))
         if definition:
@@ -269,6 +271,7 @@ def _table(key: str, key_node: yaml.Node, body: yaml.Node, problems: Problems) -
                                "or as 'primary_key: true' on columns, not both")
     if not (partitioning.get("partition_of") or partitioning.get("inherits")):  # else the parents have more
         _check_columns_exist(what, parts.declared, parts.refs, problems)
+    _check_expressions_contained(what, parts.declared, parts.refs, problems)
     if len(parts.columns) < len(parts.declared):
         return None  # the broken columns were reported already
     pk_columns = parts.pk_from_table if parts.pk_from_table is not None else parts.pk_from_columns
@@ -329,8 +332,11 @@ def _partitioning(what: str, key_node: yaml.Node, fields: dict[str, yaml.Node], 
     def text(key: str) -> str | None:
         return _optional(fields, key, lambda n: scalar(n, problems, f"{what} {key}"), None)
 
-    out: dict[str, Any] = {"partition_by": raw_expr(text("partition_by")), "partition_of": text("partition_of"),
-                           "for_values": raw_expr(text("for_values"))}
+    def sql(key: str) -> str | None:
+        return _optional(fields, key, lambda n: sql_scalar(n, problems, f"{what} {key}"), None)
+
+    out: dict[str, Any] = {"partition_by": raw_expr(sql("partition_by")), "partition_of": text("partition_of"),
+                           "for_values": raw_expr(sql("for_values"))}
     if bool(out["partition_of"]) != bool(out["for_values"]):
         problems.add(key_node, f"{what}: a partition needs both 'partition_of' (its parent) and 'for_values' "
                                "(its bounds, e.g. FROM ('2024-01-01') TO ('2025-01-01'), or DEFAULT)")
@@ -364,6 +370,9 @@ def _column(table: str, name: str, body: yaml.Node, parts: _TableParts, problems
     def text(key: str) -> str | None:
         return _optional(fields, key, lambda n: None if is_null(n) else scalar(n, problems, f"{what} {key}"), None)
 
+    def sql(key: str) -> str | None:
+        return _optional(fields, key, lambda n: None if is_null(n) else sql_scalar(n, problems, f"{what} {key}"), None)
+
     if "references" in fields:
         fk = _reference(what, fields["references"], (name,), fields, problems)
         parts.fks += [fk] if fk else []
@@ -371,7 +380,7 @@ def _column(table: str, name: str, body: yaml.Node, parts: _TableParts, problems
         problems.add(body, f"{what}: on_delete/on_update need 'references'")
     parts.pk_from_columns += [name] if flag("primary_key", False) else []
     parts.uniques += [UniqueConstraint((name,))] if flag("unique", False) else []
-    parts.checks += [CheckConstraint(Expr(check, check))] if (check := text("check")) else []
+    parts.checks += [CheckConstraint(Expr(check, check))] if (check := sql("check")) else []
     identity = text("identity")
     if identity is not None and identity.lower() not in IDENTITIES:
         problems.add(fields["identity"], f"{what} identity must be one of: {', '.join(IDENTITIES)}")
@@ -386,7 +395,7 @@ def _column(table: str, name: str, body: yaml.Node, parts: _TableParts, problems
     if column_type is not None:
         parts.columns.append(Column(
             name, column_type, flag("nullable", True), raw_expr(default),
-            identity=identity.lower() if identity else None, generated=raw_expr(text("generated")),
+            identity=identity.lower() if identity else None, generated=raw_expr(sql("generated")),
             collation=text("collation"), comment=text("comment"), renamed_from=text("renamed_from")))
 
 
@@ -405,7 +414,7 @@ def _type(node: yaml.Node, problems: Problems, what: str) -> str | None:
 def _default(node: yaml.Node, problems: Problems, what: str) -> str | None:
     if is_null(node):
         return None
-    text = scalar(node, problems, f"{what} default")
+    text = sql_scalar(node, problems, f"{what} default")
     if text is None:
         return None
     if node.tag == "tag:yaml.org,2002:str" and _BARE_WORD_RE.match(text) and text.lower() not in _DEFAULT_KEYWORDS:
@@ -470,7 +479,7 @@ def _checks(what: str, node: yaml.Node, parts: _TableParts, problems: Problems) 
         if "expression" not in fields:
             problems.add(body, f"{owner} needs an 'expression'")
             continue
-        expression = scalar(fields["expression"], problems, owner)
+        expression = sql_scalar(fields["expression"], problems, owner)
         no_inherit = bool(_optional(fields, "no_inherit", lambda n: boolean(n, problems, f"{owner} no_inherit"), False))
         validated = bool(_optional(fields, "validated", lambda n: boolean(n, problems, f"{owner} validated"), True))
         if expression:
@@ -489,8 +498,8 @@ def _indexes(what: str, node: yaml.Node, parts: _TableParts, problems: Problems)
         parts.indexes.append(Index(
             name, columns,
             unique=bool(_optional(fields, "unique", lambda n: boolean(n, problems, f"index {name} unique"), False)),
-            where=raw_expr(_optional(fields, "where", lambda n: scalar(n, problems, f"index {name} where"), None)),
-            method=_optional(fields, "method", lambda n: scalar(n, problems, f"index {name} method"), None),
+            where=raw_expr(_optional(fields, "where", lambda n: sql_scalar(n, problems, f"index {name} where"), None)),
+            method=_optional(fields, "method", lambda n: sql_word(n, problems, f"index {name} method"), None),
             include=include,
             nulls_not_distinct=bool(_optional(fields, "nulls_not_distinct",
                                               lambda n: boolean(n, problems, f"index {name} nulls_not_distinct"), False)),
@@ -549,6 +558,14 @@ def _action(node: yaml.Node | None, problems: Problems, what: str) -> str:
         problems.add(node, f"{what} must be one of: {', '.join(a.lower() for a in FK_ACTIONS)}")
         return "NO ACTION"
     return text
+
+
+def _check_expressions_contained(what: str, names: set[str], refs: list[_ColumnRef], problems: Problems) -> None:
+    """An element that is not a column's name is written into DDL as an expression: it must be one."""
+    for owner, columns, node in refs:
+        for col in columns:
+            if col not in names and (problem := containment_problem(col)):
+                problems.add(node, f"{what}: {owner} element '{col}': {problem}")
 
 
 def _check_columns_exist(what: str, names: set[str], refs: list[_ColumnRef], problems: Problems) -> None:

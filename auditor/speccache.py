@@ -38,7 +38,8 @@ FORMAT = 3
 _MEMORY_ENTRIES = 32
 # What the cached model depends on besides the spec: a change to any of these makes new keys.
 _LOADER_MODULES = ("auditor.model", "auditor.spec", "auditor.yamlsrc", "auditor.canon", "auditor.dialects",
-                   "auditor.speccache", "auditor.specfunctions", "auditor.spectypes",
+                   "auditor.speccache", "auditor.specfunctions", "auditor.spectypes", "auditor.spectriggers",
+                   "auditor.specgrants", "auditor.sqlscan",
                    # canonical forms of a dialect's cached spec (imported lazily: read by path)
                    "auditor.dialects.pgexpr", "auditor.dialects.pgparse", "auditor.dialects.pgfunctions")
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import yaml
 
 from auditor.model import Expr, Policy, Trigger
-from auditor.yamlsrc import Problems, boolean, is_null, mapping_items, scalar, string_list
+from auditor.yamlsrc import Problems, boolean, is_null, mapping_items, scalar, sql_scalar, string_list
 
 TRIGGER_KEYS = ("definition", "enabled")
 ENABLED = ("origin", "disabled", "replica", "always")
@@ -104,7 +104,7 @@ def read_policies(table: str, node: yaml.Node, problems: Problems) -> list[Polic
         permissive = boolean(fields["permissive"], problems, f"{what} permissive") if "permissive" in fields else True
         roles = tuple(sorted(string_list(fields["roles"], problems, f"{what} roles"))) if "roles" in fields \
             else ("public",)
-        texts = {key: scalar(fields[key], problems, f"{what} {key}") if key in fields else None
+        texts = {key: sql_scalar(fields[key], problems, f"{what} {key}") if key in fields else None
                  for key in ("using", "with_check")}
         for key, refused in (("using", "insert"), ("with_check", "select"), ("with_check", "delete")):
             if texts[key] and command == refused:

@@ -36,7 +36,8 @@ import yaml
 
 from auditor.model import (
     Attribute, CheckConstraint, CompositeType, Domain, Expr, ExclusionConstraint, RangeType, raw_expr)
-from auditor.yamlsrc import Problems, boolean, is_null, mapping_items, scalar, string_list
+from auditor.sqlscan import containment_problem
+from auditor.yamlsrc import Problems, boolean, is_null, mapping_items, scalar, sql_scalar, sql_word, string_list
 
 DOMAIN_KEYS = ("type", "nullable", "default", "collation", "checks")
 COMPOSITE_KEYS = ("attributes",)
@@ -89,7 +90,7 @@ def _domain_checks(node: yaml.Node, problems: Problems, what: str) -> list[Check
         [(name, body) for name, _, body in mapping_items(node, problems, f"{what} checks")]
     out = []
     for name, body in entries:
-        text = scalar(body, problems, f"{what} check {name or ''}".rstrip())
+        text = sql_scalar(body, problems, f"{what} check {name or ''}".rstrip())
         if text is not None and text.strip():
             out.append(CheckConstraint(Expr(text, text), name))
     return out
@@ -158,6 +159,10 @@ def read_exclusions(what: str, node: yaml.Node, problems: Problems) -> tuple[lis
             problems.add(key_node, f"{owner} needs 'elements' (e.g. [room_id WITH =, during WITH &&])")
             continue
         elements = tuple(e.strip() for e in string_list(fields["elements"], problems, f"{owner} elements"))
+        uncontained = [(e, p) for e in elements if (p := containment_problem(e))]
+        if uncontained:
+            problems.add(fields["elements"], f"{owner}: element '{uncontained[0][0]}': {uncontained[0][1]}")
+            continue
         lacking = [k for k, e in enumerate(elements) if not _WITH_RE.search(e)]
         if lacking:
             items = fields["elements"].value if isinstance(fields["elements"], yaml.SequenceNode) else []
@@ -165,8 +170,10 @@ def read_exclusions(what: str, node: yaml.Node, problems: Problems) -> tuple[lis
                          f"{owner}: element '{elements[lacking[0]]}' needs 'WITH operator' (e.g. during WITH &&)")
             continue
         deferred = _flag(fields, "initially_deferred", problems, owner, False)
-        exclusion = ExclusionConstraint(elements, name, _text(fields, "using", problems, owner) or "gist",
-                                        _text(fields, "where", problems, owner),
+        using = sql_word(fields["using"], problems, f"{owner} using") if "using" in fields else None
+        exclusion = ExclusionConstraint(elements, name, using or "gist",
+                                        sql_scalar(fields["where"], problems, f"{owner} where")
+                                        if "where" in fields and not is_null(fields["where"]) else None,
                                         _flag(fields, "deferrable", problems, owner, False) or deferred, deferred)
         try:
             pgtypes.canonical_exclusion(exclusion.body)

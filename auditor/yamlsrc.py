@@ -13,6 +13,10 @@ from typing import Iterator
 
 import yaml
 
+from auditor.sqlscan import containment_problem
+
+_SQL_WORD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # The implicit tags already resolved: (node kind, value, implicit flags) -> tag.
@@ -188,6 +192,27 @@ def scalar(node: yaml.Node, problems: Problems, what: str) -> str | None:
         problems.add(node, f"{what} must be a single value, not a list or mapping")
         return None
     return str(node.value)
+
+
+def sql_scalar(node: yaml.Node, problems: Problems, what: str, statement: bool = False) -> str | None:
+    """A scalar of SQL the plan writes into DDL as is (an expression; ``statement``: a whole
+    SELECT); None (and a problem) when it could reach outside its place (``auditor.sqlscan``)."""
+    text = scalar(node, problems, what)
+    problem = None if text is None else containment_problem(text, statement)
+    if problem:
+        problems.add(node, f"{what}: {problem}")
+        return None
+    return text
+
+
+def sql_word(node: yaml.Node, problems: Problems, what: str) -> str | None:
+    """A bare SQL name the plan writes unquoted (an index method such as ``btree`` or ``gist``);
+    None (and a problem) for anything else."""
+    text = scalar(node, problems, what)
+    if text is not None and not _SQL_WORD_RE.match(text):
+        problems.add(node, f"{what}: '{text}' is not a name (letters, digits and _, e.g. btree, gin, gist)")
+        return None
+    return text
 
 
 def boolean(node: yaml.Node, problems: Problems, what: str) -> bool | None:

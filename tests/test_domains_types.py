@@ -309,7 +309,7 @@ BAD = [
      "composite type pair attribute a needs a 'type'"),
     ("exclusion_without_with", BOOKINGS_SPEC.format("    exclusions:\n      x: {elements: [during]}\n"),
      "9:22: table bookings exclusion x: element 'during' needs 'WITH operator'"),
-    ("exclusion_syntax", BOOKINGS_SPEC.format("    exclusions:\n      x: {elements: [during WITH &&], where: 'NOT ('}\n"),
+    ("exclusion_syntax", BOOKINGS_SPEC.format("    exclusions:\n      x: {elements: [during WITH &&], where: 'NOT'}\n"),
      "9:7: table bookings exclusion x: syntax error"),
     ("exclusion_unknown_column", BOOKINGS_SPEC.format("    exclusions:\n      x: {elements: [durign WITH &&]}\n"),
      "names column 'durign', which the table does not have (did you mean 'during'?)"),
