@@ -45,8 +45,8 @@ SECRET_WORD = r"(?:password|passwd|pass|pwd|secret|token|passphrase|api_?key|cre
 SECRET_NAME = re.compile(rf"(?i)^[a-z0-9_]*{SECRET_WORD}[a-z0-9_]*$")
 # name=value where the name looks like a secret, in a keyword DSN (``host=db password='x y'``) or
 # a URL's query (``&sslpassword=x``); the value ends at the first separator, or is quoted.
-_SECRET_SETTING = re.compile(rf"(?i)\b([a-z_]*{SECRET_WORD}[a-z_]*)"
-                             r"(\s*=\s*)('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^&\s;,)'\"]+)")
+_SETTING = re.compile(r"(?i)\b([a-z_]+)(\s*=\s*)('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^&\s;,)'\"]+)")
+_SECRET_WORD = re.compile(rf"(?i){SECRET_WORD}")
 # The same in a URL's query only (after "?" or "&"): the one shape masked in program output too,
 # where SQL such as ``WHERE auth_token = $1`` must stay as written.
 _QUERY_SECRET = re.compile(rf"(?i)([?&][a-z_]*{SECRET_WORD}[a-z_]*=)[^&\s'\"]*")
@@ -104,7 +104,13 @@ def redact(text: str, extra: Iterable[str | None] = (), secrets: Secrets = SECRE
     """A message (an error, a log line) with every remembered secret and ``extra`` value, every URL
     password and every value of a setting named like a secret replaced by ``***``."""
     text = redact_output(text, extra, secrets)
-    return _SECRET_SETTING.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+    return _SETTING.sub(_masked_setting, text) if "=" in text else text
+
+
+def _masked_setting(match: re.Match[str]) -> str:
+    """``name=value`` with the value masked when the name looks like a secret's."""
+    name, equals = match.group(1), match.group(2)
+    return f"{name}{equals}{MASK}" if _SECRET_WORD.search(name) else match.group(0)
 
 
 def redact_output(text: str, extra: Iterable[str | None] = (), secrets: Secrets = SECRETS) -> str:
