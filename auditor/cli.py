@@ -75,12 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="schema-auditor", description="Detect, report and heal schema drift.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    def common(p: argparse.ArgumentParser) -> None:
+    def common(p: argparse.ArgumentParser, formats: tuple[str, ...] = ("text", "json", "markdown")) -> None:
         p.add_argument("--db", help="SQLAlchemy URL, SQLite file, or database name from the config "
                                     "(default: every database in the config)")
         p.add_argument("--spec", help="spec file (YAML); overrides the config's")
         p.add_argument("--config", help=f"config file (default: $AUDITOR_CONFIG or ./{DEFAULT_CONFIG})")
-        p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+        p.add_argument("--format", choices=formats, default="text",
+                       help="html (audit only): one self-contained page, the status page's overview and details")
         p.add_argument("--ignore", action="append", default=[], metavar="GLOB",
                        help="ignore tables or objects (table.object) matching GLOB; repeatable")
         p.add_argument("--strict", action="store_true", help="warnings (extra objects) fail too")
@@ -154,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "are still parsed)")
 
     audit = sub.add_parser("audit", help="compare databases with their spec")
-    common(audit)
+    common(audit, ("text", "json", "markdown", "html"))
     audit.add_argument("--metrics-textfile", metavar="PATH.prom",
                        help="write Prometheus metrics for node_exporter's textfile collector (atomic)")
     audit.add_argument("--pushgateway", metavar="URL", help="push Prometheus metrics to this Pushgateway")
@@ -194,6 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--interval", default="15m", type=parse_duration, metavar="DURATION",
                        help="time between audits, e.g. 30s, 5m, 1h (default 15m)")
     serve.add_argument("--metrics-detail", action="store_true", help="one series per drifted object")
+    serve.add_argument("--state-dir", metavar="DIR",
+                       help="keep the audit history in DIR/history.sqlite, so a restart keeps it (default: memory only)")
+    serve.add_argument("--history", type=int, default=200, metavar="N",
+                       help="audits kept per database for the status page's history (default 200)")
     fleet(serve)
     snapshot = sub.add_parser("snapshot", help="write the spec of a live database")
     snapshot.add_argument("--db", help="SQLAlchemy URL, SQLite file, or database name from the config")
@@ -465,10 +470,19 @@ def _audit(targets: list[Target], ignore: tuple[str, ...], args: argparse.Namesp
     ok = [r for r in results if not r.error]
     if args.format == "json":
         out.write(audit_json(results, _clean(results, failing)) + "\n")
+    elif args.format == "html":
+        out.write(_audit_html(results, args))
     else:
         out.write(audit_markdown(results) if args.format == "markdown" else audit_text(ok))
     export_failed = _export_metrics(results, args, err)
     return EXIT_ERROR if export_failed else _exit_code(results, failing)
+
+
+def _audit_html(results: list[AuditResult], args: argparse.Namespace) -> str:
+    """The static report: the status page's overview and each database's section, with its plan."""
+    from auditor.statuspage import static_report
+
+    return static_report(results, time.time(), command_args(args))
 
 
 def _uncovered(results: Sequence[AuditResult], args: argparse.Namespace, err: TextIO) -> bool:
@@ -748,7 +762,21 @@ def _serve(args: argparse.Namespace, err: TextIO) -> int:
     args.strict = False
     targets, ignore = resolve_targets(args)
     return serve(targets, ignore, listen=args.listen, interval=args.interval, jobs=args.jobs,
-                 timeout=args.timeout, detail=args.metrics_detail, log=err)
+                 timeout=args.timeout, detail=args.metrics_detail, log=err, state_dir=args.state_dir,
+                 history_limit=args.history, command_args=command_args(args))
+
+
+def command_args(args: argparse.Namespace) -> list[str]:
+    """The options that select the same databases and spec in another command (the fix command
+    the status page shows): the config file as an absolute path, and --spec and --ignore if given;
+    [] when no config file is in use (the page then names the database by its masked URL)."""
+    config = args.config or os.environ.get("AUDITOR_CONFIG") or (DEFAULT_CONFIG if Path(DEFAULT_CONFIG).exists()
+                                                                  else None)
+    if not config or _looks_like_url(args.db):
+        return []
+    selected = ["--config", str(Path(config).resolve())]
+    selected += ["--spec", str(Path(args.spec).resolve())] if args.spec else []
+    return selected + [part for glob in args.ignore for part in ("--ignore", glob)]
 
 
 def _snapshot(args: argparse.Namespace, out: TextIO) -> int:

@@ -3,19 +3,24 @@
 One scheduler thread audits every database on the interval (first run at start, ±10 % jitter so
 many exporters do not audit in step, never two runs at once: a run longer than the interval delays
 the next one). Each finished run replaces an immutable :class:`Snapshot` (the latest result per
-database and each database's last success), which a stdlib ``ThreadingHTTPServer`` serves:
+database, each database's last success and, for a drifted one, the plan that fixes it, planned
+read-only after the audit), which a stdlib ``ThreadingHTTPServer`` serves; every run also adds a
+point to each database's bounded :class:`auditor.history.History`:
 
 - ``/metrics``: the Prometheus exposition of the snapshot, a fresh registry per scrape
   (:func:`auditor.metrics.build_registry`), so ``last_success`` survives failed runs;
 - ``/healthz``: 200 ``ok`` while the scheduler is alive and a run finished within 3 intervals;
-- ``/``: a plain HTML status page (no JavaScript), ``/report.json``: the audit report as JSON.
+- ``/``: the status page (``auditor.statuspage``: every database, failing and drifting first;
+  ``?q=`` filters), ``/db/NAME``: one database's drift, fix and history, ``/db/NAME.json`` the
+  same as JSON, ``/report.json``: the audit report as JSON. Anything else is 404, and nothing
+  answers but GET and HEAD: no endpoint changes a database.
 
 SIGTERM, SIGINT (when running in the main thread) or the caller's ``stop`` event shut it down.
 """
 from __future__ import annotations
 
-import html
 import ipaddress
+import json
 import random
 import signal
 import socket
@@ -23,22 +28,22 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import MappingProxyType
 from typing import Any, Callable, Mapping, Sequence, TextIO
+from urllib.parse import parse_qs, unquote
 
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from auditor import metrics
+from auditor import metrics, statuspage
 from auditor.audit import AuditResult, with_tenants
 from auditor.errors import ConfigError
 from auditor.fleet import audit_fleet
+from auditor.history import DEFAULT_LIMIT, History
 from auditor.redact import redact, redact_output, url_secrets
 from auditor.report import audit_json
 from auditor.target import Target
-from auditor.versioning import SILENT_DRIFT, version_line
 
 JITTER = 0.10              # each interval is stretched or shrunk by up to 10 %
 STALE_INTERVALS = 3        # /healthz fails when no run finished for this many intervals
@@ -57,20 +62,24 @@ class Snapshot:
     seconds: float = 0.0                          # how long the run took
     runs: int = 0                                 # runs finished since start
     last_success: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    fixes: Mapping[str, statuspage.Fix] = field(default_factory=lambda: MappingProxyType({}))  # per drifted database
 
 
 class Exporter:
     """The audit state and its scheduler; the HTTP side only reads :attr:`snapshot`.
 
     ``audit`` (``audit_fleet``'s signature), ``rand`` (uniform in [0, 1)), ``clock`` and
-    ``monotonic`` are injectable for tests.
+    ``monotonic`` are injectable for tests. ``history`` keeps the last audits per database (in
+    memory unless it was given a state folder); ``command_args`` select the config in the fix
+    command the status page shows (``--config FILE``).
     """
 
     def __init__(self, targets: Sequence[Target], ignore: tuple[str, ...] = (), *, interval: float = 900.0,
                  jobs: int = 4, timeout: float | None = 120.0, detail: bool = False, log: TextIO = sys.stderr,
                  audit: AuditFn = audit_fleet, rand: Callable[[], float] = random.random,
                  clock: Callable[[], float] = time.time,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, history: History | None = None,
+                 command_args: Sequence[str] = ()) -> None:
         if not interval > 0:
             raise ConfigError(f"--interval {interval:g}: must be positive", "e.g. --interval 5m")
         if jobs < 1:
@@ -85,6 +94,8 @@ class Exporter:
         self._errors: dict[str, str] = {}         # the last error logged per database
         self.started_monotonic = monotonic()
         self.snapshot = Snapshot()
+        self.history = history if history is not None else History(clock=clock)
+        self.command_args = tuple(command_args)
         self.scheduler: threading.Thread | None = None
 
     # --- the scheduler ----------------------------------------------------------------------
@@ -102,13 +113,15 @@ class Exporter:
         try:
             started = self._monotonic()
             results = with_tenants(self._audit(self.targets, self.ignore, jobs=self.jobs, timeout=self.timeout))
+            fixes = {r.target.name: fix for r in results if (fix := statuspage.plan_fix(r)) is not None}
             finished, finished_monotonic = self._clock(), self._monotonic()
             previous = self.snapshot
             last_success = dict(previous.last_success)
             last_success.update({r.target.name: finished for r in results if r.error is None})
             self.snapshot = Snapshot(tuple(results), finished, finished_monotonic,
                                      finished_monotonic - started, previous.runs + 1,
-                                     MappingProxyType(last_success))
+                                     MappingProxyType(last_success), MappingProxyType(fixes))
+            self.history.record(results, finished)
             self._log_run(self.snapshot)
             return True
         finally:
@@ -174,77 +187,39 @@ class Exporter:
         clean = bool(results) and not any(r.error or r.failing() for r in results)
         return audit_json(results, clean)
 
-    def page(self) -> str:
+    def rows(self) -> list[dict[str, Any]]:
+        """The overview's rows, failing and drifting databases first."""
         snap = self.snapshot
-        when = _utc(snap.finished) if snap.finished is not None else ""
-        rows: list[str] = []
+        if not snap.runs:
+            return [statuspage.pending_row(t.name) for t in self.targets]
+        return statuspage.sort_rows([statuspage.row_data(r, self.history.points(r.target.name),
+                                                         snap.last_success.get(r.target.name), snap.finished)
+                                     for r in snap.results])
+
+    def page(self, query: str = "") -> str:
+        """The overview page ``/`` (``query``: the ``?q=`` filter)."""
+        snap = self.snapshot
+        rows = self.rows()
         if snap.runs:
-            for r in snap.results:
-                errors = sum(1 for i in r.drift if i.severity == "error")
-                status = "failed" if r.error else ("drift" if r.drift else "clean")
-                version = version_line(r.version) if r.version else ""
-                if r.version and r.version.status == SILENT_DRIFT:
-                    status = "silent-drift"
-                rows.append(_row(r.target.name, status, "" if r.error else str(errors),
-                                 "" if r.error else str(len(r.drift) - errors), when,
-                                 _masked_error(r) if r.error else version))
+            summary = (f"{statuspage.summary_line(rows, snap.finished)} ({snap.seconds:.2f} s); "
+                       f"audits every {self.interval:g} s.")
         else:
-            rows = [_row(t.name, "pending", "", "", "", "") for t in self.targets]
-        drifted = sum(1 for r in snap.results if r.drift)
-        failed = sum(1 for r in snap.results if r.error)
-        summary = (f"{len(snap.results)} database(s), {drifted} with drift, {failed} failed; "
-                   f"last audit run {when} ({snap.seconds:.2f} s)" if snap.runs
-                   else f"{len(self.targets)} database(s); the first audit run is in progress")
-        return _PAGE.format(summary=_e(summary), interval=_e(f"{self.interval:g}"), rows="\n".join(rows))
+            summary = f"{len(self.targets)} database(s); the first audit run is in progress."
+        return statuspage.overview_html(rows, summary, query)
+
+    def database(self, name: str) -> dict[str, Any] | None:
+        """The data of one database's page (``/db/NAME`` and ``/db/NAME.json``); None if unknown."""
+        snap = self.snapshot
+        result = next((r for r in snap.results if r.target.name == name), None)
+        if result is None:
+            return None
+        return statuspage.database_data(result, fix=snap.fixes.get(name), points=self.history.points(name),
+                                        last_success=snap.last_success.get(name), audited_at=snap.finished,
+                                        base_args=self.command_args)
 
 
 def _masked_error(result: AuditResult) -> str:
     return redact(result.error or "", url_secrets(result.target.url))
-
-
-def _utc(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds")
-
-
-def _e(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
-def _row(database: str, status: str, errors: str, warnings: str, when: str, error: str) -> str:
-    return (f'<tr data-database="{_e(database)}" data-status="{_e(status)}">'
-            f'<td class="database">{_e(database)}</td><td class="status {_e(status)}">{_e(status)}</td>'
-            f'<td class="errors">{_e(errors)}</td><td class="warnings">{_e(warnings)}</td>'
-            f'<td class="last-audit">{_e(when)}</td><td class="error"><pre>{_e(error)}</pre></td></tr>')
-
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>schema-auditor</title>
-<style>
-body {{ font-family: sans-serif; margin: 2em; }}
-table {{ border-collapse: collapse; }}
-th, td {{ border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-align: top; }}
-td.errors, td.warnings {{ text-align: right; }}
-td.clean {{ color: #176f2c; }} td.drift {{ color: #9a6700; font-weight: bold; }}
-td.failed, td.silent-drift {{ color: #b00020; font-weight: bold; }}
-pre {{ margin: 0; white-space: pre-wrap; }}
-</style>
-</head>
-<body>
-<h1>schema-auditor</h1>
-<p id="summary">{summary}; audits every {interval} s.</p>
-<table id="databases">
-<thead><tr><th>database</th><th>status</th><th>errors</th><th>warnings</th><th>last audit (UTC)</th><th>error or version check</th></tr></thead>
-<tbody>
-{rows}
-</tbody>
-</table>
-<p><a href="/metrics">/metrics</a> &middot; <a href="/report.json">/report.json</a> &middot; <a href="/healthz">/healthz</a></p>
-</body>
-</html>
-"""
 
 
 # --- HTTP ---------------------------------------------------------------------------------------
@@ -261,7 +236,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(body=False)
 
     def _answer(self, body: bool) -> None:
-        path = self.path.split("?", 1)[0]
+        path, _, query = self.path.partition("?")
         try:
             if path == "/metrics":
                 status, ctype, data = HTTPStatus.OK, CONTENT_TYPE_LATEST, self.exporter.metrics_text()
@@ -273,7 +248,10 @@ class _Handler(BaseHTTPRequestHandler):
                 status, ctype = HTTPStatus.OK, "application/json"
                 data = (self.exporter.report_json() + "\n").encode()
             elif path in ("/", "/index.html"):
-                status, ctype, data = HTTPStatus.OK, "text/html; charset=utf-8", self.exporter.page().encode()
+                asked = parse_qs(query).get("q", [""])[0]
+                status, ctype, data = HTTPStatus.OK, "text/html; charset=utf-8", self.exporter.page(asked).encode()
+            elif path.startswith("/db/") and (page := self._database_page(path[len("/db/"):])) is not None:
+                status, (ctype, data) = HTTPStatus.OK, page
             else:
                 status, ctype, data = HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"not found\n"
         except Exception as exc:  # noqa: BLE001 - a broken page must not kill the server
@@ -285,9 +263,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
+        if ctype.startswith("text/html"):
+            self.send_header("Content-Security-Policy", statuspage.CSP + "; frame-ancestors 'none'")
+            self.send_header("X-Content-Type-Options", "nosniff")
         self.end_headers()
         if body:
             self.wfile.write(data)
+
+    def _database_page(self, rest: str) -> tuple[str, bytes] | None:
+        """``/db/NAME`` (HTML) or ``/db/NAME.json``, NAME percent-encoded; None for an unknown NAME.
+        (Should databases ``X`` and ``X.json`` both exist, ``/db/X.json`` is the JSON of ``X``.)"""
+        if rest.endswith(".json"):
+            data = self.exporter.database(unquote(rest[: -len(".json")]))
+            if data is not None:
+                return "application/json", (json.dumps(data, indent=2) + "\n").encode()
+        data = self.exporter.database(unquote(rest))
+        return None if data is None else ("text/html; charset=utf-8", statuspage.detail_html(data).encode())
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - no access log per scrape
         pass
@@ -387,8 +378,17 @@ def _install_signal_handlers(stop: threading.Event, received: list[str]) -> dict
 
 def serve(targets: list[Target], ignore: tuple[str, ...], *, listen: str = "127.0.0.1:9839",
           interval: float = 900.0, jobs: int = 4, timeout: float = 120.0, detail: bool = False,
-          log: TextIO = sys.stderr, stop: threading.Event | None = None) -> int:
+          log: TextIO = sys.stderr, stop: threading.Event | None = None, state_dir: str | None = None,
+          history_limit: int = DEFAULT_LIMIT, command_args: Sequence[str] = ()) -> int:
     """Audit ``targets`` every ``interval`` seconds and serve the results on ``listen`` until
-    SIGTERM, SIGINT or ``stop``; returns 0. A bad ``listen`` raises ConfigError."""
-    exporter = Exporter(targets, ignore, interval=interval, jobs=jobs, timeout=timeout, detail=detail, log=log)
-    return run_exporter(exporter, listen, stop=stop)
+    SIGTERM, SIGINT or ``stop``; returns 0. The last ``history_limit`` audits per database are
+    kept in memory and, with ``state_dir``, in ``state_dir/history.sqlite``. A bad ``listen`` or an
+    unusable ``state_dir`` raises ConfigError."""
+    parse_listen(listen)  # a bad address is refused before any file is made
+    history = History(history_limit, state_dir)
+    try:
+        exporter = Exporter(targets, ignore, interval=interval, jobs=jobs, timeout=timeout, detail=detail, log=log,
+                            history=history, command_args=command_args)
+        return run_exporter(exporter, listen, stop=stop)
+    finally:
+        history.close()

@@ -145,6 +145,7 @@ def _commands(config: Path, driver: Path, pg_url: str, tmp_path: Path) -> list[t
     push = f"http://bot:{PLANTED['pushgateway']}@127.0.0.1:1"
     return [
         ("audit", *c), ("audit", *c, "--format", "json"), ("audit", *c, "--format", "markdown"),
+        ("audit", *c, "--format", "html"),
         ("audit", *c, "--metrics-textfile", str(tmp_path / "audit.prom")),
         ("audit", *c, "--pushgateway", push), ("audit", *c, "--pushgateway", push, "--debug"),
         ("plan", *c), ("plan", *c, "--format", "json"), ("plan", *c, "--out", str(tmp_path / "plan.json")),
@@ -165,7 +166,9 @@ def _pages(config: Path, log: Path) -> dict[str, str]:
     """Every page of a real ``serve`` process after its first run."""
     with serve_process(config, log) as (base, _proc):
         wait_for(lambda: http_get(base + "/report.json"), lambda t: "by_env" in t, "the first run")
-        return {f"GET {path}": fetch(base + path)[2] for path in ("/", "/report.json", "/metrics", "/healthz")}
+        return {f"GET {path}": fetch(base + path)[2] for path in ("/", "/report.json", "/metrics", "/healthz",
+                                                            *(f"/db/{name}{suffix}" for name in ("by_userinfo", "by_query",
+                                                              "by_file", "by_env") for suffix in ("", ".json")))}
 
 
 def test_no_planted_secret_appears_in_any_output_of_any_command(pg_url: str, tmp_path: Path,
@@ -195,12 +198,12 @@ def test_no_planted_secret_appears_in_any_output_of_any_command(pg_url: str, tmp
                 assert spelling not in text, f"the {route} secret shows up in {where}:\n{text}"
     # The outputs are real ones: the drift, the plan, the healed database and the masked forms.
     text = [outputs[key] for key in outputs if key[0].isdigit()]
-    assert codes[:4] == [1, 1, 1, 1] and "tickers_json" in text[0]
+    assert codes[:5] == [1, 1, 1, 1, 1] and "tickers_json" in text[0] and "<html" in text[3]
     log = apply_log.read_text()
     assert "postgres:***@" in log and "sslpassword=***" in log and "application_name=***" in log
-    assert "ALTER TABLE" in text[6] and (tmp_path / "plan.json").is_file() and list((tmp_path / "migration").iterdir())
-    assert 'cannot read the recorded version (SELECT \'***\'::integer): invalid input syntax for type integer: "***"' in text[16]
-    assert codes[20] == 2 and "password=***" in text[20] and len(text[20].splitlines()) == 1
+    assert "ALTER TABLE" in text[7] and (tmp_path / "plan.json").is_file() and list((tmp_path / "migration").iterdir())
+    assert 'cannot read the recorded version (SELECT \'***\'::integer): invalid input syntax for type integer: "***"' in text[17]
+    assert codes[21] == 2 and "password=***" in text[21] and len(text[21].splitlines()) == 1
     assert codes[-2:] == [0, 0], "apply healed every database and the audit after it is clean"
-    assert "tickers_json" in outputs["GET /"] + outputs["GET /report.json"]
+    assert "tickers_json" in outputs["GET /db/by_env"] and "ADD COLUMN" in outputs["GET /db/by_env"]
     assert log.count("\n") == 4, "every database's apply was logged"

@@ -98,7 +98,8 @@ def audited(*names: str):
 
 
 @contextmanager
-def serve_process(config: Path, log: Path, interval: str = "2s") -> Iterator[tuple[str, subprocess.Popen]]:
+def serve_process(config: Path, log: Path, interval: str = "2s",
+                  extra: tuple[str, ...] = ()) -> Iterator[tuple[str, subprocess.Popen]]:
     """``python -m auditor serve`` on a free loopback port, answering /healthz; yields (base URL,
     process) and always stops it. Retries on another port if the first was taken in between."""
     env = {k: v for k, v in os.environ.items() if k != "AUDITOR_CONFIG"}
@@ -108,7 +109,7 @@ def serve_process(config: Path, log: Path, interval: str = "2s") -> Iterator[tup
         with log.open("w") as out:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "auditor", "serve", "--config", str(config),
-                 "--listen", f"127.0.0.1:{port}", "--interval", interval],
+                 "--listen", f"127.0.0.1:{port}", "--interval", interval, *extra],
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=REPO, env=env)
         try:
             deadline = time.monotonic() + 20
@@ -211,7 +212,8 @@ def test_serve_process_serves_metrics_report_page_and_health_and_exits_0_on_sigt
         assert "does not exist" in by_name["missing"]["error"]
 
         status, ctype, page = fetch(base + "/")
-        assert status == 200 and ctype.startswith("text/html") and "<script" not in page
+        assert status == 200 and ctype.startswith("text/html")
+        assert page.count("<script") == 1 and "<script>(function" in page, "one inline script: the filter"
         rows = read_table(page)
         assert {name: (row["status"], row["errors"], row["warnings"]) for name, row in rows.items()} == {
             "drifted": ("drift", "2", "0"), "clean": ("clean", "0", "0"), "missing": ("failed", "", "")}
