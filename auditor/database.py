@@ -77,7 +77,12 @@ def _engine(url: URL, readonly: bool) -> Engine:
         engine = create_engine(url, connect_args=connect_args)
     except NoSuchModuleError as exc:
         raise ConfigError(f"no driver for {redact_url(url)}: {exc}", "install psycopg[binary]") from None
-    return engine.execution_options(postgresql_readonly=True) if readonly else engine
+    if not readonly:
+        return engine
+    # Repeatable read: every catalog query of the audit sees the one snapshot its transaction began
+    # with. Under read committed each saw the latest commit, so DDL another session committed
+    # midway (a column added and indexed) showed in the index rows but not the column rows.
+    return engine.execution_options(postgresql_readonly=True, isolation_level="REPEATABLE READ")
 
 
 def hot_journal(url: URL) -> Path | None:
