@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 from urllib.parse import quote
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
@@ -63,7 +63,11 @@ def _engine(url: URL, readonly: bool) -> Engine:
         path = sqlite_path(url)
         if path is not None and readonly:
             uri = f"file:{quote(str(path.resolve()))}?mode=ro"
-            return create_engine("sqlite://", creator=lambda: _read_only_sqlite(uri))
+            engine = create_engine("sqlite://", creator=lambda: _read_only_sqlite(uri))
+            # One read transaction for the audit's queries (pysqlite begins none for a SELECT):
+            # its shared lock keeps a writer from committing between them.
+            event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+            return engine
         return create_engine(url)
     try:
         connect_args: dict[str, object] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
@@ -121,7 +125,7 @@ def recover_hot_journal(target: Target) -> bool:
 
 def _read_only_sqlite(uri: str) -> sqlite3.Connection:
     """A ``mode=ro`` connection that can attach no other file either (ATTACH would create one)."""
-    conn = sqlite3.connect(uri, uri=True)
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None)  # transactions: the engine's begin event
     conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
     return conn
 

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from auditor.database import connect, dialect_of, parse_url
 
@@ -21,8 +23,9 @@ def _count_queries(url: str, schemas: tuple[str, ...]) -> tuple[int, int]:
     statements: list[str] = []
     with connect(Target("t", url)) as conn:
         event.listen(conn, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        # BEGIN (SQLite's read transaction) is no catalog query
         live, _ = read_audited_schema(conn, dialect_of(parse_url(url)), schemas)
-    return len(statements), len(live.tables)
+    return len([s for s in statements if s != "BEGIN"]), len(live.tables)
 
 
 def _tables(db: LiveDb, start: int, count: int) -> None:
@@ -51,33 +54,57 @@ tables:
 """
 
 
-def test_an_audit_reads_one_snapshot_while_another_session_changes_the_schema(pg_url: str, tmp_path) -> None:
+def _add_indexed_column(url: str) -> str | None:
+    """Another session adds an indexed column and commits; the driver's error if it cannot (a
+    SQLite reader's shared lock keeps a writer from committing until the read ends)."""
+    if url.startswith("sqlite"):
+        conn = sqlite3.connect(make_url(url).database, timeout=0.3, isolation_level=None)
+        try:
+            conn.executescript("BEGIN; ALTER TABLE jobs ADD COLUMN note text; "
+                               "CREATE INDEX ix_jobs_note ON jobs (note); COMMIT;")
+        except sqlite3.OperationalError as exc:
+            return str(exc)
+        finally:
+            conn.close()
+        return None
+    writer = create_engine(url, isolation_level="AUTOCOMMIT")
+    with writer.connect() as other:
+        other.exec_driver_sql("SET lock_timeout = '10s'")
+        other.exec_driver_sql("ALTER TABLE jobs ADD COLUMN note text")
+        other.exec_driver_sql("CREATE INDEX ix_jobs_note ON jobs (note)")
+    writer.dispose()
+    return None
+
+
+INDEX_QUERY = {"postgresql": "FROM pg_index AS ix", "sqlite": "pragma_index_list"}
+
+
+def test_an_audit_reads_one_snapshot_while_another_session_changes_the_schema(db: LiveDb, tmp_path: Path) -> None:
     """DDL another session commits between an audit's catalog queries shows in none of them, not in
     half: a column added and indexed after the columns were read made the index read fail
-    (``KeyError: 5``, three processes healing at once)."""
-    writer = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with writer.connect() as conn:
-        conn.exec_driver_sql("CREATE TABLE jobs (id integer PRIMARY KEY)")
+    (``KeyError: 5``, three processes healing at once). On SQLite the writer waits for the read to
+    end instead."""
+    db.execute("CREATE TABLE jobs (id integer PRIMARY KEY)")
     spec = tmp_path / "spec.yaml"
     spec.write_text(CONCURRENT_SPEC)
-    changed: list[str] = []
+    midway: list[str | None] = []
 
     def change_midway(conn, cursor, statement, parameters, context, executemany) -> None:
-        if "FROM pg_index AS ix" in statement and not changed:
-            changed.append(statement)
-            with writer.connect() as other:
-                other.exec_driver_sql("SET lock_timeout = '10s'")
-                other.exec_driver_sql("ALTER TABLE jobs ADD COLUMN note text")
-                other.exec_driver_sql("CREATE INDEX ix_jobs_note ON jobs (note)")
+        if INDEX_QUERY[db.dialect] in statement and not midway:
+            midway.append(_add_indexed_column(db.url))
 
     event.listen(Engine, "before_cursor_execute", change_midway)
     try:
-        during = run_cli("audit", "--db", pg_url, "--spec", str(spec), "--format", "json")
+        during = run_cli("audit", "--db", db.url, "--spec", str(spec), "--format", "json")
     finally:
         event.remove(Engine, "before_cursor_execute", change_midway)
-    writer.dispose()
-    assert changed, "the audit never read the indexes"
+    assert midway, "the audit never read the indexes"
     assert during.code == 0, during.err  # the schema as it was when the audit began: clean
-    after = run_cli("audit", "--db", pg_url, "--spec", str(spec), "--format", "json")
+    if db.dialect == "sqlite":
+        assert midway == ["database is locked"]
+        assert _add_indexed_column(db.url) is None
+    else:
+        assert midway == [None]
+    after = run_cli("audit", "--db", db.url, "--spec", str(spec), "--format", "json")
     assert [(d["kind"], d["table"], d["name"]) for d in json.loads(after.out)["databases"][0]["drift"]] == \
         [("extra_column", "jobs", "note")], after.out
