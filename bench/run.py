@@ -349,6 +349,7 @@ def bench_fleet(databases: int, tables: int, work: Path, repeat: int) -> dict[st
     config.write_text("\n".join(lines) + "\n")
     env = {**os.environ, "SCHEMA_AUDITOR_CACHE_DIR": str(work / "spec-cache")}
     samples = {jobs: Samples() for jobs in (1, 4)}
+    html, html_bytes = Samples(), 0
     notes = []
     for _ in range(repeat):
         for jobs in samples:
@@ -357,8 +358,17 @@ def bench_fleet(databases: int, tables: int, work: Path, repeat: int) -> dict[st
             if run.code != 1:
                 notes.append(f"--jobs {jobs} exited {run.code}: {run.out.strip()[-300:]}")
             samples[jobs].add(run.seconds)
+        # The static status page of the whole fleet: every database drifted, so each gets its fix plan.
+        run = run_process([sys.executable, "-m", "auditor", "audit", "--config", str(config), "--jobs", "4",
+                           "--format", "html"], env)
+        if run.code != 1:
+            notes.append(f"--format html exited {run.code}: {run.out.strip()[-300:]}")
+        html.add(run.seconds)
+        html_bytes = len(run.out)
     return {"databases": databases, "tables": tables, "jobs_1": samples[1].median, "jobs_4": samples[4].median,
-            "runs": {f"jobs_{j}": s.values for j, s in samples.items()}, "notes": notes}
+            "html_report_jobs_4": html.median, "html_report_bytes": html_bytes,
+            "runs": {f"jobs_{j}": s.values for j, s in samples.items()} | {"html_report_jobs_4": html.values},
+            "notes": notes}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -462,7 +472,9 @@ def main(argv: list[str] | None = None) -> int:
     print(document["table"])
     if fleet_result:
         print(f"\nfleet of {fleet_result['databases']} SQLite databases x {fleet_result['tables']} tables: "
-              f"--jobs 1 {_cell(fleet_result['jobs_1'])} s, --jobs 4 {_cell(fleet_result['jobs_4'])} s")
+              f"--jobs 1 {_cell(fleet_result['jobs_1'])} s, --jobs 4 {_cell(fleet_result['jobs_4'])} s; "
+              f"static status page (--format html, --jobs 4) {_cell(fleet_result['html_report_jobs_4'])} s, "
+              f"{fleet_result['html_report_bytes']} bytes")
     for note in problems + [n for r in results for n in r.notes]:
         print(f"note: {note}")
     print(f"load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}; written to {args.output}")

@@ -14,7 +14,6 @@ import re
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from dataclasses import replace
@@ -273,27 +272,20 @@ def test_the_shown_fix_command_is_real_and_heals_the_database(tmp_path: Path) ->
     assert run_cli("audit", "--config", str(config)).code == 0
 
 
-def test_render_time_for_200_databases_and_200_history_points(app: Path) -> None:
+def test_200_databases_and_200_history_points_render_whole(app: Path) -> None:
+    """A big fleet's pages hold every database and every point (their render time is measured by
+    bench/run.py's fleet run, not here)."""
     results = fixed_audits(app)
     drifted = results[1]
     many = [replace(drifted, target=Target(f"db{i:03}", drifted.target.url, "schema/app.yaml")) for i in range(200)]
     fix = plan_fix(drifted)
     points = [Point(NOW + 60 * i, "drift" if i % 7 else "clean", i % 5, i % 3, str(i // 50)) for i in range(200)]
-    started = time.perf_counter()
-    rows = sort_rows([row_data(r, points, NOW, NOW) for r in many])
-    overview = overview_html(rows, "200")
-    overview_seconds = time.perf_counter() - started
-    started = time.perf_counter()
+    overview = overview_html(sort_rows([row_data(r, points, NOW, NOW) for r in many]), "200")
     detail = detail_html(database_data(drifted, fix=fix, points=points, last_success=NOW))
-    detail_seconds = time.perf_counter() - started
-    started = time.perf_counter()
     report = report_html(sort_rows([database_data(r, fix=fix, points=points) for r in many]), "200")
-    report_seconds = time.perf_counter() - started
-    print(f"\noverview of 200 databases: {overview_seconds * 1000:.1f} ms, {len(overview)} bytes; "
-          f"detail with 200 points: {detail_seconds * 1000:.1f} ms, {len(detail)} bytes; "
-          f"static report of 200 databases x 200 points: {report_seconds * 1000:.0f} ms, {len(report)} bytes")
+    assert overview.count("<tr data-database=") == 200
     assert detail.count('<g class="audit"') == 200 and detail.count('class="fingerprint-change"') == 3
-    assert overview_seconds < 1.0 and detail_seconds < 0.5 and report_seconds < 10.0
+    assert report.count('<section class="database"') == 200 and report.count('<g class="audit"') == 200 * 200
 
 
 UNIQUE_SPEC = """\
