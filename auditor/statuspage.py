@@ -125,16 +125,19 @@ def apply_commands(result: AuditResult, statements: Sequence[Statement], base_ar
     if base_args:
         select += ["--db", database]
     command = ["schema-auditor", "apply", *select]
+    # A URL given on the command line is shown masked: say so, or the command fails to log in as pasted.
+    masked = not base_args and redact_url(target.url) != target.url
     allowed = allowed_hazards(target.apply.allow_hazards or (), bool(target.apply.allow_destructive))
     runnable, withheld = split_plan(list(statements), allowed)
-    commands = [{"command": shlex.join(command), "runs": len(runnable), "withholds": len(withheld)}]
+    commands = [{"command": shlex.join(command), "runs": len(runnable), "withholds": len(withheld), "masked": masked}]
     needed = {h for w in withheld if not w.statement.manual for h in w.statement.hazards} - allowed
     if needed:
         extra = [h for h in HAZARDS if h in needed and h not in DESTRUCTIVE]
         more = command + (["--allow-hazards", ",".join(extra)] if extra else []) + \
             (["--allow-destructive"] if needed & DESTRUCTIVE else [])
         manual = sum(1 for w in withheld if w.statement.manual)
-        commands.append({"command": shlex.join(more), "runs": len(statements) - manual, "withholds": manual})
+        commands.append({"command": shlex.join(more), "runs": len(statements) - manual, "withholds": manual,
+                         "masked": masked})
     return commands
 
 
@@ -392,6 +395,9 @@ def _plan_section(data: Data, level: int) -> str:
         return f'<section class="plan-section"><{h}>Fix</{h}><p class="failed">The plan could not be made: {_e(plan["error"])}</p></section>'
     commands = "".join(
         f'<li><pre class="command"><code>{_e(c["command"])}</code></pre>'
+        + ('<p class="masked">The URL\'s password is masked (***): put it back before you run this, '
+           'or name the database in a config whose URL reads it from <code>password_file</code>.</p>'
+           if c["masked"] else "") +
         f'<p>runs {c["runs"]} statement(s)' + (f', withholds {c["withholds"]}' if c["withholds"] else "") +
         " (apply proves the plan first: on a scratch copy, or on Postgres without <code>--dev-url</code> only parsed; "
         "then runs it in one transaction and verifies; on a terminal it asks first, <code>--yes</code> does not)</p></li>"

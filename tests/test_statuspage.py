@@ -20,9 +20,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from auditor.audit import AuditResult, audit_target
 from auditor.target import Target
+from auditor.demo import build_incident_database, spec_path
 from auditor.dialects import dialect_named
 from auditor.history import FAILED, History, Point, drifting_since, fingerprint_changes
 from auditor.serve import Exporter
@@ -319,3 +321,19 @@ def test_the_fix_shows_the_pre_check_counts_plan_shows_and_the_hazards_to_allow(
     page = detail_html(data)
     assert '<li class="precheck">2 row(s) of jobs repeat a value of (status)</li>' in page
     assert page.count('<span class="hazard">') == 4
+
+
+def test_a_command_with_a_masked_password_says_to_put_it_back(pg_url: str) -> None:
+    """``audit --db URL`` with a password: the page's command shows the URL masked, never the
+    password, and says the password must be put back (as pasted, it would fail to log in)."""
+    build_incident_database(pg_url)
+    secret = "pw-4f9c2e7a1b"
+    url = make_url(pg_url).set(password=secret).render_as_string(hide_password=False)  # trust auth ignores it
+    page = run_cli("audit", "--db", url, "--spec", str(spec_path()), "--format", "html")
+    assert page.code == 1, page.err
+    assert secret not in page.out + page.err
+    commands = re.findall(r'<pre class="command"><code>([^<]*)</code></pre>(<p class="masked">)?', page.out)
+    assert commands and all(masked for _, masked in commands), commands
+    assert all(":***@" in command for command, _ in commands), commands
+    plain = run_cli("audit", "--db", pg_url, "--spec", str(spec_path()), "--format", "html")
+    assert plain.code == 1 and '<p class="masked">' not in plain.out, "no note when nothing is masked"
