@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import signal
 import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, wait
@@ -88,6 +89,9 @@ def audit_fleet(targets: Sequence[Target], ignore: tuple[str, ...] = (), jobs: i
                     target, error=f"{target.name}: audit did not finish within {timeout:g} s", seconds=timeout or 0))
             pending -= expired if timeout else set()
             abandoned = abandoned or bool(expired and timeout)
+    except BaseException:  # Ctrl-C (or a bug): end the workers now rather than wait for their audits
+        abandoned = True
+        raise
     finally:
         _close(pool, abandoned)
     return [results[i] for i in range(len(targets))]
@@ -112,8 +116,15 @@ def _pool(targets: Sequence[Target], jobs: int) -> Executor:
                 load_expected(spec)
             except AuditorError:
                 pass  # each of its databases reports the problem
-        return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_leave_interrupts_to_the_parent)
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="audit")
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    """A worker ignores SIGINT: Ctrl-C reaches the whole process group, and a worker interrupted
+    mid-task printed tracebacks and could leave the pool waiting forever; the parent ends them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _audit_in_worker(target: Target, ignore: tuple[str, ...]) -> AuditResult:

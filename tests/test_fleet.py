@@ -2,6 +2,12 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -17,6 +23,7 @@ from auditor.fleet import audit_fleet, select_shard, shard_of
 from conftest import PG_ADMIN_URL, LiveDb, run_cli
 
 SPEC = str(spec_path())
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -117,3 +124,47 @@ def test_markdown_report_for_pull_requests(tmp_path: Path) -> None:
     assert out.startswith("## schema-auditor: 1 database(s), 1 with drift, 0 failed\n")
     assert f"| {db} | sqlite | drift | 2 | 0 |" in out
     assert "| error | `missing_column` | analysis_jobs | tickers_json |" in out
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
+
+
+@pytest.mark.parametrize("delay", [0.1, 0.3, 0.5, 0.7])
+def test_ctrl_c_on_a_fleet_in_worker_processes_ends_it_in_one_line(tmp_path: Path, delay: float) -> None:
+    """Ctrl-C reaches the whole process group: workers printed KeyboardInterrupt tracebacks (most
+    runs) and the run could hang for good; now the parent says one line, exits 2 and ends its
+    workers. Interrupted ``delay`` seconds into the workers' audits."""
+    template = tmp_path / "template.db"
+    conn = sqlite3.connect(template)
+    conn.executescript("".join(f"CREATE TABLE t{i} (id integer PRIMARY KEY, a text, b int);" for i in range(150)))
+    conn.close()
+    lines = [f"spec: {SPEC}", "databases:"]
+    for i in range(80):
+        shutil.copyfile(template, tmp_path / f"db{i}.db")
+        lines.append(f"  db{i}: {{url: 'sqlite:///{tmp_path / f'db{i}.db'}'}}")
+    (tmp_path / "fleet.yaml").write_text("\n".join(lines) + "\n")
+    proc = subprocess.Popen([sys.executable, "-m", "auditor", "audit", "--config", str(tmp_path / "fleet.yaml"),
+                             "--jobs", "4"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, cwd=REPO, stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(_children(proc.pid)) < 4 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    workers = _children(proc.pid)
+    time.sleep(delay)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C does
+    out, err = proc.communicate(timeout=30)
+    assert len(workers) == 4 and out == "", "interrupted while the workers audited, before any report"
+    assert (proc.returncode, err) == (2, "interrupted\n")
+    deadline = time.monotonic() + 10
+    while [w for w in workers if _alive(w)] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [w for w in workers if _alive(w)], "no worker outlives the run"
+
+
+def _alive(pid: int) -> bool:
+    """True for a process that exists and is not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
