@@ -38,6 +38,7 @@ from auditor.database import parse_url
 from auditor.durations import seconds
 from auditor.errors import ConfigError
 from auditor.hazards import parse_hazards
+from auditor.inputfile import read_input_text
 from auditor.redact import SECRET_NAME, redact_url, remember
 from auditor.target import (
     DB,
@@ -287,7 +288,7 @@ def _password_from_file(node: yaml.Node, base: Path, problems: Problems, what: s
     if path is None:
         return None
     try:
-        lines = Path(path).read_text().splitlines()
+        lines = read_input_text(path).splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         problems.add(node, f"{what}: cannot read password_file {path}: {getattr(exc, 'strerror', None) or exc}")
         return None

@@ -52,6 +52,7 @@ from auditor.audit import AuditResult, load_expected
 from auditor.dialects.unaudited import unaudited_kinds
 from auditor.diff import KINDS
 from auditor.errors import AuditorError
+from auditor.inputfile import read_input
 from auditor.redact import SECRETS, url_secrets
 
 PREFIX = "schema_auditor"
@@ -165,7 +166,7 @@ def _spec_facts(result: AuditResult) -> tuple[str, str]:
     path = result.target.spec
     assert path is not None
     try:
-        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        digest = hashlib.sha256(read_input(path)).hexdigest()
     except OSError:  # not a file: the label of a reference database
         digest = ""
     expected = result.expected

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from auditor.diff import DriftItem
 from auditor.errors import ConfigError
+from auditor.inputfile import read_input_text
 from auditor.plan import Guard, Precheck, Statement
 from auditor.rebuild import Rebuild
 from auditor.redact import redact_url, refuse_secret
@@ -36,7 +37,7 @@ def write_plan_file(path: str, entries: list[dict[str, object]]) -> None:
 def read_plan_file(path: str) -> dict[str, tuple[str, list[Statement]]]:
     """Database name -> (fingerprint, statements) of a plan file; ConfigError if it is not one."""
     try:
-        document = json.loads(Path(path).read_text())
+        document = json.loads(read_input_text(path))
         if document.get("format") != FORMAT:
             raise ValueError(f"not a {FORMAT} file")
         return {entry["database"]: (entry["fingerprint"], [_statement(s) for s in entry["statements"]])

@@ -59,7 +59,7 @@ def audit_text(results: Sequence[AuditResult]) -> str:
         lines += _expressions_lines(result)
         lines += [f"  {not_audited_line(result.not_audited)}"] if result.not_audited else []
         lines += drift_lines(sorted(result.drift, key=lambda i: i.table_key))
-    return "\n".join(lines) + "\n"
+    return "".join(line + "\n" for line in lines)  # nothing at all when every audit failed
 
 
 def tenants_line(result: AuditResult) -> str:

@@ -24,6 +24,7 @@ from auditor.canon import normalize_schema
 from auditor.database import connect, describe_error
 from auditor.dialects import Dialect
 from auditor.errors import ConfigError, SpecError
+from auditor.inputfile import read_input_text
 from auditor.inspect import read_live_schema, read_target, user_schemas
 from auditor.model import Schema
 from auditor.modelsource import models_loader
@@ -88,7 +89,7 @@ def _loader(source: ExpectedSource, dialect: Dialect) -> Callable[[Connection], 
         return models_loader(source.location)
     path = Path(source.location)
     try:
-        ddl = path.read_text()
+        ddl = read_input_text(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"{path}: cannot read the SQL file: {getattr(exc, 'strerror', None) or exc}",
                         SQL_HINT) from None

@@ -95,8 +95,20 @@ def load_spec(path: str | Path, data: bytes | None = None) -> Schema:
     root = compose_file(Path(path), problems, data)
     schema = _schema(root, problems) if root is not None else None
     if problems.messages or schema is None:
-        raise SpecError("\n".join(problems.messages) or f"{path}: no tables")
+        raise SpecError(_listed(problems.messages) or f"{path}: no tables")
     return schema
+
+
+MAX_LISTED_PROBLEMS = 20
+
+
+def _listed(messages: list[str]) -> str:
+    """The first ``MAX_LISTED_PROBLEMS`` problems, one a line (each once: an alias repeats its
+    node's), and how many more there are."""
+    messages = list(dict.fromkeys(messages))
+    more = len(messages) - MAX_LISTED_PROBLEMS
+    shown = messages[:MAX_LISTED_PROBLEMS] + ([f"... and {more} more problems"] if more > 0 else [])
+    return "\n".join(shown)
 
 
 def _optional(fields: dict[str, yaml.Node], key: str, read: Callable[[yaml.Node], T | None], default: T) -> T:
@@ -108,6 +120,14 @@ def _optional(fields: dict[str, yaml.Node], key: str, read: Callable[[yaml.Node]
 
 
 def _schema(root: yaml.Node, problems: Problems) -> Schema | None:
+    keys = [k.value for k, _ in root.value if isinstance(k, yaml.ScalarNode)] \
+        if isinstance(root, yaml.MappingNode) else []
+    if keys and not any(k in TOP_KEYS or did_you_mean(str(k), TOP_KEYS, quiet=True) for k in keys):
+        # Another kind of file (/etc/passwd, say): one line, not one per key, and no key echoed. A
+        # spec with a misspelt key ('tabels') still hears which key and what it should be.
+        problems.add(root, f"not a schema-auditor spec: none of its {len(root.value)} top-level keys is a spec "
+                           "key (a spec has 'tables'; see schema/spec.schema.json)")
+        return None
     fields = {key: value for key, _, value in mapping_items(root, problems, "spec", TOP_KEYS)}
     if not isinstance(root, yaml.MappingNode):
         return None

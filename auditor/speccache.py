@@ -28,6 +28,7 @@ from typing import Any, Callable
 
 from auditor import __version__
 from auditor.gcpause import paused_collection
+from auditor.inputfile import read_input
 from auditor.model import (
     Attribute, CheckConstraint, Column, CompositeType, Domain, Enum, ExclusionConstraint, ForeignKey, Expr, Function,
     Grant, Index, Owner, Policy, PrimaryKey, Privileges, RangeType, Schema, Sequence, Table, Trigger, UniqueConstraint, View, interned_column)
@@ -109,7 +110,7 @@ def read_spec_file(path: str | Path) -> tuple[str, bytes]:
     """The cache key and the bytes of a spec file; SpecError (from the loader, saying why) when
     it cannot be read."""
     try:
-        data = Path(path).read_bytes()
+        data = read_input(path)
     except OSError:
         load_spec(path)  # raises SpecError with the reason, the usual way
         raise

@@ -13,6 +13,7 @@ from typing import Iterator
 
 import yaml
 
+from auditor.inputfile import read_input
 from auditor.sqlscan import containment_problem
 
 _SQL_WORD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -77,7 +78,7 @@ def compose_file(path: Path, problems: Problems, data: bytes | None = None) -> y
     """The YAML node tree of a file (``data``: its bytes, when already read), or None after
     recording why it could not be read."""
     try:
-        data = path.read_bytes() if data is None else data
+        data = read_input(path) if data is None else data
     except FileNotFoundError:
         problems.add(None, "file not found")
         return None

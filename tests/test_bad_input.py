@@ -729,3 +729,60 @@ def test_bad_files(path: Path, tmp_path: Path) -> None:
     assert result.err.startswith(f"{path}:{line}:"), result.err
     assert fragment in result.err, result.err
     assert not db.exists()
+
+
+def _not_a_regular_file(tmp_path: Path, kind: str) -> str:
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "pipe")  # opening it for reading would wait for a writer
+        return str(tmp_path / "pipe")
+    if kind == "too_big":
+        path = tmp_path / "big.yaml"
+        with path.open("wb") as file:
+            file.truncate(65 * 1024 * 1024)  # sparse: costs no disk
+        return str(path)
+    return "/dev/zero"  # reads forever
+
+
+# Each input file a user names, as the argv that names it ({} is the file).
+INPUT_FILE_ARGVS = {
+    "spec": ("audit", "--db", "{db}", "--spec", "{}"),
+    "config": ("audit", "--config", "{}"),
+    "plan": ("apply", "--yes", "--db", "{db}", "--plan", "{}"),
+    "expected_sql": ("audit", "--db", "{db}", "--expected-sql", "{}"),
+    "password_file": ("audit", "--config", "{config}"),
+}
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "too_big"])
+@pytest.mark.parametrize("role", list(INPUT_FILE_ARGVS))
+def test_an_input_that_is_not_a_regular_file_or_too_big_is_one_line_not_a_hang(
+        role: str, kind: str, tmp_path: Path, incident_db: Path) -> None:
+    """``--spec /dev/zero`` read until memory ran out and a FIFO blocked forever; each input file is
+    now read only when it is a regular file of at most 64 MiB."""
+    path = _not_a_regular_file(tmp_path, kind)
+    config = tmp_path / "config.yaml"
+    config.write_text(f"spec: {SPEC}\ndatabases:\n  app:\n    url: postgresql://app@127.0.0.1:1/app\n"
+                      f"    password_file: {path}\n")
+    before = sqlite_state(incident_db)
+    argv = [a.format(path, db=f"sqlite:///{incident_db}", config=config) for a in INPUT_FILE_ARGVS[role]]
+    result = run_process(*argv, cwd=tmp_path)
+    lines = assert_error_exit(result)
+    assert len(lines) == 1 and result.out == "", (lines, result.out)
+    reason = "larger than 64 MiB" if kind == "too_big" else "not a regular file (a device, FIFO or socket)"
+    assert reason in lines[0] and path in lines[0], lines[0]
+    assert sqlite_state(incident_db) == before
+
+
+def test_a_file_that_is_not_a_spec_is_one_line_that_echoes_none_of_it(tmp_path: Path, incident_db: Path) -> None:
+    """A passwd-like file given as the spec: one line, not one per line of the file quoting it."""
+    spec = tmp_path / "shadow"
+    spec.write_text("".join(f"user{i}:$6$hash{i}secret:19000:0:99999:7:::\n" for i in range(40)))
+    lines = assert_error_exit(run_cli("audit", "--db", str(incident_db), "--spec", str(spec)))
+    assert lines == [f"{spec}:1:1: not a schema-auditor spec: none of its 40 top-level keys is a spec key "
+                     "(a spec has 'tables'; see schema/spec.schema.json) (fix the spec and run again)"]
+
+
+def test_a_spec_with_many_problems_lists_twenty_and_counts_the_rest(write_spec, incident_db: Path) -> None:
+    spec = write_spec("tables:\n" + "".join(f"  t{i}:\n    colums: {{id: integer}}\n" for i in range(30)))
+    lines = assert_error_exit(run_cli("audit", "--db", str(incident_db), "--spec", spec))
+    assert len(lines) == 21 and lines[-1].startswith("... and "), lines
