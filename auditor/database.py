@@ -76,8 +76,11 @@ def _engine(url: URL, readonly: bool) -> Engine:
             # compiling them took longer than running them (0.3 s a query at 20,000 tables).
             # default_transaction_read_only: every transaction of the session is read-only, even
             # one a query text begins after a COMMIT of its own.
-            connect_args["options"] = (f"-c statement_timeout={AUDIT_STATEMENT_TIMEOUT_SECONDS * 1000} -c jit=off "
-                                       "-c default_transaction_read_only=on")
+            # The URL's own options (a search_path, say) come first: for a setting given twice the
+            # last wins, so they cannot turn read-only off, and are not lost.
+            connect_args["options"] = " ".join([*_url_options(url), (
+                f"-c statement_timeout={AUDIT_STATEMENT_TIMEOUT_SECONDS * 1000} -c jit=off "
+                "-c default_transaction_read_only=on")])
         engine = create_engine(url, connect_args=connect_args)
     except NoSuchModuleError as exc:
         raise ConfigError(f"no driver for {redact_url(url)}: {exc}", "install psycopg[binary]") from None
@@ -87,6 +90,12 @@ def _engine(url: URL, readonly: bool) -> Engine:
     # with. Under read committed each saw the latest commit, so DDL another session committed
     # midway (a column added and indexed) showed in the index rows but not the column rows.
     return engine.execution_options(postgresql_readonly=True, isolation_level="REPEATABLE READ")
+
+
+def _url_options(url: URL) -> list[str]:
+    """The ``options`` query parameter(s) of a Postgres URL (libpq's command-line settings)."""
+    value = url.query.get("options", ())
+    return [value] if isinstance(value, str) else list(value)
 
 
 def hot_journal(url: URL) -> Path | None:

@@ -6,6 +6,7 @@ import json
 import os
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
@@ -99,6 +100,23 @@ def test_a_version_query_cannot_write_on_postgres(pg_url: str) -> None:
     ok = run_cli("audit", "--db", pg_url, "--spec", SPEC, "--version-query",
                  "SELECT max(version) FROM schema_version WHERE 'a%' LIKE 'a%'", "--format", "json")
     assert json.loads(ok.out)["databases"][0]["version"]["recorded"] == "3", ok.out  # a plain query still reads
+
+
+def test_the_urls_own_options_are_kept_and_cannot_turn_read_only_off(pg_url: str) -> None:
+    """``?options=-c search_path=... -c default_transaction_read_only=off``: the audit keeps the
+    search_path (it was silently dropped) and stays read-only (the audit's settings come last)."""
+    db = LiveDb(pg_url, "postgresql")
+    build_incident_database(pg_url)
+    db.execute("CREATE SCHEMA other", "CREATE TABLE other.victims (id int)")
+    options = quote("-c search_path=other,public -c default_transaction_read_only=off")
+    url = f"{pg_url}?options={options}"
+    settings = "SELECT current_setting('search_path') || '/' || current_setting('default_transaction_read_only')"
+    result = run_cli("audit", "--db", url, "--spec", SPEC, "--version-query", settings, "--format", "json")
+    assert json.loads(result.out)["databases"][0]["version"]["recorded"] == "other,public/on", result.out
+    write = run_cli("audit", "--db", url, "--spec", SPEC, "--version-query",
+                    "WITH w AS (INSERT INTO victims VALUES (1) RETURNING id) SELECT count(*) FROM w", "--format", "json")
+    assert json.loads(write.out)["databases"][0]["version"]["status"] == "version_unknown", write.out
+    assert db.query("SELECT count(*) FROM other.victims") == [(0,)]
 
 
 SQLITE_ESCAPES = [
