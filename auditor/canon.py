@@ -612,6 +612,8 @@ def normalize_schema(schema: Schema, dialect: Dialect) -> Schema:
     extensions = schema.extensions
     if extensions is not None:
         extensions = tuple(sorted(set(extensions) - set(dialect.builtin_extensions)))
+    extension_schemas = tuple(sorted(pair for pair in set(schema.extension_schemas)
+                                     if pair[0] not in dialect.builtin_extensions)) if dialect.has_extensions else ()
     # What the engine does not have is not compared there: one spec serves SQLite and Postgres.
     normalized = replace(
         schema,
@@ -621,6 +623,7 @@ def normalize_schema(schema: Schema, dialect: Dialect) -> Schema:
                     for v in schema.views),
         sequences=tuple(normalize_sequence(q, dialect) for q in schema.sequences if dialect.has_sequences),
         extensions=extensions if dialect.has_extensions else None,
+        extension_schemas=extension_schemas,
         functions=_functions(schema, dialect),
         domains=tuple(normalize_domain(d, dialect) for d in schema.domains if dialect.has_user_types),
         composite_types=tuple(normalize_composite(c, dialect) for c in schema.composite_types

@@ -75,6 +75,7 @@ KINDS: dict[str, str] = {
     "sequence_mismatch": ERROR,
     "missing_extension": ERROR,
     "extra_extension": WARNING,
+    "extension_schema_mismatch": ERROR,
     "missing_function": ERROR,
     "extra_function": WARNING,
     "function_mismatch": ERROR,
@@ -254,6 +255,7 @@ def diff_schemas(expected: Schema, actual: Schema, ignore: tuple[str, ...] = (),
     items += _diff_sequences(expected.sequences, actual.sequences)
     if expected.extensions is not None:
         items += _diff_extensions(expected.extensions, actual.extensions or ())
+        items += _diff_extension_schemas(expected.extension_schemas, actual.extension_schemas)
     items += diff_functions(expected.functions, actual.functions)
     items += diff_privileges(expected.privileges, actual.privileges)
     return [item for item in items if not is_ignored(item, patterns)]
@@ -622,6 +624,16 @@ def _diff_extensions(want: tuple[str, ...], have: tuple[str, ...]) -> Iterator[D
     for name in have:
         if name not in want:
             yield DriftItem("extra_extension", None, name, None, None, name, f"extension {name} is not in the spec")
+
+
+def _diff_extension_schemas(want: tuple[tuple[str, str], ...],
+                            have: tuple[tuple[str, str], ...]) -> Iterator[DriftItem]:
+    """An installed extension in another schema than the spec says (one not installed is missing)."""
+    installed = dict(have)
+    for name, schema in want:
+        if name in installed and installed[name] != schema:
+            yield DriftItem("extension_schema_mismatch", None, name, None, schema, installed[name],
+                            f"extension {name} is in schema {installed[name]}, spec says {schema}")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -364,6 +364,9 @@ class Schema:
     range_types: tuple[RangeType, ...] = ()
     # Grants and owners (Postgres), compared only when asked (``privileges: true``); None: not compared.
     privileges: Privileges | None = None
+    # (extension, schema) pairs: of a spec, the extensions whose schema it says (the others may be
+    # in any); of a live database, every installed one. Postgres.
+    extension_schemas: tuple[tuple[str, str], ...] = ()
 
     def table(self, key: str) -> Table | None:
         """The table whose key is ``key``, if any."""
@@ -383,7 +386,8 @@ def fingerprint(schema: Schema) -> str:
     A reviewed plan records it, so apply can tell that the database changed since."""
     tables = sorted(schema.tables, key=lambda t: t.key)
     digest = hashlib.sha256(repr((tables, sorted(map(repr, (*schema.enums, *schema.views, *schema.sequences))),
-                                  sorted(schema.extensions or ()), sorted(map(repr, schema.functions)),
+                                  sorted(schema.extensions or ()), sorted(schema.extension_schemas),
+                                  sorted(map(repr, schema.functions)),
                                   sorted(map(repr, (*schema.domains, *schema.composite_types, *schema.range_types))))).encode())
     return digest.hexdigest()
 

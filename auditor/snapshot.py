@@ -77,6 +77,14 @@ def snapshot_source(source: ExpectedSource, version: VersionSource | None = None
     return write_spec(schema, dialect, header)
 
 
+def _extensions(schema: Schema, dialect: Dialect) -> list[object]:
+    """Each extension's name; with its schema where that is not the default one (a bare name
+    matches the extension in any schema)."""
+    schemas = dict(schema.extension_schemas)
+    return [name if schemas.get(name, dialect.default_schema) == dialect.default_schema
+            else {"name": name, "schema": schemas[name]} for name in schema.extensions or ()]
+
+
 def write_spec(schema: Schema, dialect: Dialect, header: str = "") -> str:
     """The spec (YAML text) describing ``schema``, a canonical schema of ``dialect``."""
     doc: dict[str, Any] = {}
@@ -85,7 +93,7 @@ def write_spec(schema: Schema, dialect: Dialect, header: str = "") -> str:
     if schema.schemas:
         doc["schemas"] = list(schema.schemas)
     if schema.extensions:
-        doc["extensions"] = list(schema.extensions)
+        doc["extensions"] = _extensions(schema, dialect)
     if schema.enums:
         doc["enums"] = {_key(e.schema, e.name, dialect): list(e.values) for e in schema.enums}
     if schema.range_types:

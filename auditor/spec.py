@@ -99,6 +99,29 @@ def load_spec(path: str | Path, data: bytes | None = None) -> Schema:
     return schema
 
 
+EXTENSION_KEYS = ("name", "schema")
+
+
+def _extensions(node: yaml.Node, problems: Problems) -> list[tuple[str, str | None]]:
+    """``extensions:``: names (installed in any schema), or ``{name: N, schema: S}`` (in S)."""
+    if not isinstance(node, yaml.SequenceNode):
+        return [(name, None) for name in string_list(node, problems, "extensions", True)]
+    found: list[tuple[str, str | None]] = []
+    for item in node.value:
+        if not isinstance(item, yaml.MappingNode):
+            name = scalar(item, problems, "extensions")
+            found += [(name, None)] if name is not None else []
+            continue
+        fields = {key: value for key, _, value in mapping_items(item, problems, "extension", EXTENSION_KEYS)}
+        if "name" not in fields:
+            problems.add(item, "an extension needs a 'name'")
+            continue
+        name = scalar(fields["name"], problems, "extension name")
+        schema = scalar(fields["schema"], problems, "extension schema") if "schema" in fields else None
+        found += [(name, schema)] if name is not None else []
+    return found
+
+
 MAX_LISTED_PROBLEMS = 20
 
 
@@ -136,6 +159,7 @@ def _schema(root: yaml.Node, problems: Problems) -> Schema | None:
     tables = [t for name, key_node, body in mapping_items(fields.get("tables", root), problems, "tables")
               if (t := _table(name, key_node, body, problems)) is not None] if "tables" in fields else []
     version = fields.get("version")
+    extensions = _extensions(fields["extensions"], problems) if "extensions" in fields else None
     schema = Schema(
         tables=tuple(tables),
         version=None if version is None or is_null(version) else scalar(version, problems, "version"),
@@ -143,8 +167,8 @@ def _schema(root: yaml.Node, problems: Problems) -> Schema | None:
         enums=tuple(_enums(fields["enums"], problems)) if "enums" in fields else (),
         views=tuple(_views(fields["views"], problems)) if "views" in fields else (),
         sequences=tuple(_sequences(fields["sequences"], problems)) if "sequences" in fields else (),
-        extensions=tuple(string_list(fields["extensions"], problems, "extensions", True))
-        if "extensions" in fields else None,
+        extensions=tuple(name for name, _ in extensions) if extensions is not None else None,
+        extension_schemas=tuple((name, nsp) for name, nsp in extensions or () if nsp is not None),
         schemas=tuple(string_list(fields["schemas"], problems, "schemas", True)) if "schemas" in fields else None,
         functions=tuple(read_functions(fields["functions"], problems)) if "functions" in fields else (),
         domains=tuple(read_domains(fields["domains"], problems)) if "domains" in fields else (),
@@ -664,7 +688,8 @@ def json_schema() -> dict[str, object]:
         "version": {"type": ["string", "integer", "number"]},
         "schemas": {"type": "array", "items": text, "description": "the schemas the spec manages"},
         "ignore": {"type": "array", "items": text},
-        "extensions": {"type": "array", "items": text},
+        "extensions": {"type": "array", "items": {"oneOf": [text, strict({"name": text, "schema": text}, ("name",))]},
+                       "description": "a name (installed in any schema), or name and schema"},
         "enums": keyed(names),
         "sequences": keyed({"oneOf": [{"type": "null"}, strict(sequence_fields)]}),
         "views": keyed({"oneOf": [text, strict({"definition": text, "materialized": flag}, ("definition",))]}),

@@ -188,5 +188,6 @@ def _fk(fk: ForeignKey, ref_table: str) -> ForeignKey:
 def database_wide(spec: Schema, live: Schema) -> tuple[Schema, Schema]:
     """(expected, actual) of what a tenant database holds once, not per tenant: its extensions.
     Both manage no schema, so that reading them again (after apply) reads no table."""
-    return (Schema(extensions=spec.extensions, schemas=(), ignore=spec.ignore, version=spec.version),
-            Schema(extensions=live.extensions, schemas=()))
+    return (Schema(extensions=spec.extensions, extension_schemas=spec.extension_schemas, schemas=(),
+                   ignore=spec.ignore, version=spec.version),
+            Schema(extensions=live.extensions, extension_schemas=live.extension_schemas, schemas=()))

@@ -32,10 +32,11 @@ def _schemas(url: str) -> list[str]:
 # range types, operators or other user-defined types (issue 15). Strict: once one rebuilds, the
 # test fails until it is taken off this list.
 CANNOT_REBUILD_YET = {
+    "postgrest_fixtures_postgres": "two views select from themselves (made by CREATE OR REPLACE over a first "
+                                   "version): rebuilding one needs a stub with its column types first, as pg_dump "
+                                   "writes, and the spec holds no view's columns",
     "danbooru_postgres": "an operator (~<<), an index's statistics target and its serials' sequence options "
                          "are not in the spec",
-    "postgrest_fixtures_postgres": "an extension (isn) is installed in schema extensions, which the spec does not "
-                                   "say (its domains, composite types and the functions that take them rebuild)",
 }
 
 

@@ -181,6 +181,8 @@ ENUM_SETUP = (
 SEQUENCE_SETUP = (spec("version: 1\n", "version: 1\nsequences:\n  invoice_number: {start: 1000}\n"),
                   sql("CREATE SEQUENCE invoice_number START 1000"))
 EXTENSION_SETUP = (spec("version: 1\n", "version: 1\nextensions: [pg_trgm]\n"), sql("CREATE EXTENSION pg_trgm"))
+EXTENSION_SCHEMA_SETUP = (spec("version: 1\n", "version: 1\nextensions: [{name: pg_trgm, schema: ext}]\n"),
+                          sql("CREATE SCHEMA ext", "CREATE EXTENSION pg_trgm SCHEMA ext"))
 FUNCTION_SQL = "CREATE FUNCTION order_total(u integer) RETURNS numeric LANGUAGE sql STABLE AS 'SELECT sum(total) FROM orders WHERE user_id = u'"
 FUNCTION_SETUP = (spec("version: 1\n", f"version: 1\nfunctions:\n  - {FUNCTION_SQL}\n"), sql(FUNCTION_SQL))
 DOMAIN_SETUP = (spec("version: 1\n", "version: 1\ndomains:\n  positive: {type: 'numeric(10,2)', default: 1, "
@@ -337,6 +339,8 @@ CASES = [
     Case("sequence_type_spec", "sequence_mismatch", "invoice_number", None, edit("{start: 1000}", "{start: 1000, type: integer}"), "ALTER SEQUENCE public.invoice_number AS integer INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1000 NO CYCLE", setup=SEQUENCE_SETUP, only=PG_ONLY, destructive=True),
     Case("missing_extension", "missing_extension", "pg_trgm", None, EXTENSION_SETUP[0], "CREATE EXTENSION IF NOT EXISTS pg_trgm", only=PG_ONLY),
     Case("extra_extension", "extra_extension", "hstore", None, sql("CREATE EXTENSION hstore"), "DROP EXTENSION IF EXISTS hstore", destructive=True, setup=EXTENSION_SETUP, only=PG_ONLY),
+    Case("extension_schema_mismatch", "extension_schema_mismatch", "pg_trgm", None, sql("ALTER EXTENSION pg_trgm SET SCHEMA public"), "ALTER EXTENSION pg_trgm SET SCHEMA ext", destructive=True, setup=EXTENSION_SCHEMA_SETUP, only=PG_ONLY),
+    Case("missing_extension_in_schema", "missing_extension", "pg_trgm", None, EXTENSION_SCHEMA_SETUP[0], ("CREATE SCHEMA IF NOT EXISTS ext", "CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA ext"), only=PG_ONLY),
     # Functions and procedures.
     Case("missing_function", "missing_function", "order_total(integer)", None, FUNCTION_SETUP[0], "CREATE OR REPLACE FUNCTION order_total(u integer)", only=PG_ONLY),
     Case("extra_function", "extra_function", "order_total(integer)", None, FUNCTION_SETUP[1], "DROP FUNCTION IF EXISTS public.order_total(integer)", destructive=True, only=PG_ONLY),

@@ -142,3 +142,54 @@ def test_types_are_created_after_the_types_and_tables_they_are_made_of(pg_url: s
     db, _ = _built(pg_url, tmp_path, TYPES_SPEC)
     db.execute("INSERT INTO accounts VALUES (1, 'ada', ROW(1, 2))")
     assert db.query("SELECT account_name(a::account_row) FROM accounts AS a") == [("ada",)]
+
+
+VIEWS_SPEC = """
+schemas: [public, reports]
+tables:
+  orders:
+    columns: {id: {type: integer, primary_key: true}, total: numeric}
+views:
+  # Each reads the one below it; by name (public before reports, a before z) they come the other way.
+  a_top: SELECT count(*) AS n FROM reports.z_middle
+  reports.z_middle: SELECT id FROM reports.big_orders WHERE id > 0
+  reports.big_orders: SELECT id, total FROM orders WHERE total > 100
+"""
+
+
+def test_views_are_created_after_the_views_they_select_from(pg_url: str, tmp_path: Path) -> None:
+    """Postgres binds a view's query when it is made: a view reading another view (in another
+    schema, say) waits for it, whatever their names."""
+    db, _ = _built(pg_url, tmp_path, VIEWS_SPEC)
+    db.execute("INSERT INTO orders VALUES (1, 50), (2, 500)")
+    assert db.query("SELECT n FROM a_top") == [(1,)]
+
+
+EXTENSION_SPEC = """
+schemas: [public, extensions]
+extensions: [{name: citext, schema: extensions}, pg_trgm]
+domains:
+  email: {type: extensions.citext}
+tables:
+  users:
+    columns: {id: {type: integer, primary_key: true}, email: email}
+"""
+
+
+def test_an_extension_goes_into_the_schema_the_spec_says_before_what_uses_it(pg_url: str, tmp_path: Path) -> None:
+    """``{name: citext, schema: extensions}``: made in that schema (made first) before the domain of
+    its type; moved there when it is elsewhere; a snapshot says where an extension is."""
+    db, spec = _built(pg_url, tmp_path, EXTENSION_SPEC)
+    assert db.query("SELECT e.extname, n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+                    "WHERE e.extname <> 'plpgsql' ORDER BY 1") == [("citext", "extensions"), ("pg_trgm", "public")]
+    snap = run_cli("snapshot", "--db", pg_url, "--schema", "public", "--schema", "extensions")
+    assert "extensions:\n- {name: citext, schema: extensions}\n- pg_trgm\n" in snap.out, snap.out
+    db.execute("DROP DOMAIN email CASCADE", "ALTER EXTENSION citext SET SCHEMA public")
+    drift = json.loads(run_cli("audit", "--db", pg_url, "--spec", str(spec), "--format", "json").out)
+    assert ("extension_schema_mismatch", "citext", "extensions", "public") in [
+        (d["kind"], d["table"], d["expected"], d["actual"]) for d in drift["databases"][0]["drift"]]
+    plan = run_cli("plan", "--db", pg_url, "--spec", str(spec)).out
+    assert "ALTER EXTENSION citext SET SCHEMA extensions;" in plan and "BACKWARD_INCOMPATIBLE" in plan, plan
+    healed = run_cli("apply", "--yes", "--allow-hazards", "all", "--db", pg_url, "--spec", str(spec))
+    assert healed.code == 0, healed.err + healed.out
+    assert _audit(db, spec) == (0, [])

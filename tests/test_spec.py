@@ -94,7 +94,8 @@ def test_the_readme_spec_example_is_valid_and_complete(tmp_path) -> None:
     assert invoices.inherits == ("documents",)
     assert not next(fk for fk in table.foreign_keys if fk.name == "fk_jobs_legacy").validated
     assert table.renamed_from == "jobs" and table.column("code").renamed_from == "ref"
-    assert [e.name for e in schema.enums] == ["job_status"] and schema.extensions == ("pg_trgm",)
+    assert [e.name for e in schema.enums] == ["job_status"] and schema.extensions == ("pg_trgm", "citext")
+    assert schema.extension_schemas == (("citext", "extensions"),)
     assert [(f.schema, f.signature, f.kind) for f in schema.functions] == [
         (None, "touch_updated_at()", "function"), ("audit", "add(integer, integer)", "function")]
     assert {v.materialized for v in schema.views} == {True, False}

@@ -148,7 +148,8 @@ WHERE n.nspname = ANY(%(schemas)s)
                   AND dep.objid = c.oid AND dep.deptype IN ('a', 'i', 'e'))
 ORDER BY 1, 2"""
 
-_EXTENSIONS_SQL = "SELECT extname FROM pg_extension ORDER BY 1"
+_EXTENSIONS_SQL = """
+SELECT e.extname, n.nspname FROM pg_extension AS e JOIN pg_namespace AS n ON n.oid = e.extnamespace ORDER BY 1"""
 
 # Functions and procedures (aggregates are not compared), as the server writes their statements;
 # not those an extension owns, nor those made as part of another object (a range type's
@@ -258,6 +259,7 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ("public",)) -> Sch
                 Trigger(name, enabled=TRIGGER_ENABLED_CODES.get(enabled, "origin"), sql=definition))
     for row in conn.exec_driver_sql(_POLICIES_SQL, params):
         _add_policy(tables, row)
+    extensions = conn.exec_driver_sql(_EXTENSIONS_SQL).all()
     return Schema(
         tables=tuple(Table(name=table, schema=nsp, **parts) for (nsp, table), parts in tables.items()),
         enums=tuple(Enum(name, nsp, tuple(values))
@@ -265,7 +267,8 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ("public",)) -> Sch
         views=tuple(View(name, nsp, raw_expr(definition), materialized)  # type: ignore[arg-type]
                     for nsp, name, materialized, definition in conn.exec_driver_sql(_VIEWS_SQL, params)),
         sequences=tuple(Sequence(name, nsp, *rest) for nsp, name, *rest in conn.exec_driver_sql(_SEQUENCES_SQL, params)),
-        extensions=tuple(name for (name,) in conn.exec_driver_sql(_EXTENSIONS_SQL)),
+        extensions=tuple(name for name, _ in extensions),
+        extension_schemas=tuple((name, nsp) for name, nsp in extensions),
         functions=tuple(Function(name, nsp, tuple(types), "procedure" if kind == "p" else "function", sql=definition)
                         for nsp, name, kind, definition, types in conn.exec_driver_sql(_FUNCTIONS_SQL, params)),
         **user_types,  # type: ignore[arg-type]

@@ -82,6 +82,9 @@ STATEMENT_HAZARDS: dict[str, tuple[str, ...]] = {
     "alter_sequence": (MAY_FAIL_ON_EXISTING_DATA,),  # ALTER SEQUENCE: fails if the current value is out of bounds
     "drop_sequence": (DELETES_DATA, BACKWARD_INCOMPATIBLE),  # DROP SEQUENCE: its current value goes
     "create_extension": (),  # CREATE EXTENSION
+    # ALTER EXTENSION ... SET SCHEMA: SQL naming its objects by the old schema (or finding them on
+    # the search_path there) no longer finds them
+    "move_extension": (BACKWARD_INCOMPATIBLE,),
     "drop_extension": (DELETES_DATA, BACKWARD_INCOMPATIBLE),  # DROP EXTENSION
     # Functions and procedures
     "function_settings": (),  # SET LOCAL check_function_bodies = off, for the plan's transaction

@@ -17,16 +17,55 @@ def in_phase_order(statements: list[Statement], actual: Schema, expected: Schema
     (in ``expected``) is created before its partitions and children."""
     drops = drop_order(actual) if any(s.phase == "drop_tables" for s in statements) else {}
     creates = create_order(expected) if expected is not None and any(map(is_child, expected.tables)) else {}
+    views = view_order(expected) if expected is not None and any(s.phase == "create_views" for s in statements) else {}
+    after_views = 1 + max(views.values(), default=0)
 
     def rank(s: Statement) -> int:
         if s.phase == "drop_tables":
             return drops.get(s.fixes.table_key, 0)
+        if s.phase == "create_views":  # a function bound to a view comes once every view is there
+            return views.get(s.fixes.table_key, after_views)
         return creates.get(s.fixes.table_key, 0) if s.phase == "create_tables" else 0
 
     # Stable sort: drift order within a phase, but for those two orders.
     ordered = sorted(statements, key=lambda s: (_RANK[s.phase], rank(s)))
     seen: set[str] = set()  # e.g. two new tables in one new schema: CREATE SCHEMA once
     return [s for s in ordered if s.manual or not (s.sql in seen or seen.add(s.sql))]  # type: ignore[func-returns-value]
+
+
+def relations_read(canon: str) -> set[str]:
+    """The relations (``name`` and ``schema.name``, unqualified ones taken as in ``public``) a
+    canonical query or body names; none where the canonical form is not a parse tree."""
+    from auditor.dialects.pgfunctions import dict_nodes
+
+    found: set[str] = set()
+    for node in dict_nodes(canon):
+        var = node.get("RangeVar", node)  # an INSERT's, UPDATE's or DELETE's own relation is bare
+        if isinstance(var, dict) and "relname" in var:
+            found.update({var["relname"], f"{var.get('schemaname', 'public')}.{var['relname']}"})
+    return found
+
+
+def view_order(expected: Schema) -> dict[str, int]:
+    """View key -> its depth over the views it selects from (0: it reads none), so that a view is
+    created after them (Postgres binds a view's query when it is created; cycles: any order)."""
+    keys = {v.key for v in expected.views}
+    reads = {v.key: sorted(r for r in relations_read(v.definition.canon) if r in keys and r != v.key)
+             for v in expected.views}
+    depth: dict[str, int] = {}
+    for root in (key for key in reads if key not in depth):
+        stack, on_path = [root], {root}
+        while stack:  # depth first without recursion, as drop_order
+            key = stack[-1]
+            pending = [r for r in reads[key] if r not in depth and r not in on_path]
+            if pending:
+                stack.append(pending[0])
+                on_path.add(pending[0])
+                continue
+            stack.pop()
+            on_path.discard(key)
+            depth[key] = 1 + max((depth[r] for r in reads[key] if r in depth), default=-1)
+    return depth
 
 
 def create_order(expected: Schema) -> dict[str, int]:

@@ -53,6 +53,7 @@ BUILDERS: dict[str, Builder] = {
     "sequence_mismatch": objects.sequence_mismatch,
     "missing_extension": objects.missing_extension,
     "extra_extension": objects.extra_extension,
+    "extension_schema_mismatch": objects.extension_schema,
     "missing_function": functions.missing_function,
     "extra_function": functions.extra_function,
     "function_mismatch": functions.function_mismatch,

@@ -21,6 +21,7 @@ from auditor.plan.builders.objects import create_schema
 from auditor.plan.builders.types import types_made_after_tables
 from auditor.plan.hazard_table import hazards_of
 from auditor.plan.model import Context, Statement, drop_then_add
+from auditor.plan.order import relations_read
 from auditor.plan.sql import qualified_sql
 
 # Off for the rest of the plan's transaction: bodies are checked when they run, not when made.
@@ -46,24 +47,12 @@ def _phase(function: Function, expected: Schema) -> str:
     named = set(re.findall(r"[a-z_][a-z0-9_$.]*", " ".join((*function.arguments, function.returns or "",
                                                               function.parameters))))
     if function.atomic:
-        named |= _relations_read(function.body.canon)
+        named |= relations_read(function.body.canon)
     views = {key for v in expected.views for key in (v.key, v.name)}
     if views & named:
         return "create_views"
     tables = {key for t in expected.tables for key in (t.key, t.name)} | types_made_after_tables(expected)
     return "create_table_functions" if function.atomic or tables & named else "create_functions"
-
-
-def _relations_read(canon: str) -> set[str]:
-    """The relations (``name`` and ``schema.name``) a canonical body's statements read."""
-    from auditor.dialects.pgfunctions import dict_nodes
-
-    found: set[str] = set()
-    for node in dict_nodes(canon):
-        var = node.get("RangeVar", node)  # an INSERT's, UPDATE's or DELETE's own relation is bare
-        if isinstance(var, dict) and "relname" in var:
-            found.update({var["relname"], f"{var.get('schemaname', 'public')}.{var['relname']}"})
-    return found
 
 
 def create_function(item: DriftItem, function: Function, ctx: Context) -> list[Statement]:

@@ -12,11 +12,13 @@ from auditor.plan.model import Context, Statement, manual, with_hazards
 from auditor.plan.sql import do_block, do_if, literal, qualified_sql
 
 
-def create_schema(item: DriftItem, schema: str | None, dialect: Dialect) -> list[Statement]:
-    """CREATE SCHEMA for an object in a namespace that may not exist yet (plan keeps one of each)."""
+def create_schema(item: DriftItem, schema: str | None, dialect: Dialect,
+                  phase: str = "create_types") -> list[Statement]:
+    """CREATE SCHEMA for an object in a namespace that may not exist yet (plan keeps one of each,
+    the earliest)."""
     if not schema or schema == dialect.default_schema or not dialect.has_schemas:
         return []
-    return [Statement(f"CREATE SCHEMA IF NOT EXISTS {dialect.quote(schema)}", item, "create_types",
+    return [Statement(f"CREATE SCHEMA IF NOT EXISTS {dialect.quote(schema)}", item, phase,
                       hazards_of("create_schema"))]
 
 
@@ -136,9 +138,25 @@ def sequence_mismatch(item: DriftItem, ctx: Context) -> list[Statement]:
 
 
 def missing_extension(item: DriftItem, ctx: Context) -> list[Statement]:
-    """CREATE EXTENSION IF NOT EXISTS."""
-    return [Statement(f"CREATE EXTENSION IF NOT EXISTS {ctx.dialect.quote(item.table)}", item, "create_extensions",
-                      hazards_of("create_extension"))]
+    """CREATE EXTENSION IF NOT EXISTS, in the schema the spec says (made first) if it says one."""
+    schema = dict(ctx.expected.extension_schemas).get(item.table)
+    if schema is None:
+        return [Statement(f"CREATE EXTENSION IF NOT EXISTS {ctx.dialect.quote(item.table)}", item,
+                          "create_extensions", hazards_of("create_extension"))]
+    # Its schema first, in this phase: the types and tables made later may use its objects.
+    return [*create_schema(item, schema, ctx.dialect, "create_extensions"),
+            Statement(f"CREATE EXTENSION IF NOT EXISTS {ctx.dialect.quote(item.table)} WITH SCHEMA "
+                      f"{ctx.dialect.quote(schema)}", item, "create_extensions", hazards_of("create_extension"))]
+
+
+def extension_schema(item: DriftItem, ctx: Context) -> list[Statement]:
+    """ALTER EXTENSION ... SET SCHEMA (the server refuses an extension that is not relocatable)."""
+    assert item.expected is not None
+    move = hazards_of("move_extension")  # the schema it needs is part of the move: run with it or not at all
+    return [*(with_hazards(s, *move) for s in create_schema(item, item.expected, ctx.dialect, "create_extensions")),
+            Statement(f"ALTER EXTENSION {ctx.dialect.quote(item.table)} SET SCHEMA {ctx.dialect.quote(item.expected)}",
+                      item, "create_extensions", move)]
+
 
 
 def extra_extension(item: DriftItem, ctx: Context) -> list[Statement]:
