@@ -694,7 +694,9 @@ def _triggers_and_policies(table: Table, names: frozenset[str], dialect: Dialect
     from auditor.dialects.triggers import canonical_trigger
 
     rls = dialect.has_row_security
-    return {"triggers": tuple(sorted((canonical_trigger(t, dialect) for t in table.triggers), key=lambda t: t.name)),
+    columns = frozenset(c.name for c in table.columns)
+    return {"triggers": tuple(sorted((canonical_trigger(t, dialect, columns) for t in table.triggers),
+                                     key=lambda t: t.name)),
             "policies": tuple(sorted((_policy(p, names, dialect) for p in table.policies), key=lambda p: p.name))
             if rls else (),
             "row_security": table.row_security and rls, "force_row_security": table.force_row_security and rls}

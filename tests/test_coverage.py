@@ -58,6 +58,14 @@ POSTGRES_CASES = [
                       "WITH (connect = false, slot_name = NONE)"], {"subscription": 1}),
     ("event_trigger", [EVENT_FUNCTION, "CREATE EVENT TRIGGER ddl_watch ON ddl_command_start EXECUTE FUNCTION on_ddl()"],
      {"event_trigger": 1}),
+    ("materialized_view_index", ["CREATE MATERIALIZED VIEW item_ids AS SELECT id FROM items",
+                                 "CREATE UNIQUE INDEX item_ids_id ON item_ids (id)"], {"materialized_view_index": 1}),
+    ("index_comment", ["CREATE INDEX items_note ON items (note)", "COMMENT ON INDEX items_note IS 'for search'"],
+     {"index_comment": 1}),
+    ("column_storage", ["ALTER TABLE items ALTER COLUMN note SET STORAGE PLAIN"], {"column_storage": 1}),
+    # The sequence is compared (an extra one here); its OWNED BY link is not. serial's is the column's type.
+    ("sequence_owned_by", ["CREATE SEQUENCE item_numbers", "ALTER SEQUENCE item_numbers OWNED BY items.id",
+                           "CREATE TABLE counters (id serial PRIMARY KEY, n bigserial)"], {"sequence_owned_by": 1}),
     # A schema the audit does not read; what is inside it is not counted on its own.
     ("unmanaged_schema", ["CREATE SCHEMA archive", "CREATE FUNCTION archive.old() RETURNS int LANGUAGE sql "
                           "AS 'SELECT 1'", "CREATE TABLE archive.old_items (id int)"], {"unmanaged_schema": 1}),

@@ -75,6 +75,8 @@ CASES = [
     ("pg_default_uuid_cast", PG, """CREATE TABLE t (u uuid DEFAULT '00000000-0000-0000-0000-000000000000'::uuid)""", """columns: {u: {type: uuid, default: "'00000000-0000-0000-0000-000000000000'::uuid"}}"""),
     ("pg_default_current_user", PG, """CREATE TABLE t (who name DEFAULT CURRENT_USER)""", """columns: {who: {type: name, default: "CURRENT_USER"}}"""),
     ("pg_default_nextval", PG, """CREATE SEQUENCE s; CREATE TABLE t (n bigint DEFAULT nextval('s'))""", """{sequences: {s: {start: 1}}, tables: {t: {columns: {n: {type: bigint, default: "nextval('s')"}}}}}"""),
+    ("pg_owned_sequence_domain_column", PG, """CREATE DOMAIN uint AS bigint; CREATE SEQUENCE t_id_seq; CREATE TABLE t (id uint NOT NULL DEFAULT nextval('t_id_seq') PRIMARY KEY); ALTER SEQUENCE t_id_seq OWNED BY t.id""", """{domains: {uint: {type: bigint}}, sequences: {t_id_seq: {}}, tables: {t: {columns: {id: {type: uint, primary_key: true, default: "nextval('t_id_seq')"}}}}}"""),
+    ("pg_owned_sequence_other_name", PG, """CREATE SEQUENCE ids; CREATE TABLE t (id bigint NOT NULL DEFAULT nextval('ids') PRIMARY KEY); ALTER SEQUENCE ids OWNED BY t.id""", """{sequences: {ids: {}}, tables: {t: {columns: {id: {type: bigint, primary_key: true, default: "nextval('ids')"}}}}}"""),
     ("pg_default_greatest", PG, """CREATE TABLE t (n integer DEFAULT GREATEST(1, 2))""", """columns: {n: {type: integer, default: "GREATEST(1, 2)"}}"""),
     # --- Postgres: typed literals in checks -------------------------------------------------------
     ("pg_check_numeric_cast", PG, """CREATE TABLE t (n numeric CHECK (n >= '1'::numeric))""", """columns: {n: {type: numeric, check: "n >= '1'::numeric"}}"""),
@@ -415,7 +417,11 @@ def test_plan_for_an_empty_database_runs_as_a_script(case: str, engine: str, ddl
 
 
 # What a snapshot does not carry yet (README, "Not covered yet"); strict, so a fix shows.
-STRUCTURE_NOT_CARRIED = {"sq_generated_stored": "the stored/virtual kind of a SQLite generated column"}
+STRUCTURE_NOT_CARRIED = {
+    "sq_generated_stored": "the stored/virtual kind of a SQLite generated column",
+    "pg_owned_sequence_domain_column": "a sequence's OWNED BY a column serial did not make (counted as not audited)",
+    "pg_owned_sequence_other_name": "a sequence's OWNED BY a column serial did not make (counted as not audited)",
+}
 
 
 def _structure_cases() -> list[object]:

@@ -100,6 +100,11 @@ SQLITE_SPELLINGS = [
     ("temp_and_brackets", "CREATE TRIGGER [jobs_log] AFTER UPDATE OF `state`, n ON \"jobs\" WHEN NEW.state <> 'x' "
                           "BEGIN INSERT INTO log VALUES ('changed: ' || NEW.state); UPDATE jobs SET updated = 'now' "
                           "WHERE id = NEW.id; END", []),
+    # A double-quoted word naming no column of the table is the string SQLite reads it as (DROP
+    # COLUMN rewrites "" there as ''); one naming a column is the column, never a string.
+    ("double_quoted_string", SQLITE_LIVE.replace("'now'", '"now"'), []),
+    ("double_quoted_column", SQLITE_LIVE.replace("WHERE id =", 'WHERE "id" ='), []),
+    ("string_is_not_the_column", SQLITE_LIVE.replace("WHERE id =", "WHERE 'id' ="), [("trigger_mismatch", "jobs", "jobs_log")]),
     ("literal_in_body", SQLITE_LIVE.replace("'changed: '", "'Changed: '"), [("trigger_mismatch", "jobs", "jobs_log")]),
     ("literal_space", SQLITE_LIVE.replace("'changed: '", "'changed:  '"), [("trigger_mismatch", "jobs", "jobs_log")]),
     ("literal_in_when", SQLITE_LIVE.replace("<> 'x'", "<> 'X'"), [("trigger_mismatch", "jobs", "jobs_log")]),

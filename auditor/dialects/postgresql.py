@@ -137,7 +137,23 @@ WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY(%(schemas)s)
 ORDER BY 1, 2"""
 
 # Sequences owned by a serial ('a') or identity ('i') column belong to that column.
-_SEQUENCES_SQL = """
+def serial_made(sequence_oid: str) -> str:
+    """The condition that a sequence is one ``serial`` makes, which the spec says as its column's
+    type: owned by an integer column (not a domain) of a table in its schema, and named
+    ``table_column_seq`` (whatever the column's default says now: a changed default is the
+    column's drift). Any other sequence is one of its own, also when OWNED BY a column (that link
+    is not kept: counted as ``sequence_owned_by``)."""
+    return f"""EXISTS (
+    SELECT 1 FROM pg_depend AS own
+    JOIN pg_class AS t ON t.oid = own.refobjid
+    JOIN pg_attribute AS a ON a.attrelid = own.refobjid AND a.attnum = own.refobjsubid
+    JOIN pg_class AS sq ON sq.oid = own.objid
+    WHERE own.classid = 'pg_class'::regclass AND own.objid = {sequence_oid} AND own.deptype = 'a'
+      AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
+      AND sq.relnamespace = t.relnamespace AND sq.relname = t.relname || '_' || a.attname || '_seq')"""
+
+
+_SEQUENCES_SQL = f"""
 SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
        s.seqmin, s.seqmax, s.seqcycle
 FROM pg_sequence AS s
@@ -145,7 +161,8 @@ JOIN pg_class AS c ON c.oid = s.seqrelid
 JOIN pg_namespace AS n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY(%(schemas)s)
   AND NOT EXISTS (SELECT 1 FROM pg_depend AS dep WHERE dep.classid = 'pg_class'::regclass
-                  AND dep.objid = c.oid AND dep.deptype IN ('a', 'i', 'e'))
+                  AND dep.objid = c.oid AND dep.deptype IN ('i', 'e'))
+  AND NOT {serial_made("c.oid")}
 ORDER BY 1, 2"""
 
 _EXTENSIONS_SQL = """

@@ -100,9 +100,11 @@ def _statement(sql: str) -> Node:
     return statements[0]["stmt"]["CreateTrigStmt"]
 
 
-def canonical_trigger(trigger: Trigger, dialect: Dialect) -> Trigger:
-    """``trigger`` with every compared part read from its statement (``sql``), canonical."""
-    parts = _canonical_parts(trigger.sql, dialect.name, dialect.default_schema or "public")
+def canonical_trigger(trigger: Trigger, dialect: Dialect, columns: frozenset[str] = frozenset()) -> Trigger:
+    """``trigger`` with every compared part read from its statement (``sql``), canonical; in a
+    SQLite body, a double-quoted word naming none of its table's ``columns`` is the string it
+    falls back to (``ALTER TABLE ... DROP COLUMN`` rewrites ``""`` there as ``''``)."""
+    parts = _canonical_parts(trigger.sql, dialect.name, dialect.default_schema or "public", columns)
     if parts is None:  # not a statement the parser takes: compared as text, saying so
         text = " ".join(trigger.sql.lower().split())
         return replace(trigger, body=Expr(trigger.sql, text, proven=False))
@@ -116,9 +118,9 @@ def canonical_trigger(trigger: Trigger, dialect: Dialect) -> Trigger:
 
 
 @lru_cache(maxsize=1 << 12)
-def _canonical_parts(sql: str, dialect: str, default_schema: str) -> dict[str, Any] | None:
+def _canonical_parts(sql: str, dialect: str, default_schema: str, columns: frozenset[str]) -> dict[str, Any] | None:
     try:
-        return _sqlite_parts(sql) if dialect == SQLITE.name else _postgres_parts(sql, default_schema)
+        return _sqlite_parts(sql, columns) if dialect == SQLITE.name else _postgres_parts(sql, default_schema)
     except (TriggerSyntax, StopIteration, IndexError):
         return None
 
@@ -184,7 +186,7 @@ def _when_text(sql: str) -> str:
 # SQLite
 
 
-def _sqlite_parts(sql: str) -> dict[str, Any]:
+def _sqlite_parts(sql: str, table_columns: frozenset[str]) -> dict[str, Any]:
     tokens = _words(sql.strip().rstrip(";"))
     _, at = _name(tokens, _header_end(tokens))
     timing = "BEFORE"
@@ -194,7 +196,7 @@ def _sqlite_parts(sql: str) -> dict[str, Any]:
         timing, at = "INSTEAD OF", at + 2
     event, at = tokens[at].text.upper(), at + 1
     on = next(i for i in range(at, len(tokens)) if tokens[i] == Token("word", "on"))
-    columns = [t for t in tokens[at + 1:on] if t.kind != "op"] if tokens[at:at + 1] == [Token("word", "of")] else []
+    of_columns = [t for t in tokens[at + 1:on] if t.kind != "op"] if tokens[at:at + 1] == [Token("word", "of")] else []
     _, at = _name(tokens, on + 1)
     if [t.text for t in tokens[at:at + 3]] == ["for", "each", "row"]:
         at += 3
@@ -206,8 +208,11 @@ def _sqlite_parts(sql: str) -> dict[str, Any]:
         when = (text, expr.canon if expr else text, None)
     end = len(tokens) - 1 if tokens[-1] == Token("word", "end") else len(tokens)
     body = render_tokens(tokens[begin + 1:end])
-    return {"timing": timing, "events": [event], "columns": sorted(t.text for t in columns), "level": "ROW",
-            "when": when, "body": (body, body, None)}
+    # The same tokens, but a double-quoted word naming no column is a string (one token each way).
+    read = tokenize(sql.strip().rstrip(";"), SQLITE, table_columns)
+    canon = render_tokens(read[begin + 1:end]) if len(read) == len(tokens) else body
+    return {"timing": timing, "events": [event], "columns": sorted(t.text for t in of_columns), "level": "ROW",
+            "when": when, "body": (body, canon, None)}
 
 
 # ---------------------------------------------------------------------------------------------

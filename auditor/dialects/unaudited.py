@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
 from auditor.dialects import POSTGRESQL, SQLITE, Dialect
+from auditor.dialects.postgresql import serial_made
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -86,6 +87,18 @@ POSTGRES_KINDS: tuple[UnauditedKind, ...] = (
     UnauditedKind("foreign_data_wrapper", _database_wide("pg_foreign_data_wrapper", "fdw")),
     UnauditedKind("foreign_server", _database_wide("pg_foreign_server", "srv")),
     UnauditedKind("cast", _database_wide("pg_cast", "ca", f"ca.oid >= {_FIRST_USER_OID}")),
+    # Indexes on materialized views (REFRESH ... CONCURRENTLY needs a unique one).
+    UnauditedKind("materialized_view_index", _on_tables("pg_index", "ix", "indrelid", "c.relkind = 'm'")),
+    UnauditedKind("index_comment", _on_tables("pg_description", "d", "objoid",
+                                              "d.classoid = 'pg_class'::regclass AND c.relkind IN ('i', 'I')")),
+    # ALTER COLUMN ... SET STORAGE: a column stored otherwise than its type's default.
+    UnauditedKind("column_storage", _on_tables(
+        "pg_attribute", "a", "attrelid", "a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'm') "
+        "AND a.attstorage <> (SELECT ty.typstorage FROM pg_type AS ty WHERE ty.oid = a.atttypid)")),
+    # A sequence OWNED BY a column that serial did not make: the sequence is compared, the link is not.
+    UnauditedKind("sequence_owned_by", _in_schemas(
+        "pg_class", "c", "relnamespace", "c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend AS od WHERE "
+        f"od.classid = 'pg_class'::regclass AND od.objid = c.oid AND od.deptype = 'a') AND NOT {serial_made('c.oid')}")),
     # A schema of the database's own that the audit does not read (see ``inspect.user_schemas``).
     UnauditedKind("unmanaged_schema", None),
 )
