@@ -348,3 +348,47 @@ def test_corpus_rebuilds_keep_every_column_definition(folder: str, sqlite_url: s
                if d.text not in after[name]}
     assert changed == set() and all("zz_added TEXT DEFAULT (lower('X'))" in after[name] for name in spec["tables"])
     _assert_clean(sqlite_url, str(spec_path))
+
+
+# (id, the child table's DDL, its foreign key's (deferrable, initially_deferred) as read)
+DEFERRAL_CASES = [
+    ("column_deferred", "CREATE TABLE c (id INTEGER PRIMARY KEY, pid INT REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED)", (True, True)),
+    ("column_immediate", "CREATE TABLE c (id INTEGER PRIMARY KEY, pid INT REFERENCES p (id) DEFERRABLE INITIALLY IMMEDIATE)", (True, False)),
+    ("column_deferrable", "CREATE TABLE c (id INTEGER PRIMARY KEY, pid INT REFERENCES p (id) ON DELETE CASCADE DEFERRABLE)", (True, False)),
+    ("column_not_deferrable", "CREATE TABLE c (id INTEGER PRIMARY KEY, pid INT REFERENCES p (id) NOT DEFERRABLE)", (False, False)),
+    ("column_plain", "CREATE TABLE c (id INTEGER PRIMARY KEY, pid INT REFERENCES p (id))", (False, False)),
+    ("table_deferred", "CREATE TABLE c (id INTEGER PRIMARY KEY, pid INT, FOREIGN KEY (pid) REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED)", (True, True)),
+    ("table_named_deferred", 'CREATE TABLE c (id INTEGER PRIMARY KEY, "P id" INT, CONSTRAINT fk FOREIGN KEY ("P id") REFERENCES p (id) deferrable initially deferred)', (True, True)),
+    ("in_a_string_only", "CREATE TABLE c (id INTEGER PRIMARY KEY, note TEXT DEFAULT 'DEFERRABLE', pid INT REFERENCES p (id))", (False, False)),
+]
+
+
+def _deferral(url: str) -> tuple[bool, bool]:
+    from auditor.inspect import inspect_target
+    from auditor.target import Target
+
+    fk = inspect_target(Target("t", url), ("main",)).table("c").foreign_keys[0]
+    return fk.deferrable, fk.initially_deferred
+
+
+@pytest.mark.parametrize("ddl, deferral", [pytest.param(d, f, id=i) for i, d, f in DEFERRAL_CASES])
+def test_a_foreign_keys_deferral_is_read_from_the_create_text_and_rebuilt(ddl: str, deferral: tuple[bool, bool],
+                                                                          new_db, tmp_path: Path) -> None:
+    """pragma_foreign_key_list has no deferral: it is read from the CREATE TABLE text, so that a
+    snapshot keeps DEFERRABLE INITIALLY DEFERRED (a rebuild without it failed inserts that insert
+    the child before its parent in one transaction)."""
+    source, empty = new_db("sqlite"), new_db("sqlite")
+    LiveDb(source, "sqlite").execute("CREATE TABLE p (id INTEGER PRIMARY KEY)", ddl)
+    assert _deferral(source) == deferral
+    spec = tmp_path / "spec.yaml"
+    assert run_cli("snapshot", "--db", source, "-o", str(spec)).code == 0
+    assert run_cli("apply", "--db", empty, "--spec", str(spec)).code == 0
+    assert _deferral(empty) == deferral
+
+
+def test_a_changed_deferral_is_drift_on_sqlite(sqlite_url: str, write_spec) -> None:
+    LiveDb(sqlite_url, "sqlite").execute("CREATE TABLE p (id INTEGER PRIMARY KEY)", DEFERRAL_CASES[0][1])
+    spec = write_spec("tables:\n  p: {columns: {id: {type: integer, primary_key: true}}}\n"
+                      "  c: {columns: {id: {type: integer, primary_key: true}, pid: {type: int, references: p(id)}}}\n")
+    drift = json.loads(run_cli("audit", "--db", sqlite_url, "--spec", spec, "--format", "json").out)["databases"][0]
+    assert {d["kind"] for d in drift["drift"]} >= {"missing_foreign_key"}, drift

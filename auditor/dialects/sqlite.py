@@ -99,7 +99,8 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ()) -> Schema:
         triggers[table.lower()].append(Trigger(name, sql=sql))
     for table, info in table_sql.items():
         uniques[table] = [_named(u, info.unique_names) for u in uniques.get(table, [])]
-        foreign_keys[table] = [_named(fk, info.foreign_key_names) for fk in foreign_keys.get(table, [])]
+        foreign_keys[table] = [_deferred(_named(fk, info.foreign_key_names), info.foreign_key_deferral)
+                               for fk in foreign_keys.get(table, [])]
     tables = tuple(
         Table(
             name=table,
@@ -124,6 +125,12 @@ def _named(constraint: _C, names: dict[tuple[str, ...], str]) -> _C:
     """The constraint with the name its CREATE TABLE gave it, if any."""
     name = names.get(tuple(c.lower() for c in constraint.columns))
     return replace(constraint, name=name) if name else constraint
+
+
+def _deferred(fk: ForeignKey, deferral: dict[tuple[str, ...], tuple[bool, bool]]) -> ForeignKey:
+    """The foreign key with the DEFERRABLE its CREATE TABLE gave it, if any."""
+    said = deferral.get(tuple(c.lower() for c in fk.columns))
+    return replace(fk, deferrable=said[0], initially_deferred=said[1]) if said else fk
 
 
 def _string_default(default: str | None) -> str | None:
@@ -208,6 +215,9 @@ class TableSql:
     # Names of table-level UNIQUE and FOREIGN KEY constraints, by their lower-cased columns.
     unique_names: dict[tuple[str, ...], str] = field(default_factory=dict)
     foreign_key_names: dict[tuple[str, ...], str] = field(default_factory=dict)
+    # (DEFERRABLE, INITIALLY DEFERRED) of the foreign keys that say DEFERRABLE, by their lower-cased
+    # columns (pragma_foreign_key_list does not report it).
+    foreign_key_deferral: dict[tuple[str, ...], tuple[bool, bool]] = field(default_factory=dict)
 
 
 _TABLE_CONSTRAINT_WORDS = frozenset({"constraint", "primary", "unique", "check", "foreign"})
@@ -244,7 +254,7 @@ def _name(tok: Token) -> str:
 
 # Every word parse_create_table looks for; a statement with none of them (anywhere, even in a
 # string) has nothing to add to the pragmas, and is not tokenized at all.
-_TABLE_SQL_WORDS_RE = re.compile(r"\b(?:collate|autoincrement|check|constraint|as)\b", re.IGNORECASE)
+_TABLE_SQL_WORDS_RE = re.compile(r"\b(?:collate|autoincrement|check|constraint|as|deferrable)\b", re.IGNORECASE)
 
 
 def parse_create_table(sql: str) -> TableSql:
@@ -263,10 +273,36 @@ def parse_create_table(sql: str) -> TableSql:
     for part in _split_top_level(body):
         if part[0].kind == "word" and part[0].text in _TABLE_CONSTRAINT_WORDS:
             out.checks += _checks_in(part, out)
+            columns = _foreign_key_columns(part)
         else:
             out.columns[_name(part[0]).lower()] = _column_sql(part)
             out.checks += _checks_in(part)
+            columns = (_name(part[0]).lower(),)
+        deferral = _deferral(part)
+        if columns and deferral is not None:
+            out.foreign_key_deferral[columns] = deferral
     return out
+
+
+def _foreign_key_columns(part: list[Token]) -> tuple[str, ...]:
+    """The lower-cased columns of a table constraint's ``FOREIGN KEY (...)``; () for another kind."""
+    at = next((i for i, tok in enumerate(part) if tok == Token("word", "foreign")), None)
+    if at is None:
+        return ()
+    inner, _ = _group_after(part, at)
+    return tuple(_name(group[0]).lower() for group in _split_top_level(inner))
+
+
+def _deferral(part: list[Token]) -> tuple[bool, bool] | None:
+    """(deferrable, initially deferred) of the REFERENCES clause in a definition that says
+    ``[NOT] DEFERRABLE [INITIALLY DEFERRED | IMMEDIATE]``; None when it says neither."""
+    words = [t.text if t.kind == "word" else "" for t in part]
+    if "references" not in words or "deferrable" not in words[words.index("references"):]:
+        return None
+    at = words.index("deferrable", words.index("references"))
+    if at and words[at - 1] == "not":
+        return (False, False)
+    return (True, words[at + 1:at + 3] == ["initially", "deferred"])
 
 
 def _checks_in(part: list[Token], out: TableSql | None = None) -> list[CheckConstraint]:
