@@ -15,7 +15,7 @@ from typing import Callable, Iterable, NamedTuple, TypeVar
 from auditor.dialects import DIALECTS, Dialect
 from auditor.model import (
     Attribute, CheckConstraint, Column, CompositeType, Domain, ExclusionConstraint, Expr, ForeignKey, Function,
-    Index, Policy, PrimaryKey, RangeType, Schema, Sequence, Table, interned_column)
+    Index, Policy, PrimaryKey, RangeType, Schema, Sequence, Table, View, ViewIndex, interned_column)
 
 R = TypeVar("R")
 D = TypeVar("D")
@@ -304,6 +304,25 @@ def canonical_partitioning(text: str | None, dialect: Dialect, bounds: bool) -> 
         return Expr(text, pgexpr.canonical_bounds(text) if bounds else pgexpr.canonical_partition_key(text))
     except pgexpr.Unparsable:
         return Expr(text, text.lower(), proven=False)
+
+
+def _normalize_view(view: View, dialect: Dialect) -> View:
+    """A view with its namespace, canonical query and (materialized, Postgres) canonical indexes."""
+    schema = _namespace(view.schema, dialect)
+    indexes = tuple(sorted((canonical_view_index(i, schema or "") for i in view.indexes), key=lambda i: i.name)) \
+        if view.materialized and dialect.parse_tree_expressions else ()  # Postgres: SQLite has none
+    return replace(view, schema=schema, definition=canonical_view(view.definition.text, dialect), indexes=indexes)
+
+
+def canonical_view_index(index: ViewIndex, schema: str) -> ViewIndex:
+    """A materialized view's index with its canonical form (its text where the parser refuses it,
+    saying so)."""
+    from auditor.dialects.pgviewindex import ViewIndexSyntax, canonical_view_index as canonical
+
+    try:
+        return ViewIndex(index.name, Expr(index.sql.text, canonical(index.sql.text, schema)))
+    except ViewIndexSyntax:
+        return ViewIndex(index.name, Expr(index.sql.text, " ".join(index.sql.text.lower().split()), proven=False))
 
 
 def canonical_view(text: str, dialect: Dialect) -> Expr:
@@ -619,8 +638,7 @@ def normalize_schema(schema: Schema, dialect: Dialect) -> Schema:
         schema,
         tables=tuple(_normalize_table(t, dialect) for t in schema.tables),
         enums=tuple(replace(e, schema=_namespace(e.schema, dialect)) for e in schema.enums if dialect.has_enums),
-        views=tuple(replace(v, schema=_namespace(v.schema, dialect), definition=canonical_view(v.definition.text, dialect))
-                    for v in schema.views),
+        views=tuple(_normalize_view(v, dialect) for v in schema.views),
         sequences=tuple(normalize_sequence(q, dialect) for q in schema.sequences if dialect.has_sequences),
         extensions=extensions if dialect.has_extensions else None,
         extension_schemas=extension_schemas,

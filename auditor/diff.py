@@ -70,6 +70,9 @@ KINDS: dict[str, str] = {
     "missing_view": ERROR,
     "extra_view": WARNING,
     "view_mismatch": ERROR,
+    "missing_view_index": ERROR,
+    "extra_view_index": WARNING,
+    "view_index_mismatch": ERROR,
     "missing_sequence": ERROR,
     "extra_sequence": WARNING,
     "sequence_mismatch": ERROR,
@@ -601,8 +604,25 @@ def _diff_views(want: tuple[View, ...], have: tuple[View, ...]) -> Iterator[Drif
             yield _item("view_mismatch", v, None, v.definition.text, live.definition.text,
                         f"{_view_kind(live)} {_label(v)} is defined as ({live.definition.text}), spec says "
                         f"{_view_kind(v)} ({v.definition.text}){proof}")
+        else:  # made again with the view when that changes
+            yield from _diff_view_indexes(v, live)
     for v in extra:
         yield _item("extra_view", v, None, None, v.definition.text, f"{_view_kind(v)} {_label(v)} is not in the spec")
+
+
+def _diff_view_indexes(want: View, have: View) -> Iterator[DriftItem]:
+    missing, extra, both = match_by_key(want.indexes, have.indexes, lambda i: i.name)
+    for index in missing:
+        yield _item("missing_view_index", want, index.name, index.sql.text, None,
+                    f"index {index.name} on materialized view {_label(want)} is missing")
+    for index, live in both:
+        if index != live:
+            yield _item("view_index_mismatch", want, index.name, index.sql.text, live.sql.text,
+                        f"index {index.name} on materialized view {_label(want)} is ({live.sql.text}), "
+                        f"spec says ({index.sql.text})")
+    for index in extra:
+        yield _item("extra_view_index", want, index.name, None, index.sql.text,
+                    f"index {index.name} on materialized view {_label(want)} is not in the spec")
 
 
 def _diff_sequences(want: tuple[Sequence, ...], have: tuple[Sequence, ...]) -> Iterator[DriftItem]:

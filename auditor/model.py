@@ -308,13 +308,24 @@ class Enum:
 
 
 @dataclass(frozen=True)
+class ViewIndex:
+    """An index on a materialized view: its name, and its statement (text as written, compared
+    by its canonical form, see ``dialects.pgviewindex``)."""
+
+    name: str
+    sql: Expr
+
+
+@dataclass(frozen=True)
 class View:
-    """A view or (Postgres) materialized view; ``definition`` is its SELECT (text and canonical)."""
+    """A view or (Postgres) materialized view; ``definition`` is its SELECT (text and canonical);
+    a materialized view's ``indexes`` by name, each its CREATE INDEX statement."""
 
     name: str
     schema: str | None = None
     definition: Expr = Expr("", "")
     materialized: bool = False
+    indexes: tuple[ViewIndex, ...] = ()
 
     @property
     def key(self) -> str:

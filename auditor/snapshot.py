@@ -377,7 +377,12 @@ def _foreign_key(fk: ForeignKey, dialect: Dialect) -> dict[str, Any]:
 
 
 def _view(view: View) -> Any:
-    return {"definition": view.definition.text, "materialized": True} if view.materialized else view.definition.text
+    if not view.materialized:
+        return view.definition.text
+    entry: dict[str, Any] = {"definition": view.definition.text, "materialized": True}
+    if view.indexes:
+        entry["indexes"] = [index.sql.text for index in view.indexes]
+    return entry
 
 
 def _sequence(seq: Sequence, dialect: Dialect) -> dict[str, Any]:

@@ -52,7 +52,7 @@ from auditor.specgrants import KEYS as GRANT_KEYS, json_schema_fields as grant_s
 from auditor.spectriggers import json_schema_fields, read_policies, read_triggers
 from auditor.model import (
     CheckConstraint, Column, Enum, ExclusionConstraint, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table,
-    Expr, UniqueConstraint, View, raw_expr)
+    Expr, UniqueConstraint, View, ViewIndex, raw_expr)
 from auditor.yamlsrc import (
     Problems, boolean, compose_file, did_you_mean, integer, is_null, mapping_items, scalar, sql_scalar, sql_word,
     string_list)
@@ -71,7 +71,7 @@ UNIQUE_KEYS = ("columns", "include", "nulls_not_distinct", "deferrable", "initia
 CHECK_KEYS = ("expression", "no_inherit", "validated")
 FOREIGN_KEY_KEYS = ("columns", "references", "on_delete", "on_update", "deferrable", "initially_deferred",
                     "validated")
-VIEW_KEYS = ("definition", "materialized")
+VIEW_KEYS = ("definition", "materialized", "indexes")
 SEQUENCE_KEYS = ("type", "start", "increment", "min_value", "max_value", "cycle")
 FK_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
 IDENTITIES = ("always", "by default", "autoincrement")
@@ -231,6 +231,7 @@ def _views(node: yaml.Node, problems: Problems) -> list[View]:
         schema, name = _split_key(key)
         if isinstance(body, yaml.ScalarNode):
             definition, materialized = sql_scalar(body, problems, f"view {key}", statement=True), False
+            indexes: tuple[ViewIndex, ...] = ()
         else:
             fields = {k: v for k, _, v in mapping_items(body, problems, f"view {key}", VIEW_KEYS)}
             if "definition" not in fields:
@@ -239,9 +240,39 @@ def _views(node: yaml.Node, problems: Problems) -> list[View]:
             definition = sql_scalar(fields["definition"], problems, f"view {key} definition", statement=True)
             materialized = bool(_optional(fields, "materialized",
                                           lambda n: boolean(n, problems, f"view {key} materialized"), False))
+            indexes = _view_indexes(fields["indexes"], key, name, schema, materialized, problems) \
+                if "indexes" in fields else ()
         if definition:
-            out.append(View(name, schema, Expr(definition, definition), materialized))
+            out.append(View(name, schema, Expr(definition, definition), materialized, indexes))
     return out
+
+
+def _view_indexes(node: yaml.Node, key: str, name: str, schema: str | None, materialized: bool,
+                  problems: Problems) -> tuple[ViewIndex, ...]:
+    """A materialized view's ``indexes``: CREATE INDEX statements on it, each named."""
+    from auditor.dialects.pgviewindex import ViewIndexSyntax, parse_view_index
+
+    if not materialized:
+        problems.add(node, f"view {key}: only a materialized view has indexes (add 'materialized: true')")
+        return ()
+    if not isinstance(node, yaml.SequenceNode):
+        problems.add(node, f"view {key} indexes must be a list of CREATE INDEX statements")
+        return ()
+    found: list[ViewIndex] = []
+    for item in node.value:
+        sql = sql_scalar(item, problems, f"view {key} index", statement=True)
+        if sql is None:
+            continue
+        try:
+            parsed = parse_view_index(sql)
+        except ViewIndexSyntax as exc:
+            problems.add(item, f"view {key} index: {exc}")
+            continue
+        if parsed.relation != name or parsed.schema not in (None, schema or "public"):
+            problems.add(item, f"view {key} index {parsed.name} is on {parsed.relation}, not on the view")
+            continue
+        found.append(ViewIndex(parsed.name, Expr(sql, sql)))
+    return tuple(found)
 
 
 def _sequences(node: yaml.Node, problems: Problems) -> list[Sequence]:
@@ -692,7 +723,10 @@ def json_schema() -> dict[str, object]:
                        "description": "a name (installed in any schema), or name and schema"},
         "enums": keyed(names),
         "sequences": keyed({"oneOf": [{"type": "null"}, strict(sequence_fields)]}),
-        "views": keyed({"oneOf": [text, strict({"definition": text, "materialized": flag}, ("definition",))]}),
+        "views": keyed({"oneOf": [text, strict({"definition": text, "materialized": flag,
+                                                "indexes": {"type": "array", "items": text,
+                                                            "description": "CREATE INDEX statements"}},
+                                               ("definition",))]}),
         # A partition or an inheritance child may leave its columns to its parents.
         "tables": keyed({**strict(table_fields), "anyOf": [{"required": [key]}
                                                            for key in ("columns", "partition_of", "inherits")]}),

@@ -31,7 +31,8 @@ from auditor.gcpause import paused_collection
 from auditor.inputfile import read_input
 from auditor.model import (
     Attribute, CheckConstraint, Column, CompositeType, Domain, Enum, ExclusionConstraint, ForeignKey, Expr, Function,
-    Grant, Index, Owner, Policy, PrimaryKey, Privileges, RangeType, Schema, Sequence, Table, Trigger, UniqueConstraint, View, interned_column)
+    Grant, Index, Owner, Policy, PrimaryKey, Privileges, RangeType, Schema, Sequence, Table, Trigger, UniqueConstraint, View, ViewIndex,
+    interned_column)
 from auditor.spec import load_spec
 
 CACHE_DIR_ENV = "SCHEMA_AUDITOR_CACHE_DIR"
@@ -223,7 +224,9 @@ def _decode_schema(row: list[Any]) -> Schema:
         version,
         tuple(ignore),
         tuple(Enum(name, schema, tuple(values), *_plain(more)) for name, schema, values, *more in enums),
-        tuple(View(name, schema, Expr(*definition), *_plain(more)) for name, schema, definition, *more in views),
+        tuple(View(name, schema, Expr(*definition), materialized,
+                   tuple(ViewIndex(index_name, Expr(*sql)) for index_name, sql in indexes))
+              for name, schema, definition, materialized, indexes in views),
         tuple(Sequence(*_plain(s)) for s in sequences),
         None if extensions is None else tuple(extensions),
         **_decode_later_fields(rest),

@@ -34,7 +34,6 @@ def _schemas(url: str) -> list[str]:
 CANNOT_REBUILD_YET = {
     "icingadb_postgres": "an operator (~~), 58 index comments, 312 columns' SET STORAGE PLAIN and a sequence's "
                          "OWNED BY a domain-typed column are not in the spec (each counted as not audited)",
-    "listmonk_postgres": "the unique indexes of its 3 materialized views are not in the spec (counted as not audited)",
     "postgrest_fixtures_postgres": "two views select from themselves (made by CREATE OR REPLACE over a first "
                                    "version): rebuilding one needs a stub with its column types first, as pg_dump "
                                    "writes, and the spec holds no view's columns",

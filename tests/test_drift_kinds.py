@@ -169,6 +169,10 @@ class Case:
 # Setups: objects some kinds need beyond the base schema, in natural DDL and in the spec alike.
 VIEW_SQL = "select users.id, users.email from users where users.status = 'active'"  # as snapshot prints it
 VIEW_SPEC = spec("version: 1\n", f'version: 1\nviews:\n  active_users: "{VIEW_SQL}"\n')
+MATVIEW_SETUP = (spec("version: 1\n", "version: 1\nviews:\n  user_emails:\n    definition: select users.id, users.email from users\n"
+                                   "    materialized: true\n    indexes: ['CREATE UNIQUE INDEX user_emails_id ON user_emails (id)']\n"),
+                 sql("CREATE MATERIALIZED VIEW user_emails AS SELECT id, email FROM users",
+                     "CREATE UNIQUE INDEX user_emails_id ON user_emails (id)"))
 VIEW_SETUP = (VIEW_SPEC, engines(
     # SQLite keeps the CREATE VIEW text as written; Postgres stores its own rewrite of it.
     sql("CREATE VIEW active_users AS SELECT users.id, users.email FROM users WHERE users.status = 'active'"),
@@ -333,6 +337,9 @@ CASES = [
     Case("view_mismatch", "view_mismatch", "active_users", None, edit("users.id, users.email from", "users.id, users.email, users.status from"), engines(("DROP VIEW IF EXISTS active_users", "CREATE VIEW IF NOT EXISTS active_users AS select users.id, users.email, users.status from users"), ("DROP VIEW IF EXISTS public.active_users", "CREATE OR REPLACE VIEW public.active_users AS select users.id, users.email, users.status from users")), destructive=True, setup=VIEW_SETUP),
     Case("view_mismatch_live", "view_mismatch", "active_users", None, engines(sql("DROP VIEW active_users", "CREATE VIEW active_users AS SELECT users.id, users.email FROM users"), sql("CREATE OR REPLACE VIEW active_users AS SELECT id, email FROM users")), engines(("DROP VIEW IF EXISTS active_users", f"CREATE VIEW IF NOT EXISTS active_users AS {VIEW_SQL}"), ("DROP VIEW IF EXISTS public.active_users", f"CREATE OR REPLACE VIEW public.active_users AS {VIEW_SQL}")), destructive=True, setup=VIEW_SETUP),
     Case("view_to_materialized", "view_mismatch", "active_users", None, edit(f'active_users: "{VIEW_SQL}"', f'active_users: {{definition: "{VIEW_SQL}", materialized: true}}'), ("DROP VIEW IF EXISTS public.active_users", f"CREATE MATERIALIZED VIEW IF NOT EXISTS public.active_users AS {VIEW_SQL}"), destructive=True, setup=VIEW_SETUP, only=PG_ONLY),
+    Case("missing_view_index", "missing_view_index", "user_emails", "user_emails_id", sql("DROP INDEX user_emails_id"), "CREATE UNIQUE INDEX IF NOT EXISTS user_emails_id ON user_emails (id)", destructive=True, setup=MATVIEW_SETUP, only=PG_ONLY),
+    Case("extra_view_index", "extra_view_index", "user_emails", "user_emails_email", sql("CREATE INDEX user_emails_email ON user_emails (email)"), "DROP INDEX IF EXISTS public.user_emails_email", destructive=True, setup=MATVIEW_SETUP, only=PG_ONLY),
+    Case("view_index_mismatch", "view_index_mismatch", "user_emails", "user_emails_id", sql("DROP INDEX user_emails_id", "CREATE INDEX user_emails_id ON user_emails (id)"), ("DROP INDEX IF EXISTS public.user_emails_id", "CREATE UNIQUE INDEX IF NOT EXISTS user_emails_id"), destructive=True, setup=MATVIEW_SETUP, only=PG_ONLY),
     Case("missing_sequence", "missing_sequence", "invoice_number", None, SEQUENCE_SETUP[0], "CREATE SEQUENCE IF NOT EXISTS public.invoice_number AS bigint INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1000 NO CYCLE", only=PG_ONLY),
     Case("extra_sequence", "extra_sequence", "invoice_number", None, SEQUENCE_SETUP[1], "DROP SEQUENCE IF EXISTS public.invoice_number", destructive=True, only=PG_ONLY),
     Case("sequence_mismatch", "sequence_mismatch", "invoice_number", None, sql("ALTER SEQUENCE invoice_number INCREMENT BY 10"), "ALTER SEQUENCE public.invoice_number AS bigint INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1000 NO CYCLE", setup=SEQUENCE_SETUP, only=PG_ONLY, destructive=True),

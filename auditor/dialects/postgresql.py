@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.dialects import POSTGRESQL
 from auditor.model import (
-    Attribute, CheckConstraint, Column, CompositeType, Domain, Enum, ExclusionConstraint, ForeignKey, Function,
-    Index, Policy, PrimaryKey, RangeType, Schema, Sequence, Table, Trigger, UniqueConstraint, View, interned_column,
-    raw_expr)
+    Attribute, CheckConstraint, Column, CompositeType, Domain, Enum, ExclusionConstraint, Expr, ForeignKey,
+    Function, Index, Policy, PrimaryKey, RangeType, Schema, Sequence, Table, Trigger, UniqueConstraint, View,
+    ViewIndex, interned_column, raw_expr)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -130,7 +130,11 @@ WHERE ty.typtype = 'e' AND n.nspname = ANY(%(schemas)s)
 ORDER BY 1, 2"""
 
 _VIEWS_SQL = f"""
-SELECT n.nspname, c.relname, c.relkind = 'm', pg_get_viewdef(c.oid, true)
+SELECT n.nspname, c.relname, c.relkind = 'm', pg_get_viewdef(c.oid, true),
+       -- A materialized view's indexes, as statements (few: pg_get_indexdef is slow at scale).
+       CASE WHEN c.relkind = 'm' THEN ARRAY(SELECT ARRAY[i.relname::text, pg_get_indexdef(ix.indexrelid)]
+                                              FROM pg_index AS ix JOIN pg_class AS i ON i.oid = ix.indexrelid
+                                              WHERE ix.indrelid = c.oid ORDER BY i.relname) END
 FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY(%(schemas)s)
   AND {_NOT_FROM_EXTENSION.format(catalog="'pg_class'", oid="c.oid")}
@@ -281,8 +285,9 @@ def read_schema(conn: Connection, schemas: tuple[str, ...] = ("public",)) -> Sch
         tables=tuple(Table(name=table, schema=nsp, **parts) for (nsp, table), parts in tables.items()),
         enums=tuple(Enum(name, nsp, tuple(values))
                     for nsp, name, values in conn.exec_driver_sql(_ENUMS_SQL, params)),
-        views=tuple(View(name, nsp, raw_expr(definition), materialized)  # type: ignore[arg-type]
-                    for nsp, name, materialized, definition in conn.exec_driver_sql(_VIEWS_SQL, params)),
+        views=tuple(View(name, nsp, raw_expr(definition), materialized,  # type: ignore[arg-type]
+                         tuple(ViewIndex(index, Expr(sql, sql)) for index, sql in indexes or ()))
+                    for nsp, name, materialized, definition, indexes in conn.exec_driver_sql(_VIEWS_SQL, params)),
         sequences=tuple(Sequence(name, nsp, *rest) for nsp, name, *rest in conn.exec_driver_sql(_SEQUENCES_SQL, params)),
         extensions=tuple(name for name, _ in extensions),
         extension_schemas=tuple((name, nsp) for name, nsp in extensions),

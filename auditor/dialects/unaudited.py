@@ -87,8 +87,6 @@ POSTGRES_KINDS: tuple[UnauditedKind, ...] = (
     UnauditedKind("foreign_data_wrapper", _database_wide("pg_foreign_data_wrapper", "fdw")),
     UnauditedKind("foreign_server", _database_wide("pg_foreign_server", "srv")),
     UnauditedKind("cast", _database_wide("pg_cast", "ca", f"ca.oid >= {_FIRST_USER_OID}")),
-    # Indexes on materialized views (REFRESH ... CONCURRENTLY needs a unique one).
-    UnauditedKind("materialized_view_index", _on_tables("pg_index", "ix", "indrelid", "c.relkind = 'm'")),
     UnauditedKind("index_comment", _on_tables("pg_description", "d", "objoid",
                                               "d.classoid = 'pg_class'::regclass AND c.relkind IN ('i', 'I')")),
     # ALTER COLUMN ... SET STORAGE: a column stored otherwise than its type's default.

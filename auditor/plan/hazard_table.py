@@ -67,6 +67,8 @@ STATEMENT_HAZARDS: dict[str, tuple[str, ...]] = {
     "create_index_concurrently": (INDEX_BUILD,),  # CREATE INDEX CONCURRENTLY: reads and writes go on
     "create_index_no_concurrent_form": (INDEX_BUILD,),  # CREATE INDEX where the engine has no other (SQLite)
     "create_index_on_empty_table": (),  # a plain CREATE INDEX on a Postgres table without rows: nothing to wait for
+    # an index of a materialized view this plan creates: built over its rows, which nothing reads yet
+    "new_view_index": (INDEX_BUILD,),
     "unique_index": (MAY_FAIL_ON_EXISTING_DATA,),  # added to a unique index's build: repeated values fail it
     "drop_index": (INDEX_DROPPED, ACQUIRES_ACCESS_EXCLUSIVE_LOCK),  # a plain DROP INDEX on Postgres
     "drop_index_concurrently": (INDEX_DROPPED,),  # DROP INDEX CONCURRENTLY

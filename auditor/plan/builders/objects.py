@@ -6,9 +6,9 @@ from typing import TypeVar
 
 from auditor.diff import DriftItem
 from auditor.dialects import Dialect
-from auditor.model import Enum, Sequence, View
+from auditor.model import Enum, Sequence, View, ViewIndex
 from auditor.plan.hazard_table import hazards_of
-from auditor.plan.model import Context, Statement, manual, with_hazards
+from auditor.plan.model import Context, Statement, drop_then_add, manual, with_hazards
 from auditor.plan.sql import do_block, do_if, literal, qualified_sql
 
 
@@ -73,7 +73,8 @@ def enum_values(item: DriftItem, ctx: Context) -> list[Statement]:
 def create_view(item: DriftItem, view: View, dialect: Dialect) -> Statement:
     """CREATE [OR REPLACE] VIEW, or CREATE MATERIALIZED VIEW IF NOT EXISTS."""
     if view.materialized:
-        sql = f"CREATE MATERIALIZED VIEW IF NOT EXISTS {qualified_sql(view, dialect)} AS {view.definition.text}"
+        query = view.definition.text.rstrip().rstrip(";")  # pg_get_viewdef ends it with one
+        sql = f"CREATE MATERIALIZED VIEW IF NOT EXISTS {qualified_sql(view, dialect)} AS {query}"
     else:
         sql = f"CREATE {dialect.create_or_replace_view} {qualified_sql(view, dialect)} AS {view.definition.text}"
     return Statement(sql, item, "create_views", hazards_of("create_view"))
@@ -96,7 +97,45 @@ def drop_view(item: DriftItem, view: View, dialect: Dialect) -> list[Statement]:
 def missing_view(item: DriftItem, ctx: Context) -> list[Statement]:
     """The view as the spec has it (and its schema)."""
     view = _the(ctx.expected.views, item)
-    return create_schema(item, view.schema, ctx.dialect) + [create_view(item, view, ctx.dialect)]
+    return create_schema(item, view.schema, ctx.dialect) + [create_view(item, view, ctx.dialect)] + \
+        [create_view_index(item, index, new_view=True) for index in view.indexes]  # right after it
+
+
+def create_view_index(item: DriftItem, index: ViewIndex, new_view: bool = False) -> Statement:
+    """The spec's CREATE INDEX statement of a materialized view, as IF NOT EXISTS."""
+    from auditor.dialects.pgviewindex import ViewIndexSyntax, if_not_exists, parse_view_index
+
+    if new_view:
+        return Statement(if_not_exists(index.sql.text), item, "create_views", hazards_of("new_view_index"))
+    try:
+        unique = parse_view_index(index.sql.text).unique
+    except ViewIndexSyntax:  # the spec loader refuses such a statement; a live one is the server's
+        unique = False
+    return Statement(if_not_exists(index.sql.text), item, "create_views",
+                     hazards_of("create_index") + (hazards_of("unique_index") if unique else ()))
+
+
+def _view_index(views: tuple[View, ...], item: DriftItem) -> ViewIndex:
+    view = _the(views, item)
+    return next(i for i in view.indexes if i.name == item.name)
+
+
+def missing_view_index(item: DriftItem, ctx: Context) -> list[Statement]:
+    """CREATE INDEX IF NOT EXISTS from the spec's statement."""
+    return [create_view_index(item, _view_index(ctx.expected.views, item))]
+
+
+def extra_view_index(item: DriftItem, ctx: Context) -> list[Statement]:
+    """DROP INDEX IF EXISTS, in the view's schema."""
+    view = _the(ctx.actual.views, item)
+    assert item.name is not None
+    name = ctx.dialect.qualified(view.schema, item.name)
+    return [Statement(f"DROP INDEX IF EXISTS {name}", item, "drop_views", hazards_of("drop_index"))]
+
+
+def view_index_mismatch(item: DriftItem, ctx: Context) -> list[Statement]:
+    """The index dropped and made again from the spec's statement."""
+    return drop_then_add(extra_view_index(item, ctx), missing_view_index(item, ctx))
 
 
 def extra_view(item: DriftItem, ctx: Context) -> list[Statement]:
