@@ -309,18 +309,18 @@ def canonical_partitioning(text: str | None, dialect: Dialect, bounds: bool) -> 
 def _normalize_view(view: View, dialect: Dialect) -> View:
     """A view with its namespace, canonical query and (materialized, Postgres) canonical indexes."""
     schema = _namespace(view.schema, dialect)
-    indexes = tuple(sorted((canonical_view_index(i, schema or "") for i in view.indexes), key=lambda i: i.name)) \
+    indexes = tuple(sorted(map(canonical_view_index, view.indexes), key=lambda i: i.name)) \
         if view.materialized and dialect.parse_tree_expressions else ()  # Postgres: SQLite has none
     return replace(view, schema=schema, definition=canonical_view(view.definition.text, dialect), indexes=indexes)
 
 
-def canonical_view_index(index: ViewIndex, schema: str) -> ViewIndex:
+def canonical_view_index(index: ViewIndex) -> ViewIndex:
     """A materialized view's index with its canonical form (its text where the parser refuses it,
     saying so)."""
     from auditor.dialects.pgviewindex import ViewIndexSyntax, canonical_view_index as canonical
 
     try:
-        return ViewIndex(index.name, Expr(index.sql.text, canonical(index.sql.text, schema)))
+        return ViewIndex(index.name, Expr(index.sql.text, canonical(index.sql.text)))
     except ViewIndexSyntax:
         return ViewIndex(index.name, Expr(index.sql.text, " ".join(index.sql.text.lower().split()), proven=False))
 

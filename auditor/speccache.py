@@ -43,7 +43,7 @@ _LOADER_MODULES = ("auditor.model", "auditor.spec", "auditor.yamlsrc", "auditor.
                    "auditor.speccache", "auditor.specfunctions", "auditor.spectypes", "auditor.spectriggers",
                    "auditor.specgrants", "auditor.sqlscan",
                    # canonical forms of a dialect's cached spec (imported lazily: read by path)
-                   "auditor.dialects.triggers", "auditor.dialects.pgexpr", "auditor.dialects.pgparse", "auditor.dialects.pgfunctions")
+                   "auditor.dialects.triggers", "auditor.dialects.pgviewindex", "auditor.dialects.pgexpr", "auditor.dialects.pgparse", "auditor.dialects.pgfunctions")
 
 
 def cache_dir() -> Path | None:

@@ -3,8 +3,7 @@
 A spec gives a materialized view's indexes as the statements a migration wrote (``REFRESH
 MATERIALIZED VIEW CONCURRENTLY`` needs a unique one); a live database's are what
 ``pg_get_indexdef`` prints. Both are read by Postgres' own parser (pglast) and compared by
-meaning: the index's name, what it is on (the view's schema where the statement does not say),
-method (``btree`` by default), uniqueness, each element's canonical form (as for a table's index
+meaning: the index's name, what it is on, method (``btree`` by default), uniqueness, each element's canonical form (as for a table's index
 elements), ``INCLUDE``, ``WHERE`` and storage parameters; ``IF NOT EXISTS``, ``CONCURRENTLY``,
 white space and case never count. The plan writes the author's statement, never this form.
 """
@@ -53,8 +52,8 @@ def parse_view_index(sql: str) -> ParsedIndex:
 
 
 @lru_cache(maxsize=1 << 12)
-def canonical_view_index(sql: str, schema: str) -> str:
-    """The canonical form of an index statement on a view of ``schema``. Raises ViewIndexSyntax."""
+def canonical_view_index(sql: str) -> str:
+    """The canonical form of an index statement on a materialized view. Raises ViewIndexSyntax."""
     from pglast.stream import RawStream
 
     from auditor.dialects.pgexpr import Unparsable, canonical_element, canonical_expr
@@ -70,7 +69,9 @@ def canonical_view_index(sql: str, schema: str) -> str:
     except Unparsable as exc:
         raise ViewIndexSyntax(str(exc)) from None
     return json.dumps({
-        "name": stmt.idxname, "on": [stmt.relation.schemaname or schema, stmt.relation.relname],
+        # The relation without its schema: an index is in its view's schema, and a tenant's copy
+        # of the view is in the tenant's.
+        "name": stmt.idxname, "on": stmt.relation.relname,
         "method": (stmt.accessMethod or "btree").lower(), "unique": bool(stmt.unique),
         "nulls_not_distinct": bool(getattr(stmt, "nulls_not_distinct", False)), "elements": elements,
         "include": [deparse(e) for e in stmt.indexIncludingParams or ()], "where": where,
