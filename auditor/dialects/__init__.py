@@ -120,13 +120,29 @@ class Dialect:
     has_user_types: bool = False
     # Row-level security and its policies (Postgres).
     has_row_security: bool = False
+    # Keywords the engine refuses as bare names that SQLAlchemy's quoting does not know.
+    extra_reserved_words: tuple[str, ...] = ()
     # Grants and owners (Postgres: ``dialects.pgprivileges``).
     has_privileges: bool = False
 
     @cached_property
     def _preparer(self) -> Any:
         dialect_cls = import_module(self.sqlalchemy_module).dialect
-        return dialect_cls().identifier_preparer
+        preparer = dialect_cls().identifier_preparer
+        # SQLAlchemy's lists miss some words the engines refuse as names (see ``reserved_words``).
+        preparer.reserved_words = frozenset(preparer.reserved_words) | self.reserved_words()
+        return preparer
+
+    def reserved_words(self) -> frozenset[str]:
+        """Words that must be quoted as names beyond SQLAlchemy's list: on Postgres every reserved
+        and type-or-function-name keyword of its parser (pglast's lists: ``concurrently``,
+        ``collation``, ``lateral``, ``tablesample``, ``system_user`` were written bare and did not
+        parse); on SQLite its keywords that are no fallback name (``returning``, ``nothing``)."""
+        if self.name == "postgresql":
+            from pglast import keywords
+
+            return frozenset(keywords.RESERVED_KEYWORDS) | frozenset(keywords.TYPE_FUNC_NAME_KEYWORDS)
+        return frozenset(self.extra_reserved_words)
 
     def quote(self, identifier: str) -> str:
         """The identifier, quoted by the engine's own rules when it needs quoting."""
@@ -172,6 +188,8 @@ SQLITE = Dialect(
     # Python's sqlite3 opens no transaction for DDL; IMMEDIATE also takes the write lock up
     # front, so no other writer slips in between our statements.
     begin_statement="BEGIN IMMEDIATE",
+    # Found by trying every SQLite keyword as a table, column, constraint, index and trigger name.
+    extra_reserved_words=("returning", "nothing"),
 )
 
 POSTGRESQL = Dialect(

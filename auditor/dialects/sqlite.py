@@ -249,7 +249,11 @@ def _group_after(tokens: list[Token], start: int) -> tuple[list[Token], int]:
 
 
 def _name(tok: Token) -> str:
-    return tok.text[1:-1].replace('""', '"') if tok.kind == "qid" else tok.text
+    """A name token as SQLite reads it. A string is a name too where a name stands: a constraint's
+    ``CONSTRAINT "ck"`` reads as one once a double-quoted word naming no column is a string."""
+    if tok.kind == "qid":
+        return tok.text[1:-1].replace('""', '"')
+    return tok.text[1:-1].replace("''", "'") if tok.kind == "str" else tok.text
 
 
 # Every word parse_create_table looks for; a statement with none of them (anywhere, even in a
