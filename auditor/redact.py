@@ -44,12 +44,14 @@ SECRET_WORD = r"(?:password|passwd|pass|pwd|secret|token|passphrase|api_?key|cre
 # api_key, GITHUB_TOKEN, DB_PASS.
 SECRET_NAME = re.compile(rf"(?i)^[a-z0-9_]*{SECRET_WORD}[a-z0-9_]*$")
 # name=value where the name looks like a secret, in a keyword DSN (``host=db password='x y'``) or
-# a URL's query (``&sslpassword=x``); the value ends at the first separator, or is quoted.
-_SETTING = re.compile(r"(?i)\b([a-z_]+)(\s*=\s*)('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^&\s;,)'\"]+)")
+# a URL's query (``&sslpassword=x``); the value ends at the first separator, or is quoted. A colon
+# right before the separator is the message's (``...?password=x: cannot connect``), not the value's.
+_UNQUOTED_VALUE = r"[^&\s;,)'\"]+?(?=:?(?:[&\s;,)'\"]|$))"
+_SETTING = re.compile(rf"(?i)\b([a-z_]+)(\s*=\s*)('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|{_UNQUOTED_VALUE})")
 _SECRET_WORD = re.compile(rf"(?i){SECRET_WORD}")
 # The same in a URL's query only (after "?" or "&"): the one shape masked in program output too,
 # where SQL such as ``WHERE auth_token = $1`` must stay as written.
-_QUERY_SECRET = re.compile(rf"(?i)([?&][a-z_]*{SECRET_WORD}[a-z_]*=)[^&\s'\"]*")
+_QUERY_SECRET = re.compile(rf"(?i)([?&][a-z_]*{SECRET_WORD}[a-z_]*=)(?:{_UNQUOTED_VALUE}|(?=[&\s'\"]|$))")
 # user:password@host in any URL-like text; the password runs to the last "@" before a blank, so an
 # unencoded "@" in it is masked too.
 _USERINFO = re.compile(r"(://[^:/@\s]*:)\S*@")

@@ -28,6 +28,9 @@ REDACTED = [
     # (text, what redact makes of it): messages
     ("postgresql://app@db/app?password=q-secret&sslmode=require", "postgresql://app@db/app?password=***&sslmode=require"),
     ("postgresql://app@db/app?sslpassword=q-secret", "postgresql://app@db/app?sslpassword=***"),
+    # The message's colon after a URL stays (it was masked with the value).
+    ("app?password=q-secret: cannot connect", "app?password=***: cannot connect"),
+    ("host=db password=q-secret: refused", "host=db password=***: refused"),
     ("host=db user=app password='a b' dbname=app", "host=db user=app password=*** dbname=app"),
     ('host=db password="a b" dbname=app', "host=db password=*** dbname=app"),
     ("host=db api_key=k-123 port=5432", "host=db api_key=*** port=5432"),
@@ -41,6 +44,7 @@ OUTPUT = [
     ("CHECK (auth_level = 3)", "CHECK (auth_level = 3)"),
     ("WHERE api_token = current_setting('app.token')", "WHERE api_token = current_setting('app.token')"),
     ("postgresql://app@db/app?sslpassword=q-secret&x=1", "postgresql://app@db/app?sslpassword=***&x=1"),
+    ("db/app?password=q-secret: cannot connect", "db/app?password=***: cannot connect"),
     ("DEFAULT 'https://bot:tok3n@hooks.example/x'", "DEFAULT 'https://bot:***@hooks.example/x'"),
 ]
 
