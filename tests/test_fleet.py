@@ -137,10 +137,10 @@ def test_ctrl_c_on_a_fleet_in_worker_processes_ends_it_in_one_line(tmp_path: Pat
     workers. Interrupted ``delay`` seconds into the workers' audits."""
     template = tmp_path / "template.db"
     conn = sqlite3.connect(template)
-    conn.executescript("".join(f"CREATE TABLE t{i} (id integer PRIMARY KEY, a text, b int);" for i in range(150)))
+    conn.executescript("".join(f"CREATE TABLE t{i} (id integer PRIMARY KEY, a text, b int);" for i in range(200)))
     conn.close()
     lines = [f"spec: {SPEC}", "databases:"]
-    for i in range(80):
+    for i in range(200):  # some seconds of audits on a quiet machine: the interrupt lands mid-run
         shutil.copyfile(template, tmp_path / f"db{i}.db")
         lines.append(f"  db{i}: {{url: 'sqlite:///{tmp_path / f'db{i}.db'}'}}")
     (tmp_path / "fleet.yaml").write_text("\n".join(lines) + "\n")
@@ -152,6 +152,7 @@ def test_ctrl_c_on_a_fleet_in_worker_processes_ends_it_in_one_line(tmp_path: Pat
         time.sleep(0.01)
     workers = _children(proc.pid)
     time.sleep(delay)
+    assert all(_ignores_sigint(w) for w in workers), "a worker would take the Ctrl-C meant for the run"
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C does
     out, err = proc.communicate(timeout=30)
     assert len(workers) == 4 and out == "", "interrupted while the workers audited, before any report"
@@ -160,6 +161,13 @@ def test_ctrl_c_on_a_fleet_in_worker_processes_ends_it_in_one_line(tmp_path: Pat
     while [w for w in workers if _alive(w)] and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [w for w in workers if _alive(w)], "no worker outlives the run"
+
+
+def _ignores_sigint(pid: int) -> bool:
+    """Whether the process ignores SIGINT (its SigIgn mask in /proc)."""
+    mask = next(line.split()[1] for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                if line.startswith("SigIgn:"))
+    return bool(int(mask, 16) & (1 << (signal.SIGINT - 1)))
 
 
 def _alive(pid: int) -> bool:
