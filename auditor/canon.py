@@ -880,9 +880,14 @@ def normalize_sequence(sequence: Sequence, dialect: Dialect) -> Sequence:
     data_type = canonical_type(sequence.data_type, dialect)
     ascending = sequence.increment > 0
     type_max = _INTEGER_MAX.get(data_type, _INTEGER_MAX["bigint"])
+    schema = _namespace(sequence.schema, dialect)
+    owner = sequence.owned_by
+    if owner is not None and len(owner.split(".")) == 2:
+        owner = f"{schema}.{owner}"  # a table in the sequence's schema
     return replace(
         sequence,
-        schema=_namespace(sequence.schema, dialect),
+        schema=schema,
+        owned_by=owner if dialect.has_sequences else None,
         data_type=data_type,
         min_value=sequence.min_value if sequence.min_value is not None else (1 if ascending else -type_max - 1),
         max_value=sequence.max_value if sequence.max_value is not None else (type_max if ascending else -1),

@@ -630,7 +630,7 @@ def _diff_sequences(want: tuple[Sequence, ...], have: tuple[Sequence, ...]) -> I
     for s in missing:
         yield _item("missing_sequence", s, None, describe_sequence(s), None, f"sequence {_label(s)} is missing")
     for s, live in both:
-        if s != live:
+        if s != live or (s.owned_by is not None and s.owned_by != live.owned_by):
             yield _item("sequence_mismatch", s, None, describe_sequence(s), describe_sequence(live),
                         f"sequence {_label(s)} is {describe_sequence(live)}, spec says {describe_sequence(s)}")
     for s in extra:
@@ -724,7 +724,7 @@ def describe_foreign_key(fk: ForeignKey) -> str:
 def describe_sequence(s: Sequence) -> str:
     """``AS bigint START 1 INCREMENT 1 MINVALUE 1 MAXVALUE ... [CYCLE]``."""
     text = f"AS {s.data_type} START {s.start} INCREMENT {s.increment} MINVALUE {s.min_value} MAXVALUE {s.max_value}"
-    return text + (" CYCLE" if s.cycle else "")
+    return text + (" CYCLE" if s.cycle else "") + (f" OWNED BY {s.owned_by}" if s.owned_by else "")
 
 
 def _view_kind(view: View) -> str:

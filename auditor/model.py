@@ -345,6 +345,9 @@ class Sequence:
     min_value: int | None = None
     max_value: int | None = None
     cycle: bool = False
+    # The column that OWNS it (``schema.table.column``, canonical): dropped with that column. Of a
+    # spec, compared only where it says (``owned_by``); None: not said, or owned by nothing.
+    owned_by: str | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:

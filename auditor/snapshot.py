@@ -392,6 +392,9 @@ def _sequence(seq: Sequence, dialect: Dialect) -> dict[str, Any]:
     for attribute in ("start", "increment", "min_value", "max_value", "cycle"):
         if getattr(seq, attribute) != getattr(defaults, attribute):
             fields[attribute] = getattr(seq, attribute)
+    if seq.owned_by:  # canonical schema.table.column; the default schema left out, as in table keys
+        schema, table_column = seq.owned_by.split(".", 1)
+        fields["owned_by"] = table_column if schema == dialect.default_schema else seq.owned_by
     return fields
 
 

@@ -72,7 +72,7 @@ CHECK_KEYS = ("expression", "no_inherit", "validated")
 FOREIGN_KEY_KEYS = ("columns", "references", "on_delete", "on_update", "deferrable", "initially_deferred",
                     "validated")
 VIEW_KEYS = ("definition", "materialized", "indexes")
-SEQUENCE_KEYS = ("type", "start", "increment", "min_value", "max_value", "cycle")
+SEQUENCE_KEYS = ("type", "start", "increment", "min_value", "max_value", "cycle", "owned_by")
 FK_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
 IDENTITIES = ("always", "by default", "autoincrement")
 
@@ -275,6 +275,15 @@ def _view_indexes(node: yaml.Node, key: str, name: str, schema: str | None, mate
     return tuple(found)
 
 
+def _owner(node: yaml.Node, key: str, problems: Problems) -> str | None:
+    """``owned_by: table.column`` (or ``schema.table.column``)."""
+    text = scalar(node, problems, f"sequence {key} owned_by")
+    if text is not None and not 2 <= len(text.split(".")) <= 3:
+        problems.add(node, f"sequence {key} owned_by: '{text}' is not table.column (or schema.table.column)")
+        return None
+    return text
+
+
 def _sequences(node: yaml.Node, problems: Problems) -> list[Sequence]:
     out = []
     for key, _, body in mapping_items(node, problems, "sequences"):
@@ -291,6 +300,7 @@ def _sequences(node: yaml.Node, problems: Problems) -> list[Sequence]:
             start=number("start", 1) or 1, increment=number("increment", 1) or 1,
             min_value=number("min_value", None), max_value=number("max_value", None),
             cycle=bool(_optional(fields, "cycle", lambda n: boolean(n, problems, f"sequence {key} cycle"), False)),
+            owned_by=_owner(fields["owned_by"], key, problems) if "owned_by" in fields else None,
         ))
     return out
 
@@ -709,7 +719,8 @@ def json_schema() -> dict[str, object]:
     }
     integer = {"type": "integer"}
     sequence_fields = {"type": text, "start": integer, "increment": integer, "min_value": integer,
-                       "max_value": integer, "cycle": flag}
+                       "max_value": integer, "cycle": flag,
+                       "owned_by": {"type": "string", "description": "table.column (or schema.table.column)"}}
     domain_fields = {"type": text, "nullable": flag, "default": sql, "collation": text,
                      "checks": {"oneOf": [keyed(text), {"type": "array", "items": text}],
                                 "description": "name: expression on VALUE"}}

@@ -118,7 +118,8 @@ def rehomed(template: TenantTemplate, tenant: str, dialect: Dialect) -> Schema:
                    enums=tuple(replace(e, schema=tenant) for e in spec.enums),
                    views=tuple(replace(v, schema=tenant, definition=home.expr(v.definition) or v.definition)
                                for v in spec.views),
-                   sequences=tuple(replace(s, schema=tenant) for s in spec.sequences),
+                   sequences=tuple(replace(s, schema=tenant, owned_by=_rehomed_owner(s.owned_by, s.schema, tenant))
+                                   for s in spec.sequences),
                    functions=tuple(replace(f, schema=tenant) for f in spec.functions),
                    domains=tuple(replace(d, schema=tenant, type=home.type(d.type)) for d in spec.domains),
                    composite_types=tuple(replace(c, schema=tenant, attributes=tuple(
@@ -179,6 +180,13 @@ class _Home:
 
 def _base_type(type_: str) -> str:
     return type_.split("[", 1)[0]
+
+
+def _rehomed_owner(owner: str | None, home: str | None, tenant: str) -> str | None:
+    """A sequence's owning column (``schema.table.column``) in the tenant's copy of its table."""
+    if owner is None or home is None or not owner.startswith(f"{home}."):
+        return owner
+    return f"{tenant}.{owner[len(home) + 1:]}"
 
 
 def _fk(fk: ForeignKey, ref_table: str) -> ForeignKey:

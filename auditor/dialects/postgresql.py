@@ -146,7 +146,7 @@ def serial_made(sequence_oid: str) -> str:
     type: owned by an integer column (not a domain) of a table in its schema, and named
     ``table_column_seq`` (whatever the column's default says now: a changed default is the
     column's drift). Any other sequence is one of its own, also when OWNED BY a column (that link
-    is not kept: counted as ``sequence_owned_by``)."""
+    is the sequence's ``owned_by``)."""
     return f"""EXISTS (
     SELECT 1 FROM pg_depend AS own
     JOIN pg_class AS t ON t.oid = own.refobjid
@@ -159,7 +159,12 @@ def serial_made(sequence_oid: str) -> str:
 
 _SEQUENCES_SQL = f"""
 SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
-       s.seqmin, s.seqmax, s.seqcycle
+       s.seqmin, s.seqmax, s.seqcycle,
+       (SELECT tn.nspname || '.' || t.relname || '.' || a.attname
+        FROM pg_depend AS own JOIN pg_class AS t ON t.oid = own.refobjid
+        JOIN pg_namespace AS tn ON tn.oid = t.relnamespace
+        JOIN pg_attribute AS a ON a.attrelid = own.refobjid AND a.attnum = own.refobjsubid
+        WHERE own.classid = 'pg_class'::regclass AND own.objid = c.oid AND own.deptype = 'a')
 FROM pg_sequence AS s
 JOIN pg_class AS c ON c.oid = s.seqrelid
 JOIN pg_namespace AS n ON n.oid = c.relnamespace

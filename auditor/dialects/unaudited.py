@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
 from auditor.dialects import POSTGRESQL, SQLITE, Dialect
-from auditor.dialects.postgresql import serial_made
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -93,10 +92,6 @@ POSTGRES_KINDS: tuple[UnauditedKind, ...] = (
     UnauditedKind("column_storage", _on_tables(
         "pg_attribute", "a", "attrelid", "a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'm') "
         "AND a.attstorage <> (SELECT ty.typstorage FROM pg_type AS ty WHERE ty.oid = a.atttypid)")),
-    # A sequence OWNED BY a column that serial did not make: the sequence is compared, the link is not.
-    UnauditedKind("sequence_owned_by", _in_schemas(
-        "pg_class", "c", "relnamespace", "c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend AS od WHERE "
-        f"od.classid = 'pg_class'::regclass AND od.objid = c.oid AND od.deptype = 'a') AND NOT {serial_made('c.oid')}")),
     # A schema of the database's own that the audit does not read (see ``inspect.user_schemas``).
     UnauditedKind("unmanaged_schema", None),
 )

@@ -81,6 +81,7 @@ STATEMENT_HAZARDS: dict[str, tuple[str, ...]] = {
     "drop_view": (BACKWARD_INCOMPATIBLE,),  # DROP [MATERIALIZED] VIEW
     "replace_view": (BACKWARD_INCOMPATIBLE,),  # added to each statement of a view dropped and created anew
     "create_sequence": (),  # CREATE SEQUENCE
+    "sequence_owner": (),  # ALTER SEQUENCE ... OWNED BY: dropping that column then drops the sequence
     "alter_sequence": (MAY_FAIL_ON_EXISTING_DATA,),  # ALTER SEQUENCE: fails if the current value is out of bounds
     "drop_sequence": (DELETES_DATA, BACKWARD_INCOMPATIBLE),  # DROP SEQUENCE: its current value goes
     "create_extension": (),  # CREATE EXTENSION

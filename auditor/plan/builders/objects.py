@@ -158,7 +158,8 @@ def missing_sequence(item: DriftItem, ctx: Context) -> list[Statement]:
     seq = _the(ctx.expected.sequences, item)
     sql = f"CREATE SEQUENCE IF NOT EXISTS {qualified_sql(seq, ctx.dialect)} {_sequence_options(seq)}"
     return create_schema(item, seq.schema, ctx.dialect) + [Statement(sql, item, "create_types",
-                                                                  hazards_of("create_sequence"))]
+                                                                  hazards_of("create_sequence"))] + \
+        _owned_by(item, seq, ctx.dialect)
 
 
 def extra_sequence(item: DriftItem, ctx: Context) -> list[Statement]:
@@ -169,11 +170,22 @@ def extra_sequence(item: DriftItem, ctx: Context) -> list[Statement]:
 
 
 def sequence_mismatch(item: DriftItem, ctx: Context) -> list[Statement]:
-    """ALTER SEQUENCE to the spec's options."""
-    seq = _the(ctx.expected.sequences, item)
+    """ALTER SEQUENCE to the spec's options, and to its owner where the spec says another."""
+    seq, live = _the(ctx.expected.sequences, item), _the(ctx.actual.sequences, item)
     # New bounds fail if the sequence's current value lies outside them.
-    return [Statement(f"ALTER SEQUENCE {qualified_sql(seq, ctx.dialect)} {_sequence_options(seq)}", item,
-                      "create_types", hazards_of("alter_sequence"))]
+    options = [Statement(f"ALTER SEQUENCE {qualified_sql(seq, ctx.dialect)} {_sequence_options(seq)}", item,
+                         "create_types", hazards_of("alter_sequence"))] if seq != live else []
+    return options + (_owned_by(item, seq, ctx.dialect) if seq.owned_by != live.owned_by else [])
+
+
+def _owned_by(item: DriftItem, seq: Sequence, dialect: Dialect) -> list[Statement]:
+    """ALTER SEQUENCE ... OWNED BY the spec's column, once the tables and columns exist."""
+    if seq.owned_by is None:
+        return []
+    schema, table, column = seq.owned_by.split(".", 2)
+    owner = f"{dialect.qualified(schema, table)}.{dialect.quote(column)}"
+    return [Statement(f"ALTER SEQUENCE {qualified_sql(seq, dialect)} OWNED BY {owner}", item, "add_foreign_keys",
+                      hazards_of("sequence_owner"))]
 
 
 def missing_extension(item: DriftItem, ctx: Context) -> list[Statement]:
