@@ -774,7 +774,8 @@ def _normalize_index(index: Index, names: frozenset[str], dialect: Dialect) -> I
                     include=tuple(canonical_element(c, names, dialect) for c in index.include),
                     where=_expression_of(index.where, dialect, names),
                     method=(index.method or dialect.default_index_method or "").lower() or None,
-                    nulls_not_distinct=index.nulls_not_distinct and dialect.nulls_not_distinct)
+                    nulls_not_distinct=index.nulls_not_distinct and dialect.nulls_not_distinct,
+                    comment=index.comment if dialect.has_comments else None)
 
 
 def _normalize_check(check: CheckConstraint, names: frozenset[str], dialect: Dialect) -> CheckConstraint:

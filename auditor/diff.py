@@ -48,6 +48,7 @@ KINDS: dict[str, str] = {
     "generated_mismatch": ERROR,
     "collation_mismatch": ERROR,
     "comment_mismatch": ERROR,
+    "index_comment_mismatch": ERROR,
     "primary_key_mismatch": ERROR,
     "missing_unique": ERROR,
     "extra_unique": WARNING,
@@ -315,7 +316,7 @@ def _unchanged(want: Table, have: Table) -> bool:
             and (want.comment is None or want.comment == have.comment)
             and _partitioning(want) == _partitioning(have)
             and want.without_rowid == have.without_rowid and want.strict == have.strict
-            and _column_comments_match(want, have)
+            and _column_comments_match(want, have) and _index_comments_match(want, have)
             and not _unvalidated(want, have) and same_security(want, have))
 
 
@@ -329,6 +330,13 @@ def _column_comments_match(want: Table, have: Table) -> bool:
         return True
     live = {c.name: c for c in have.columns}
     return all(c.comment is None or c.comment == live[c.name].comment for c in want.columns)
+
+
+def _index_comments_match(want: Table, have: Table) -> bool:
+    if not any(map(attrgetter("comment"), want.indexes)):  # the spec gives none: any will do
+        return True
+    live = {i.name: i for i in have.indexes}
+    return all(i.comment is None or i.name not in live or i.comment == live[i.name].comment for i in want.indexes)
 
 
 def _constraint_shapes(table: Table) -> tuple[set[object], ...]:
@@ -560,6 +568,9 @@ def _diff_indexes(want: Table, have: Table) -> Iterator[DriftItem]:
             yield _item("index_mismatch", want, index.name, describe_index(index), describe_index(live),
                         f"index {index.name} on {_label(want)} is {describe_index(live)}, "
                         f"spec says {describe_index(index)}{proof}")
+        elif index.comment is not None and index.comment != live.comment:
+            yield _item("index_comment_mismatch", want, index.name, index.comment, live.comment,
+                        f"index {index.name} on {_label(want)} has comment {live.comment!r}, spec says {index.comment!r}")
     for index in extra:
         yield _item("extra_index", want, index.name, None, describe_index(index),
                     f"index {index.name} on {_label(want)} is not in the spec")

@@ -204,6 +204,8 @@ class Index:
     valid: bool = True
     nulls_not_distinct: bool = False
     elements: tuple[str, ...] = field(default=(), compare=False)
+    # COMMENT ON INDEX (Postgres); of a spec, compared only where it gives one, never a rebuild.
+    comment: str | None = field(default=None, compare=False)
 
     @property
     def written(self) -> tuple[str, ...]:

@@ -345,6 +345,8 @@ def _index(index: Index, dialect: Dialect) -> dict[str, Any]:
         fields["where"] = index.where.text
     if index.nulls_not_distinct:
         fields["nulls_not_distinct"] = True
+    if index.comment is not None:
+        fields["comment"] = index.comment
     return fields
 
 

@@ -65,7 +65,7 @@ TABLE_KEYS = ("columns", "primary_key", "unique", "checks", "indexes", "foreign_
 PARTITIONS_KEYS = ("pattern",)
 COLUMN_KEYS = ("type", "nullable", "default", "primary_key", "unique", "check", "references", "on_delete",
                "on_update", "identity", "generated", "collation", "comment", "renamed_from")
-INDEX_KEYS = ("columns", "unique", "where", "method", "include", "nulls_not_distinct")
+INDEX_KEYS = ("columns", "unique", "where", "method", "include", "nulls_not_distinct", "comment")
 PRIMARY_KEY_KEYS = ("columns", "name", "deferrable", "initially_deferred")
 UNIQUE_KEYS = ("columns", "include", "nulls_not_distinct", "deferrable", "initially_deferred")
 CHECK_KEYS = ("expression", "no_inherit", "validated")
@@ -588,6 +588,7 @@ def _indexes(what: str, node: yaml.Node, parts: _TableParts, problems: Problems)
             include=include,
             nulls_not_distinct=bool(_optional(fields, "nulls_not_distinct",
                                               lambda n: boolean(n, problems, f"index {name} nulls_not_distinct"), False)),
+            comment=_optional(fields, "comment", lambda n: scalar(n, problems, f"index {name} comment"), None),
         ))
 
 
@@ -686,7 +687,7 @@ def json_schema() -> dict[str, object]:
                      "identity": {"type": "string", "enum": list(IDENTITIES)}, "generated": text,
                      "collation": text, "comment": text, "renamed_from": text}
     index_fields = {"columns": names, "unique": flag, "where": text, "method": text, "include": names,
-                    "nulls_not_distinct": flag}
+                    "nulls_not_distinct": flag, "comment": text}
     unique_fields = {"columns": names, "include": names, "nulls_not_distinct": flag, "deferrable": flag,
                      "initially_deferred": flag}
     check_fields = {"expression": text, "no_inherit": flag, "validated": flag}

@@ -58,8 +58,6 @@ POSTGRES_CASES = [
                       "WITH (connect = false, slot_name = NONE)"], {"subscription": 1}),
     ("event_trigger", [EVENT_FUNCTION, "CREATE EVENT TRIGGER ddl_watch ON ddl_command_start EXECUTE FUNCTION on_ddl()"],
      {"event_trigger": 1}),
-    ("index_comment", ["CREATE INDEX items_note ON items (note)", "COMMENT ON INDEX items_note IS 'for search'"],
-     {"index_comment": 1}),
     ("column_storage", ["ALTER TABLE items ALTER COLUMN note SET STORAGE PLAIN"], {"column_storage": 1}),
     # A schema the audit does not read; what is inside it is not counted on its own.
     ("unmanaged_schema", ["CREATE SCHEMA archive", "CREATE FUNCTION archive.old() RETURNS int LANGUAGE sql "
@@ -75,7 +73,8 @@ POSTGRES_CASES = [
                         "CREATE PROCEDURE noop() LANGUAGE sql AS 'SELECT 1'",
                         "CREATE MATERIALIZED VIEW item_count AS SELECT count(*) AS n FROM items",
                         "CREATE UNIQUE INDEX item_count_n ON item_count (n)",
-                        "CREATE INDEX items_note ON items (note)", "CREATE SEQUENCE tickets",
+                        "CREATE INDEX items_note ON items (note)", "COMMENT ON INDEX items_note IS 'search'",
+                        "CREATE SEQUENCE tickets",
                         "CREATE SEQUENCE item_numbers OWNED BY items.id",
                         "CREATE TABLE counters (id serial PRIMARY KEY, n bigserial)",
                         "CREATE TYPE mood AS ENUM ('ok')", "CREATE DOMAIN positive AS int CHECK (VALUE > 0)",

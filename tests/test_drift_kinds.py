@@ -184,6 +184,9 @@ ENUM_SETUP = (
         "ALTER TABLE orders ADD COLUMN state order_status DEFAULT 'new'"))
 SEQUENCE_SETUP = (spec("version: 1\n", "version: 1\nsequences:\n  invoice_number: {start: 1000}\n"),
                   sql("CREATE SEQUENCE invoice_number START 1000"))
+INDEX_COMMENT_SETUP = (spec("ux_users_email: {columns: [email], unique: true}",
+                            "ux_users_email: {columns: [email], unique: true, comment: emails}"),
+                       sql("COMMENT ON INDEX ux_users_email IS 'emails'"))
 OWNED_SEQUENCE_SETUP = (spec("version: 1\n", "version: 1\nsequences:\n  invoice_number: {start: 1000, owned_by: orders.id}\n"),
                         sql("CREATE SEQUENCE invoice_number START 1000 OWNED BY orders.id"))
 EXTENSION_SETUP = (spec("version: 1\n", "version: 1\nextensions: [pg_trgm]\n"), sql("CREATE EXTENSION pg_trgm"))
@@ -345,6 +348,7 @@ CASES = [
     Case("missing_sequence", "missing_sequence", "invoice_number", None, SEQUENCE_SETUP[0], "CREATE SEQUENCE IF NOT EXISTS public.invoice_number AS bigint INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1000 NO CYCLE", only=PG_ONLY),
     Case("extra_sequence", "extra_sequence", "invoice_number", None, SEQUENCE_SETUP[1], "DROP SEQUENCE IF EXISTS public.invoice_number", destructive=True, only=PG_ONLY),
     Case("sequence_mismatch", "sequence_mismatch", "invoice_number", None, sql("ALTER SEQUENCE invoice_number INCREMENT BY 10"), "ALTER SEQUENCE public.invoice_number AS bigint INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1000 NO CYCLE", setup=SEQUENCE_SETUP, only=PG_ONLY, destructive=True),
+    Case("index_comment_mismatch", "index_comment_mismatch", "users", "ux_users_email", sql("COMMENT ON INDEX ux_users_email IS 'old'"), "COMMENT ON INDEX public.ux_users_email IS 'emails'", setup=INDEX_COMMENT_SETUP, only=PG_ONLY),
     Case("sequence_owner", "sequence_mismatch", "invoice_number", None, sql("ALTER SEQUENCE invoice_number OWNED BY NONE"), "ALTER SEQUENCE public.invoice_number OWNED BY public.orders.id", setup=OWNED_SEQUENCE_SETUP, only=PG_ONLY),
     Case("missing_owned_sequence", "missing_sequence", "invoice_number", None, OWNED_SEQUENCE_SETUP[0], ("CREATE SEQUENCE IF NOT EXISTS public.invoice_number", "ALTER SEQUENCE public.invoice_number OWNED BY public.orders.id"), only=PG_ONLY),
     Case("sequence_type_spec", "sequence_mismatch", "invoice_number", None, edit("{start: 1000}", "{start: 1000, type: integer}"), "ALTER SEQUENCE public.invoice_number AS integer INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1000 NO CYCLE", setup=SEQUENCE_SETUP, only=PG_ONLY, destructive=True),

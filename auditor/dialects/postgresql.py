@@ -86,13 +86,14 @@ SELECT n.nspname, t.relname, i.relname, ix.indisunique, ix.indisprimary,
                        FROM unnest(ix.indcollation::oid[]) WITH ORDINALITY AS k(coll, n)
                        LEFT JOIN pg_attribute AS a ON a.attrelid = ix.indrelid AND a.attnum = ix.indkey[k.n - 1]
                        ORDER BY k.n) END,
-       con.condeferrable, con.condeferred
+       con.condeferrable, con.condeferred, d.description
 FROM pg_index AS ix
 JOIN pg_class AS i ON i.oid = ix.indexrelid
 JOIN pg_am AS am ON am.oid = i.relam
 JOIN pg_class AS t ON t.oid = ix.indrelid
 JOIN pg_namespace AS n ON n.oid = t.relnamespace
 LEFT JOIN pg_constraint AS con ON con.conindid = ix.indexrelid AND con.contype IN ('p', 'u', 'x')
+LEFT JOIN pg_description AS d ON d.classoid = 'pg_class'::regclass AND d.objoid = ix.indexrelid AND d.objsubid = 0
 WHERE t.relkind IN ('r', 'p') AND n.nspname = ANY(%(schemas)s) AND NOT (i.relispartition AND con.contype IS NULL)
   AND {_NOT_FROM_EXTENSION.format(catalog="'pg_class'", oid="t.oid")}
 ORDER BY n.nspname, t.relname, i.relname"""
@@ -351,7 +352,7 @@ def _empty_table(comment: str | None, columns: list[Column]) -> dict[str, Any]:
 
 def _add_index(tables: dict[_Key, dict[str, Any]], column_names: dict[_Key, dict[int, str]], row: Any) -> None:
     (nsp, table, index, unique, primary, where, method, numbers, key_count, deparsed, options, contype, valid,
-     nulls_not_distinct, opclasses, collations, deferrable, deferred) = row
+     nulls_not_distinct, opclasses, collations, deferrable, deferred, comment) = row
     parts = tables.get((nsp, table))
     if parts is None:
         return
@@ -370,7 +371,7 @@ def _add_index(tables: dict[_Key, dict[str, Any]], column_names: dict[_Key, dict
         spelled = tuple(_element(e, bool(number), opclass, collation, option) for e, number, opclass, collation, option
                         in zip(elements, numbers, opclasses or defaults, collations or defaults, options))
         parts["indexes"].append(Index(index, spelled, unique, raw_expr(where), method, include, valid,
-                                      bool(nulls_not_distinct)))
+                                      bool(nulls_not_distinct), comment=comment))
 
 
 def _element(text: str, is_column: bool, opclass: str | None, collation: str | None, option: int) -> str:

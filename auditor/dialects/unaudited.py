@@ -86,8 +86,6 @@ POSTGRES_KINDS: tuple[UnauditedKind, ...] = (
     UnauditedKind("foreign_data_wrapper", _database_wide("pg_foreign_data_wrapper", "fdw")),
     UnauditedKind("foreign_server", _database_wide("pg_foreign_server", "srv")),
     UnauditedKind("cast", _database_wide("pg_cast", "ca", f"ca.oid >= {_FIRST_USER_OID}")),
-    UnauditedKind("index_comment", _on_tables("pg_description", "d", "objoid",
-                                              "d.classoid = 'pg_class'::regclass AND c.relkind IN ('i', 'I')")),
     # ALTER COLUMN ... SET STORAGE: a column stored otherwise than its type's default.
     UnauditedKind("column_storage", _on_tables(
         "pg_attribute", "a", "attrelid", "a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'm') "

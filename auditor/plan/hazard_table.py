@@ -21,7 +21,7 @@ STATEMENT_HAZARDS: dict[str, tuple[str, ...]] = {
     "new_table_foreign_key": (),  # a foreign key of a table this plan creates: no rows to check
     "drop_table": (DELETES_DATA, BACKWARD_INCOMPATIBLE),  # DROP TABLE
     "rename_table": (BACKWARD_INCOMPATIBLE,),  # ALTER TABLE ... RENAME TO
-    "comment": (),  # COMMENT ON TABLE or COLUMN
+    "comment": (),  # COMMENT ON TABLE, COLUMN or INDEX
     "manual": (),  # what no engine does in place: a comment saying why, never run
     # Columns
     "add_column": (),  # ADD COLUMN, nullable or with a constant default: a catalog change

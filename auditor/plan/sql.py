@@ -205,6 +205,12 @@ def column_comment_sql(table: Table, col: Column, dialect: Dialect) -> str:
     return f"COMMENT ON COLUMN {target} IS {literal(col.comment) if col.comment is not None else 'NULL'}"
 
 
+def index_comment_sql(table: Table, index: Index, dialect: Dialect) -> str:
+    """COMMENT ON INDEX ... IS the index's comment (in its table's schema)."""
+    target = dialect.qualified(table.schema, index.name)
+    return f"COMMENT ON INDEX {target} IS {literal(index.comment) if index.comment is not None else 'NULL'}"
+
+
 def comment_text(text: str) -> str:
     """Text made safe for a ``--`` comment: a line break in a name must not end the comment."""
     return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)

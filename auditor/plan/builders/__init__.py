@@ -25,6 +25,7 @@ BUILDERS: dict[str, Builder] = {
     "generated_mismatch": columns.alter_column(columns.generated_clauses),
     "collation_mismatch": columns.alter_column(columns.collation_clauses),
     "comment_mismatch": tables.comment,
+    "index_comment_mismatch": indexes.index_comment,
     "primary_key_mismatch": constraints.primary_key,
     "missing_unique": constraints.add_unique,
     "extra_unique": constraints.drop_named_constraint,

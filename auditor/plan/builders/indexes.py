@@ -5,7 +5,7 @@ from auditor.diff import DriftItem
 from auditor.plan.hazard_table import hazards_of
 from auditor.plan.model import Context, Precheck, Statement, drop_then_add
 from auditor.plan.prechecks import duplicates_precheck
-from auditor.plan.sql import drop_index_sql, index_sql
+from auditor.plan.sql import drop_index_sql, index_comment_sql, index_sql
 
 
 def _index_kind(ctx: Context, concurrently: str, plain: str, no_concurrent_form: str, empty: str | None = None) -> str:
@@ -34,7 +34,17 @@ def missing_index(item: DriftItem, ctx: Context) -> list[Statement]:
     if index.unique and ctx.has_rows:  # an empty table has no repeated values to fail it
         hazards += hazards_of("unique_index")
         prechecks = (duplicates_precheck(table, index.written, dialect, where=index.where),)
-    return [Statement(sql, item, "create_indexes", hazards, prechecks=prechecks, own_transaction=ctx.concurrent)]
+    made = Statement(sql, item, "create_indexes", hazards, prechecks=prechecks, own_transaction=ctx.concurrent)
+    return [made, *index_comment(item, ctx)] if index.comment is not None else [made]
+
+
+def index_comment(item: DriftItem, ctx: Context) -> list[Statement]:
+    """COMMENT ON INDEX, as the spec has it."""
+    table = ctx.want
+    assert table is not None and item.name is not None
+    index = table.index(item.name)
+    assert index is not None
+    return [Statement(index_comment_sql(table, index, ctx.dialect), item, "comments", hazards_of("comment"))]
 
 
 def extra_index(item: DriftItem, ctx: Context) -> list[Statement]:

@@ -15,7 +15,8 @@ from auditor.plan.builders.triggers import with_new_table
 from auditor.plan.hazard_table import hazards_of
 from auditor.plan.model import Context, Guard, Statement
 from auditor.plan.rebuild import placeholder
-from auditor.plan.sql import column_comment_sql, create_table_sql, index_sql, qualified_sql, table_comment_sql
+from auditor.plan.sql import (
+    column_comment_sql, create_table_sql, index_comment_sql, index_sql, qualified_sql, table_comment_sql)
 
 
 def missing_table(item: DriftItem, ctx: Context) -> list[Statement]:
@@ -55,6 +56,8 @@ def _comment_statements(item: DriftItem, table: Table, dialect: Dialect) -> list
     for col in table.columns:
         if col.comment is not None:
             out.append(Statement(column_comment_sql(table, col, dialect), item, "comments", hazards_of("comment")))
+    out += [Statement(index_comment_sql(table, i, dialect), item, "comments", hazards_of("comment"))
+            for i in table.indexes if i.comment is not None]
     return out
 
 
