@@ -15,7 +15,7 @@ from typing import Callable, Iterable, NamedTuple, TypeVar
 from auditor.dialects import DIALECTS, Dialect
 from auditor.model import (
     Attribute, CheckConstraint, Column, CompositeType, Domain, ExclusionConstraint, Expr, ForeignKey, Function,
-    Index, Policy, PrimaryKey, RangeType, Schema, Sequence, Table, View, ViewIndex, interned_column)
+    Index, Policy, PrimaryKey, RangeType, Schema, Sequence, Table, View, ViewIndex, interned_column, qualified_key)
 
 R = TypeVar("R")
 D = TypeVar("D")
@@ -858,9 +858,14 @@ def serial_default(table: str, column: str, schema: str | None, dialect: Dialect
     return canonical_expr("nextval('" + sequence.replace("'", "''") + "')", dialect)
 
 
-def serial_shorthand(col: Column, table: Table, dialect: Dialect) -> str | None:
-    """``serial`` (or bigserial, smallserial) when the column is exactly what that shorthand makes."""
+def serial_shorthand(col: Column, table: Table, dialect: Dialect,
+                     sequences: frozenset[str] = frozenset()) -> str | None:
+    """``serial`` (or bigserial, smallserial) when the column is exactly what that shorthand makes,
+    and its sequence is not one of ``sequences`` (keys of sequences of their own: serial would
+    make another, ``table_column_seq1``, beside it; pagila's are so)."""
     if col.default is None or col.default != serial_default(table.name, col.name, table.schema, dialect):
+        return None
+    if sequences and qualified_key(table.schema, f"{table.name}_{col.name}_seq") in sequences:
         return None
     return next((serial for serial, base in dialect.serial_types.items()
                  if base == col.type and serial in ("serial", "bigserial", "smallserial")), None)

@@ -53,6 +53,7 @@ from auditor.report import (
     plan_json,
 )
 from auditor.rows import plan_of
+from auditor.dialects.unaudited import counts_text
 from auditor.snapshot import snapshot_source, snapshot_target
 from auditor.target import DB, MODELS, SQL, ExpectedSource, Target, VersionSource
 from auditor.verify import EVERY_HAZARD, Verification, check_parses, verify_plan
@@ -255,7 +256,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.command == "validate":
             return _validate(args.files, err)
         if args.command == "snapshot":
-            return _snapshot(args, out)
+            return _snapshot(args, out, err)
         if args.command == "serve":
             return _serve(args, err)
         targets, ignore = resolve_targets(args)
@@ -779,7 +780,7 @@ def command_args(args: argparse.Namespace) -> list[str]:
     return selected + [part for glob in args.ignore for part in ("--ignore", glob)]
 
 
-def _snapshot(args: argparse.Namespace, out: TextIO) -> int:
+def _snapshot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     args.spec, args.ignore = None, []
     source = _expected_source(args)
     if source is None and not args.db:
@@ -793,7 +794,9 @@ def _snapshot(args: argparse.Namespace, out: TextIO) -> int:
         text = snapshot_source(source, _version_source(args))
     else:
         (target,), _ = resolve_targets(args)
-        text = snapshot_target(target, tuple(args.schema))
+        text, left_out = snapshot_target(target, tuple(args.schema))
+        if left_out:  # a database rebuilt from this spec lacks them: say so where people look
+            err.write(f"{target.name}: not in the snapshot (not modelled): {counts_text(left_out)}\n")
     if args.output:
         Path(args.output).write_text(redact_output(text))
     else:

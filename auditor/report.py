@@ -7,6 +7,7 @@ from typing import Sequence
 
 from auditor.apply import ApplyResult
 from auditor.audit import AuditResult
+from auditor.dialects.unaudited import counts_text
 from auditor.diff import DriftItem
 from auditor.exact import ENGINE
 from auditor.plan import Precheck, Statement
@@ -31,8 +32,7 @@ def _summary(drift: Sequence[DriftItem]) -> str:
 def not_audited_line(not_audited: dict[str, int]) -> str:
     """``not audited: 3 function, 1 rule``: the objects of kinds the audit does not compare, most
     first ("" when there are none)."""
-    kinds = sorted(not_audited.items(), key=lambda kind: (-kind[1], kind[0]))
-    return f"not audited: {', '.join(f'{count} {kind}' for kind, count in kinds)}" if kinds else ""
+    return f"not audited: {counts_text(not_audited)}" if not_audited else ""
 
 
 def drift_lines(drift: Sequence[DriftItem]) -> list[str]:

@@ -14,6 +14,7 @@ import yaml
 from auditor.canon import normalize_sequence, serial_shorthand
 from auditor.database import dialect_of, parse_url
 from auditor.dialects import POSTGRESQL, SQLITE, Dialect
+from auditor.dialects.unaudited import count_unaudited, counts_text
 from auditor.diff import check_name, default_fk_name, fk_name, unique_name
 from auditor.difftypes import exclusion_name, range_options
 from auditor.errors import ConnectError
@@ -42,24 +43,30 @@ from auditor.target import DB, ExpectedSource, Target, VersionSource
 from auditor.versioning import read_recorded
 
 
-def snapshot_target(target: Target, schemas: tuple[str, ...] = ()) -> str:
+def snapshot_target(target: Target, schemas: tuple[str, ...] = ()) -> tuple[str, dict[str, int]]:
     """The spec of a live database (read-only): its named schemas, or every schema of its own
     (``inspect.user_schemas``), the version it records when ``target.version`` says how to read
-    it, and its grants and owners when ``target.privileges``."""
+    it, and its grants and owners when ``target.privileges``; and the count per kind of the
+    objects it leaves out (``dialects.unaudited``: a database rebuilt from it lacks them), which
+    its header also says."""
     dialect = dialect_of(parse_url(target.url))
 
-    def read(conn: Any, d: Dialect) -> Schema:
+    def read(conn: Any, d: Dialect) -> tuple[Schema, dict[str, int]]:
         names = schemas or user_schemas(conn, d)
         live = replace(read_live_schema(conn, d, names, bool(target.privileges)), schemas=names or None)
+        left_out = count_unaudited(conn, d, names)
         if target.version is None:
-            return live
+            return live, left_out
         recorded = read_recorded(conn, d, target.version)
         if recorded.error:
             raise ConnectError(f"{target.name}: {recorded.error}", "check the --version-* options")
-        return replace(live, version=recorded.text)
+        return replace(live, version=recorded.text), left_out
 
+    schema, left_out = read_target(target, read)
     header = f"Written by schema-auditor snapshot from {target.name} ({dialect.name})."
-    return write_spec(read_target(target, read), dialect, header)
+    if left_out:
+        header += f"\nNot in it (schema-auditor does not model them): {counts_text(left_out)}."
+    return write_spec(schema, dialect, header), left_out
 
 
 def snapshot_source(source: ExpectedSource, version: VersionSource | None = None) -> str:
@@ -109,7 +116,9 @@ def write_spec(schema: Schema, dialect: Dialect, header: str = "") -> str:
     tables = schema.table_map()
     if schema.functions:
         doc["functions"] = [_Block(f.sql.strip() + "\n") for f in sorted(schema.functions, key=lambda f: f.key)]
-    doc["tables"] = {_key(t.schema, t.name, dialect): _child(t, tables, dialect) if is_child(t) else _table(t, dialect)
+    sequences = frozenset(s.key for s in schema.sequences)
+    doc["tables"] = {_key(t.schema, t.name, dialect): _child(t, tables, dialect) if is_child(t)
+                     else _table(t, dialect, sequences)
                      for t in schema.tables}
     if schema.privileges is not None:
         doc.update(privileges_doc(schema, schema.privileges, dialect))
@@ -244,7 +253,7 @@ def _partitioning(table: Table, dialect: Dialect) -> dict[str, Any]:
     return body
 
 
-def _table(table: Table, dialect: Dialect) -> dict[str, Any]:
+def _table(table: Table, dialect: Dialect, sequences: frozenset[str] = frozenset()) -> dict[str, Any]:
     pk = table.primary_key.columns if table.primary_key else ()
     names = {c.name for c in table.columns}  # a child's are its own only: its keys may name others
     single_uniques = {u.columns[0] for u in table.unique_constraints
@@ -258,7 +267,7 @@ def _table(table: Table, dialect: Dialect) -> dict[str, Any]:
     short_pk = len(pk) == 1 and table.primary_key is not None and not table.primary_key.deferrable \
         and table.primary_key.name in (None, f"{table.name}_pkey") and pk[0] in names
     body["columns"] = {c.name: _column(c, table, short_pk and c.name in pk, c.name in single_uniques,
-                                       column_fks.get(c.name), dialect)
+                                       column_fks.get(c.name), dialect, sequences)
                        for c in table.columns}
     key = table.primary_key
     named = key is not None and key.name not in (None, f"{table.name}_pkey")
@@ -311,8 +320,8 @@ def _short_reference(table: Table, fk: ForeignKey) -> bool:
 
 
 def _column(col: Column, table: Table, is_pk: bool, is_unique: bool, fk: ForeignKey | None,
-            dialect: Dialect) -> Any:
-    serial = serial_shorthand(col, table, dialect)
+            dialect: Dialect, sequences: frozenset[str] = frozenset()) -> Any:
+    serial = serial_shorthand(col, table, dialect, sequences)
     fields: dict[str, Any] = {"type": serial or col.type}
     if is_pk:
         fields["primary_key"] = True

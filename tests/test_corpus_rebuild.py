@@ -32,6 +32,10 @@ def _schemas(url: str) -> list[str]:
 # range types, operators or other user-defined types (issue 15). Strict: once one rebuilds, the
 # test fails until it is taken off this list.
 CANNOT_REBUILD_YET = {
+    "pagila_postgres": "an aggregate (group_concat), which a view calls, is not in the spec (counted as not "
+                       "audited, and the snapshot says it leaves it out)",
+    "plausible_postgres": "an UNLOGGED table is rebuilt logged (counted as not audited), and a check left NOT "
+                          "VALID on purpose comes back validated",
     "icingadb_postgres": "an operator (~~) and 312 columns' SET STORAGE PLAIN are not in the spec (each counted "
                          "as not audited)",
     "postgrest_fixtures_postgres": "two views select from themselves (made by CREATE OR REPLACE over a first "

@@ -86,6 +86,9 @@ POSTGRES_KINDS: tuple[UnauditedKind, ...] = (
     UnauditedKind("foreign_data_wrapper", _database_wide("pg_foreign_data_wrapper", "fdw")),
     UnauditedKind("foreign_server", _database_wide("pg_foreign_server", "srv")),
     UnauditedKind("cast", _database_wide("pg_cast", "ca", f"ca.oid >= {_FIRST_USER_OID}")),
+    # CREATE UNLOGGED TABLE: the table is compared, not that it skips the WAL (a rebuild logs it).
+    UnauditedKind("unlogged_table", _in_schemas("pg_class", "c", "relnamespace",
+                                                "c.relkind IN ('r', 'p') AND c.relpersistence = 'u'")),
     # ALTER COLUMN ... SET STORAGE: a column stored otherwise than its type's default.
     UnauditedKind("column_storage", _on_tables(
         "pg_attribute", "a", "attrelid", "a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'm') "
@@ -103,6 +106,11 @@ SQLITE_KINDS: tuple[UnauditedKind, ...] = (
 )
 
 _KINDS: Mapping[str, tuple[UnauditedKind, ...]] = {POSTGRESQL.name: POSTGRES_KINDS, SQLITE.name: SQLITE_KINDS}
+
+
+def counts_text(counts: Mapping[str, int]) -> str:
+    """``3 function, 1 rule``: counts per kind, most first ("" for none)."""
+    return ", ".join(f"{count} {kind}" for kind, count in sorted(counts.items(), key=lambda kind: (-kind[1], kind[0])))
 
 
 def unaudited_kinds(dialect: Dialect) -> tuple[str, ...]:

@@ -22,9 +22,11 @@ def qualified_sql(obj: _Named, dialect: Dialect) -> str:
     return dialect.qualified(obj.schema, obj.name)
 
 
-def column_sql(col: Column, table: Table, dialect: Dialect) -> str:
-    """A column definition: name, type, collation, generation or identity, NOT NULL, default."""
-    serial = serial_shorthand(col, table, dialect)
+def column_sql(col: Column, table: Table, dialect: Dialect, sequences: frozenset[str] = frozenset()) -> str:
+    """A column definition: name, type, collation, generation or identity, NOT NULL, default
+    (``sequences``: the keys of the spec's own sequences, which a default may call, see
+    ``serial_shorthand``)."""
+    serial = serial_shorthand(col, table, dialect, sequences)
     text = f"{dialect.quote(col.name)} {serial or render_type(col.type, dialect)}".rstrip()
     if col.collation:
         text += f" COLLATE {dialect.quote_collation(col.collation)}"
@@ -63,12 +65,13 @@ def check_body(check: CheckConstraint) -> str:
     return f"CHECK ({check.expression.text})" + (" NO INHERIT" if check.no_inherit else "")
 
 
-def create_table_sql(table: Table, dialect: Dialect, definitions: Mapping[str, str] | None = None) -> str:
+def create_table_sql(table: Table, dialect: Dialect, definitions: Mapping[str, str] | None = None,
+                     sequences: frozenset[str] = frozenset()) -> str:
     """CREATE TABLE IF NOT EXISTS with every column, key and constraint the engine declares inline,
     and SQLite's table options. ``definitions`` are column definitions to take as they are, by
     column name (the constraints they carry must not be in ``table`` again)."""
     definitions = definitions or {}
-    parts = [definitions.get(c.name) or column_sql(c, table, dialect) for c in table.columns]
+    parts = [definitions.get(c.name) or column_sql(c, table, dialect, sequences) for c in table.columns]
     autoincrement = any(c.identity == "autoincrement" for c in table.columns)
     if table.primary_key and not autoincrement:
         named = table.primary_key.name and dialect.alter_constraints  # SQLite keeps no key names

@@ -41,7 +41,8 @@ def missing_column(item: DriftItem, ctx: Context) -> list[Statement]:
         hazards += hazards_of("add_column_volatile")  # every row gets its own value
     if_not_exists = "IF NOT EXISTS " if dialect.add_column_if_not_exists else ""
     guard = None if if_not_exists else Guard(False, table.key, col.name)
-    sql = f"ALTER TABLE {qualified_sql(table, dialect)} ADD COLUMN {if_not_exists}{column_sql(col, table, dialect)}"
+    definition = column_sql(col, table, dialect, frozenset(s.key for s in ctx.expected.sequences))
+    sql = f"ALTER TABLE {qualified_sql(table, dialect)} ADD COLUMN {if_not_exists}{definition}"
     out = [Statement(sql, item, "add_columns", hazards, guard=guard, prechecks=prechecks)]
     if col.comment is not None and dialect.has_comments:
         out.append(Statement(column_comment_sql(table, col, dialect), item, "comments", hazards_of("comment")))

@@ -38,7 +38,9 @@ def _created(item: DriftItem, table: Table, ctx: Context) -> list[Statement]:
                              hazards_of("create_partition")))
         own = own_parts(table, parents)
     else:
-        out.append(Statement(create_table_sql(table, dialect), item, "create_tables", hazards_of("create_table")))
+        sequences = frozenset(s.key for s in ctx.expected.sequences)
+        out.append(Statement(create_table_sql(table, dialect, sequences=sequences), item, "create_tables",
+                             hazards_of("create_table")))
         own = table
     out += [Statement(index_sql(i, table, dialect), item, "create_indexes", hazards_of("new_table_index"))
             for i in table.indexes]
