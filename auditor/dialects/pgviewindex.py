@@ -3,9 +3,10 @@
 A spec gives a materialized view's indexes as the statements a migration wrote (``REFRESH
 MATERIALIZED VIEW CONCURRENTLY`` needs a unique one); a live database's are what
 ``pg_get_indexdef`` prints. Both are read by Postgres' own parser (pglast) and compared by
-meaning: the index's name, what it is on, method (``btree`` by default), uniqueness, each element's canonical form (as for a table's index
-elements), ``INCLUDE``, ``WHERE`` and storage parameters; ``IF NOT EXISTS``, ``CONCURRENTLY``,
-white space and case never count. The plan writes the author's statement, never this form.
+meaning: the index's name, what it is on, method (``btree`` by default), uniqueness, each
+element's canonical form (as for a table's index elements), ``INCLUDE``, ``WHERE`` and storage
+parameters; ``IF NOT EXISTS``, ``CONCURRENTLY``, white space and case never count. The plan
+writes the author's statement, never this form.
 """
 from __future__ import annotations
 
@@ -79,9 +80,10 @@ def canonical_view_index(sql: str) -> str:
     }, sort_keys=True)
 
 
-_CREATE_INDEX_RE = re.compile(r"^(\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?)(?!IF\s+NOT\s+EXISTS\b)", re.I)
+_CREATE_INDEX_RE = re.compile(r"^(\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+)(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?", re.I)
 
 
 def if_not_exists(sql: str) -> str:
-    """The author's statement as ``CREATE [UNIQUE] INDEX IF NOT EXISTS`` (otherwise untouched)."""
+    """The author's statement as ``CREATE [UNIQUE] INDEX IF NOT EXISTS``, without CONCURRENTLY
+    (which cannot run in the plan's transaction); otherwise untouched."""
     return _CREATE_INDEX_RE.sub(r"\1IF NOT EXISTS ", sql.strip().rstrip(";"), count=1)
