@@ -316,7 +316,7 @@ def _unchanged(want: Table, have: Table) -> bool:
             and (want.comment is None or want.comment == have.comment)
             and _partitioning(want) == _partitioning(have)
             and want.without_rowid == have.without_rowid and want.strict == have.strict
-            and _column_comments_match(want, have) and _index_comments_match(want, have)
+            and _comments_match(want.columns, have.columns) and _comments_match(want.indexes, have.indexes)
             and not _unvalidated(want, have) and same_security(want, have))
 
 
@@ -325,18 +325,13 @@ def _same_by_name(want: tuple[Column, ...] | tuple[Index, ...], have: tuple[Colu
     return want == have or {part.name: part for part in want} == {part.name: part for part in have}
 
 
-def _column_comments_match(want: Table, have: Table) -> bool:
-    if not any(map(attrgetter("comment"), want.columns)):  # the spec gives none: any will do
+def _comments_match(want: tuple[Column, ...] | tuple[Index, ...], have: tuple[Column, ...] | tuple[Index, ...]) -> bool:
+    """The comments the spec gives on columns (or indexes) are the live ones of the same name."""
+    if not any(map(attrgetter("comment"), want)):  # the spec gives none: any will do
         return True
-    live = {c.name: c for c in have.columns}
-    return all(c.comment is None or c.comment == live[c.name].comment for c in want.columns)
-
-
-def _index_comments_match(want: Table, have: Table) -> bool:
-    if not any(map(attrgetter("comment"), want.indexes)):  # the spec gives none: any will do
-        return True
-    live = {i.name: i for i in have.indexes}
-    return all(i.comment is None or i.name not in live or i.comment == live[i.name].comment for i in want.indexes)
+    live = {part.name: part for part in have}
+    return all(part.comment is None or part.name not in live or part.comment == live[part.name].comment
+               for part in want)
 
 
 def _constraint_shapes(table: Table) -> tuple[set[object], ...]:
